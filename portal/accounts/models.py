@@ -1,0 +1,61 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .constants import Role, UserKind
+from .validators import validate_cccd, validate_vn_phone
+
+
+class User(AbstractUser):
+    """A citizen or an official. Vietnamese names are one field (``full_name``), not first/last."""
+
+    first_name = None
+    last_name = None
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(
+        _("mobile number"), max_length=16, blank=True, validators=[validate_vn_phone],
+        help_text=_("Stored in international format, e.g. +84912345678."),
+    )
+    id_number = models.CharField(_("citizen ID number"), max_length=12, blank=True, validators=[validate_cccd])
+    kind = models.CharField(_("kind"), max_length=16, choices=UserKind, default=UserKind.CITIZEN)
+    agency = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("agency"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="officials",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role, blank=True)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique"),
+            models.CheckConstraint(
+                condition=Q(kind=UserKind.CITIZEN, agency__isnull=True, role="")
+                | Q(kind=UserKind.OFFICIAL),
+                name="user_citizen_has_no_agency_role",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=UserKind.OFFICIAL, role="") | Q(is_superuser=True),
+                name="user_official_has_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.rsplit(" ", 1)[-1] if self.full_name else self.username
+
+    @property
+    def is_official(self) -> bool:
+        return self.kind == UserKind.OFFICIAL

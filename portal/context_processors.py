@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def site(request):
+    return {"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_AUTHORITY": settings.PORTAL_AUTHORITY}

@@ -1,0 +1,103 @@
+"""Demo data for the local portal and the tests: one province's agencies, the catalogue, demo accounts."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+from portal.accounts.services import create_citizen, create_official, sync_role_groups
+from procedures.constants import AdministrativeLevel, TEMPLATE_DOWNLOAD_LEVEL
+from procedures.documents import attach_stand_in_template
+from procedures.importers import ImportReport, import_package, load_package
+from procedures.models import Agency, FormTemplate, Procedure
+
+DEMO_DIR = Path(settings.BASE_DIR) / "procedures" / "demo"
+CATALOGUE_FILE = DEMO_DIR / "procedures-sample.json"
+AGENCIES_FILE = DEMO_DIR / "agencies.json"
+DEMO_PASSWORD = "DichVuCong@2026"
+DEMO_AGENCY = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
+
+DEMO_OFFICIALS = [
+    ("tiepnhan", "Lê Thị Tiếp Nhận", Role.DESK),
+    ("chuyenvien", "Trần Văn Chuyên", Role.SPECIALIST),
+    ("lanhdao", "Phạm Minh Lãnh", Role.LEADER),
+    ("thuphi", "Hoàng Thị Thu", Role.CASHIER),
+    ("quantridonvi", "Vũ Đức Quản", Role.AGENCY_ADMIN),
+]
+
+
+def _demo_definition() -> dict:
+    return json.loads(AGENCIES_FILE.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_agencies() -> int:
+    rows = _demo_definition()["agencies"]
+    for row in rows:  # parents come before children in the file
+        Agency.objects.update_or_create(code=row["code"], defaults={
+            "name": row["name"], "level": row["level"],
+            "parent": Agency.objects.get(code=row["parent"]) if row.get("parent") else None,
+        })
+    return len(rows)
+
+
+@transaction.atomic
+def assign_agencies() -> None:
+    """Link each procedure to the demo agencies that handle its published implementing bodies."""
+    definition = _demo_definition()
+    by_body: dict[str, list[str]] = {}
+    for row in definition["agencies"]:
+        for body in row.get("handles", []):
+            by_body.setdefault(body, []).append(row["code"])
+    agencies = {a.code: a for a in Agency.objects.all()}
+    fallback = {
+        AdministrativeLevel.PROVINCE: ["000.00.01.H56"],
+        AdministrativeLevel.DISTRICT: ["000.01.30.H56"],
+        AdministrativeLevel.COMMUNE: [c for c in by_body.get("Ủy ban nhân dân cấp xã", [])],
+    }
+    for procedure in Procedure.objects.prefetch_related("agencies"):
+        codes = {code for body in procedure.implementing_bodies.splitlines() for code in by_body.get(body, [])}
+        if not codes:
+            codes = {code for level in procedure.administrative_levels for code in fallback[level]}
+        procedure.agencies.add(*(agencies[c] for c in codes if c in agencies))
+    for code, popularity in definition["popularity"].items():
+        Procedure.objects.filter(code=code).update(popularity=popularity)
+
+
+def load_catalogue() -> ImportReport:
+    report = import_package(load_package(CATALOGUE_FILE))
+    assign_agencies()
+    return report
+
+
+def generate_stand_in_templates() -> int:
+    """Stand-in PDFs for the form templates of level ≥ 2 procedures that have no file yet."""
+    missing = FormTemplate.objects.filter(file="", procedure__service_level__gte=TEMPLATE_DOWNLOAD_LEVEL)
+    count = 0
+    for template in missing:
+        attach_stand_in_template(template=template)
+        count += 1
+    return count
+
+
+def create_demo_accounts() -> list[str]:
+    sync_role_groups()
+    created = []
+    agency = Agency.objects.get(code=DEMO_AGENCY)
+    for username, full_name, role in DEMO_OFFICIALS:
+        if not User.objects.filter(username=username).exists():
+            create_official(username=username, full_name=full_name, email=f"{username}@hacthanh.example.gov.vn",
+                            agency=agency, role=role, password=DEMO_PASSWORD)
+            created.append(username)
+    if not User.objects.filter(username="congdan").exists():
+        create_citizen(username="congdan", full_name="Nguyễn Văn An", email="congdan@example.vn",
+                       phone="0912345678", id_number="038090001234", password=DEMO_PASSWORD)
+        created.append("congdan")
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser(username="admin", email="admin@example.gov.vn", password=DEMO_PASSWORD,
+                                      full_name="Quản trị hệ thống", kind="official")
+        created.append("admin")
+    return created

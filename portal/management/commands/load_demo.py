@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from portal import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo province: agencies, the procedure catalogue, stand-in form templates, demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-templates", action="store_true", help="skip generating stand-in template PDFs")
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"Agencies: {demo.load_agencies()}")
+        report = demo.load_catalogue()
+        self.stdout.write(f"Procedures: {len(report.created)} created, {len(report.updated)} updated")
+        for position, code, reason in report.errors:
+            self.stderr.write(self.style.ERROR(f"  record {position} ({code}): {reason}"))
+        if not options["no_templates"]:
+            self.stdout.write(f"Stand-in form templates generated: {demo.generate_stand_in_templates()}")
+        created = demo.create_demo_accounts()
+        self.stdout.write(f"Demo accounts created: {', '.join(created) or 'none (already there)'}")
+        if report.errors:
+            raise CommandError("Some demo procedures were rejected.")

@@ -1,0 +1,11 @@
+"""Settings for the test suite: real PostgreSQL and Redis from the environment (see scripts/test.sh)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+if not env.str("DATABASE_URL", default=""):
+    raise RuntimeError("The test suite runs against PostgreSQL: set DATABASE_URL (make test does).")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

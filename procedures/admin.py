@@ -1,0 +1,117 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    Agency,
+    FeeItem,
+    Field,
+    FormTemplate,
+    LegalDocument,
+    Procedure,
+    ProcedureCase,
+    ProcedureStep,
+    ProcessingOption,
+    RequiredDocument,
+)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        if change and "name" in form.changed_data:
+            services.rename_field(field=obj, name=obj.name)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(LegalDocument)
+class LegalDocumentAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "issued_on", "issuer"]
+    search_fields = ["number", "title"]
+    date_hierarchy = "issued_on"
+
+
+class ProcessingOptionInline(admin.TabularInline):
+    model = ProcessingOption
+    extra = 0
+    fields = ["channel", "position", "time_value", "time_unit", "description"]
+    show_change_link = True
+
+
+class ProcedureCaseInline(admin.TabularInline):
+    model = ProcedureCase
+    extra = 0
+    fields = ["position", "name"]
+    show_change_link = True
+
+
+class FormTemplateInline(admin.TabularInline):
+    model = FormTemplate
+    extra = 0
+    fields = ["name", "file", "is_stand_in"]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "field", "service_level", "processing_days", "is_published"]
+    list_filter = ["service_level", "is_published", "at_province", "at_district", "at_commune", "field"]
+    search_fields = ["code", "name", "search_text"]
+    list_select_related = ["field"]
+    autocomplete_fields = ["field", "agencies", "legal_basis"]
+    inlines = [ProcessingOptionInline, ProcedureCaseInline, FormTemplateInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "field", "service_level", "is_published", "popularity"]}),
+        (_("Where it is handled"), {"fields": [
+            ("at_province", "at_district", "at_commune"), "implementing_bodies", "agencies",
+        ]}),
+        (_("Content"), {"fields": ["processing_days", "requirements", "result", "legal_basis"]}),
+        (_("Provenance"), {"classes": ["collapse"], "fields": ["source", "unverified", "created_at", "updated_at"]}),
+    ]
+
+
+class FeeItemInline(admin.TabularInline):
+    model = FeeItem
+    extra = 0
+
+
+@admin.register(ProcessingOption)
+class ProcessingOptionAdmin(admin.ModelAdmin):
+    list_display = ["procedure", "channel", "time_value", "time_unit"]
+    list_select_related = ["procedure"]
+    search_fields = ["procedure__code", "procedure__name"]
+    autocomplete_fields = ["procedure"]
+    inlines = [FeeItemInline]
+
+
+class RequiredDocumentInline(admin.TabularInline):
+    model = RequiredDocument
+    extra = 0
+    fields = ["position", "name", "originals", "copies", "form_template"]
+
+
+class ProcedureStepInline(admin.TabularInline):
+    model = ProcedureStep
+    extra = 0
+
+
+@admin.register(ProcedureCase)
+class ProcedureCaseAdmin(admin.ModelAdmin):
+    list_display = ["procedure", "__str__", "position"]
+    list_select_related = ["procedure"]
+    search_fields = ["procedure__code", "procedure__name", "name"]
+    autocomplete_fields = ["procedure"]
+    inlines = [RequiredDocumentInline, ProcedureStepInline]

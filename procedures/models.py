@@ -1,0 +1,313 @@
+"""The catalogue: agencies, fields, administrative procedures and everything a level-1 page must show."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    ONLINE_SUBMISSION_LEVEL,
+    TEMPLATE_DOWNLOAD_LEVEL,
+    AdministrativeLevel,
+    Channel,
+    FeeKind,
+    ServiceLevel,
+)
+from .text import fold
+
+AGENCY_CODE_VALIDATOR = RegexValidator(
+    r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$",
+    _("An agency code looks like 000.00.12.H56 (Decision 20/2020/QĐ-TTg)."),
+)
+PROCEDURE_CODE_VALIDATOR = RegexValidator(
+    r"^\d\.\d{6}(\.[A-Z0-9]+)?$",
+    _("A procedure code looks like 1.001193 or, localised, 2.002622.H56."),
+)
+
+
+class Agency(models.Model):
+    """A receiving / implementing agency with its electronic code (e.g. ``000.00.12.H56``)."""
+
+    code = models.CharField(_("electronic code"), max_length=16, unique=True, validators=[AGENCY_CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=255)
+    level = models.PositiveSmallIntegerField(_("administrative level"), choices=AdministrativeLevel)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent agency"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Field(models.Model):
+    """A field of administration (``lĩnh vực``), e.g. Hộ tịch."""
+
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    name = models.CharField(_("name"), max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalDocument(models.Model):
+    """A legal instrument cited as legal basis (``căn cứ pháp lý``); shared between procedures."""
+
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    title = models.TextField(_("title"))
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("legal document")
+        verbose_name_plural = _("legal documents")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Procedure(models.Model):
+    """An administrative procedure (``thủ tục hành chính``) as in the national procedures database."""
+
+    code = models.CharField(_("national code"), max_length=32, unique=True, validators=[PROCEDURE_CODE_VALIDATOR])
+    name = models.TextField(_("name"))
+    field = models.ForeignKey(
+        Field, verbose_name=_("field"), null=True, blank=True, on_delete=models.PROTECT, related_name="procedures"
+    )
+    at_province = models.BooleanField(_("province level"), default=False)
+    at_district = models.BooleanField(_("district level"), default=False)
+    at_commune = models.BooleanField(_("commune level"), default=False)
+    implementing_bodies = models.TextField(
+        _("implementing bodies (as published)"), blank=True,
+        help_text=_("As named in the national database, e.g. “Ủy ban nhân dân cấp xã”. One per line."),
+    )
+    agencies = models.ManyToManyField(
+        Agency, verbose_name=_("agencies handling it here"), blank=True, related_name="procedures"
+    )
+    service_level = models.PositiveSmallIntegerField(
+        _("online service level"), choices=ServiceLevel, default=ServiceLevel.INFORMATION,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    processing_days = models.DecimalField(
+        _("processing time (working days)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        help_text=_("Shortest published processing time, used for deadlines."),
+    )
+    requirements = models.TextField(_("conditions"), blank=True)
+    result = models.TextField(_("result"), blank=True)
+    legal_basis = models.ManyToManyField(
+        LegalDocument, verbose_name=_("legal basis"), blank=True, related_name="procedures"
+    )
+    source = models.TextField(_("source"), blank=True)
+    unverified = models.JSONField(
+        _("unverified fields"), default=list, blank=True,
+        help_text=_("National package fields that could not be confirmed, e.g. fees set by the provincial council."),
+    )
+    popularity = models.PositiveIntegerField(
+        _("popularity"), default=0, db_index=True,
+        help_text=_("Higher values are listed first among the most used procedures."),
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProcedureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["service_level", "code"], name="procedure_level_code")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(service_level__gte=1, service_level__lte=4),
+                                   name="procedure_service_level_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:detail", kwargs={"code": self.code})
+
+    def build_search_text(self) -> str:
+        """Diacritic- and case-free text the catalogue search runs against (code, name, field, result)."""
+        field_name = self.field.name if self.field_id else ""
+        return fold(" ".join([self.code, self.name, field_name, self.result]))
+
+    def save(self, *args, **kwargs):
+        # A derived column, kept in step with what it is derived from wherever the row is saved.
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def administrative_levels(self) -> list[AdministrativeLevel]:
+        flags = [
+            (self.at_province, AdministrativeLevel.PROVINCE),
+            (self.at_district, AdministrativeLevel.DISTRICT),
+            (self.at_commune, AdministrativeLevel.COMMUNE),
+        ]
+        return [level for on, level in flags if on]
+
+    @property
+    def offers_templates(self) -> bool:
+        return self.service_level >= TEMPLATE_DOWNLOAD_LEVEL
+
+    @property
+    def accepts_online_submission(self) -> bool:
+        return self.service_level >= ONLINE_SUBMISSION_LEVEL
+
+    @property
+    def pays_online(self) -> bool:
+        return self.service_level >= ServiceLevel.FULL
+
+
+class ProcedureCase(models.Model):
+    """A case (``trường hợp``) of a procedure with its own documents and steps; ``name`` empty = general."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="cases")
+    name = models.TextField(_("case"), blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["procedure", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "position"], name="procedure_case_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("All applicants"))
+
+
+class ProcessingOption(models.Model):
+    """Processing time and fees for one channel (``CACHTHUCTHUCHIEN/THOIGIAN``)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="options")
+    channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    time_value = models.DecimalField(_("processing time"), max_digits=6, decimal_places=1, null=True, blank=True)
+    time_unit = models.CharField(_("unit"), max_length=64, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("processing option")
+        verbose_name_plural = _("processing options")
+        ordering = ["procedure", "channel", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "channel", "position"], name="processing_option_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.time_value} {self.time_unit}"
+
+
+class FeeItem(models.Model):
+    """A fee (``phí``) or charge (``lệ phí``) in whole VND for one processing option."""
+
+    option = models.ForeignKey(ProcessingOption, on_delete=models.CASCADE, related_name="fees")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=8, choices=FeeKind, default=FeeKind.CHARGE)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    amount = models.PositiveBigIntegerField(_("amount (VND)"), default=0)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["option", "position"]
+        constraints = [models.UniqueConstraint(fields=["option", "position"], name="fee_item_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:,} đ"
+
+
+def form_template_path(instance: "FormTemplate", filename: str) -> str:
+    return f"form-templates/{instance.procedure.code}/{filename}"
+
+
+class FormTemplate(models.Model):
+    """A downloadable form template (``mẫu đơn, tờ khai``). Public information, shown from level 2."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="form_templates")
+    name = models.CharField(_("name"), max_length=255)
+    file = models.FileField(_("file"), upload_to=form_template_path, max_length=255, blank=True)
+    is_stand_in = models.BooleanField(
+        _("stand-in"), default=False,
+        help_text=_("Generated by the portal in place of the official template; labelled as such to citizens."),
+    )
+
+    class Meta:
+        verbose_name = _("form template")
+        verbose_name_plural = _("form templates")
+        ordering = ["procedure", "name"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "name"], name="form_template_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:template", kwargs={"code": self.procedure.code, "pk": self.pk})
+
+
+class RequiredDocument(models.Model):
+    """A document of the dossier (``thành phần hồ sơ``) for one case."""
+
+    case = models.ForeignKey(ProcedureCase, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    name = models.TextField(_("name"))
+    originals = models.PositiveSmallIntegerField(_("originals"), default=0)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    form_template = models.ForeignKey(
+        FormTemplate, verbose_name=_("form template"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="documents",
+    )
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "position"], name="required_document_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcedureStep(models.Model):
+    """A step of the published sequence (``trình tự thực hiện``)."""
+
+    case = models.ForeignKey(ProcedureCase, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    description = models.TextField(_("description"))
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "position"], name="procedure_step_unique")]
+
+    def __str__(self) -> str:
+        return self.description[:80]

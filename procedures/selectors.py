@@ -1,0 +1,94 @@
+"""Reads of the catalogue. Every list here runs a constant number of queries, whatever its length."""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Length
+
+from .constants import AdministrativeLevel
+from .models import Agency, Field, Procedure, ProcedureCase
+from .text import fold
+
+LEVEL_FLAGS = {
+    AdministrativeLevel.PROVINCE: "at_province",
+    AdministrativeLevel.DISTRICT: "at_district",
+    AdministrativeLevel.COMMUNE: "at_commune",
+}
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    q: str = ""
+    agency: Agency | None = None
+    field: Field | None = None
+    administrative_level: int | None = None
+    service_level: int | None = None
+
+
+def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySet[Procedure]:  # noqa: B008
+    """Published procedures matching the filters, best matches first.
+
+    The text search ignores diacritics and case ("dang ky khai sinh" finds "Đăng ký khai sinh"): every word of
+    the query must occur in the folded ``search_text``. On PostgreSQL a trigram index serves those look-ups and
+    trigram word similarity also finds near misses (typing slips), ranked below exact matches.
+    """
+    qs = Procedure.objects.published().select_related("field")
+    if filters.agency is not None:
+        qs = qs.filter(agencies=filters.agency)
+    if filters.field is not None:
+        qs = qs.filter(field=filters.field)
+    if filters.administrative_level in LEVEL_FLAGS:
+        qs = qs.filter(**{LEVEL_FLAGS[filters.administrative_level]: True})
+    if filters.service_level:
+        qs = qs.filter(service_level=filters.service_level)
+
+    folded = fold(filters.q)
+    if not folded:
+        return qs.order_by("-popularity", "code")
+    words = Q()
+    for word in folded.split():
+        words &= Q(search_text__contains=word)
+    if connection.vendor == "postgresql":
+        return (
+            qs.annotate(similarity=TrigramWordSimilarity(Value(folded), "search_text"))
+            .filter(words | Q(search_text__trigram_word_similar=folded))
+            .order_by("-similarity", Length("name"), "-popularity", "code")
+        )
+    return qs.filter(words).order_by(Length("name"), "-popularity", "code")
+
+
+def most_used_procedures(*, limit: int = 8) -> list[Procedure]:
+    return list(Procedure.objects.published().select_related("field").order_by("-popularity", "code")[:limit])
+
+
+def catalogue_counts() -> dict[int, int]:
+    """Number of published procedures per online service level."""
+    rows = Procedure.objects.published().values("service_level").annotate(n=Count("id")).order_by()
+    return {row["service_level"]: row["n"] for row in rows}
+
+
+def filter_choices() -> tuple[list[Agency], list[Field]]:
+    agencies = list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
+    fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by("name"))
+    return agencies, fields
+
+
+def procedure_detail(code: str) -> Procedure:
+    """One published procedure with everything its page shows, in a fixed number of queries."""
+    return (
+        Procedure.objects.published()
+        .select_related("field")
+        .prefetch_related(
+            "agencies",
+            "legal_basis",
+            "options__fees",
+            "form_templates",
+            Prefetch(
+                "cases",
+                queryset=ProcedureCase.objects.prefetch_related("documents__form_template", "steps"),
+            ),
+        )
+        .get(code=code)
+    )
