@@ -1,0 +1,29 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """Whole Vietnamese đồng: ``8.000 đ`` in Vietnamese, ``8,000 VND`` in English; zero is "free"."""
+    if amount is None:
+        return ""
+    if int(amount) == 0:
+        return _("Free")
+    grouped = f"{int(amount):,}"
+    if (get_language() or "vi").startswith("vi"):
+        return f"{grouped.replace(',', '.')} đ"
+    return f"{grouped} VND"
+
+
+@register.filter
+def number(value: Decimal | None) -> str:
+    """1.0 → "1", 0.5 → "0,5" (Vietnamese decimal comma)."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+    return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text
