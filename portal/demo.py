@@ -9,7 +9,7 @@ from django.db import transaction
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.accounts.services import create_citizen, create_official, sync_role_groups
-from procedures.constants import AdministrativeLevel, TEMPLATE_DOWNLOAD_LEVEL
+from procedures.constants import TEMPLATE_DOWNLOAD_LEVEL, AdministrativeLevel
 from procedures.documents import attach_stand_in_template
 from procedures.importers import ImportReport, import_package, load_package
 from procedures.models import Agency, FormTemplate, Procedure
@@ -17,7 +17,7 @@ from procedures.models import Agency, FormTemplate, Procedure
 DEMO_DIR = Path(settings.BASE_DIR) / "procedures" / "demo"
 CATALOGUE_FILE = DEMO_DIR / "procedures-sample.json"
 AGENCIES_FILE = DEMO_DIR / "agencies.json"
-DEMO_PASSWORD = "DichVuCong@2026"
+DEMO_PASSWORD = "DichVuCong@2026"  # noqa: S105 - documented demo password, demo data only
 DEMO_AGENCY = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
 
 DEMO_OFFICIALS = [
@@ -37,10 +37,14 @@ def _demo_definition() -> dict:
 def load_agencies() -> int:
     rows = _demo_definition()["agencies"]
     for row in rows:  # parents come before children in the file
-        Agency.objects.update_or_create(code=row["code"], defaults={
-            "name": row["name"], "level": row["level"],
-            "parent": Agency.objects.get(code=row["parent"]) if row.get("parent") else None,
-        })
+        Agency.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "level": row["level"],
+                "parent": Agency.objects.get(code=row["parent"]) if row.get("parent") else None,
+            },
+        )
     return len(rows)
 
 
@@ -56,7 +60,7 @@ def assign_agencies() -> None:
     fallback = {
         AdministrativeLevel.PROVINCE: ["000.00.01.H56"],
         AdministrativeLevel.DISTRICT: ["000.01.30.H56"],
-        AdministrativeLevel.COMMUNE: [c for c in by_body.get("Ủy ban nhân dân cấp xã", [])],
+        AdministrativeLevel.COMMUNE: list(by_body.get("Ủy ban nhân dân cấp xã", [])),
     }
     for procedure in Procedure.objects.prefetch_related("agencies"):
         codes = {code for body in procedure.implementing_bodies.splitlines() for code in by_body.get(body, [])}
@@ -89,15 +93,32 @@ def create_demo_accounts() -> list[str]:
     agency = Agency.objects.get(code=DEMO_AGENCY)
     for username, full_name, role in DEMO_OFFICIALS:
         if not User.objects.filter(username=username).exists():
-            create_official(username=username, full_name=full_name, email=f"{username}@hacthanh.example.gov.vn",
-                            agency=agency, role=role, password=DEMO_PASSWORD)
+            create_official(
+                username=username,
+                full_name=full_name,
+                email=f"{username}@hacthanh.example.gov.vn",
+                agency=agency,
+                role=role,
+                password=DEMO_PASSWORD,
+            )
             created.append(username)
     if not User.objects.filter(username="congdan").exists():
-        create_citizen(username="congdan", full_name="Nguyễn Văn An", email="congdan@example.vn",
-                       phone="0912345678", id_number="038090001234", password=DEMO_PASSWORD)
+        create_citizen(
+            username="congdan",
+            full_name="Nguyễn Văn An",
+            email="congdan@example.vn",
+            phone="0912345678",
+            id_number="038090001234",
+            password=DEMO_PASSWORD,
+        )
         created.append("congdan")
     if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser(username="admin", email="admin@example.gov.vn", password=DEMO_PASSWORD,
-                                      full_name="Quản trị hệ thống", kind="official")
+        User.objects.create_superuser(
+            username="admin",
+            email="admin@example.gov.vn",
+            password=DEMO_PASSWORD,
+            full_name="Quản trị hệ thống",
+            kind="official",
+        )
         created.append("admin")
     return created

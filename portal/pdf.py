@@ -10,7 +10,10 @@ FONT_CSS = "\n".join(
     f"@font-face {{ font-family: 'Be Vietnam Pro'; font-weight: {weight}; font-style: {style};"
     f" src: url('{(FONT_DIR / f'BeVietnamPro-{name}.ttf').as_uri()}'); }}"
     for name, weight, style in [
-        ("Regular", 400, "normal"), ("Italic", 400, "italic"), ("SemiBold", 600, "normal"), ("Bold", 700, "normal"),
+        ("Regular", 400, "normal"),
+        ("Italic", 400, "italic"),
+        ("SemiBold", 600, "normal"),
+        ("Bold", 700, "normal"),
     ]
 )
 

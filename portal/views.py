@@ -12,11 +12,15 @@ from .health import run_checks
 @require_safe
 def home(request):
     counts = catalogue_counts()
-    return render(request, "home.html", {
-        "popular": most_used_procedures(limit=8),
-        "total": sum(counts.values()),
-        "level_counts": [(level, counts.get(level.value, 0)) for level in ServiceLevel],
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "popular": most_used_procedures(limit=8),
+            "total": sum(counts.values()),
+            "level_counts": [(level, counts.get(level.value, 0)) for level in ServiceLevel],
+        },
+    )
 
 
 @never_cache

@@ -75,9 +75,16 @@ class ProcedureAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "name", "field", "service_level", "is_published", "popularity"]}),
-        (_("Where it is handled"), {"fields": [
-            ("at_province", "at_district", "at_commune"), "implementing_bodies", "agencies",
-        ]}),
+        (
+            _("Where it is handled"),
+            {
+                "fields": [
+                    ("at_province", "at_district", "at_commune"),
+                    "implementing_bodies",
+                    "agencies",
+                ]
+            },
+        ),
         (_("Content"), {"fields": ["processing_days", "requirements", "result", "legal_basis"]}),
         (_("Provenance"), {"classes": ["collapse"], "fields": ["source", "unverified", "created_at", "updated_at"]}),
     ]

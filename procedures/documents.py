@@ -14,9 +14,14 @@ from .text import fold
 def render_stand_in_template(template: FormTemplate) -> bytes:
     procedure = template.procedure
     documents = [d for case in procedure.cases.all() for d in case.documents.all() if d.form_template_id == template.pk]
-    html = render_to_string("procedures/pdf/stand_in_template.html", {
-        "template": template, "procedure": procedure, "documents": documents,
-    })
+    html = render_to_string(
+        "procedures/pdf/stand_in_template.html",
+        {
+            "template": template,
+            "procedure": procedure,
+            "documents": documents,
+        },
+    )
     return render_pdf(html)
 
 

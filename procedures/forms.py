@@ -10,26 +10,42 @@ from .selectors import CatalogueFilters
 class CatalogueFilterForm(forms.Form):
     """The catalogue's search box and filters (GET). Unknown values are ignored, never an error page."""
 
-    q = forms.CharField(label=_("Search procedures"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    q = forms.CharField(
+        label=_("Search procedures"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     agency = forms.ModelChoiceField(
-        label=_("Agency"), queryset=Agency.objects.none(), required=False, to_field_name="code",
+        label=_("Agency"),
+        queryset=Agency.objects.none(),
+        required=False,
+        to_field_name="code",
         empty_label=_("All agencies"),
     )
     field = forms.ModelChoiceField(
         label=_("Field"), queryset=Field.objects.none(), required=False, empty_label=_("All fields")
     )
     level = forms.TypedChoiceField(
-        label=_("Administrative level"), choices=[("", _("All levels")), *AdministrativeLevel.choices],
-        coerce=int, required=False, empty_value=None,
+        label=_("Administrative level"),
+        choices=[("", _("All levels")), *AdministrativeLevel.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     service_level = forms.TypedChoiceField(
-        label=_("Online service level"), choices=[("", _("All service levels")), *ServiceLevel.choices],
-        coerce=int, required=False, empty_value=None,
+        label=_("Online service level"),
+        choices=[("", _("All service levels")), *ServiceLevel.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     per_page = forms.TypedChoiceField(
-        label=_("Per page"), choices=[(n, n) for n in settings.CATALOGUE_PAGE_SIZES],
-        coerce=int, required=False, empty_value=20,
+        label=_("Per page"),
+        choices=[(n, n) for n in settings.CATALOGUE_PAGE_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=20,
     )
 
     def __init__(self, *args, agencies: list[Agency], fields: list[Field], **kwargs):
@@ -68,5 +84,5 @@ class CatalogueFilterForm(forms.Form):
             service_level=data.get("service_level"),
         )
 
-    def per_page(self) -> int:
+    def page_size(self) -> int:
         return self._valid_data().get("per_page") or 20

@@ -37,8 +37,11 @@ from .models import (
 )
 from .text import fold
 
-LEVEL_BY_NAME = {"cap tinh": AdministrativeLevel.PROVINCE, "cap huyen": AdministrativeLevel.DISTRICT,
-                 "cap xa": AdministrativeLevel.COMMUNE}
+LEVEL_BY_NAME = {
+    "cap tinh": AdministrativeLevel.PROVINCE,
+    "cap huyen": AdministrativeLevel.DISTRICT,
+    "cap xa": AdministrativeLevel.COMMUNE,
+}
 WORKING_DAY_UNITS = {"ngay", "ngay lam viec"}
 
 
@@ -265,15 +268,23 @@ def parse_record(record: Any) -> ParsedProcedure:
             fees = []
             for fee in _list(time, "PHILEPHI"):
                 description = _text(fee.get("MOTA"), "PHILEPHI.MOTA")
-                fees.append(ParsedFee(
-                    kind=_fee_kind(description), code=_text(fee.get("MAPHILEPHI"), "MAPHILEPHI"),
-                    amount=_amount(fee.get("SOTIEN")), description=description,
-                ))
-            options.append(ParsedOption(
-                channel=channel, time_value=_duration(time.get("THOIGIANGIAIQUYET")),
-                time_unit=_text(time.get("DONVITINH"), "DONVITINH"),
-                description=_text(time.get("MOTA"), "THOIGIAN.MOTA"), fees=fees,
-            ))
+                fees.append(
+                    ParsedFee(
+                        kind=_fee_kind(description),
+                        code=_text(fee.get("MAPHILEPHI"), "MAPHILEPHI"),
+                        amount=_amount(fee.get("SOTIEN")),
+                        description=description,
+                    )
+                )
+            options.append(
+                ParsedOption(
+                    channel=channel,
+                    time_value=_duration(time.get("THOIGIANGIAIQUYET")),
+                    time_unit=_text(time.get("DONVITINH"), "DONVITINH"),
+                    description=_text(time.get("MOTA"), "THOIGIAN.MOTA"),
+                    fees=fees,
+                )
+            )
 
     cases: dict[str, ParsedCase] = {}
     for item in _list(record, "THANHPHANHOSO"):
@@ -283,20 +294,30 @@ def parse_record(record: Any) -> ParsedProcedure:
             doc_name = _text(doc.get("TENGIAYTO"), "TENGIAYTO")
             if not doc_name:
                 raise RecordError("a document in THANHPHANHOSO has no TENGIAYTO (name)")
-            case.documents.append(ParsedDocument(
-                code=_text(doc.get("MAGIAYTO"), "MAGIAYTO"), name=doc_name,
-                originals=_count(doc.get("SOBANCHINH"), "SOBANCHINH"),
-                copies=_count(doc.get("SOBANSAO"), "SOBANSAO"),
-                template_name=_text(doc.get("TENMAUDON"), "TENMAUDON")[:255],
-            ))
+            case.documents.append(
+                ParsedDocument(
+                    code=_text(doc.get("MAGIAYTO"), "MAGIAYTO"),
+                    name=doc_name,
+                    originals=_count(doc.get("SOBANCHINH"), "SOBANCHINH"),
+                    copies=_count(doc.get("SOBANSAO"), "SOBANSAO"),
+                    template_name=_text(doc.get("TENMAUDON"), "TENMAUDON")[:255],
+                )
+            )
     for item in _list(record, "TRINHTUTHUCHIEN"):
         case_name = _text(item.get("TRUONGHOP"), "TRUONGHOP")
-        target = cases.get(case_name) or (cases.get("") if case_name else None)
-        if target is None:
-            target = cases.setdefault(case_name, ParsedCase(name=case_name))
-        target.steps.extend(
+        steps = [
             _text(step.get("TENTRINHTU"), "TENTRINHTU") for step in _list(item, "TRINHTU") if step.get("TENTRINHTU")
-        )
+        ]
+        if case_name in cases:
+            targets = [cases[case_name]]
+        elif not case_name and cases:
+            targets = list(cases.values())  # steps common to every case
+        elif "" in cases:
+            targets = [cases[""]]  # documents were listed for all cases together
+        else:
+            targets = [cases.setdefault(case_name, ParsedCase(name=case_name))]
+        for target in targets:
+            target.steps.extend(steps)
     if not cases:
         cases[""] = ParsedCase(name="")
 
@@ -305,9 +326,14 @@ def parse_record(record: Any) -> ParsedProcedure:
         number = _text(item.get("SOVANBAN"), "SOVANBAN")
         if not number:
             raise RecordError("a legal basis in CANCUPHAPLY has no SOVANBAN (number)")
-        laws.append(ParsedLaw(number=number[:64], title=_text(item.get("TENVANBAN"), "TENVANBAN"),
-                              issued_on=_date(item.get("NGAYBANHANH")),
-                              issuer=_text(item.get("COQUANBANHANH"), "COQUANBANHANH")[:255]))
+        laws.append(
+            ParsedLaw(
+                number=number[:64],
+                title=_text(item.get("TENVANBAN"), "TENVANBAN"),
+                issued_on=_date(item.get("NGAYBANHANH")),
+                issuer=_text(item.get("COQUANBANHANH"), "COQUANBANHANH")[:255],
+            )
+        )
 
     results = [_text(item.get("TENKETQUA"), "TENKETQUA") for item in _list(record, "KETQUATHUCHIEN")]
     service_level = record.get("MUCDO")
@@ -318,10 +344,20 @@ def parse_record(record: Any) -> ParsedProcedure:
         raise RecordError("CHUA_XAC_MINH must be a list of field names")
 
     return ParsedProcedure(
-        code=code, name=name, field_name=field_name[:255], field_code=field_code[:32], levels=levels,
-        bodies=bodies, service_level=service_level or None, options=options, cases=list(cases.values()),
-        laws=laws, result="\n".join(r for r in results if r), requirements=_text(record.get("YEUCAU"), "YEUCAU"),
-        source=_text(record.get("NGUON"), "NGUON"), unverified=[str(x) for x in unverified],
+        code=code,
+        name=name,
+        field_name=field_name[:255],
+        field_code=field_code[:32],
+        levels=levels,
+        bodies=bodies,
+        service_level=service_level or None,
+        options=options,
+        cases=list(cases.values()),
+        laws=laws,
+        result="\n".join(r for r in results if r),
+        requirements=_text(record.get("YEUCAU"), "YEUCAU"),
+        source=_text(record.get("NGUON"), "NGUON"),
+        unverified=[str(x) for x in unverified],
     )
 
 
@@ -394,17 +430,28 @@ def _save(parsed: ParsedProcedure) -> bool:
     procedure.legal_basis.set(laws)
 
     options = _sync_children(
-        ProcessingOption, procedure.options.all(),
-        [{"channel": o.channel, "time_value": o.time_value, "time_unit": o.time_unit[:64],
-          "description": o.description} for o in parsed.options],
+        ProcessingOption,
+        procedure.options.all(),
+        [
+            {
+                "channel": o.channel,
+                "time_value": o.time_value,
+                "time_unit": o.time_unit[:64],
+                "description": o.description,
+            }
+            for o in parsed.options
+        ],
         procedure=procedure,
     )
     # Positions are unique per channel; _sync_children numbers them per procedure, which also satisfies that.
     for option, parsed_option in zip(options, parsed.options, strict=True):
         _sync_children(
-            FeeItem, option.fees.all(),
-            [{"kind": f.kind, "code": f.code, "amount": f.amount, "description": f.description}
-             for f in parsed_option.fees],
+            FeeItem,
+            option.fees.all(),
+            [
+                {"kind": f.kind, "code": f.code, "amount": f.amount, "description": f.description}
+                for f in parsed_option.fees
+            ],
             option=option,
         )
 
@@ -415,13 +462,23 @@ def _save(parsed: ParsedProcedure) -> bool:
                 templates[doc.template_name], _ = FormTemplate.objects.get_or_create(
                     procedure=procedure, name=doc.template_name
                 )
-    cases = _sync_children(ProcedureCase, procedure.cases.all(), [{"name": c.name} for c in parsed.cases],
-                           procedure=procedure)
+    cases = _sync_children(
+        ProcedureCase, procedure.cases.all(), [{"name": c.name} for c in parsed.cases], procedure=procedure
+    )
     for case, parsed_case in zip(cases, parsed.cases, strict=True):
         _sync_children(
-            RequiredDocument, case.documents.all(),
-            [{"code": d.code, "name": d.name, "originals": d.originals, "copies": d.copies,
-              "form_template": templates.get(d.template_name)} for d in parsed_case.documents],
+            RequiredDocument,
+            case.documents.all(),
+            [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "originals": d.originals,
+                    "copies": d.copies,
+                    "form_template": templates.get(d.template_name),
+                }
+                for d in parsed_case.documents
+            ],
             case=case,
         )
         _sync_children(ProcedureStep, case.steps.all(), [{"description": s} for s in parsed_case.steps], case=case)

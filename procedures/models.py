@@ -32,8 +32,12 @@ class Agency(models.Model):
     name = models.CharField(_("name"), max_length=255)
     level = models.PositiveSmallIntegerField(_("administrative level"), choices=AdministrativeLevel)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent agency"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -98,18 +102,25 @@ class Procedure(models.Model):
     at_district = models.BooleanField(_("district level"), default=False)
     at_commune = models.BooleanField(_("commune level"), default=False)
     implementing_bodies = models.TextField(
-        _("implementing bodies (as published)"), blank=True,
+        _("implementing bodies (as published)"),
+        blank=True,
         help_text=_("As named in the national database, e.g. “Ủy ban nhân dân cấp xã”. One per line."),
     )
     agencies = models.ManyToManyField(
         Agency, verbose_name=_("agencies handling it here"), blank=True, related_name="procedures"
     )
     service_level = models.PositiveSmallIntegerField(
-        _("online service level"), choices=ServiceLevel, default=ServiceLevel.INFORMATION,
+        _("online service level"),
+        choices=ServiceLevel,
+        default=ServiceLevel.INFORMATION,
         validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
     processing_days = models.DecimalField(
-        _("processing time (working days)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        _("processing time (working days)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text=_("Shortest published processing time, used for deadlines."),
     )
     requirements = models.TextField(_("conditions"), blank=True)
@@ -119,11 +130,15 @@ class Procedure(models.Model):
     )
     source = models.TextField(_("source"), blank=True)
     unverified = models.JSONField(
-        _("unverified fields"), default=list, blank=True,
+        _("unverified fields"),
+        default=list,
+        blank=True,
         help_text=_("National package fields that could not be confirmed, e.g. fees set by the provincial council."),
     )
     popularity = models.PositiveIntegerField(
-        _("popularity"), default=0, db_index=True,
+        _("popularity"),
+        default=0,
+        db_index=True,
         help_text=_("Higher values are listed first among the most used procedures."),
     )
     is_published = models.BooleanField(_("published"), default=True)
@@ -139,12 +154,20 @@ class Procedure(models.Model):
         ordering = ["code"]
         indexes = [models.Index(fields=["service_level", "code"], name="procedure_level_code")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(service_level__gte=1, service_level__lte=4),
-                                   name="procedure_service_level_1_4"),
+            models.CheckConstraint(
+                condition=models.Q(service_level__gte=1, service_level__lte=4), name="procedure_service_level_1_4"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        # A derived column, kept in step with what it is derived from wherever the row is saved.
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("procedures:detail", kwargs={"code": self.code})
@@ -153,13 +176,6 @@ class Procedure(models.Model):
         """Diacritic- and case-free text the catalogue search runs against (code, name, field, result)."""
         field_name = self.field.name if self.field_id else ""
         return fold(" ".join([self.code, self.name, field_name, self.result]))
-
-    def save(self, *args, **kwargs):
-        # A derived column, kept in step with what it is derived from wherever the row is saved.
-        self.search_text = self.build_search_text()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
 
     @property
     def administrative_levels(self) -> list[AdministrativeLevel]:
@@ -255,7 +271,8 @@ class FormTemplate(models.Model):
     name = models.CharField(_("name"), max_length=255)
     file = models.FileField(_("file"), upload_to=form_template_path, max_length=255, blank=True)
     is_stand_in = models.BooleanField(
-        _("stand-in"), default=False,
+        _("stand-in"),
+        default=False,
         help_text=_("Generated by the portal in place of the official template; labelled as such to citizens."),
     )
 
@@ -282,8 +299,12 @@ class RequiredDocument(models.Model):
     originals = models.PositiveSmallIntegerField(_("originals"), default=0)
     copies = models.PositiveSmallIntegerField(_("copies"), default=0)
     form_template = models.ForeignKey(
-        FormTemplate, verbose_name=_("form template"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="documents",
+        FormTemplate,
+        verbose_name=_("form template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
     )
 
     class Meta:

@@ -27,7 +27,7 @@ class CatalogueFilters:
     service_level: int | None = None
 
 
-def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySet[Procedure]:  # noqa: B008
+def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySet[Procedure]:
     """Published procedures matching the filters, best matches first.
 
     The text search ignores diacritics and case ("dang ky khai sinh" finds "Đăng ký khai sinh"): every word of

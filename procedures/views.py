@@ -19,17 +19,21 @@ def catalogue(request):
     agencies, fields = filter_choices()
     form = CatalogueFilterForm(request.GET or None, agencies=agencies, fields=fields)
     filters = form.filters()
-    paginator = Paginator(search_procedures(filters), form.per_page())
+    paginator = Paginator(search_procedures(filters), form.page_size())
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "procedures/catalogue.html", {
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "query_string": query.urlencode(),
-    })
+    return render(
+        request,
+        "procedures/catalogue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "query_string": query.urlencode(),
+        },
+    )
 
 
 @require_safe
@@ -40,15 +44,19 @@ def detail(request, code: str):
         raise Http404 from None
     options = list(procedure.options.all())
     cases = list(procedure.cases.all())
-    return render(request, "procedures/detail.html", {
-        "procedure": procedure,
-        "options": options,
-        "channels": sorted({o.channel for o in options}),
-        "online_channel": Channel.ONLINE,
-        "cases": cases,
-        "several_cases": len(cases) > 1,
-        "templates": [t for t in procedure.form_templates.all() if t.file] if procedure.offers_templates else [],
-    })
+    return render(
+        request,
+        "procedures/detail.html",
+        {
+            "procedure": procedure,
+            "options": options,
+            "channels": sorted({o.channel for o in options}),
+            "online_channel": Channel.ONLINE,
+            "cases": cases,
+            "several_cases": len(cases) > 1,
+            "templates": [t for t in procedure.form_templates.all() if t.file] if procedure.offers_templates else [],
+        },
+    )
 
 
 @require_safe
@@ -56,7 +64,9 @@ def download_template(request, code: str, pk: int):
     """Form templates are public, but only offered from service level 2 and only when a file exists."""
     template = get_object_or_404(
         FormTemplate.objects.select_related("procedure"),
-        pk=pk, procedure__code=code, procedure__is_published=True,
+        pk=pk,
+        procedure__code=code,
+        procedure__is_published=True,
         procedure__service_level__gte=TEMPLATE_DOWNLOAD_LEVEL,
     )
     if not template.file:
@@ -64,7 +74,6 @@ def download_template(request, code: str, pk: int):
     suffix = PurePosixPath(template.file.name).suffix.lower()
     filename = f"{slugify(fold(template.name))[:80] or 'mau-don'}{suffix}"
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(template.file.open("rb"), as_attachment=True, filename=filename,
-                            content_type=content_type)
+    response = FileResponse(template.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["Cache-Control"] = "public, max-age=3600"
     return response

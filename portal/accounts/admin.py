@@ -21,7 +21,21 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": [
-            "username", "full_name", "email", "phone", "kind", "agency", "role", "password1", "password2",
-        ]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "full_name",
+                    "email",
+                    "phone",
+                    "kind",
+                    "agency",
+                    "role",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]

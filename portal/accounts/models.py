@@ -16,14 +16,21 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=150)
     email = models.EmailField(_("email address"), blank=True)
     phone = models.CharField(
-        _("mobile number"), max_length=16, blank=True, validators=[validate_vn_phone],
+        _("mobile number"),
+        max_length=16,
+        blank=True,
+        validators=[validate_vn_phone],
         help_text=_("Stored in international format, e.g. +84912345678."),
     )
     id_number = models.CharField(_("citizen ID number"), max_length=12, blank=True, validators=[validate_cccd])
     kind = models.CharField(_("kind"), max_length=16, choices=UserKind, default=UserKind.CITIZEN)
     agency = models.ForeignKey(
-        "procedures.Agency", verbose_name=_("agency"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="officials",
+        "procedures.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officials",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role, blank=True)
 
@@ -37,8 +44,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique"),
             models.CheckConstraint(
-                condition=Q(kind=UserKind.CITIZEN, agency__isnull=True, role="")
-                | Q(kind=UserKind.OFFICIAL),
+                condition=Q(kind=UserKind.CITIZEN, agency__isnull=True, role="") | Q(kind=UserKind.OFFICIAL),
                 name="user_citizen_has_no_agency_role",
             ),
             models.CheckConstraint(

@@ -10,8 +10,16 @@ from .models import User
 from .validators import normalize_vn_phone
 
 CATALOGUE_MODELS = [
-    "agency", "field", "legaldocument", "procedure", "procedurecase", "processingoption", "feeitem",
-    "formtemplate", "requireddocument", "procedurestep",
+    "agency",
+    "field",
+    "legaldocument",
+    "procedure",
+    "procedurecase",
+    "processingoption",
+    "feeitem",
+    "formtemplate",
+    "requireddocument",
+    "procedurestep",
 ]
 
 # Django permissions each role's group holds in the back office. Workflow permissions come with the dossiers.
@@ -44,11 +52,20 @@ def sync_role_groups() -> dict[str, Group]:
 
 
 @transaction.atomic
-def create_official(*, username: str, full_name: str, email: str, agency: Agency, role: str, password: str,
-                    phone: str = "") -> User:
+def create_official(
+    *, username: str, full_name: str, email: str, agency: Agency, role: str, password: str, phone: str = ""
+) -> User:
     phone = normalize_vn_phone(phone) if phone else ""
-    user = User(username=username, full_name=full_name, email=email, phone=phone, kind=UserKind.OFFICIAL,
-                agency=agency, role=role, is_staff=True)
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        kind=UserKind.OFFICIAL,
+        agency=agency,
+        role=role,
+        is_staff=True,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -58,8 +75,14 @@ def create_official(*, username: str, full_name: str, email: str, agency: Agency
 
 @transaction.atomic
 def create_citizen(*, username: str, full_name: str, email: str, phone: str, id_number: str, password: str) -> User:
-    user = User(username=username, full_name=full_name, email=email, phone=normalize_vn_phone(phone),
-                id_number=id_number, kind=UserKind.CITIZEN)
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        phone=normalize_vn_phone(phone),
+        id_number=id_number,
+        kind=UserKind.CITIZEN,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -147,7 +147,25 @@ STATICFILES_DIRS = [
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- E-mail ----------------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL (smtp://user:pass@host:port, smtp+tls://..., consolemail://, filemail:///path) becomes the
+# default mailer of Django's MAILERS setting.
+_mail = env.email_url("EMAIL_URL", default="consolemail://")
+_mail_options = {
+    "host": _mail.get("EMAIL_HOST"),
+    "port": _mail.get("EMAIL_PORT"),
+    "username": _mail.get("EMAIL_HOST_USER") or None,
+    "password": _mail.get("EMAIL_HOST_PASSWORD") or None,
+    "use_tls": _mail.get("EMAIL_USE_TLS"),
+    "use_ssl": _mail.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+if _mail["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _mail_options = {key: value for key, value in _mail_options.items() if value is not None}
+elif _mail["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": _mail.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+else:
+    _mail_options = {}
+MAILERS = {"default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dịch vụ công <no-reply@dichvucong.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

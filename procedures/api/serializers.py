@@ -1,7 +1,16 @@
 from rest_framework import serializers
 
-from ..models import Agency, FeeItem, Field, FormTemplate, LegalDocument, Procedure, ProcedureCase, ProcessingOption
-from ..models import RequiredDocument
+from ..models import (
+    Agency,
+    FeeItem,
+    Field,
+    FormTemplate,
+    LegalDocument,
+    Procedure,
+    ProcedureCase,
+    ProcessingOption,
+    RequiredDocument,
+)
 
 
 class FieldSerializer(serializers.ModelSerializer):
@@ -88,6 +97,14 @@ class ProcedureDetailSerializer(ProcedureListSerializer):
 
     class Meta(ProcedureListSerializer.Meta):
         fields = [
-            *ProcedureListSerializer.Meta.fields, "implementing_bodies", "agencies", "requirements", "result",
-            "options", "cases", "legal_basis", "form_templates", "unverified",
+            *ProcedureListSerializer.Meta.fields,
+            "implementing_bodies",
+            "agencies",
+            "requirements",
+            "result",
+            "options",
+            "cases",
+            "legal_basis",
+            "form_templates",
+            "unverified",
         ]

@@ -37,13 +37,15 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         params = self.request.query_params
-        return search_procedures(CatalogueFilters(
-            q=params.get("q", "")[:200],
-            agency=Agency.objects.filter(code=params.get("agency", "")).first() if params.get("agency") else None,
-            field=Field.objects.filter(pk=params["field"]).first() if params.get("field", "").isdigit() else None,
-            administrative_level=_int_param(self.request, "level", AdministrativeLevel.values),
-            service_level=_int_param(self.request, "service_level", ServiceLevel.values),
-        ))
+        return search_procedures(
+            CatalogueFilters(
+                q=params.get("q", "")[:200],
+                agency=Agency.objects.filter(code=params.get("agency", "")).first() if params.get("agency") else None,
+                field=Field.objects.filter(pk=params["field"]).first() if params.get("field", "").isdigit() else None,
+                administrative_level=_int_param(self.request, "level", AdministrativeLevel.values),
+                service_level=_int_param(self.request, "service_level", ServiceLevel.values),
+            )
+        )
 
     def get_object(self):
         try:

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="JSON files holding a list of procedure records")
 
-    def handle(self, *paths, **options):
+    def handle(self, *args, paths: list[str], **options):
         failed = 0
         for path in paths:
             try:

@@ -1,0 +1,51 @@
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from portal import demo
+from procedures.models import FormTemplate, Procedure
+
+BIRTH_REGISTRATION = "1.001193"  # Thủ tục đăng ký khai sinh
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests use a live server, whose transactional clean-up empties the tables: run them last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,)) -> None:
+    """The demo province through the real importer, with stand-in PDFs for a few procedures only (speed)."""
+    demo.load_agencies()
+    report = demo.load_catalogue()
+    assert report.ok, report.errors
+    for template in FormTemplate.objects.filter(procedure__code__in=templates_for, file=""):
+        from procedures.documents import attach_stand_in_template
+
+        attach_stand_in_template(template=template)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo catalogue, loaded once for the session; each test runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        load_demo_catalogue()
+
+
+@pytest.fixture
+def catalogue(db):
+    """The demo catalogue (45 real procedures of one province), as loaded for the session."""
+    assert Procedure.objects.count() >= 40
+    return Procedure.objects.all()
+
+
+@pytest.fixture
+def is_postgresql():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def load_demo(transactional_db):
+    """For live-server tests: their transactional clean-up empties the tables, so load the catalogue again."""
+    if not Procedure.objects.exists():
+        load_demo_catalogue()
+    return call_command
