@@ -1,5 +1,6 @@
 """Reads of the catalogue. Every list here runs a constant number of queries, whatever its length."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -11,6 +12,7 @@ from .constants import AdministrativeLevel
 from .models import Agency, Field, Procedure, ProcedureCase
 from .text import fold
 
+CODE_QUERY = re.compile(r"^\d\.\d{3,6}(\.[0-9A-Za-z]*)?$")
 LEVEL_FLAGS = {
     AdministrativeLevel.PROVINCE: "at_province",
     AdministrativeLevel.DISTRICT: "at_district",
@@ -47,6 +49,9 @@ def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySe
     folded = fold(filters.q)
     if not folded:
         return qs.order_by("-popularity", "code")
+    if CODE_QUERY.match(filters.q.strip()):
+        # A national code (or its beginning) is a look-up, not a text search: no near misses.
+        return qs.filter(code__startswith=filters.q.strip().upper()).order_by("code")
     words = Q()
     for word in folded.split():
         words &= Q(search_text__contains=word)

@@ -27,3 +27,11 @@ def number(value: Decimal | None) -> str:
         return ""
     text = f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
     return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text
+
+
+@register.filter
+def plural_count(value: Decimal | None) -> int:
+    """An integer for choosing a plural form: 1 → singular; 0.5, 1.5, 2 → plural."""
+    if value is None:
+        return 0
+    return 1 if value == 1 else 2 if value < 2 else int(value)

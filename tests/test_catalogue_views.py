@@ -1,0 +1,132 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from procedures.models import FormTemplate, Procedure
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = "1.001193"  # level 4, has a stand-in template
+CERTIFIED_COPY = "2.000815"  # level 2
+MOBILE_BIRTH = "1.003583"  # level 1
+MARRIAGE = "1.000894"  # level 3
+
+
+def page(client, url, **params):
+    response = client.get(url, params, HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_home_page_has_search_and_most_used_procedures(client, catalogue):
+    html = page(client, "/")
+
+    assert 'role="search"' in html and 'name="q"' in html
+    assert "Thủ tục đăng ký khai sinh" in html  # the most used one
+    assert reverse("procedures:detail", kwargs={"code": BIRTH}) in html
+
+
+def test_catalogue_lists_and_paginates(client, catalogue):
+    html = page(client, reverse("procedures:catalogue"), per_page=10)
+
+    assert f"Tìm thấy {catalogue.count()} thủ tục" in html
+    assert html.count('class="procedure-item"') == 10
+    assert 'rel="next"' in html
+
+
+def test_catalogue_search_without_diacritics_shows_birth_registration(client, catalogue):
+    html = page(client, reverse("procedures:catalogue"), q="dang ky khai sinh")
+
+    assert "Thủ tục đăng ký khai sinh" in html
+    assert "Cấp Phiếu Lý lịch tư pháp" not in html
+
+
+def test_bad_filter_values_are_ignored_not_an_error(client, catalogue):
+    html = page(client, reverse("procedures:catalogue"), level="99", service_level="x", per_page="7", q="khai tu")
+
+    assert "Thủ tục đăng ký khai tử" in html
+
+
+def test_no_result_message(client, catalogue):
+    html = page(client, reverse("procedures:catalogue"), q="khong co thu tuc nao nhu vay")
+
+    assert "Không có thủ tục nào phù hợp" in html
+
+
+@pytest.mark.parametrize("per_page", [10, 100])
+def test_catalogue_runs_a_constant_number_of_queries(client, catalogue, per_page):
+    url = reverse("procedures:catalogue")
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, {"per_page": 10})
+    with CaptureQueriesContext(connection) as large:
+        client.get(url, {"per_page": per_page, "q": "dang ky"})
+
+    assert len(large) == len(small) <= 6
+
+
+def test_level_1_page_shows_information_but_no_templates_or_online_filing(client, catalogue):
+    html = page(client, reverse("procedures:detail", kwargs={"code": MOBILE_BIRTH}))
+
+    for heading in ("Thành phần hồ sơ", "Trình tự thực hiện", "Căn cứ pháp lý", "Thời hạn giải quyết"):
+        assert heading in html
+    assert "Nộp hồ sơ trực tuyến" not in html
+    assert "/mau-don/" not in html
+
+
+def test_level_2_page_offers_templates_but_no_online_filing(client, catalogue):
+    procedure = Procedure.objects.get(code=BIRTH)
+    template = FormTemplate.objects.filter(procedure=procedure).exclude(file="").first()
+    Procedure.objects.filter(pk=procedure.pk).update(service_level=2)
+
+    html = page(client, procedure.get_absolute_url())
+
+    assert template.get_absolute_url() in html
+    assert "không phải mẫu chính thức" in html  # stand-ins are labelled
+    assert "Nộp hồ sơ trực tuyến" not in html
+
+
+def test_level_3_and_4_pages_call_to_file_online(client, catalogue):
+    level_3 = page(client, reverse("procedures:detail", kwargs={"code": MARRIAGE}))
+    level_4 = page(client, reverse("procedures:detail", kwargs={"code": BIRTH}))
+
+    assert "Nộp hồ sơ trực tuyến" in level_3 and "Nộp hồ sơ trực tuyến" in level_4
+    assert "nộp phí trực tuyến" in level_4 and "nộp phí trực tuyến" not in level_3
+
+
+def test_a_procedure_with_several_cases_lists_each(client, catalogue):
+    html = page(client, reverse("procedures:detail", kwargs={"code": "1.004222"}))
+
+    assert "Trường hợp 1:" in html and "Trường hợp 3:" in html
+
+
+def test_template_download_is_a_pdf_attachment(client, catalogue):
+    template = FormTemplate.objects.filter(procedure__code=BIRTH).exclude(file="").first()
+
+    response = client.get(template.get_absolute_url())
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_templates_are_not_served_below_level_2(client, catalogue):
+    template = FormTemplate.objects.filter(procedure__code=BIRTH).exclude(file="").first()
+    Procedure.objects.filter(code=BIRTH).update(service_level=1)
+
+    assert client.get(template.get_absolute_url()).status_code == 404
+
+
+def test_unknown_procedure_is_a_translated_404(client, catalogue):
+    response = client.get("/thu-tuc/9.999999/", HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
+
+
+def test_pages_send_a_content_security_policy(client, catalogue):
+    response = client.get("/")
+
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
