@@ -6,6 +6,8 @@ from .constants import AdministrativeLevel, ServiceLevel
 from .models import Agency, Field
 from .selectors import CatalogueFilters
 
+DEFAULT_PAGE_SIZE = 20
+
 
 class CatalogueFilterForm(forms.Form):
     """The catalogue's search box and filters (GET). Unknown values are ignored, never an error page."""
@@ -45,11 +47,14 @@ class CatalogueFilterForm(forms.Form):
         choices=[(n, n) for n in settings.CATALOGUE_PAGE_SIZES],
         coerce=int,
         required=False,
-        empty_value=20,
+        empty_value=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, *args, agencies: list[Agency], fields: list[Field], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, agencies: list[Agency], fields: list[Field], **kwargs):
+        if data is not None and not data.get("per_page"):
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PAGE_SIZE)  # show the page size actually used
+        super().__init__(data, initial={"per_page": DEFAULT_PAGE_SIZE}, **kwargs)
         # Choices come from lists already loaded, so rendering and validation add no queries.
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
         self.fields["agency"].choices = [("", _("All agencies"))] + [(a.code, a.name) for a in agencies]
@@ -85,4 +90,4 @@ class CatalogueFilterForm(forms.Form):
         )
 
     def page_size(self) -> int:
-        return self._valid_data().get("per_page") or 20
+        return self._valid_data().get("per_page") or DEFAULT_PAGE_SIZE

@@ -33,8 +33,8 @@ def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySe
     """Published procedures matching the filters, best matches first.
 
     The text search ignores diacritics and case ("dang ky khai sinh" finds "Đăng ký khai sinh"): every word of
-    the query must occur in the folded ``search_text``. On PostgreSQL a trigram index serves those look-ups and
-    trigram word similarity also finds near misses (typing slips), ranked below exact matches.
+    the query must occur in the folded ``search_text``; a trigram index serves those look-ups on PostgreSQL.
+    When nothing contains every word, PostgreSQL's trigram word similarity offers near misses (typing slips).
     """
     qs = Procedure.objects.published().select_related("field")
     if filters.agency is not None:
@@ -55,13 +55,15 @@ def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySe
     words = Q()
     for word in folded.split():
         words &= Q(search_text__contains=word)
-    if connection.vendor == "postgresql":
+    exact = qs.filter(words)
+    if connection.vendor == "postgresql" and not exact.exists():
+        # Nothing has every word: offer near misses (typing slips), most similar first.
         return (
             qs.annotate(similarity=TrigramWordSimilarity(Value(folded), "search_text"))
-            .filter(words | Q(search_text__trigram_word_similar=folded))
+            .filter(search_text__trigram_word_similar=folded)
             .order_by("-similarity", Length("name"), "-popularity", "code")
         )
-    return qs.filter(words).order_by(Length("name"), "-popularity", "code")
+    return exact.order_by(Length("name"), "-popularity", "code")
 
 
 def most_used_procedures(*, limit: int = 8) -> list[Procedure]:

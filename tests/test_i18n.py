@@ -35,7 +35,7 @@ def test_the_switcher_is_a_form_that_works_without_javascript(client, catalogue)
 
     assert f'action="{reverse("set_language")}"' in html
     assert 'name="csrfmiddlewaretoken"' in html
-    assert 'value="en"' in html
+    assert 'name="language" value="en"' in html
 
 
 def test_time_zone_is_vietnam(settings):
