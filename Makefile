@@ -26,6 +26,7 @@ install: venv
 
 run: venv ## run the portal on http://$(HOST):$(PORT) (SQLite, local files, Celery eager, console mail)
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 def test_a_citizen_finds_birth_registration_and_downloads_its_form(page, screenshot):
     page.goto(page.base_url + "/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    header_colour = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    assert header_colour not in ("", "rgba(0, 0, 0, 0)"), "the stylesheet did not load"
     screenshot("home")
 
     search = page.get_by_role("searchbox").first
