@@ -9,14 +9,16 @@ from django.db import transaction
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.accounts.services import create_citizen, create_official, sync_role_groups
-from procedures.constants import TEMPLATE_DOWNLOAD_LEVEL, AdministrativeLevel
+from procedures.constants import ONLINE_SUBMISSION_LEVEL, TEMPLATE_DOWNLOAD_LEVEL, AdministrativeLevel
 from procedures.documents import attach_stand_in_template
+from procedures.eforms import validate_spec
 from procedures.importers import ImportReport, import_package, load_package
 from procedures.models import Agency, FormTemplate, Procedure
 
 DEMO_DIR = Path(settings.BASE_DIR) / "procedures" / "demo"
 CATALOGUE_FILE = DEMO_DIR / "procedures-sample.json"
 AGENCIES_FILE = DEMO_DIR / "agencies.json"
+EFORMS_FILE = DEMO_DIR / "eforms.json"
 DEMO_PASSWORD = "DichVuCong@2026"  # noqa: S105 - documented demo password, demo data only
 DEMO_AGENCY = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
 
@@ -74,7 +76,21 @@ def assign_agencies() -> None:
 def load_catalogue() -> ImportReport:
     report = import_package(load_package(CATALOGUE_FILE))
     assign_agencies()
+    load_eforms()
     return report
+
+
+def load_eforms() -> int:
+    """Give every level 3–4 procedure its declaration: its own where written, the general one otherwise."""
+    eforms = json.loads(EFORMS_FILE.read_text(encoding="utf-8"))
+    count = 0
+    for procedure in Procedure.objects.filter(service_level__gte=ONLINE_SUBMISSION_LEVEL):
+        spec = eforms.get(procedure.code, eforms["default"])
+        validate_spec(spec)
+        if procedure.eform != spec:
+            Procedure.objects.filter(pk=procedure.pk).update(eform=spec)
+            count += 1
+    return count
 
 
 def generate_stand_in_templates() -> int:

@@ -28,3 +28,10 @@ def home(request):
 def healthz(request):
     ok, checks = run_checks()
     return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+def rate_limited(request, exception=None):
+    """Too many requests from one address (django-ratelimit): a translated page, status 429."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

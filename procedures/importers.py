@@ -218,6 +218,21 @@ def _date(value: Any) -> date | None:
     raise RecordError(f"NGAYBANHANH must be a date such as 20/11/2014, got {text!r}")
 
 
+CONDITIONAL_REMARKS = ("truong hop", "neu co", "doi voi", "neu")
+
+
+def _document_required(name: str) -> bool:
+    """Documents only some applicants need ("(trường hợp ...)", "nếu có") or only show ("Xuất trình") are optional."""
+    folded = fold(name)
+    remarks = [fold(remark) for remark in re.findall(r"\(([^)]*)\)", name)]
+    return not (
+        folded.startswith("xuat trinh")
+        or "trong truong hop" in folded
+        or "neu co" in folded
+        or any(remark.startswith(CONDITIONAL_REMARKS) for remark in remarks)
+    )
+
+
 def _fee_kind(description: str) -> str:
     """A charge (``lệ phí``) or a fee (``phí``), as the description names it; charges by default."""
     folded = f" {fold(description)} "
@@ -475,6 +490,7 @@ def _save(parsed: ParsedProcedure) -> bool:
                     "name": d.name,
                     "originals": d.originals,
                     "copies": d.copies,
+                    "is_required": _document_required(d.name),
                     "form_template": templates.get(d.template_name),
                 }
                 for d in parsed_case.documents

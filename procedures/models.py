@@ -13,6 +13,7 @@ from .constants import (
     FeeKind,
     ServiceLevel,
 )
+from .eforms import validate_spec
 from .text import fold
 
 AGENCY_CODE_VALIDATOR = RegexValidator(
@@ -134,6 +135,15 @@ class Procedure(models.Model):
         default=list,
         blank=True,
         help_text=_("National package fields that could not be confirmed, e.g. fees set by the provincial council."),
+    )
+    eform = models.JSONField(
+        _("e-form"),
+        default=list,
+        blank=True,
+        validators=[validate_spec],
+        help_text=_(
+            "The declaration citizens fill in online (level 3 and 4): a list of fields, see procedures/eforms.py."
+        ),
     )
     popularity = models.PositiveIntegerField(
         _("popularity"),
@@ -298,6 +308,11 @@ class RequiredDocument(models.Model):
     name = models.TextField(_("name"))
     originals = models.PositiveSmallIntegerField(_("originals"), default=0)
     copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    is_required = models.BooleanField(
+        _("required online"),
+        default=True,
+        help_text=_("Whether an online dossier must include a scan of it. Conditional documents are optional."),
+    )
     form_template = models.ForeignKey(
         FormTemplate,
         verbose_name=_("form template"),

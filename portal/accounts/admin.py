@@ -15,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["username"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Personal info"), {"fields": ["full_name", "email", "phone", "id_number"]}),
+        (_("Personal info"), {"fields": ["full_name", "email", "email_verified_at", "phone", "id_number"]}),
         (_("Agency"), {"fields": ["kind", "agency", "role"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),

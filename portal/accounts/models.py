@@ -33,6 +33,7 @@ class User(AbstractUser):
         related_name="officials",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role, blank=True)
+    email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
 
     objects = UserManager()
 

@@ -6,6 +6,7 @@ Celery tasks run eagerly, e-mail printed to the console. Setting ``DATABASE_URL`
 real services; production (``portal.settings.production``) refuses to start without them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
+    "axes",
+    "captcha",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "portal.accounts",
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -145,6 +149,10 @@ STATICFILES_DIRS = [
     ("fonts/be-vietnam-pro", str(fontpkg_be_vietnam_pro.ROOT / "files")),
 ]
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file, not memory
+DATA_UPLOAD_MAX_NUMBER_FILES = 40
+DOSSIER_MAX_FILE_SIZE = env.int("DOSSIER_MAX_FILE_SIZE", default=10 * 1024 * 1024)
+DOSSIER_MAX_TOTAL_SIZE = env.int("DOSSIER_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)
 
 # --- E-mail ----------------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:port, smtp+tls://..., consolemail://, filemail:///path) becomes the
@@ -177,7 +185,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account/address is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dossiers:mine"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 3 * 3600
+EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
+# Failed sign-ins: 5 per username and address, then a 15-minute cool-off (django-axes).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Public look-ups and sign-up/reset forms (django-ratelimit, counted in the shared cache).
+RATELIMIT_VIEW = "portal.views.rate_limited"
+# Captcha (django-simple-captcha): letters that are easy to tell apart, readable for Vietnamese users.
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10
+CAPTCHA_IMAGE_SIZE = (160, 50)
+CAPTCHA_FONT_SIZE = 34
+CAPTCHA_LETTER_ROTATION = (-20, 20)
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -244,6 +277,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,68 @@
+from captcha.fields import CaptchaField
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.validators import normalize_vn_phone
+
+from .constants import DeliveryMethod
+
+
+class StartForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=_("Agency you file with"), queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
+    case = forms.ModelChoiceField(label=_("Your case"), queryset=None, empty_label=None, widget=forms.RadioSelect)
+
+    def __init__(self, *args, procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = procedure.agencies.filter(is_active=True).order_by("name")
+        self.fields["case"].queryset = procedure.cases.all()
+        self.fields["case"].label_from_instance = lambda case: case.name or _("General case")
+        if self.fields["agency"].queryset.count() == 1:
+            self.fields["agency"].initial = self.fields["agency"].queryset.first()
+        if self.fields["case"].queryset.count() == 1:
+            self.fields["case"].initial = self.fields["case"].queryset.first()
+            self.fields["case"].widget = forms.HiddenInput()
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(label=_("How do you want to receive the result?"), widget=forms.RadioSelect)
+    address = forms.CharField(
+        label=_("Postal address for the result"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+        help_text=_("Only when the result is sent by post. House number, street, ward or commune, province."),
+    )
+    phone = forms.CharField(
+        label=_("Phone number for the postman"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, methods: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [(m, DeliveryMethod(m).label) for m in methods]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == DeliveryMethod.POST:
+            if not data.get("address", "").strip():
+                self.add_error("address", _("Enter the address the result should be posted to."))
+            try:
+                data["phone"] = normalize_vn_phone(data.get("phone", ""))
+            except forms.ValidationError as error:
+                self.add_error("phone", error)
+        return data
+
+
+class SubmitForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I declare that the information given is true and I am responsible for it before the law."),
+        error_messages={"required": _("Tick the box to confirm your declaration.")},
+    )
+    captcha = CaptchaField(
+        label=_("Type the characters in the picture"),
+        error_messages={"invalid": _("The characters do not match the picture. Try the new picture.")},
+    )

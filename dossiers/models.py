@@ -1,0 +1,156 @@
+"""Dossiers (hồ sơ): what a citizen files for a procedure, the scans attached to it and its timeline."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .constants import TERMINAL_STATUSES, DeliveryMethod, DocumentKind, Status
+
+
+def document_path(instance: "DossierDocument", filename: str) -> str:
+    # The citizen's file name is never used on disk: a random name, the extension from the sniffed type.
+    extension = {DocumentKind.PDF: "pdf", DocumentKind.JPEG: "jpg", DocumentKind.PNG: "png"}[instance.content_type]
+    return f"dossiers/{instance.dossier.public_id}/{uuid.uuid4().hex}.{extension}"
+
+
+def issued_path(instance: "Dossier", filename: str) -> str:
+    return f"dossiers/{instance.public_id}/issued/{uuid.uuid4().hex}.pdf"
+
+
+class DossierCodeCounter(models.Model):
+    """The last sequence number given out per receiving agency per day (``<agency>-<YYMMDD>-<NNNN>``)."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_code_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class DossierQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.exclude(status=Status.DRAFT)
+
+
+class Dossier(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("dossier code"), max_length=32, unique=True, null=True, blank=True, editable=False)
+    procedure = models.ForeignKey(
+        "procedures.Procedure", verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    case = models.ForeignKey(
+        "procedures.ProcedureCase",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    agency = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    status = models.PositiveSmallIntegerField(_("status"), choices=Status, default=Status.DRAFT, db_index=True)
+    form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    delivery_method = models.CharField(
+        _("result delivery"), max_length=8, choices=DeliveryMethod, default=DeliveryMethod.OFFICE
+    )
+    delivery_address = models.TextField(_("delivery address"), blank=True)
+    delivery_phone = models.CharField(_("phone for delivery"), max_length=16, blank=True)
+    fee_total = models.PositiveBigIntegerField(_("fees and charges (VND)"), default=0)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    receipt = models.FileField(_("receipt"), upload_to=issued_path, max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"], name="dossier_applicant_created"),
+            models.Index(fields=["agency", "status"], name="dossier_agency_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=Status.DRAFT) | Q(code__isnull=False, submitted_at__isnull=False),
+                name="dossier_submitted_has_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"{_('Draft')} {self.public_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dossiers:detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class DossierDocument(models.Model):
+    """One scan per required document of the chosen case."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("file name as uploaded"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=32, choices=DocumentKind)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+        ordering = ["required_document__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "required_document"], name="dossier_document_one_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dossiers:document", kwargs={"public_id": self.dossier.public_id, "pk": self.pk})
+
+
+class DossierEvent(models.Model):
+    """The timeline: one append-only row per status change (the audit log)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    from_status = models.PositiveSmallIntegerField(choices=Status, null=True, blank=True)
+    to_status = models.PositiveSmallIntegerField(choices=Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.from_status} → {self.to_status}"

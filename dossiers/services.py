@@ -1,0 +1,181 @@
+"""Every change to a dossier a citizen makes while filing it; one function each, in a transaction."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import User
+from portal.accounts.validators import normalize_vn_phone
+from procedures.constants import Channel
+from procedures.eforms import EForm
+from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
+
+from .codes import next_dossier_code
+from .constants import DeliveryMethod, Status
+from .models import Dossier, DossierDocument, DossierEvent
+from .uploads import check_upload, sha256_of
+
+
+class DossierError(Exception):
+    """The dossier's state does not allow this; the message tells the citizen why, in their language."""
+
+
+def delivery_methods(procedure: Procedure) -> list[str]:
+    """Level 3: the result is collected at the office. Level 4: also online or by post (BCCI)."""
+    if procedure.pays_online:
+        return [DeliveryMethod.OFFICE, DeliveryMethod.ONLINE, DeliveryMethod.POST]
+    return [DeliveryMethod.OFFICE]
+
+
+def fees_due(procedure: Procedure) -> int:
+    """Fees and charges for filing online: those of the online channel (else the first published channel)."""
+    options = list(procedure.options.all())
+    online = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
+    if not online:
+        return 0
+    return sum(fee.amount for fee in online[0].fees.all())
+
+
+def _locked_draft(dossier: Dossier) -> Dossier:
+    dossier = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+    if dossier.status != Status.DRAFT:
+        raise DossierError(_("This dossier has been submitted and can no longer be changed."))
+    return dossier
+
+
+@transaction.atomic
+def start_draft(*, procedure: Procedure, applicant: User, agency: Agency, case: ProcedureCase | None) -> Dossier:
+    if not (procedure.is_published and procedure.accepts_online_submission):
+        raise DossierError(_("This procedure cannot be filed online."))
+    if applicant.is_official:
+        raise DossierError(_("Officials cannot file dossiers with their back-office account."))
+    if procedure.agencies.exists() and not procedure.agencies.filter(pk=agency.pk).exists():
+        raise DossierError(_("This agency does not handle this procedure."))
+    cases = list(procedure.cases.all())
+    if case is None and len(cases) == 1:
+        case = cases[0]
+    if case is None or case.procedure_id != procedure.pk:
+        raise DossierError(_("Choose the case that applies to you."))
+    return Dossier.objects.create(procedure=procedure, applicant=applicant, agency=agency, case=case)
+
+
+@transaction.atomic
+def save_declaration(*, dossier: Dossier, data: dict) -> Dossier:
+    dossier = _locked_draft(dossier)
+    dossier.form_data = data
+    dossier.save(update_fields=["form_data", "updated_at"])
+    return dossier
+
+
+@transaction.atomic
+def attach_document(*, dossier: Dossier, required_document: RequiredDocument, upload: UploadedFile) -> DossierDocument:
+    """Store one scan for one document slot (replacing an earlier one); raises ValidationError naming the file."""
+    dossier = _locked_draft(dossier)
+    if required_document.case_id != dossier.case_id:
+        raise DossierError(_("This document is not part of the chosen case."))
+    existing = dossier.documents.filter(required_document=required_document).first()
+    stored = dossier.documents.exclude(pk=getattr(existing, "pk", None)).aggregate(total=Sum("size"))["total"] or 0
+    content_type = check_upload(upload, already_stored=stored)
+    document = DossierDocument(
+        dossier=dossier,
+        required_document=required_document,
+        original_name=(upload.name or "")[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256_of(upload),
+    )
+    document.file.save("upload", upload, save=False)  # streamed in chunks; the name is generated
+    if existing is not None:
+        old_file = existing.file
+        existing.delete()
+        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+    saved_file = document.file
+    try:
+        document.save()
+    except Exception:
+        saved_file.storage.delete(saved_file.name)  # no row points at it: do not leave it behind
+        raise
+    return document
+
+
+@transaction.atomic
+def remove_document(*, document: DossierDocument) -> None:
+    _locked_draft(document.dossier)
+    file = document.file
+    document.delete()
+    transaction.on_commit(lambda: file.storage.delete(file.name))
+
+
+@transaction.atomic
+def choose_delivery(*, dossier: Dossier, method: str, address: str = "", phone: str = "") -> Dossier:
+    dossier = _locked_draft(dossier)
+    if method not in delivery_methods(dossier.procedure):
+        raise DossierError(_("This way of receiving the result is not offered for this procedure."))
+    if method == DeliveryMethod.POST:
+        if not address.strip():
+            raise ValidationError({"address": _("Enter the address the result should be posted to.")})
+        phone = normalize_vn_phone(phone)
+    else:
+        address, phone = "", ""
+    dossier.delivery_method, dossier.delivery_address, dossier.delivery_phone = method, address.strip(), phone
+    dossier.save(update_fields=["delivery_method", "delivery_address", "delivery_phone", "updated_at"])
+    return dossier
+
+
+def missing_parts(dossier: Dossier) -> list[str]:
+    """What still stops the dossier from being submitted, in words for the citizen."""
+    problems = []
+    form = EForm(data=_as_form_data(dossier), spec=dossier.procedure.eform)
+    if dossier.procedure.eform and not (dossier.form_data and form.is_valid()):
+        problems.append(_("The declaration is not complete."))
+    have = {d.required_document_id for d in dossier.documents.all()}
+    for required in dossier.case.documents.all() if dossier.case else []:
+        if required.is_required and required.pk not in have:
+            problems.append(_("Missing document: %(name)s") % {"name": required.name})
+    return problems
+
+
+def _as_form_data(dossier: Dossier) -> dict:
+    """The stored answers, in the shape the e-form's widgets post them back."""
+    data = {}
+    for item in dossier.procedure.eform:
+        name = item.get("name")
+        value = dossier.form_data.get(name) if name else None
+        if isinstance(value, dict):
+            data[f"{name}_province"] = value.get("province_code")
+            data[f"{name}_ward"] = value.get("ward")
+            data[f"{name}_street"] = value.get("street")
+        elif value is not None and name:
+            data[name] = value
+    return data
+
+
+@transaction.atomic
+def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
+    """Draft → submitted, with its dossier code. Submitting twice (a double click) gives the same dossier back.
+
+    Returns the dossier and whether this call submitted it.
+    """
+    dossier = Dossier.objects.select_for_update().select_related("procedure", "agency", "case").get(pk=dossier.pk)
+    if dossier.applicant_id != by.pk:
+        raise DossierError(_("Only the applicant can submit this dossier."))
+    if dossier.status != Status.DRAFT:
+        return dossier, False
+    problems = missing_parts(dossier)
+    if problems:
+        raise DossierError(" ".join(problems))
+    now = timezone.now()
+    dossier.code = next_dossier_code(agency=dossier.agency, day=timezone.localdate(now))
+    dossier.status = Status.SUBMITTED
+    dossier.submitted_at = now
+    dossier.fee_total = fees_due(dossier.procedure)
+    dossier.save(update_fields=["code", "status", "submitted_at", "fee_total", "updated_at"])
+    DossierEvent.objects.create(dossier=dossier, from_status=Status.DRAFT, to_status=Status.SUBMITTED, actor=by)
+
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.issue_receipt.delay(dossier.pk))
+    return dossier, True

@@ -1,0 +1,247 @@
+"""The citizen's filing flow: start → declaration → documents → delivery → review and submit → confirmation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from procedures.eforms import EForm, display_answers
+from procedures.models import Procedure
+
+from . import services
+from .constants import Status
+from .forms import DeliveryForm, StartForm, SubmitForm
+from .models import Dossier, DossierDocument
+from .receipts import issue_receipt
+from .selectors import dossier_for, dossiers_of_applicant
+
+STEPS = [
+    ("declaration", gettext_lazy("Declaration")),
+    ("documents", gettext_lazy("Documents")),
+    ("delivery", gettext_lazy("Receiving the result")),
+    ("review", gettext_lazy("Check and submit")),
+]
+
+
+def _draft(request, public_id) -> Dossier:
+    dossier = dossier_for(request.user, public_id, own=True)
+    if not dossier.is_draft:
+        raise _Submitted(dossier)
+    return dossier
+
+
+class _Submitted(Exception):
+    def __init__(self, dossier):
+        self.dossier = dossier
+
+
+def draft_step(view):
+    """Steps of the flow work on the citizen's own draft; a submitted dossier goes to its page instead."""
+
+    @login_required
+    def wrapper(request, public_id, *args, **kwargs):
+        try:
+            dossier = _draft(request, public_id)
+        except _Submitted as submitted:
+            return redirect(submitted.dossier)
+        return view(request, dossier, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _context(dossier: Dossier, step: str, **extra) -> dict:
+    return {"dossier": dossier, "procedure": dossier.procedure, "steps": STEPS, "step": step, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request, code: str):
+    procedure = get_object_or_404(Procedure.objects.published(), code=code)
+    if not procedure.accepts_online_submission:
+        raise Http404
+    form = StartForm(request.POST or None, procedure=procedure)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.start_draft(
+                procedure=procedure,
+                applicant=request.user,
+                agency=form.cleaned_data["agency"],
+                case=form.cleaned_data["case"],
+            )
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("dossiers:declaration", public_id=dossier.public_id)
+    drafts = Dossier.objects.filter(applicant=request.user, procedure=procedure, status=Status.DRAFT)
+    return render(
+        request,
+        "dossiers/start.html",
+        {"procedure": procedure, "form": form, "drafts": drafts, "fees": services.fees_due(procedure)},
+    )
+
+
+@draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def declaration(request, dossier: Dossier):
+    spec = dossier.procedure.eform
+    if not spec:
+        return redirect("dossiers:documents", public_id=dossier.public_id)
+    if request.method == "POST":
+        form = EForm(request.POST, spec=spec)
+        if form.is_valid():
+            services.save_declaration(dossier=dossier, data=form.to_json())
+            return redirect("dossiers:documents", public_id=dossier.public_id)
+    else:
+        form = EForm(initial=dossier.form_data, spec=spec)
+    return render(request, "dossiers/declaration.html", _context(dossier, "declaration", form=form))
+
+
+@draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def documents(request, dossier: Dossier):
+    slots = list(dossier.case.documents.all()) if dossier.case else []
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        for slot in slots:
+            files = request.FILES.getlist(f"document-{slot.pk}")
+            if len(files) > 1:
+                errors[slot.pk] = _("Upload one file for each document: put several pages into one PDF.")
+                continue
+            if not files:
+                continue
+            try:
+                services.attach_document(dossier=dossier, required_document=slot, upload=files[0])
+            except ValidationError as error:
+                errors[slot.pk] = " ".join(error.messages)
+        if not errors and "continue" in request.POST:
+            uploaded = set(dossier.documents.values_list("required_document_id", flat=True))
+            for slot in slots:
+                if slot.is_required and slot.pk not in uploaded:
+                    errors[slot.pk] = _("Upload a scan of this document: it is required.")
+            if not errors:
+                return redirect("dossiers:delivery", public_id=dossier.public_id)
+        elif not errors:
+            messages.success(request, _("Your files have been saved."))
+            return redirect("dossiers:documents", public_id=dossier.public_id)
+    stored = {d.required_document_id: d for d in dossier.documents.all()}
+    rows = [{"slot": slot, "stored": stored.get(slot.pk), "error": errors.get(slot.pk)} for slot in slots]
+    status = 400 if errors else 200
+    return render(
+        request,
+        "dossiers/documents.html",
+        _context(dossier, "documents", rows=rows, error_rows=[r for r in rows if r["error"]]),
+        status=status,
+    )
+
+
+@draft_step
+@require_POST
+def remove_document(request, dossier: Dossier, pk: int):
+    document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
+    services.remove_document(document=document)
+    messages.success(request, _("The file has been removed."))
+    return redirect("dossiers:documents", public_id=dossier.public_id)
+
+
+@draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def delivery(request, dossier: Dossier):
+    methods = services.delivery_methods(dossier.procedure)
+    initial = {"method": dossier.delivery_method, "address": dossier.delivery_address, "phone": dossier.delivery_phone}
+    form = DeliveryForm(request.POST or None, methods=methods, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.choose_delivery(
+                dossier=dossier,
+                method=form.cleaned_data["method"],
+                address=form.cleaned_data.get("address", ""),
+                phone=form.cleaned_data.get("phone", ""),
+            )
+        except (services.DossierError, ValidationError) as error:
+            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+        else:
+            return redirect("dossiers:review", public_id=dossier.public_id)
+    return render(request, "dossiers/delivery.html", _context(dossier, "delivery", form=form))
+
+
+@draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request, dossier: Dossier):
+    form = SubmitForm(request.POST or None)
+    problems = services.missing_parts(dossier)
+    if request.method == "POST" and form.is_valid() and not problems:
+        try:
+            dossier, _submitted = services.submit_dossier(dossier=dossier, by=request.user)
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(dossier)
+    context = _context(
+        dossier,
+        "review",
+        form=form,
+        problems=problems,
+        answers=display_answers(dossier.procedure.eform, dossier.form_data),
+        documents=dossier.documents.select_related("required_document"),
+        fees=services.fees_due(dossier.procedure),
+    )
+    return render(request, "dossiers/review.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def detail(request, public_id):
+    dossier = dossier_for(request.user, public_id)
+    if dossier.is_draft:
+        return redirect("dossiers:declaration", public_id=dossier.public_id)
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "procedure": dossier.procedure,
+            "answers": display_answers(dossier.procedure.eform, dossier.form_data),
+            "documents": dossier.documents.select_related("required_document"),
+            "events": dossier.events.select_related("actor"),
+            "is_owner": dossier.applicant_id == request.user.pk,
+        },
+    )
+
+
+def _attachment(file, filename: str, content_type: str) -> FileResponse:
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def receipt(request, public_id):
+    dossier = dossier_for(request.user, public_id)
+    if dossier.is_draft:
+        raise Http404
+    if not dossier.receipt:
+        dossier = issue_receipt(dossier.pk)  # the task has not run yet: render now, once
+    return _attachment(dossier.receipt, f"bien-nhan-{dossier.code}.pdf", "application/pdf")
+
+
+@login_required
+@require_safe
+def document(request, public_id, pk: int):
+    dossier = dossier_for(request.user, public_id)
+    document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
+    extension = document.file.name.rsplit(".", 1)[-1]
+    return _attachment(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
+
+
+@login_required
+@require_safe
+def mine(request):
+    return render(request, "dossiers/mine.html", {"dossiers": dossiers_of_applicant(request.user)})

@@ -1,0 +1,238 @@
+"""E-forms (tờ khai điện tử): a declarative field list stored with each procedure, rendered as a Django form.
+
+A spec is a list of items. A heading: ``{"type": "heading", "label": "Người được khai sinh"}``. A field:
+``{"name": "child_name", "type": "text", "label": "Họ, chữ đệm, tên", "required": true, "help": "..."}``
+with ``type`` one of text, textarea, number, date, choice (with ``choices``), id_number, phone, email,
+address. Labels are the official form's Vietnamese wording; ``label_en`` may give an English one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.validators import normalize_vn_phone, validate_cccd
+
+from .text import fold
+
+FIELD_TYPES = {"text", "textarea", "number", "date", "choice", "id_number", "phone", "email", "address"}
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+
+
+def validate_spec(spec: Any) -> None:
+    """Raise ValidationError naming the first problem in an e-form spec."""
+    if not isinstance(spec, list):
+        raise ValidationError(_("An e-form is a list of fields."))
+    names = set()
+    for position, item in enumerate(spec, start=1):
+        if not isinstance(item, dict) or not item.get("label"):
+            raise ValidationError(_("Item %(n)s of the e-form needs a label."), params={"n": position})
+        kind = item.get("type")
+        if kind == "heading":
+            continue
+        if kind not in FIELD_TYPES:
+            raise ValidationError(_("Item %(n)s has an unknown type %(type)r."), params={"n": position, "type": kind})
+        name = item.get("name", "")
+        if not NAME_RE.match(name) or name in names:
+            raise ValidationError(_("Item %(n)s needs a unique name in lower case."), params={"n": position})
+        names.add(name)
+        if kind == "choice" and not (isinstance(item.get("choices"), list) and item["choices"]):
+            raise ValidationError(_("Item %(n)s is a choice without choices."), params={"n": position})
+
+
+# --- Addresses: province and ward/commune from the official list (two-tier government since 7/2025) --------
+
+
+@cache
+def provinces() -> list[tuple[int, str]]:
+    from vietnam_provinces import Province
+
+    return sorted(((int(p.code), p.name) for p in Province.iter_all()), key=lambda item: fold(item[1]))
+
+
+@cache
+def wards_by_province() -> dict[int, dict[str, tuple[int, str]]]:
+    """For each province: folded ward name (with and without its type word) → (code, official name)."""
+    from vietnam_provinces import Ward
+
+    table: dict[int, dict[str, tuple[int, str]]] = {}
+    for ward in Ward.iter_all():
+        entries = table.setdefault(int(ward.province_code), {})
+        full = fold(ward.name)
+        entries[full] = (int(ward.code), ward.name)
+        short = re.sub(r"^(phuong|xa|dac khu|thi tran)\s+", "", full)
+        entries.setdefault(short, (int(ward.code), ward.name))
+    return table
+
+
+class AddressWidget(forms.MultiWidget):
+    template_name = "eforms/address_widget.html"
+
+    def __init__(self, attrs=None):
+        widgets = {
+            "province": forms.Select(choices=[("", "—"), *provinces()]),
+            "ward": forms.TextInput(attrs={"autocomplete": "address-level3"}),
+            "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, dict):
+            return [value.get("province_code"), value.get("ward"), value.get("street")]
+        return [None, None, None]
+
+
+class AddressField(forms.MultiValueField):
+    """Province (list), ward or commune (checked against that province's official list), street and number."""
+
+    widget = AddressWidget
+    default_error_messages = {
+        "incomplete": _("Enter the province, the ward or commune, and the street address."),
+        "unknown_ward": _("There is no ward or commune named “%(ward)s” in %(province)s."),
+    }
+
+    def __init__(self, **kwargs):
+        fields = (
+            forms.TypedChoiceField(choices=provinces(), coerce=int),
+            forms.CharField(max_length=100),
+            forms.CharField(max_length=200),
+        )
+        super().__init__(fields=fields, require_all_fields=True, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        province_code, ward_name, street = data_list
+        province_name = dict(provinces())[province_code]
+        found = wards_by_province().get(province_code, {}).get(fold(ward_name))
+        if found is None:
+            raise ValidationError(
+                self.error_messages["unknown_ward"],
+                code="unknown_ward",
+                params={"ward": ward_name, "province": province_name},
+            )
+        ward_code, ward_official = found
+        return {
+            "province_code": province_code,
+            "province": province_name,
+            "ward_code": ward_code,
+            "ward": ward_official,
+            "street": street.strip(),
+            "text": f"{street.strip()}, {ward_official}, {province_name}",
+        }
+
+
+class IdNumberField(forms.CharField):
+    default_validators = [validate_cccd]
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=12, min_length=12, **kwargs)
+        self.widget.attrs.update(inputmode="numeric", pattern=r"\d{12}", autocomplete="off")
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=20, **kwargs)
+        self.widget.input_type = "tel"
+        self.widget.attrs.update(autocomplete="tel")
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalize_vn_phone(value) if value else value
+
+
+class PastDateField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
+def _label(item: dict) -> str:
+    if (get_language() or "vi").startswith("en") and item.get("label_en"):
+        return item["label_en"]
+    return item["label"]
+
+
+def _build_field(item: dict) -> forms.Field:
+    common = {"label": _label(item), "required": bool(item.get("required", True)), "help_text": item.get("help", "")}
+    kind = item["type"]
+    if kind == "text":
+        return forms.CharField(max_length=item.get("max_length", 200), **common)
+    if kind == "textarea":
+        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), **common)
+    if kind == "number":
+        return forms.IntegerField(min_value=item.get("min", 0), max_value=item.get("max"), **common)
+    if kind == "date":
+        return PastDateField(**common)
+    if kind == "choice":
+        return forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in item["choices"]], **common)
+    if kind == "id_number":
+        return IdNumberField(**common)
+    if kind == "phone":
+        return PhoneField(**common)
+    if kind == "email":
+        return forms.EmailField(**common)
+    return AddressField(**common)
+
+
+class EForm(forms.Form):
+    """A procedure's declaration. ``sections`` groups the fields under the form's headings for display."""
+
+    def __init__(self, *args, spec: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.sections: list[tuple[str, list[str]]] = []
+        for item in spec:
+            if item["type"] == "heading":
+                self.sections.append((_label(item), []))
+                continue
+            if not self.sections:
+                self.sections.append(("", []))
+            self.fields[item["name"]] = _build_field(item)
+            self.sections[-1][1].append(item["name"])
+
+    def grouped(self):
+        return [(heading, [self[name] for name in names]) for heading, names in self.sections]
+
+    def to_json(self) -> dict:
+        return {
+            key: value.isoformat() if isinstance(value, date) else value for key, value in self.cleaned_data.items()
+        }
+
+    @staticmethod
+    def initial_from_json(data: dict) -> dict:
+        return dict(data)
+
+
+def display_answers(spec: list[dict], data: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The answers as (heading, [(label, shown value)]) for the review page, the receipt and the back office."""
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for item in spec:
+        if item["type"] == "heading":
+            sections.append((_label(item), []))
+            continue
+        if not sections:
+            sections.append(("", []))
+        value = data.get(item["name"])
+        if isinstance(value, dict):
+            shown = value.get("text", "")
+        elif item["type"] == "date" and value:
+            shown = date.fromisoformat(value).strftime("%d/%m/%Y")
+        else:
+            shown = "" if value in (None, "") else str(value)
+        sections[-1][1].append((_label(item), shown))
+    return sections
