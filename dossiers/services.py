@@ -159,7 +159,9 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
 
     Returns the dossier and whether this call submitted it.
     """
-    dossier = Dossier.objects.select_for_update().select_related("procedure", "agency", "case").get(pk=dossier.pk)
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "agency", "case").get(pk=dossier.pk)
+    )
     if dossier.applicant_id != by.pk:
         raise DossierError(_("Only the applicant can submit this dossier."))
     if dossier.status != Status.DRAFT:

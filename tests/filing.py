@@ -1,0 +1,51 @@
+"""Helpers for tests of online filing: real file bytes and a complete birth-registration declaration."""
+
+import io
+
+from PIL import Image
+
+BIRTH = "1.001193"  # level 4, commune
+MARRIAGE = "1.000894"  # level 3, commune
+HAC_THANH = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def image_bytes(kind: str = "PNG", size=(60, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def address(prefix: str, ward: str = "Hạc Thành", street: str = "12 Lê Lợi") -> dict:
+    return {f"{prefix}_province": "38", f"{prefix}_ward": ward, f"{prefix}_street": street}
+
+
+def birth_declaration(**overrides) -> dict:
+    data = {
+        "requester_name": "Nguyễn Văn An",
+        "requester_id": "038090001234",
+        **address("requester_address"),
+        "requester_relation": "Cha",
+        "child_name": "Nguyễn Minh Khôi",
+        "child_sex": "Nam",
+        "child_birth_date": "2026-11-01",
+        "child_birth_place": "Bệnh viện Đa khoa tỉnh Thanh Hóa",
+        "child_ethnicity": "Kinh",
+        "child_nationality": "Việt Nam",
+        "father_name": "Nguyễn Văn An",
+        "father_birth_year": "1990",
+        "father_ethnicity": "Kinh",
+        "father_nationality": "Việt Nam",
+        "mother_name": "Lê Thị Hoa",
+        "mother_birth_year": "1992",
+        "mother_ethnicity": "Kinh",
+        "mother_nationality": "Việt Nam",
+        **address("mother_address"),
+        "copies": "1",
+    }
+    data.update(overrides)
+    return data
