@@ -86,6 +86,10 @@ def test_emails_are_unique_when_given():
 def test_demo_accounts_can_log_in_to_the_back_office(client, catalogue):
     demo.create_demo_accounts()
 
-    assert client.login(username="tiepnhan", password=demo.DEMO_PASSWORD)
-    response = client.get("/quan-tri/")
+    response = client.post(
+        "/quan-tri/login/?next=/quan-tri/", {"username": "tiepnhan", "password": demo.DEMO_PASSWORD}, follow=True
+    )
+
     assert response.status_code == 200
+    assert response.context["user"].username == "tiepnhan"
+    assert response.redirect_chain[-1][0] == "/quan-tri/"
