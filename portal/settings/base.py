@@ -128,8 +128,10 @@ if STORAGE_BACKEND == "s3":
             "region_name": env.str("STORAGE_S3_REGION", default="us-east-1"),
             "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": env.int("STORAGE_S3_URL_EXPIRES", default=300),
             "file_overwrite": False,
             "addressing_style": "path",
+            "signature_version": "s3v4",
         },
     }
 else:
