@@ -21,5 +21,8 @@ FONT_CSS = "\n".join(
 def render_pdf(html: str) -> bytes:
     # WeasyPrint is slow to import; load it only when a document is rendered.
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(stylesheets=[CSS(string=FONT_CSS)])
+    fonts = FontConfiguration()  # @font-face rules only load through a font configuration
+    stylesheet = CSS(string=FONT_CSS, font_config=fonts)
+    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(stylesheets=[stylesheet], font_config=fonts)

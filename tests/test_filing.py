@@ -91,7 +91,10 @@ def test_a_citizen_files_a_birth_registration_and_leaves_with_a_code_and_a_recei
     receipt = client.get(reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id}))
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
     assert receipt["X-Content-Type-Options"] == "nosniff" and "attachment" in receipt["Content-Disposition"]
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(receipt.streaming_content))).pages)
+    pdf = PdfReader(io.BytesIO(b"".join(receipt.streaming_content)))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    fonts = {str(f.get_object()["/BaseFont"]) for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts and all("Be-Vietnam-Pro" in font for font in fonts), fonts  # embedded, with Vietnamese glyphs
     assert dossier.code in text
     assert "Thủ tục đăng ký khai sinh" in text
     assert "Ủy ban nhân dân phường Hạc Thành" in text

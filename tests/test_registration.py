@@ -158,6 +158,15 @@ def test_an_expired_verification_link_is_refused(client, mailoutbox, settings):
     assert User.objects.get(username="binh.tran@example.vn").email_verified_at is None
 
 
+def test_a_link_sent_to_a_former_address_no_longer_verifies(client, mailoutbox):
+    client.post(REGISTER, registration())
+    link = VERIFY_LINK.search(mailoutbox[0].body).group(1)
+    User.objects.filter(username="binh.tran@example.vn").update(email="binh.moi@example.vn")
+
+    assert client.get(link).status_code == 400
+    assert User.objects.get(username="binh.tran@example.vn").email_verified_at is None
+
+
 def test_asking_for_a_new_link_needs_a_signed_in_user_and_a_post(client, citizen, mailoutbox):
     resend = reverse("accounts:verify_email_resend")
     assert client.post(resend)["Location"].startswith(reverse("accounts:login"))
