@@ -42,6 +42,7 @@ as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi;
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
+command -v flite >/dev/null || missing+=(flite)  # the captcha's audio alternative
 ldconfig -p | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 if [[ -z "${DATABASE_URL:-}" ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then

@@ -271,3 +271,15 @@ def test_filing_needs_a_signed_in_citizen(client, catalogue):
     response = client.get(reverse("dossiers:start", kwargs={"code": BIRTH}))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_captcha_has_an_audio_alternative(client, citizen, catalogue):
+    dossier = complete_birth_dossier(client)
+    html = client.get(reverse("dossiers:review", kwargs={"public_id": dossier.public_id})).content.decode()
+
+    audio_url = re.search(r'<a href="([^"]+)" class="captcha-audio"', html).group(1)
+    response = client.get(audio_url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/wav"
+    assert b"".join(response.streaming_content if response.streaming else [response.content])[:4] == b"RIFF"

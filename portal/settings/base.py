@@ -6,6 +6,7 @@ Celery tasks run eagerly, e-mail printed to the console. Setting ``DATABASE_URL`
 real services; production (``portal.settings.production``) refuses to start without them.
 """
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django.contrib.postgres",
     "rest_framework",
     "axes",
@@ -80,6 +82,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # widget templates can be overridden in templates/
 
 # --- Database -----------------------------------------------------------------------------------
 DATABASES = {
@@ -213,6 +217,7 @@ CAPTCHA_TIMEOUT = 10
 CAPTCHA_IMAGE_SIZE = (160, 50)
 CAPTCHA_FONT_SIZE = 34
 CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_FLITE_PATH = env.str("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None  # audio alternative
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
