@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .models import (
     Agency,
+    CalendarDay,
     FeeItem,
     Field,
     FormTemplate,
@@ -122,3 +123,11 @@ class ProcedureCaseAdmin(admin.ModelAdmin):
     search_fields = ["procedure__code", "procedure__name", "name"]
     autocomplete_fields = ["procedure"]
     inlines = [RequiredDocumentInline, ProcedureStepInline]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

@@ -347,3 +347,27 @@ class ProcedureStep(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday working week: a public holiday or day off, or a make-up working day.
+
+    Seeded from the ``holidays`` package (lunar Tết included) and edited by administrators for the days off and
+    make-up days the government announces each year.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", _("Public holiday or day off")
+        WORKING_DAY = "work", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind, default=Kind.DAY_OFF)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from portal import demo
+from procedures.calendar import seed_calendar
 
 
 class Command(BaseCommand):
@@ -11,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write(f"Agencies: {demo.load_agencies()}")
+        this_year = timezone.localdate().year
+        self.stdout.write(f"Calendar days: {seed_calendar([this_year - 1, this_year, this_year + 1])} added")
         report = demo.load_catalogue()
         self.stdout.write(f"Procedures: {len(report.created)} created, {len(report.updated)} updated")
         for position, code, reason in report.errors:
