@@ -206,10 +206,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)  # reverse proxies in front that append to X-Forwarded-For
+AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 # Public look-ups and sign-up/reset forms (django-ratelimit, counted in the shared cache).
 RATELIMIT_VIEW = "portal.views.rate_limited"
+RATELIMIT_IP_META_KEY = "portal.net.client_ip"
 # Captcha (django-simple-captcha): letters that are easy to tell apart, readable for Vietnamese users.
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
 CAPTCHA_LENGTH = 5
