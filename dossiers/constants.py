@@ -33,3 +33,34 @@ class DocumentKind(models.TextChoices):
     PDF = "application/pdf", "PDF"
     JPEG = "image/jpeg", "JPEG"
     PNG = "image/png", "PNG"
+
+
+class Stage(models.TextChoices):
+    """Where a dossier in processing (status 4) stands inside the agency."""
+
+    NONE = "", _("—")
+    PROCESSING = "processing", _("Being processed")
+    APPROVAL = "approval", _("Awaiting approval")
+
+
+class Timeliness(models.TextChoices):
+    AHEAD = "ahead", _("Ahead of time")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class NoticeKind(models.TextChoices):
+    """Documents the agency issues (numbers of the national forms)."""
+
+    ACCEPTANCE = "01", _("Receipt and appointment slip (form 01)")
+    SUPPLEMENT = "02", _("Request to supplement the dossier (form 02)")
+    REFUSAL = "03", _("Refusal to accept the dossier (form 03)")
+    APOLOGY = "04", _("Apology and new appointment date (form 04)")
+    STOP = "05", _("Notice of stopped processing (form 05)")
+    RESULT = "KQ", _("Notice that the result is ready")
+    CONTROL = "KS", _("Process control slip")
+
+
+class SupplementExpiry(models.TextChoices):
+    REFUSE = "refuse", _("Refuse the dossier")
+    STOP = "stop", _("Stop processing")

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .constants import TERMINAL_STATUSES, DeliveryMethod, DocumentKind, Status
+from .constants import TERMINAL_STATUSES, DeliveryMethod, DocumentKind, NoticeKind, Stage, Status, Timeliness
 
 
 def document_path(instance: "DossierDocument", filename: str) -> str:
@@ -71,6 +71,27 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     receipt = models.FileField(_("receipt"), upload_to=issued_path, max_length=255, blank=True)
+    # Processing inside the agency
+    version = models.PositiveIntegerField(default=0, editable=False)  # bumped by every transition
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage, blank=True, default=Stage.NONE)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_dossiers",
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_from = models.PositiveSmallIntegerField(_("paused from status"), choices=Status, null=True, blank=True)
+    supplement_deadline = models.DateTimeField(_("supplement deadline"), null=True, blank=True)
+    supplement_request = models.TextField(_("what is missing"), blank=True)
+    apology_issued_at = models.DateTimeField(_("apology issued"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("result ready"), null=True, blank=True)
+    timeliness = models.CharField(_("timeliness"), max_length=8, choices=Timeliness, blank=True)
+    result_file = models.FileField(_("result"), upload_to=issued_path, max_length=255, blank=True)
+    returned_at = models.DateTimeField(_("result returned"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -136,15 +157,18 @@ class DossierDocument(models.Model):
 
 
 class DossierEvent(models.Model):
-    """The timeline: one append-only row per status change (the audit log)."""
+    """The timeline: one append-only row per action (the audit log)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=32, default="submit")
     from_status = models.PositiveSmallIntegerField(choices=Status, null=True, blank=True)
     to_status = models.PositiveSmallIntegerField(choices=Status)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(_("internal note"), blank=True)
+    public_note = models.TextField(_("message to the citizen"), blank=True)
+    attachment = models.FileField(_("attachment"), upload_to=issued_path, max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -154,3 +178,50 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.from_status} → {self.to_status}"
+
+
+class DossierStep(models.Model):
+    """One internal step as it happened: who handled it, when it started and ended, and its own deadline."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(_("step"), max_length=200)
+    role = models.CharField(_("handled by (role)"), max_length=16)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("processing step")
+        verbose_name_plural = _("processing steps")
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.due_at is None or self.finished_at is None:
+            return None
+        return self.finished_at <= self.due_at
+
+
+class DossierNotice(models.Model):
+    """A document the agency issued for the dossier (forms 01–05, result notice); the PDF is rendered once."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=2, choices=NoticeKind)
+    event = models.ForeignKey(DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="notices")
+    data = models.JSONField(default=dict, blank=True)  # what the notice says, fixed at the time of issue
+    file = models.FileField(_("file"), upload_to=issued_path, max_length=255, blank=True)
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued notice")
+        verbose_name_plural = _("issued notices")
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -39,9 +39,11 @@ def fees_due(procedure: Procedure) -> int:
     return sum(fee.amount for fee in online[0].fees.all())
 
 
-def _locked_draft(dossier: Dossier) -> Dossier:
+def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
+    """The dossier, locked, if the citizen may change it: a draft, or (documents only) while supplementing."""
     dossier = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
-    if dossier.status != Status.DRAFT:
+    allowed = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED} if supplementing else {Status.DRAFT}
+    if dossier.status not in allowed:
         raise DossierError(_("This dossier has been submitted and can no longer be changed."))
     return dossier
 
@@ -73,7 +75,7 @@ def save_declaration(*, dossier: Dossier, data: dict) -> Dossier:
 @transaction.atomic
 def attach_document(*, dossier: Dossier, required_document: RequiredDocument, upload: UploadedFile) -> DossierDocument:
     """Store one scan for one document slot (replacing an earlier one); raises ValidationError naming the file."""
-    dossier = _locked_draft(dossier)
+    dossier = _locked_draft(dossier, supplementing=True)
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
     existing = dossier.documents.filter(required_document=required_document).first()
@@ -103,7 +105,7 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
 
 @transaction.atomic
 def remove_document(*, document: DossierDocument) -> None:
-    _locked_draft(document.dossier)
+    _locked_draft(document.dossier, supplementing=True)
     file = document.file
     document.delete()
     transaction.on_commit(lambda: file.storage.delete(file.name))

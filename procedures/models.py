@@ -371,3 +371,31 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class ProcessingStep(models.Model):
+    """An internal step of processing a procedure (who handles it and the working hours allotted)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="processing_steps")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("step"), max_length=200)
+    role = models.CharField(
+        _("handled by"),
+        max_length=16,
+        choices=[
+            ("desk", _("One-stop desk officer")),
+            ("specialist", _("Specialist")),
+            ("leader", _("Leader")),
+            ("cashier", _("Cashier")),
+        ],
+    )
+    hours = models.DecimalField(_("working hours allotted"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("processing step")
+        verbose_name_plural = _("processing steps")
+        ordering = ["procedure", "position"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "position"], name="processing_step_position")]
+
+    def __str__(self) -> str:
+        return self.name

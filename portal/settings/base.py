@@ -274,6 +274,9 @@ SPECTACULAR_SETTINGS = {
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng Dịch vụ công")
 PORTAL_AUTHORITY = env.str("PORTAL_AUTHORITY", default="Ủy ban nhân dân tỉnh Thanh Hóa")
 CATALOGUE_PAGE_SIZES = (10, 20, 50, 100)
+# Supplements: working days the citizen has, and what happens when they pass (refuse or stop).
+SUPPLEMENT_DAYS = env.int("SUPPLEMENT_DAYS", default=10)
+SUPPLEMENT_EXPIRY = env.str("SUPPLEMENT_EXPIRY", default="refuse")
 # Working time for deadlines: 8 hours a day in two periods (Asia/Ho_Chi_Minh).
 WORKING_PERIODS = [("07:00", "11:30"), ("13:30", "17:00")]
 HEALTHCHECK_TIMEOUT = env.float("HEALTHCHECK_TIMEOUT", default=2.0)

@@ -1,0 +1,501 @@
+"""Every action officials (and the citizen, for a supplement) take on a submitted dossier.
+
+Each is one function: lock the row, check the transition table, the official's agency and role and, when
+given, that nobody changed the dossier since the official loaded it; then change, write the history row and
+issue the notice; side effects (notifications, PDF rendering) run after commit.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+from procedures.calendar import WorkingCalendar
+
+from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
+from .models import Dossier, DossierEvent, DossierNotice, DossierStep
+from .signals import dossier_changed
+from .workflow import ACTIONS, DossierChanged, InvalidTransition, can_act
+
+DEFAULT_STEPS = [  # when a procedure defines no steps of its own: (name, role, share of the processing time)
+    ("Thẩm định, xử lý hồ sơ", Role.SPECIALIST, Decimal("0.75")),
+    ("Phê duyệt, ký kết quả", Role.LEADER, Decimal("0.25")),
+]
+
+
+def _calendar() -> WorkingCalendar:
+    return WorkingCalendar.load()
+
+
+def _lock(dossier: Dossier, action: str, by: User | None, expected_version: int | None) -> Dossier:
+    locked = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency", "applicant", "handler")
+        .get(pk=dossier.pk)
+    )
+    act = ACTIONS[action]
+    if by is not None and act.roles:
+        if not by.is_superuser and (not by.is_official or by.agency_id != locked.agency_id):
+            raise InvalidTransition(_("This dossier belongs to another agency."))
+        if not can_act(by, act):
+            raise InvalidTransition(
+                _("Your role (%(role)s) cannot “%(action)s”.") % {"role": by.get_role_display(), "action": act.label}
+            )
+    if expected_version is not None and locked.version != expected_version:
+        raise DossierChanged(
+            _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
+            % {"code": locked.code}
+        )
+    if locked.status not in act.sources:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while dossier %(code)s is “%(status)s”.")
+            % {"action": act.label, "code": locked.code, "status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _record(
+    dossier: Dossier,
+    *,
+    action: str,
+    from_status: int,
+    by: User | None,
+    note: str = "",
+    public_note: str = "",
+    notice: str | None = None,
+    notice_data: dict | None = None,
+    fields: list[str] = (),
+) -> DossierEvent:
+    dossier.version += 1
+    dossier.save(update_fields=["status", "version", "updated_at", *fields])
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        actor=by,
+        note=note,
+        public_note=public_note,
+    )
+    notice_row = None
+    if notice:
+        notice_row = DossierNotice.objects.create(dossier=dossier, kind=notice, event=event, data=notice_data or {})
+    dossier_id, event_id = dossier.pk, event.pk
+
+    def after_commit():
+        dossier_changed.send(sender=Dossier, dossier_id=dossier_id, event_id=event_id)
+        if notice_row is not None:
+            from . import tasks
+
+            tasks.render_notice.delay(notice_row.pk)
+
+    transaction.on_commit(after_commit)
+    return event
+
+
+def _officials(dossier: Dossier, user: User | None, role: str) -> User:
+    if user is None or not user.is_official or user.agency_id != dossier.agency_id or not user.is_active:
+        raise InvalidTransition(_("Choose an official of this agency."))
+    if role and user.role not in (role, Role.AGENCY_ADMIN):
+        raise InvalidTransition(_("%(name)s is not a %(role)s.") % {"name": user, "role": Role(role).label.lower()})
+    return user
+
+
+def _finish_current_step(dossier: Dossier, now: datetime) -> None:
+    DossierStep.objects.filter(dossier=dossier, finished_at__isnull=True).update(finished_at=now)
+
+
+def _start_step(dossier: Dossier, *, name: str, role: str, handler: User | None, hours, now: datetime) -> None:
+    due = _calendar().add_working_hours(now, hours) if hours else None
+    DossierStep.objects.create(dossier=dossier, name=name, role=role, handler=handler, started_at=now, due_at=due)
+
+
+def _steps_of(dossier: Dossier) -> list[tuple[str, str, Decimal]]:
+    steps = [(s.name, s.role, s.hours) for s in dossier.procedure.processing_steps.all()]
+    if steps:
+        return steps
+    total = (dossier.procedure.processing_days or Decimal(1)) * _calendar().hours_per_day
+    return [(name, role, (total * share).quantize(Decimal("0.1"))) for name, role, share in DEFAULT_STEPS]
+
+
+@transaction.atomic
+def accept(*, dossier: Dossier, by: User, expected_version: int | None = None, now: datetime | None = None) -> Dossier:
+    """1 → 2: the desk accepts; the due date is set in working time and the receipt (form 01) issued."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "accept", by, expected_version)
+    days = dossier.procedure.processing_days
+    dossier.status, dossier.accepted_at = Status.ACCEPTED, now
+    dossier.due_at = _calendar().add_working_days(now, days) if days is not None else None
+    _record(
+        dossier,
+        action="accept",
+        from_status=Status.SUBMITTED,
+        by=by,
+        notice=NoticeKind.ACCEPTANCE,
+        notice_data={"official": by.full_name, "due_at": dossier.due_at.isoformat() if dossier.due_at else None},
+        fields=["accepted_at", "due_at"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def refuse(*, dossier: Dossier, by: User | None, reason: str, expected_version: int | None = None) -> Dossier:
+    """1 or 5 → 3: not accepted, with the reason (form 03)."""
+    if not reason.strip():
+        raise InvalidTransition(_("Give the reason for refusing the dossier."))
+    dossier = _lock(dossier, "refuse", by, expected_version)
+    previous = dossier.status
+    dossier.status, dossier.paused_at, dossier.paused_from = Status.REFUSED, None, None
+    _record(
+        dossier,
+        action="refuse",
+        from_status=previous,
+        by=by,
+        public_note=reason,
+        notice=NoticeKind.REFUSAL,
+        notice_data={"reason": reason, "official": by.full_name if by else ""},
+        fields=["paused_at", "paused_from"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def request_supplement(
+    *,
+    dossier: Dossier,
+    by: User,
+    missing: str,
+    days: int | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """1 or 4 → 5: what is missing, by when (form 02). The processing clock stops until the citizen supplements."""
+    if not missing.strip():
+        raise InvalidTransition(_("List what the citizen must add or correct."))
+    now = now or timezone.now()
+    dossier = _lock(dossier, "request_supplement", by, expected_version)
+    previous = dossier.status
+    days = days if days is not None else settings.SUPPLEMENT_DAYS
+    dossier.status, dossier.paused_at, dossier.paused_from = Status.SUPPLEMENT_REQUESTED, now, previous
+    dossier.supplement_deadline = _calendar().add_working_days(now, days)
+    dossier.supplement_request = missing.strip()
+    _record(
+        dossier,
+        action="request_supplement",
+        from_status=previous,
+        by=by,
+        public_note=missing.strip(),
+        notice=NoticeKind.SUPPLEMENT,
+        notice_data={"missing": missing.strip(), "deadline": dossier.supplement_deadline.isoformat()},
+        fields=["paused_at", "paused_from", "supplement_deadline", "supplement_request"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def supplement(*, dossier: Dossier, by: User, note: str = "", now: datetime | None = None) -> Dossier:
+    """5 → where it was: the citizen has added what was asked; the due date moves by the time it waited."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "supplement", None, None)
+    if dossier.applicant_id != by.pk:
+        raise InvalidTransition(_("Only the applicant can supplement this dossier."))
+    previous = dossier.status
+    calendar = _calendar()
+    if dossier.due_at and dossier.paused_at:
+        waited = calendar.working_hours_between(dossier.paused_at, now)
+        dossier.due_at = calendar.add_working_hours(dossier.due_at, waited)
+    dossier.status = dossier.paused_from or Status.SUBMITTED
+    dossier.paused_at = dossier.paused_from = dossier.supplement_deadline = None
+    _record(
+        dossier,
+        action="supplement",
+        from_status=previous,
+        by=by,
+        public_note=note,
+        fields=["due_at", "paused_at", "paused_from", "supplement_deadline"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def assign(
+    *, dossier: Dossier, by: User, handler: User, expected_version: int | None = None, now: datetime | None = None
+) -> Dossier:
+    """2 → 4: handed to a specialist for the first processing step."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "assign", by, expected_version)
+    handler = _officials(dossier, handler, Role.SPECIALIST)
+    name, role, hours = _steps_of(dossier)[0]
+    dossier.status, dossier.stage, dossier.handler = Status.PROCESSING, Stage.PROCESSING, handler
+    _finish_current_step(dossier, now)
+    _start_step(dossier, name=name, role=role, handler=handler, hours=hours, now=now)
+    _record(
+        dossier,
+        action="assign",
+        from_status=Status.ACCEPTED,
+        by=by,
+        note=_("Assigned to %(name)s") % {"name": handler},
+        fields=["stage", "handler"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def forward(
+    *,
+    dossier: Dossier,
+    by: User,
+    handler: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """4 → 4: the current step is done; the next one starts with another official."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "forward", by, expected_version)
+    handler = _officials(dossier, handler, "")
+    done = dossier.steps.count()
+    steps = _steps_of(dossier)
+    name, role, hours = steps[min(done, len(steps) - 1)] if done else steps[0]
+    dossier.handler = handler
+    dossier.stage = Stage.APPROVAL if role == Role.LEADER else Stage.PROCESSING
+    _finish_current_step(dossier, now)
+    _start_step(dossier, name=name, role=role, handler=handler, hours=hours, now=now)
+    _record(dossier, action="forward", from_status=Status.PROCESSING, by=by, note=note, fields=["stage", "handler"])
+    return dossier
+
+
+@transaction.atomic
+def submit_for_approval(
+    *,
+    dossier: Dossier,
+    by: User,
+    leader: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """4 → 4: the specialist's work is done; a leader approves and signs."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "submit_for_approval", by, expected_version)
+    leader = _officials(dossier, leader, Role.LEADER)
+    steps = _steps_of(dossier)
+    name, _role, hours = next(((n, r, h) for n, r, h in steps if r == Role.LEADER), steps[-1])
+    dossier.stage, dossier.handler = Stage.APPROVAL, leader
+    _finish_current_step(dossier, now)
+    _start_step(dossier, name=name, role=Role.LEADER, handler=leader, hours=hours, now=now)
+    _record(
+        dossier,
+        action="submit_for_approval",
+        from_status=Status.PROCESSING,
+        by=by,
+        note=note,
+        fields=["stage", "handler"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def request_payment(
+    *, dossier: Dossier, by: User, amount: int, note: str = "", expected_version: int | None = None
+) -> Dossier:
+    """4 → 6: the citizen must pay (fees or a financial obligation) before processing continues."""
+    if amount <= 0:
+        raise InvalidTransition(_("Enter the amount to pay, in đồng."))
+    dossier = _lock(dossier, "request_payment", by, expected_version)
+    dossier.status = Status.PAYMENT_REQUESTED
+    dossier.fee_total = amount
+    _record(
+        dossier,
+        action="request_payment",
+        from_status=Status.PROCESSING,
+        by=by,
+        public_note=note,
+        fields=["fee_total"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def payment_received(
+    *, dossier: Dossier, by: User | None, note: str = "", expected_version: int | None = None
+) -> Dossier:
+    """6 → 4: paid (at the counter, or confirmed by the payment gateway with ``by=None``)."""
+    dossier = _lock(dossier, "payment_received", by, expected_version)
+    dossier.status = Status.PROCESSING
+    _record(dossier, action="payment_received", from_status=Status.PAYMENT_REQUESTED, by=by, note=note)
+    return dossier
+
+
+def _timeliness(finished: datetime, due: datetime | None) -> str:
+    if due is None or finished <= due:
+        calendar = _calendar()
+        if due is not None and calendar.working_hours_between(finished, due) >= calendar.hours_per_day:
+            return Timeliness.AHEAD
+        return Timeliness.ON_TIME
+    return Timeliness.LATE
+
+
+@transaction.atomic
+def approve(
+    *,
+    dossier: Dossier,
+    by: User,
+    result: UploadedFile | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """4 → 9: the leader approves; the result is attached and ready to return."""
+    now = now or timezone.now()
+    dossier = _lock(dossier, "approve", by, expected_version)
+    previous = dossier.status
+    if result is not None:
+        dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", result, save=False)
+    dossier.status, dossier.stage, dossier.finished_at = Status.RESULT_READY, Stage.NONE, now
+    dossier.timeliness = _timeliness(now, dossier.due_at)
+    _finish_current_step(dossier, now)
+    _record(
+        dossier,
+        action="approve",
+        from_status=previous,
+        by=by,
+        note=note,
+        notice=NoticeKind.RESULT,
+        notice_data={"official": by.full_name},
+        fields=["stage", "finished_at", "timeliness", "result_file"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def recall(*, dossier: Dossier, by: User, reason: str, expected_version: int | None = None) -> Dossier:
+    """9 → 4: a result with a mistake goes back to processing."""
+    if not reason.strip():
+        raise InvalidTransition(_("Say what must be corrected."))
+    dossier = _lock(dossier, "recall", by, expected_version)
+    dossier.status, dossier.stage, dossier.finished_at, dossier.timeliness = (
+        Status.PROCESSING,
+        Stage.PROCESSING,
+        None,
+        "",
+    )
+    _record(
+        dossier,
+        action="recall",
+        from_status=Status.RESULT_READY,
+        by=by,
+        note=reason,
+        fields=["stage", "finished_at", "timeliness"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def return_result(
+    *, dossier: Dossier, by: User, note: str = "", expected_version: int | None = None, now: datetime | None = None
+) -> Dossier:
+    """9 → 10: handed over at the office, sent online or posted."""
+    dossier = _lock(dossier, "return_result", by, expected_version)
+    dossier.status, dossier.returned_at = Status.RETURNED, now or timezone.now()
+    _record(
+        dossier,
+        action="return_result",
+        from_status=Status.RESULT_READY,
+        by=by,
+        public_note=note,
+        fields=["returned_at"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def stop(*, dossier: Dossier, by: User | None, reason: str, expected_version: int | None = None) -> Dossier:
+    """4 or 5 → 8: processing stops, with the reason (form 05)."""
+    if not reason.strip():
+        raise InvalidTransition(_("Give the reason for stopping."))
+    dossier = _lock(dossier, "stop", by, expected_version)
+    previous = dossier.status
+    dossier.status, dossier.stage, dossier.paused_at, dossier.paused_from = Status.STOPPED, Stage.NONE, None, None
+    _record(
+        dossier,
+        action="stop",
+        from_status=previous,
+        by=by,
+        public_note=reason,
+        notice=NoticeKind.STOP,
+        notice_data={"reason": reason, "official": by.full_name if by else ""},
+        fields=["stage", "paused_at", "paused_from"],
+    )
+    return dossier
+
+
+@transaction.atomic
+def withdraw(*, dossier: Dossier, by: User, reason: str = "", expected_version: int | None = None) -> Dossier:
+    """{1, 2, 4, 5, 6} → 7: the citizen asked to withdraw the dossier."""
+    dossier = _lock(dossier, "withdraw", by, expected_version)
+    previous = dossier.status
+    dossier.status, dossier.stage = Status.WITHDRAWN, Stage.NONE
+    _record(dossier, action="withdraw", from_status=previous, by=by, public_note=reason, fields=["stage"])
+    return dossier
+
+
+@transaction.atomic
+def apologise(
+    *,
+    dossier: Dossier,
+    by: User,
+    new_due_at: datetime,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """Form 04: once per dossier, before the deadline passes, a written apology with a later date."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise InvalidTransition(_("Give the reason for the delay."))
+    dossier = _lock(dossier, "apologise", by, expected_version)
+    if dossier.apology_issued_at is not None:
+        raise InvalidTransition(_("An apology has already been issued for this dossier; it can be issued only once."))
+    if dossier.due_at is None or now >= dossier.due_at:
+        raise InvalidTransition(_("An apology must be issued before the due date passes."))
+    if new_due_at <= dossier.due_at:
+        raise InvalidTransition(_("The new date must be later than the current due date."))
+    old_due = dossier.due_at
+    dossier.due_at, dossier.apology_issued_at = new_due_at, now
+    _record(
+        dossier,
+        action="apologise",
+        from_status=dossier.status,
+        by=by,
+        public_note=reason,
+        notice=NoticeKind.APOLOGY,
+        notice_data={"reason": reason, "old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()},
+        fields=["due_at", "apology_issued_at"],
+    )
+    return dossier
+
+
+def expire_supplements(*, now: datetime | None = None) -> int:
+    """Dossiers whose supplement deadline has passed are refused or stopped, as ``SUPPLEMENT_EXPIRY`` says."""
+    now = now or timezone.now()
+    count = 0
+    for dossier in Dossier.objects.filter(status=Status.SUPPLEMENT_REQUESTED, supplement_deadline__lt=now):
+        reason = _("The requested supplement was not received by %(deadline)s.") % {
+            "deadline": timezone.localtime(dossier.supplement_deadline).strftime("%H:%M %d/%m/%Y")
+        }
+        try:
+            if settings.SUPPLEMENT_EXPIRY == SupplementExpiry.STOP and dossier.paused_from == Status.PROCESSING:
+                stop(dossier=dossier, by=None, reason=reason)
+            else:
+                refuse(dossier=dossier, by=None, reason=reason)
+        except InvalidTransition:
+            continue  # supplemented or changed meanwhile
+        count += 1
+    return count
