@@ -17,8 +17,10 @@ def document_path(instance: "DossierDocument", filename: str) -> str:
     return f"dossiers/{instance.dossier.public_id}/{uuid.uuid4().hex}.{extension}"
 
 
-def issued_path(instance: "Dossier", filename: str) -> str:
-    return f"dossiers/{instance.public_id}/issued/{uuid.uuid4().hex}.pdf"
+def issued_path(instance, filename: str) -> str:
+    """Files the agency issues or attaches, next to the dossier's (for a dossier, a notice or an event)."""
+    dossier = instance if isinstance(instance, Dossier) else instance.dossier
+    return f"dossiers/{dossier.public_id}/issued/{uuid.uuid4().hex}.pdf"
 
 
 class DossierCodeCounter(models.Model):

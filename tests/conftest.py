@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from portal import demo
+from procedures.calendar import seed_calendar
 from procedures.models import FormTemplate, Procedure
 
 BIRTH_REGISTRATION = "1.001193"  # Thủ tục đăng ký khai sinh
@@ -16,8 +17,10 @@ def pytest_collection_modifyitems(config, items):
 def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,)) -> None:
     """The demo province through the real importer, with stand-in PDFs for a few procedures only (speed)."""
     demo.load_agencies()
+    seed_calendar([2025, 2026, 2027])
     report = demo.load_catalogue()
     assert report.ok, report.errors
+    demo.create_demo_accounts()
     for template in FormTemplate.objects.filter(procedure__code__in=templates_for, file=""):
         from procedures.documents import attach_stand_in_template
 
