@@ -15,4 +15,7 @@ urlpatterns = [
     path("<uuid:public_id>/nhan-ket-qua/", views.delivery, name="delivery"),
     path("<uuid:public_id>/kiem-tra/", views.review, name="review"),
     path("<uuid:public_id>/bien-nhan/", views.receipt, name="receipt"),
+    path("<uuid:public_id>/bo-sung/", views.supplement, name="supplement"),
+    path("<uuid:public_id>/thong-bao/<int:pk>/", views.notice, name="notice"),
+    path("<uuid:public_id>/ket-qua/", views.result, name="result"),
 ]

@@ -12,12 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from procedures.eforms import EForm, display_answers
 from procedures.models import Procedure
 
-from . import services
-from .constants import Status
+from . import processing, services
+from .constants import DeliveryMethod, Status
 from .forms import DeliveryForm, StartForm, SubmitForm
-from .models import Dossier, DossierDocument
+from .models import Dossier, DossierDocument, DossierNotice
+from .notices import render_and_store
 from .receipts import issue_receipt
 from .selectors import dossier_for, dossiers_of_applicant
+from .workflow import InvalidTransition
 
 STEPS = [
     ("declaration", gettext_lazy("Declaration")),
@@ -102,23 +104,33 @@ def declaration(request, dossier: Dossier):
     return render(request, "dossiers/declaration.html", _context(dossier, "declaration", form=form))
 
 
+def _save_uploads(request, dossier: Dossier, slots) -> dict[int, str]:
+    """Store every file posted for a document slot; return the error for each slot that was refused."""
+    errors: dict[int, str] = {}
+    for slot in slots:
+        files = request.FILES.getlist(f"document-{slot.pk}")
+        if len(files) > 1:
+            errors[slot.pk] = _("Upload one file for each document: put several pages into one PDF.")
+        elif files:
+            try:
+                services.attach_document(dossier=dossier, required_document=slot, upload=files[0])
+            except ValidationError as error:
+                errors[slot.pk] = " ".join(error.messages)
+    return errors
+
+
+def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict]:
+    stored = {d.required_document_id: d for d in dossier.documents.all()}
+    return [{"slot": slot, "stored": stored.get(slot.pk), "error": errors.get(slot.pk)} for slot in slots]
+
+
 @draft_step
 @require_http_methods(["GET", "HEAD", "POST"])
 def documents(request, dossier: Dossier):
     slots = list(dossier.case.documents.all()) if dossier.case else []
     errors: dict[int, str] = {}
     if request.method == "POST":
-        for slot in slots:
-            files = request.FILES.getlist(f"document-{slot.pk}")
-            if len(files) > 1:
-                errors[slot.pk] = _("Upload one file for each document: put several pages into one PDF.")
-                continue
-            if not files:
-                continue
-            try:
-                services.attach_document(dossier=dossier, required_document=slot, upload=files[0])
-            except ValidationError as error:
-                errors[slot.pk] = " ".join(error.messages)
+        errors = _save_uploads(request, dossier, slots)
         if not errors and "continue" in request.POST:
             uploaded = set(dossier.documents.values_list("required_document_id", flat=True))
             for slot in slots:
@@ -129,14 +141,44 @@ def documents(request, dossier: Dossier):
         elif not errors:
             messages.success(request, _("Your files have been saved."))
             return redirect("dossiers:documents", public_id=dossier.public_id)
-    stored = {d.required_document_id: d for d in dossier.documents.all()}
-    rows = [{"slot": slot, "stored": stored.get(slot.pk), "error": errors.get(slot.pk)} for slot in slots]
-    status = 400 if errors else 200
+    rows = _document_rows(dossier, slots, errors)
+    context = _context(dossier, "documents", rows=rows, error_rows=[r for r in rows if r["error"]])
+    return render(request, "dossiers/documents.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def supplement(request, public_id):
+    """The agency asked for more: the citizen replaces or adds scans, then sends the supplement."""
+    dossier = dossier_for(request.user, public_id, own=True)
+    if dossier.status != Status.SUPPLEMENT_REQUESTED:
+        return redirect(dossier)
+    slots = list(dossier.case.documents.all()) if dossier.case else []
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        errors = _save_uploads(request, dossier, slots)
+        if not errors and "send" in request.POST:
+            try:
+                processing.supplement(dossier=dossier, by=request.user, note=request.POST.get("note", "")[:2000])
+            except InvalidTransition as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Your supplement has been sent to the agency."))
+            return redirect(dossier)
+        if not errors:
+            messages.success(request, _("Your files have been saved."))
+            return redirect("dossiers:supplement", public_id=dossier.public_id)
+    rows = _document_rows(dossier, slots, errors)
     return render(
         request,
-        "dossiers/documents.html",
-        _context(dossier, "documents", rows=rows, error_rows=[r for r in rows if r["error"]]),
-        status=status,
+        "dossiers/supplement.html",
+        {
+            "dossier": dossier,
+            "procedure": dossier.procedure,
+            "rows": rows,
+            "error_rows": [r for r in rows if r["error"]],
+        },
+        status=400 if errors else 200,
     )
 
 
@@ -208,8 +250,10 @@ def detail(request, public_id):
             "procedure": dossier.procedure,
             "answers": display_answers(dossier.procedure.eform, dossier.form_data),
             "documents": dossier.documents.select_related("required_document"),
-            "events": dossier.events.select_related("actor"),
+            "events": dossier.events.all(),
+            "notices": dossier.notices.all(),
             "is_owner": dossier.applicant_id == request.user.pk,
+            "result_available": _result_available(dossier, request.user),
         },
     )
 
@@ -239,6 +283,35 @@ def document(request, public_id, pk: int):
     document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
     extension = document.file.name.rsplit(".", 1)[-1]
     return _attachment(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
+
+
+def _result_available(dossier: Dossier, user) -> bool:
+    if not dossier.result_file:
+        return False
+    if dossier.applicant_id != user.pk:
+        return True  # an official of the agency
+    return dossier.status == Status.RETURNED or (
+        dossier.status == Status.RESULT_READY and dossier.delivery_method == DeliveryMethod.ONLINE
+    )
+
+
+@login_required
+@require_safe
+def notice(request, public_id, pk: int):
+    dossier = dossier_for(request.user, public_id)
+    issued = get_object_or_404(DossierNotice, pk=pk, dossier=dossier)
+    if not issued.file:
+        issued = render_and_store(issued.pk)
+    return _attachment(issued.file, f"mau-{issued.kind}-{dossier.code}.pdf", "application/pdf")
+
+
+@login_required
+@require_safe
+def result(request, public_id):
+    dossier = dossier_for(request.user, public_id)
+    if not _result_available(dossier, request.user):
+        raise Http404
+    return _attachment(dossier.result_file, f"ket-qua-{dossier.code}.pdf", "application/pdf")
 
 
 @login_required

@@ -1,10 +1,16 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
+from dossiers import services
 from portal import demo
 from procedures.calendar import seed_calendar
-from procedures.models import FormTemplate, Procedure
+from procedures.eforms import EForm
+from procedures.models import Agency, FormTemplate, Procedure
+
+from .factories import CitizenFactory
+from .filing import HAC_THANH, PDF_BYTES, birth_declaration
 
 BIRTH_REGISTRATION = "1.001193"  # Thủ tục đăng ký khai sinh
 
@@ -52,3 +58,22 @@ def load_demo(transactional_db):
     if not Procedure.objects.exists():
         load_demo_catalogue()
     return call_command
+
+
+@pytest.fixture
+def submitted(catalogue):
+    """A birth registration filed online by a new citizen at UBND phường Hạc Thành, awaiting intake."""
+    owner = CitizenFactory()
+    procedure = Procedure.objects.get(code=BIRTH_REGISTRATION)
+    dossier = services.start_draft(
+        procedure=procedure, applicant=owner, agency=Agency.objects.get(code=HAC_THANH), case=procedure.cases.get()
+    )
+    form = EForm(birth_declaration(), spec=procedure.eform)
+    assert form.is_valid(), form.errors
+    services.save_declaration(dossier=dossier, data=form.to_json())
+    for slot in dossier.case.documents.filter(is_required=True):
+        services.attach_document(
+            dossier=dossier, required_document=slot, upload=SimpleUploadedFile("scan.pdf", PDF_BYTES)
+        )
+    dossier, _ = services.submit_dossier(dossier=dossier, by=owner)
+    return dossier

@@ -10,31 +10,9 @@ from portal.accounts.services import create_official
 from procedures.models import Agency, Procedure
 
 from .factories import CitizenFactory
-from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
+from .filing import BIRTH, HAC_THANH
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submitted(catalogue):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from procedures.eforms import EForm
-
-    owner = CitizenFactory()
-    procedure = Procedure.objects.get(code=BIRTH)
-    dossier = services.start_draft(
-        procedure=procedure, applicant=owner, agency=Agency.objects.get(code=HAC_THANH), case=procedure.cases.get()
-    )
-    form = EForm(birth_declaration(), spec=procedure.eform)
-    assert form.is_valid(), form.errors
-    services.save_declaration(dossier=dossier, data=form.to_json())
-    for slot in dossier.case.documents.filter(is_required=True):
-        services.attach_document(
-            dossier=dossier, required_document=slot, upload=SimpleUploadedFile("scan.pdf", PDF_BYTES)
-        )
-    dossier, _ = services.submit_dossier(dossier=dossier, by=owner)
-    return dossier
 
 
 def urls(dossier: Dossier) -> list[str]:

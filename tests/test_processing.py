@@ -205,7 +205,7 @@ def test_a_missed_supplement_deadline_refuses_or_stops_as_configured(catalogue, 
 
     dossier.refresh_from_db()
     assert dossier.status == expected
-    assert "không nhận được" in dossier.events.last().public_note or "not received" in dossier.events.last().public_note
+    assert dossier.events.last().public_note == "Không nhận được hồ sơ bổ sung trước 09:00 11/03/2026."
 
 
 def test_an_apology_is_issued_once_and_only_before_the_deadline(catalogue, staff):

@@ -117,6 +117,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_BEAT_SCHEDULE = {
+    "expire-supplements": {"task": "dossiers.tasks.expire_supplements", "schedule": 15 * 60},
+}
 
 # --- Storage ---------------------------------------------------------------------------------------
 # Files are private: nothing under MEDIA is served directly; views check permission and stream.

@@ -1,0 +1,108 @@
+"""The citizen's side of processing: supplementing on request, notices and the result."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from dossiers import processing
+from dossiers.constants import DeliveryMethod, Status
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+
+from .factories import CitizenFactory
+from .filing import HAC_THANH, PDF_BYTES
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(role):
+    return User.objects.get(agency__code=HAC_THANH, role=role)
+
+
+@pytest.fixture
+def waiting(submitted):
+    processing.accept(dossier=submitted, by=staff(Role.DESK))
+    processing.assign(dossier=submitted, by=staff(Role.DESK), handler=staff(Role.SPECIALIST))
+    processing.request_supplement(
+        dossier=submitted, by=staff(Role.SPECIALIST), missing="Bản sao Giấy chứng sinh có dấu đỏ của bệnh viện"
+    )
+    submitted.refresh_from_db()
+    return submitted
+
+
+def test_the_citizen_sees_what_is_missing_and_where_to_add_it(client, waiting):
+    client.force_login(waiting.applicant)
+
+    detail = client.get(waiting.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    mine = client.get(reverse("dossiers:mine"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    supplement_url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+    assert "Bản sao Giấy chứng sinh có dấu đỏ của bệnh viện" in detail and supplement_url in detail
+    assert "Cần bổ sung" in mine and supplement_url in mine
+
+
+def test_the_citizen_uploads_a_new_scan_and_the_dossier_goes_back_to_processing(client, waiting):
+    client.force_login(waiting.applicant)
+    slot = waiting.case.documents.get(position=1)
+    url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+
+    response = client.post(
+        url,
+        {f"document-{slot.pk}": SimpleUploadedFile("chung-sinh-moi.pdf", PDF_BYTES), "send": "1", "note": "Đã bổ sung"},
+    )
+
+    waiting.refresh_from_db()
+    assert response.status_code == 302
+    assert waiting.status == Status.PROCESSING
+    assert waiting.documents.get(required_document=slot).original_name == "chung-sinh-moi.pdf"
+    assert waiting.events.last().action == "supplement" and waiting.events.last().public_note == "Đã bổ sung"
+
+
+def test_a_bad_file_keeps_the_dossier_waiting_and_says_why(client, waiting):
+    client.force_login(waiting.applicant)
+    slot = waiting.case.documents.get(position=1)
+    url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+
+    response = client.post(url, {f"document-{slot.pk}": SimpleUploadedFile("anh.pdf", b"GIF89a..."), "send": "1"})
+
+    assert response.status_code == 400 and "anh.pdf" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == Status.SUPPLEMENT_REQUESTED
+
+
+def test_another_citizen_cannot_supplement(client, waiting):
+    client.force_login(CitizenFactory())
+    url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"send": "1"}).status_code == 404
+
+
+def test_the_citizen_downloads_the_agencys_notices(client, waiting):
+    client.force_login(waiting.applicant)
+    notice = waiting.notices.get(kind="02")
+
+    response = client.get(reverse("dossiers:notice", kwargs={"public_id": waiting.public_id, "pk": notice.pk}))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    client.force_login(CitizenFactory())
+    assert (
+        client.get(reverse("dossiers:notice", kwargs={"public_id": waiting.public_id, "pk": notice.pk})).status_code
+        == 404
+    )
+
+
+def test_the_result_is_available_online_once_ready_for_online_delivery(client, waiting):
+    processing.supplement(dossier=waiting, by=waiting.applicant)
+    type(waiting).objects.filter(pk=waiting.pk).update(delivery_method=DeliveryMethod.ONLINE)
+    url = reverse("dossiers:result", kwargs={"public_id": waiting.public_id})
+    client.force_login(waiting.applicant)
+    assert client.get(url).status_code == 404  # nothing yet
+
+    processing.approve(
+        dossier=waiting, by=staff(Role.LEADER), result=SimpleUploadedFile("kq.pdf", PDF_BYTES, "application/pdf")
+    )
+
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
