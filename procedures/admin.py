@@ -13,6 +13,7 @@ from .models import (
     ProcedureCase,
     ProcedureStep,
     ProcessingOption,
+    ProcessingStep,
     RequiredDocument,
 )
 
@@ -45,6 +46,14 @@ class LegalDocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_on"
 
 
+class ProcessingStepInline(admin.TabularInline):
+    """The agency's internal steps; without any, processing uses a specialist step and a leader's approval."""
+
+    model = ProcessingStep
+    extra = 0
+    fields = ["position", "name", "role", "hours"]
+
+
 class ProcessingOptionInline(admin.TabularInline):
     model = ProcessingOption
     extra = 0
@@ -72,7 +81,7 @@ class ProcedureAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "search_text"]
     list_select_related = ["field"]
     autocomplete_fields = ["field", "agencies", "legal_basis"]
-    inlines = [ProcessingOptionInline, ProcedureCaseInline, FormTemplateInline]
+    inlines = [ProcessingOptionInline, ProcedureCaseInline, FormTemplateInline, ProcessingStepInline]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "name", "field", "service_level", "is_published", "popularity"]}),
