@@ -138,3 +138,69 @@ def create_demo_accounts() -> list[str]:
         )
         created.append("admin")
     return created
+
+
+DEMO_SCAN = (  # a one-page blank PDF standing in for a citizen's scans
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_BIRTH_DECLARATION = {
+    "requester_name": "Nguyễn Văn An",
+    "requester_id": "038090001234",
+    "requester_address_province": "38",
+    "requester_address_ward": "Hạc Thành",
+    "requester_address_street": "12 Lê Lợi",
+    "requester_relation": "Cha",
+    "child_sex": "Nam",
+    "child_birth_date": "2026-11-01",
+    "child_birth_place": "Bệnh viện Đa khoa tỉnh Thanh Hóa",
+    "child_ethnicity": "Kinh",
+    "child_nationality": "Việt Nam",
+    "father_name": "Nguyễn Văn An",
+    "father_birth_year": "1990",
+    "father_ethnicity": "Kinh",
+    "father_nationality": "Việt Nam",
+    "mother_name": "Lê Thị Hoa",
+    "mother_birth_year": "1992",
+    "mother_ethnicity": "Kinh",
+    "mother_nationality": "Việt Nam",
+    "mother_address_province": "38",
+    "mother_address_ward": "Hạc Thành",
+    "mother_address_street": "12 Lê Lợi",
+    "copies": "1",
+}
+DEMO_CHILDREN = ["Nguyễn Minh Khôi", "Nguyễn Bảo Ngọc", "Nguyễn Gia Huy", "Nguyễn Thảo Vy"]
+
+
+def create_demo_dossiers() -> int:
+    """Four birth registrations filed by the demo citizen, at different stages, so the back office has a queue."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers import processing, services
+    from procedures.eforms import EForm
+
+    citizen = User.objects.get(username="congdan")
+    if citizen.dossiers.exists():
+        return 0
+    procedure = Procedure.objects.get(code="1.001193")
+    agency = Agency.objects.get(code=DEMO_AGENCY)
+    desk, specialist = User.objects.get(username="tiepnhan"), User.objects.get(username="chuyenvien")
+    for position, child in enumerate(DEMO_CHILDREN):
+        dossier = services.start_draft(procedure=procedure, applicant=citizen, agency=agency, case=None)
+        form = EForm({**DEMO_BIRTH_DECLARATION, "child_name": child}, spec=procedure.eform)
+        if not form.is_valid():
+            raise ValueError(form.errors.as_text())
+        services.save_declaration(dossier=dossier, data=form.to_json())
+        for slot in dossier.case.documents.filter(is_required=True):
+            scan = SimpleUploadedFile(f"ban-quet-{slot.position + 1}.pdf", DEMO_SCAN, content_type="application/pdf")
+            services.attach_document(dossier=dossier, required_document=slot, upload=scan)
+        dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
+        if position >= 1:
+            processing.accept(dossier=dossier, by=desk)
+        if position >= 2:
+            processing.assign(dossier=dossier, by=desk, handler=specialist)
+        if position == 3:
+            processing.request_supplement(
+                dossier=dossier, by=specialist, missing="Bản sao Giấy chứng sinh rõ nét, có dấu của cơ sở y tế."
+            )
+    return len(DEMO_CHILDREN)

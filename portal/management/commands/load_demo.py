@@ -23,5 +23,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Stand-in form templates generated: {demo.generate_stand_in_templates()}")
         created = demo.create_demo_accounts()
         self.stdout.write(f"Demo accounts created: {', '.join(created) or 'none (already there)'}")
+        self.stdout.write(f"Demo dossiers filed: {demo.create_demo_dossiers()}")
         if report.errors:
             raise CommandError("Some demo procedures were rejected.")
