@@ -322,4 +322,29 @@ def test_two_officials_acting_at_once_one_wins_the_other_is_told():
 
 def pdf_text(notice: DossierNotice) -> str:
     with notice.file.open("rb") as fh:
-        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(fh.read())).pages)
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(fh.read())).pages)
+    return " ".join(text.split())  # lines wrap anywhere in a PDF
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "kind", "words"),
+    [
+        (Status.SUBMITTED, "refuse", NoticeKind.REFUSAL, ["TỪ CHỐI", "Hồ sơ không thuộc thẩm quyền"]),
+        (Status.PROCESSING, "stop", NoticeKind.STOP, ["DỪNG GIẢI QUYẾT", "Người yêu cầu đề nghị dừng"]),
+        (
+            Status.PROCESSING,
+            "approve",
+            NoticeKind.RESULT,
+            ["CÓ KẾT QUẢ", "đã có kết quả", "Nhận trực tiếp tại cơ quan"],
+        ),
+    ],
+)
+def test_each_notice_says_what_happened_in_vietnamese(catalogue, staff, status, action, kind, words):
+    dossier = dossier_in(status)
+
+    call(action, dossier, staff[Role.AGENCY_ADMIN])
+
+    text = pdf_text(notices.render_and_store(dossier.notices.get(kind=kind).pk))
+    assert dossier.code in text and "Thủ tục đăng ký khai sinh" in text
+    for word in words:
+        assert word in text
