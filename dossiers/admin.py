@@ -1,0 +1,190 @@
+"""The officials' back office for dossiers: read-only pages; every change goes through a processing action."""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.validators import normalize_vn_phone
+
+from . import admin_views
+from .constants import Status
+from .models import Dossier
+from .selectors import visible_dossiers
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("soon", _("Due within 2 working days"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(admin_views.overdue_q(now))
+        if self.value() == "soon":
+            return queryset.filter(admin_views.due_soon_q(now, admin_views.due_soon_bound(now)))
+        return queryset
+
+
+class HandledByFilter(admin.SimpleListFilter):
+    title = _("handled by")
+    parameter_name = "handled_by"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(handler=request.user)
+        return queryset
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "procedure_name",
+        "applicant_name",
+        "status",
+        "stage",
+        "handler",
+        "due_at",
+        "overdue_marker",
+    ]
+    list_filter = ["status", ("procedure", admin.RelatedOnlyFieldListFilter), DueFilter, "stage", HandledByFilter]
+    list_select_related = ["procedure", "applicant", "handler"]
+    search_fields = ["code", "applicant__full_name", "applicant__phone", "delivery_phone"]
+    search_help_text = _("Dossier code, applicant's name or phone number.")
+    ordering = ["-submitted_at", "-pk"]
+    view_on_site = False
+    change_list_template = "admin/dossiers/dossier/change_list.html"
+    change_form_template = "admin/dossiers/dossier/change_form.html"
+    fieldsets = [
+        (
+            None,
+            {"fields": ["code", "procedure", "case", "agency", "applicant_contact", "status", "stage", "handler"]},
+        ),
+        (
+            _("Deadlines"),
+            {
+                "fields": [
+                    "submitted_at",
+                    "accepted_at",
+                    "due_at",
+                    "overdue_marker",
+                    "supplement_deadline",
+                    "supplement_request",
+                    "apology_issued_at",
+                    "finished_at",
+                    "timeliness",
+                    "returned_at",
+                ]
+            },
+        ),
+        (_("Result and fees"), {"fields": ["delivery_method", "delivery_address", "delivery_phone", "fee_total"]}),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    # --- Who sees what -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _in_back_office(request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
+
+    def has_module_permission(self, request):
+        return self._in_back_office(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._in_back_office(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # status and the rest change only through the actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        user = request.user
+        queryset = visible_dossiers(user).exclude(status=Status.DRAFT)
+        if not user.is_superuser:
+            queryset = queryset.filter(agency_id=user.agency_id)  # not the official's own filings elsewhere
+        return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            phone = normalize_vn_phone(search_term)
+        except ValidationError:
+            return results, may_have_duplicates
+        # Phones are stored as +84…; officials type them as 09…
+        return results | queryset.filter(Q(applicant__phone=phone) | Q(delivery_phone=phone)), may_have_duplicates
+
+    # --- Columns --------------------------------------------------------------------------------------
+
+    @admin.display(description=_("procedure"), ordering="procedure__name")
+    def procedure_name(self, dossier):
+        return Truncator(dossier.procedure.name).chars(80)
+
+    @admin.display(description=_("applicant"), ordering="applicant__full_name")
+    def applicant_name(self, dossier):
+        return dossier.applicant.full_name or dossier.applicant.username
+
+    @admin.display(description=_("applicant"))
+    def applicant_contact(self, dossier):
+        applicant = dossier.applicant
+        contact = ", ".join(value for value in (applicant.phone, applicant.email) if value)
+        return f"{applicant.full_name} ({contact})" if contact else applicant.full_name
+
+    @admin.display(description=_("overdue"))
+    def overdue_marker(self, dossier):
+        if admin_views.is_overdue(dossier):
+            return format_html('<strong class="overdue">{}</strong>', _("Overdue"))
+        return ""
+
+    # --- Pages --------------------------------------------------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("bang-dieu-khien/", view(self.dashboard_view), name=f"{prefix}_dashboard"),
+            path("<int:object_id>/action/<str:name>/", view(self.action_view), name=f"{prefix}_action"),
+            path("<int:object_id>/thong-bao/<int:notice_id>/", view(self.notice_view), name=f"{prefix}_notice"),
+            path("<int:object_id>/phieu-kiem-soat/", view(self.control_slip_view), name=f"{prefix}_control_slip"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        return admin_views.dashboard(request, self)
+
+    def action_view(self, request, object_id, name):
+        return admin_views.take_action(request, self, object_id, name)
+
+    def notice_view(self, request, object_id, notice_id):
+        return admin_views.notice(request, self, object_id, notice_id)
+
+    def control_slip_view(self, request, object_id):
+        return admin_views.control_slip(request, self, object_id)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"dashboard_url": admin_views.admin_url(self, "dashboard"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        dossier = self.get_object(request, object_id)
+        if dossier is None:
+            raise Http404  # another agency's dossier does not exist, as far as this official knows
+        extra = {**admin_views.change_context(request, self, dossier), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra)

@@ -1,0 +1,172 @@
+"""Back-office forms: one per processing action, each with exactly the inputs its service takes.
+
+Every form carries the dossier's version as the official saw it, so the service can refuse when someone else
+has acted in the meantime.
+"""
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.constants import Role, UserKind
+from portal.accounts.models import User
+
+from .constants import DocumentKind
+from .models import Dossier
+from .uploads import sniff
+
+TEXT_MAX = 2000
+
+
+def _text(label, *, required: bool = True, max_length: int = TEXT_MAX, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
+class OfficialChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return f"{user.full_name or user.username} ({user.get_role_display()})"
+
+
+def _officials_of(dossier: Dossier, *roles: str):
+    qs = User.objects.filter(kind=UserKind.OFFICIAL, agency_id=dossier.agency_id, is_active=True)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    return qs.order_by("full_name", "username")
+
+
+class ActionForm(forms.Form):
+    """The inputs of one action; ``arguments()`` gives the keyword arguments for its service."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        self.dossier = dossier
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", dossier.version)
+        super().__init__(*args, **kwargs)
+
+    def arguments(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class AcceptForm(ActionForm):
+    pass
+
+
+class ReasonForm(ActionForm):
+    reason = _text(_("Reason"))
+
+
+class OptionalReasonForm(ActionForm):
+    reason = _text(_("Reason"), required=False)
+
+
+class NoteForm(ActionForm):
+    note = _text(_("Note"), required=False)
+
+
+class RequestSupplementForm(ActionForm):
+    missing = _text(
+        _("What the citizen must add or correct"),
+        max_length=4000,
+        help_text=_("Shown to the citizen and printed on form 02."),
+    )
+    days = forms.IntegerField(label=_("Working days to supplement"), min_value=1, max_value=60)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].initial = settings.SUPPLEMENT_DAYS  # read now, so an override in settings applies
+
+
+class AssignForm(ActionForm):
+    handler = OfficialChoiceField(label=_("Specialist"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = _officials_of(self.dossier, Role.SPECIALIST)
+
+
+class ForwardForm(ActionForm):
+    handler = OfficialChoiceField(label=_("Next handler"), queryset=User.objects.none())
+    note = _text(_("Note"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = _officials_of(self.dossier)
+
+
+class SubmitForApprovalForm(ActionForm):
+    leader = OfficialChoiceField(label=_("Leader"), queryset=User.objects.none())
+    note = _text(_("Note"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = _officials_of(self.dossier, Role.LEADER)
+
+
+class RequestPaymentForm(ActionForm):
+    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1, max_value=10**12)
+    note = _text(_("Note"), required=False)
+
+
+class ApproveForm(ActionForm):
+    result = forms.FileField(
+        label=_("Result (PDF)"),
+        required=False,
+        help_text=_("The signed result, scanned or exported as PDF."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+    note = _text(_("Note"), required=False)
+
+    def clean_result(self):
+        upload = self.cleaned_data.get("result")
+        if not upload:
+            return None
+        if upload.size > settings.DOSSIER_MAX_FILE_SIZE:
+            raise forms.ValidationError(
+                _("The file is %(size)s; it may be at most %(max)s.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(settings.DOSSIER_MAX_FILE_SIZE)}
+            )
+        if sniff(upload) != DocumentKind.PDF:
+            raise forms.ValidationError(_("The result must be a PDF file."))
+        return upload
+
+
+class ApologiseForm(ActionForm):
+    new_due_at = forms.DateTimeField(
+        label=_("New due date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = _text(_("Reason for the delay"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dossier.due_at:
+            self.fields["new_due_at"].initial = timezone.localtime(self.dossier.due_at)
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "accept": AcceptForm,
+    "refuse": ReasonForm,
+    "request_supplement": RequestSupplementForm,
+    "assign": AssignForm,
+    "forward": ForwardForm,
+    "submit_for_approval": SubmitForApprovalForm,
+    "request_payment": RequestPaymentForm,
+    "payment_received": NoteForm,
+    "approve": ApproveForm,
+    "recall": ReasonForm,
+    "return_result": NoteForm,
+    "stop": ReasonForm,
+    "withdraw": OptionalReasonForm,
+    "apologise": ApologiseForm,
+}

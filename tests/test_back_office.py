@@ -1,0 +1,590 @@
+"""The officials' back office: the dossier admin, its action forms, the dashboard and the PDFs it serves."""
+
+import io
+from datetime import timedelta
+from itertools import count
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from pypdf import PdfReader
+
+from dossiers import processing
+from dossiers.constants import Stage, Status
+from dossiers.models import Dossier
+from dossiers.workflow import ACTIONS
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+from portal.accounts.services import create_official
+from procedures.models import Agency, Procedure
+
+from .factories import CitizenFactory
+from .filing import BIRTH, HAC_THANH, PDF_BYTES
+
+pytestmark = pytest.mark.django_db
+
+OTHER_AGENCY = "000.21.30.H56"
+CHANGELIST = "/quan-tri/dossiers/dossier/"
+DASHBOARD = "/quan-tri/dossiers/dossier/bang-dieu-khien/"
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def staff(catalogue):
+    """The demo agency's officials, one per role (created with the session's demo data)."""
+    by_role = {u.role: u for u in User.objects.filter(agency__code=HAC_THANH, kind="official")}
+    return {role: by_role[role] for role in Role}
+
+
+@pytest.fixture
+def outsider(catalogue):
+    return create_official(
+        username="desk_dongtien",
+        full_name="Cán bộ phường khác",
+        email="desk_dongtien@example.gov.vn",
+        agency=Agency.objects.get(code=OTHER_AGENCY),
+        role=Role.DESK,
+        password="MatKhau@2026",
+    )
+
+
+_numbers = count(1)
+
+
+def dossier_in(status: int, agency: str = HAC_THANH, **fields) -> Dossier:
+    """A dossier put straight into ``status`` (for lists and counts; the actions are tested through forms)."""
+    procedure = Procedure.objects.get(code=BIRTH)
+    return Dossier.objects.create(
+        procedure=procedure,
+        case=procedure.cases.get(),
+        agency=Agency.objects.get(code=agency),
+        applicant=CitizenFactory(),
+        status=status,
+        code=None if status == Status.DRAFT else f"{agency}-250101-{next(_numbers):04d}",
+        submitted_at=None if status == Status.DRAFT else timezone.now() - timedelta(hours=1),
+        **fields,
+    )
+
+
+def change_url(dossier: Dossier) -> str:
+    return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
+
+
+def action_url(dossier: Dossier, name: str) -> str:
+    return reverse("admin:dossiers_dossier_action", args=[dossier.pk, name])
+
+
+def notice_url(dossier: Dossier, notice) -> str:
+    return reverse("admin:dossiers_dossier_notice", args=[dossier.pk, notice.pk])
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def pdf_text(response) -> str:
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
+
+
+def en(text) -> str:
+    with translation.override("en"):
+        return str(text)
+
+
+# --- Who sees what -------------------------------------------------------------------------------------
+
+
+def test_urls_are_where_officials_expect_them():
+    assert reverse("admin:dossiers_dossier_dashboard") == DASHBOARD
+    assert reverse("admin:dossiers_dossier_changelist") == CHANGELIST
+    assert reverse("admin:dossiers_dossier_action", args=[7, "accept"]) == CHANGELIST + "7/action/accept/"
+
+
+def test_the_list_shows_only_the_officials_own_agency(client, staff, submitted):
+    elsewhere = dossier_in(Status.SUBMITTED, agency=OTHER_AGENCY)
+    draft = dossier_in(Status.DRAFT)
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [submitted]
+    assert submitted.code in response.text and elsewhere.code not in response.text
+    assert draft.pk not in [d.pk for d in response.context["cl"].result_list]
+
+
+def test_a_superuser_sees_every_agency(client, submitted):
+    elsewhere = dossier_in(Status.SUBMITTED, agency=OTHER_AGENCY)
+    client.force_login(User.objects.get(username="admin"))
+
+    response = client.get(CHANGELIST)
+
+    assert {d.pk for d in response.context["cl"].result_list} == {submitted.pk, elsewhere.pk}
+
+
+def test_the_admin_index_lists_dossiers_for_an_official(client, staff):
+    client.force_login(staff[Role.SPECIALIST])
+
+    response = client.get("/quan-tri/")
+
+    assert response.status_code == 200 and CHANGELIST in response.text
+
+
+def test_nothing_can_be_added_changed_or_deleted_directly(client, staff, submitted):
+    client.force_login(staff[Role.AGENCY_ADMIN])
+
+    assert client.get(CHANGELIST + "add/").status_code == 403
+    assert client.get(reverse("admin:dossiers_dossier_delete", args=[submitted.pk])).status_code == 403
+    response = client.post(change_url(submitted), {"status": Status.RETURNED})
+    assert response.status_code == 403
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_another_agency_gets_404_everywhere(client, staff, outsider, submitted):
+    processing.accept(dossier=submitted, by=staff[Role.DESK])
+    notice = submitted.notices.get()
+    submitted.refresh_from_db()
+    client.force_login(outsider)
+
+    assert client.get(change_url(submitted)).status_code == 404
+    assert client.get(action_url(submitted, "assign")).status_code == 404
+    response = client.post(action_url(submitted, "withdraw"), {"version": submitted.version, "reason": "Rút hồ sơ"})
+    assert response.status_code == 404
+    assert client.get(notice_url(submitted, notice)).status_code == 404
+    assert client.get(reverse("admin:dossiers_dossier_control_slip", args=[submitted.pk])).status_code == 404
+    assert submitted.code not in client.get(CHANGELIST).text
+    submitted.refresh_from_db()
+    assert submitted.status == Status.ACCEPTED and submitted.events.count() == 2
+
+
+def test_citizens_cannot_enter_the_back_office(client, submitted):
+    client.force_login(submitted.applicant)
+
+    response = client.get(change_url(submitted))
+
+    assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
+
+
+def test_unknown_or_citizen_only_actions_are_404(client, staff, submitted):
+    client.force_login(staff[Role.DESK])
+
+    assert client.get(action_url(submitted, "supplement")).status_code == 404
+    assert client.get(action_url(submitted, "delete_everything")).status_code == 404
+
+
+# --- The dossier page ----------------------------------------------------------------------------------
+
+
+def test_the_dossier_page_shows_everything_and_the_actions_of_the_role(client, staff, submitted):
+    processing.accept(dossier=submitted, by=staff[Role.DESK])
+    submitted.refresh_from_db()
+    document = submitted.documents.first()
+    notice = submitted.notices.get()
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(change_url(submitted), **EN)
+
+    assert response.status_code == 200
+    text = response.text
+    assert submitted.code in text and "Nguyễn Minh Khôi" in text  # the declaration
+    assert reverse("dossiers:document", kwargs={"public_id": submitted.public_id, "pk": document.pk}) in text
+    assert reverse("dossiers:receipt", kwargs={"public_id": submitted.public_id}) in text
+    assert notice_url(submitted, notice) in text
+    assert reverse("admin:dossiers_dossier_control_slip", args=[submitted.pk]) in text
+    assert "Submitted online" in text and "Accept" in text  # the timeline
+    assert action_url(submitted, "assign") in text and action_url(submitted, "withdraw") in text
+    assert action_url(submitted, "approve") not in text  # a leader's action
+    assert 'name="_save"' not in text  # read-only
+
+
+def test_the_steps_appear_once_processing_starts(client, staff, submitted):
+    processing.accept(dossier=submitted, by=staff[Role.DESK])
+    processing.assign(dossier=submitted, by=staff[Role.DESK], handler=staff[Role.SPECIALIST])
+    client.force_login(staff[Role.LEADER])
+
+    response = client.get(change_url(submitted), **EN)
+
+    assert "Thẩm định, xử lý hồ sơ" in response.text and staff[Role.SPECIALIST].full_name in response.text
+    assert action_url(submitted, "stop") in response.text
+
+
+def test_the_list_flags_overdue_dossiers(client, staff):
+    late = dossier_in(Status.PROCESSING, due_at=timezone.now() - timedelta(hours=2))
+    paused = dossier_in(Status.SUPPLEMENT_REQUESTED, due_at=timezone.now() - timedelta(hours=2))
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(CHANGELIST, **EN)
+    rows = {row.split("</tr>")[0] for row in response.text.split("<tr")}
+
+    assert any(late.code in row and 'class="overdue"' in row for row in rows)
+    assert not any(paused.code in row and 'class="overdue"' in row for row in rows)
+
+
+def test_the_list_finds_a_dossier_by_the_phone_as_officials_type_it(client, staff):
+    dossier = dossier_in(Status.SUBMITTED)
+    User.objects.filter(pk=dossier.applicant_id).update(phone="+84912345678", full_name="Trần Thị Bích")
+    dossier_in(Status.SUBMITTED)
+    client.force_login(staff[Role.DESK])
+
+    by_phone = client.get(CHANGELIST, {"q": "0912 345 678"})
+    by_name = client.get(CHANGELIST, {"q": "Bích"})
+
+    assert list(by_phone.context["cl"].result_list) == [dossier]
+    assert list(by_name.context["cl"].result_list) == [dossier]
+
+
+# --- Actions through their forms ---------------------------------------------------------------------
+
+RESULT_PDF = "result"
+
+# action: (status before, fields, the right role, a wrong role, inputs, status after)
+CASES = {
+    "accept": (Status.SUBMITTED, {}, Role.DESK, Role.SPECIALIST, {}, Status.ACCEPTED),
+    "refuse": (Status.SUBMITTED, {}, Role.DESK, Role.LEADER, {"reason": "Không thuộc thẩm quyền"}, Status.REFUSED),
+    "request_supplement": (
+        Status.PROCESSING,
+        {"stage": Stage.PROCESSING},
+        Role.SPECIALIST,
+        Role.CASHIER,
+        {"missing": "Bản sao giấy chứng sinh rõ nét", "days": 5},
+        Status.SUPPLEMENT_REQUESTED,
+    ),
+    "assign": (Status.ACCEPTED, {}, Role.DESK, Role.CASHIER, {"handler": Role.SPECIALIST}, Status.PROCESSING),
+    "forward": (
+        Status.PROCESSING,
+        {"stage": Stage.PROCESSING},
+        Role.SPECIALIST,
+        Role.DESK,
+        {"handler": Role.LEADER, "note": "Chuyển lãnh đạo"},
+        Status.PROCESSING,
+    ),
+    "submit_for_approval": (
+        Status.PROCESSING,
+        {"stage": Stage.PROCESSING},
+        Role.SPECIALIST,
+        Role.DESK,
+        {"leader": Role.LEADER, "note": ""},
+        Status.PROCESSING,
+    ),
+    "request_payment": (
+        Status.PROCESSING,
+        {},
+        Role.CASHIER,
+        Role.DESK,
+        {"amount": 8000, "note": "Lệ phí cấp bản sao"},
+        Status.PAYMENT_REQUESTED,
+    ),
+    "payment_received": (Status.PAYMENT_REQUESTED, {}, Role.CASHIER, Role.SPECIALIST, {"note": ""}, Status.PROCESSING),
+    "approve": (
+        Status.PROCESSING,
+        {"stage": Stage.APPROVAL},
+        Role.LEADER,
+        Role.SPECIALIST,
+        {"result": RESULT_PDF, "note": "Đồng ý"},
+        Status.RESULT_READY,
+    ),
+    "recall": (Status.RESULT_READY, {}, Role.LEADER, Role.DESK, {"reason": "Sai tên cha"}, Status.PROCESSING),
+    "return_result": (Status.RESULT_READY, {}, Role.DESK, Role.LEADER, {"note": "Trả tại quầy"}, Status.RETURNED),
+    "stop": (Status.PROCESSING, {}, Role.LEADER, Role.DESK, {"reason": "Người yêu cầu đề nghị dừng"}, Status.STOPPED),
+    "withdraw": (Status.ACCEPTED, {}, Role.DESK, Role.SPECIALIST, {"reason": "Công dân rút hồ sơ"}, Status.WITHDRAWN),
+    "apologise": (
+        Status.PROCESSING,
+        {"due_at": "+3d"},
+        Role.LEADER,
+        Role.SPECIALIST,
+        {"new_due_at": "+5d", "reason": "Chờ xác minh"},
+        Status.PROCESSING,
+    ),
+}
+
+
+def test_every_back_office_action_has_a_case():
+    assert set(CASES) == {name for name, a in ACTIONS.items() if a.roles}
+
+
+def prepare(name: str) -> Dossier:
+    status, fields, *_rest = CASES[name]
+    fields = dict(fields)
+    if fields.get("due_at") == "+3d":
+        fields["due_at"] = timezone.now() + timedelta(days=3)
+    return dossier_in(status, **fields)
+
+
+def inputs(name: str, dossier: Dossier, staff) -> dict:
+    data = {"version": dossier.version}
+    for key, value in CASES[name][4].items():
+        if key in ("handler", "leader"):
+            value = staff[value].pk
+        elif value == RESULT_PDF:
+            value = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
+        elif value == "+5d":
+            value = timezone.localtime(dossier.due_at + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+        data[key] = value
+    return data
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_action_works_through_its_form_for_the_right_role(client, staff, name):
+    dossier = prepare(name)
+    official = staff[CASES[name][2]]
+    client.force_login(official)
+
+    form_page = client.get(action_url(dossier, name), **EN)
+    assert form_page.status_code == 200
+    form = form_page.context["form"]
+    assert form["version"].value() == dossier.version
+    assert set(form.fields) == {"version", *CASES[name][4]}
+
+    response = client.post(action_url(dossier, name), inputs(name, dossier, staff), **EN)
+
+    assert response.status_code == 302 and response["Location"] == change_url(dossier)
+    dossier.refresh_from_db()
+    assert dossier.status == CASES[name][5]
+    assert dossier.version == 1
+    event = dossier.events.get()
+    assert event.action == name and event.actor == official
+    assert any(en(ACTIONS[name].label) in m for m in messages_of(response))
+    if name == "approve":
+        assert dossier.result_file.name.endswith(".pdf")
+    if name == "apologise":
+        assert dossier.apology_issued_at is not None
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_action_is_refused_with_the_message_for_a_wrong_role(client, staff, name):
+    dossier = prepare(name)
+    wrong = staff[CASES[name][3]]
+    client.force_login(wrong)
+    expected = f"Your role ({en(wrong.get_role_display())}) cannot “{en(ACTIONS[name].label)}”."
+
+    shown = client.get(action_url(dossier, name), follow=True, **EN)
+    posted = client.post(action_url(dossier, name), inputs(name, dossier, staff), follow=True, **EN)
+
+    for response in (shown, posted):
+        assert response.redirect_chain == [(change_url(dossier), 302)]
+        assert messages_of(response) == [expected] and escape(expected) in response.text
+    dossier.refresh_from_db()
+    assert dossier.version == 0 and not dossier.events.exists()
+
+
+def test_the_supplement_form_offers_the_configured_days(client, staff, submitted, settings):
+    settings.SUPPLEMENT_DAYS = 7
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(action_url(submitted, "request_supplement"))
+
+    assert response.context["form"]["days"].value() == 7
+    assert 'name="version"' in response.text and 'type="hidden"' in response.text
+
+
+def test_the_assign_form_offers_only_the_agencys_specialists(client, staff, outsider):
+    dossier = dossier_in(Status.ACCEPTED)
+    client.force_login(staff[Role.DESK])
+
+    choices = client.get(action_url(dossier, "assign")).context["form"].fields["handler"].queryset
+
+    assert list(choices) == [staff[Role.SPECIALIST]]
+
+
+def test_someone_else_having_acted_is_reported_and_nothing_changes(client, staff, submitted):
+    client.force_login(staff[Role.DESK])
+    seen = client.get(action_url(submitted, "refuse")).context["form"]["version"].value()
+    processing.accept(dossier=submitted, by=staff[Role.AGENCY_ADMIN])  # meanwhile, at the next desk
+
+    response = client.post(action_url(submitted, "refuse"), {"version": seen, "reason": "Thiếu giấy tờ"}, **EN)
+
+    assert response.status_code == 302 and response["Location"] == change_url(submitted)
+    assert messages_of(response) == [
+        f"Someone else has acted on dossier {submitted.code} since you opened it. Reload it and check its status."
+    ]
+    submitted.refresh_from_db()
+    assert submitted.status == Status.ACCEPTED and submitted.events.count() == 2
+
+
+def test_an_action_the_status_does_not_allow_is_reported_and_nothing_changes(client, staff, submitted):
+    client.force_login(staff[Role.DESK])
+    expected = f"“Return the result” is not possible while dossier {submitted.code} is “Submitted, awaiting intake”."
+
+    shown = client.get(action_url(submitted, "return_result"), follow=True, **EN)
+    posted = client.post(action_url(submitted, "return_result"), {"version": submitted.version}, follow=True, **EN)
+
+    for response in (shown, posted):
+        assert response.redirect_chain == [(change_url(submitted), 302)]
+        assert messages_of(response) == [expected]
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED and submitted.version == 0
+
+
+def test_a_missing_reason_shows_the_form_again(client, staff, submitted):
+    client.force_login(staff[Role.DESK])
+
+    response = client.post(action_url(submitted, "refuse"), {"version": submitted.version, "reason": " "})
+
+    assert response.status_code == 200 and response.context["form"].errors["reason"]
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_a_result_that_is_not_a_pdf_is_refused(client, staff):
+    dossier = dossier_in(Status.PROCESSING, stage=Stage.APPROVAL)
+    client.force_login(staff[Role.LEADER])
+    fake = SimpleUploadedFile("ket-qua.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+
+    response = client.post(action_url(dossier, "approve"), {"version": 0, "result": fake})
+
+    assert response.status_code == 200 and response.context["form"].errors["result"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING and not dossier.result_file
+
+
+def test_the_service_refusing_an_apology_date_is_reported(client, staff):
+    dossier = dossier_in(Status.PROCESSING, due_at=timezone.now() + timedelta(days=3))
+    client.force_login(staff[Role.LEADER])
+    earlier = timezone.localtime(dossier.due_at - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(
+        action_url(dossier, "apologise"), {"version": 0, "new_due_at": earlier, "reason": "Chờ xác minh"}, **EN
+    )
+
+    assert messages_of(response) == ["The new date must be later than the current due date."]
+    dossier.refresh_from_db()
+    assert dossier.apology_issued_at is None
+
+
+# --- Files ----------------------------------------------------------------------------------------------
+
+
+def test_a_notice_downloads_as_a_pdf_naming_the_dossier(client, staff, submitted):
+    processing.accept(dossier=submitted, by=staff[Role.DESK])
+    notice = submitted.notices.get()
+    assert not notice.file  # rendered after commit, which a test never reaches: the view renders it
+    client.force_login(staff[Role.SPECIALIST])
+
+    response = client.get(notice_url(submitted, notice))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert submitted.code in pdf_text(response)
+    notice.refresh_from_db()
+    assert notice.file  # stored, not rendered again next time
+
+
+def test_a_notice_of_another_dossier_is_404(client, staff, submitted):
+    other = dossier_in(Status.SUBMITTED)
+    processing.accept(dossier=other, by=staff[Role.DESK])
+    client.force_login(staff[Role.DESK])
+
+    assert client.get(notice_url(submitted, other.notices.get())).status_code == 404
+
+
+def test_the_control_slip_lists_the_steps(client, staff, submitted):
+    processing.accept(dossier=submitted, by=staff[Role.DESK])
+    processing.assign(dossier=submitted, by=staff[Role.DESK], handler=staff[Role.SPECIALIST])
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(reverse("admin:dossiers_dossier_control_slip", args=[submitted.pk]))
+
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    text = pdf_text(response)
+    assert submitted.code in text and staff[Role.SPECIALIST].full_name in text
+
+
+# --- Dashboard and queues --------------------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_each_queue_and_its_links_list_the_same_dossiers(client, staff):
+    me = staff[Role.SPECIALIST]
+    now = timezone.now()
+    dossier_in(Status.SUBMITTED)
+    dossier_in(Status.SUBMITTED)
+    dossier_in(Status.ACCEPTED, due_at=now + timedelta(hours=1))  # due soon
+    dossier_in(Status.PROCESSING, stage=Stage.PROCESSING, handler=me, due_at=now - timedelta(hours=1))  # overdue
+    dossier_in(Status.PROCESSING, stage=Stage.PROCESSING, handler=staff[Role.LEADER], due_at=now + timedelta(days=30))
+    dossier_in(Status.PROCESSING, stage=Stage.APPROVAL, handler=staff[Role.LEADER])
+    dossier_in(Status.SUPPLEMENT_REQUESTED, due_at=now - timedelta(hours=1))  # clock stopped: not overdue
+    dossier_in(Status.PAYMENT_REQUESTED, due_at=now - timedelta(days=1))  # overdue
+    dossier_in(Status.RESULT_READY)
+    dossier_in(Status.RETURNED, due_at=now - timedelta(days=1))  # finished: not overdue
+    dossier_in(Status.SUBMITTED, agency=OTHER_AGENCY)
+    dossier_in(Status.DRAFT)
+    client.force_login(me)
+
+    response = client.get(DASHBOARD)
+
+    assert response.status_code == 200
+    counts = {row["key"]: row["count"] for row in response.context["rows"]}
+    assert counts == {
+        "intake": 2,
+        "accepted": 1,
+        "mine": 1,
+        "approval": 1,
+        "supplement": 1,
+        "payment": 1,
+        "result": 1,
+        "due_soon": 1,
+        "overdue": 2,
+    }
+    for row in response.context["rows"]:
+        listed = client.get(row["url"])
+        assert listed.status_code == 200, row["url"]
+        assert listed.context["cl"].result_count == row["count"], row["key"]
+        assert escape(row["url"]) in response.text
+
+
+def test_the_changelist_links_to_the_dashboard(client, staff):
+    client.force_login(staff[Role.DESK])
+
+    assert DASHBOARD in client.get(CHANGELIST).text
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def many_dossiers(count_: int, staff) -> None:
+    statuses = [Status.SUBMITTED, Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED, Status.RESULT_READY]
+    for i in range(count_):
+        status = statuses[i % len(statuses)]
+        handler = staff[Role.SPECIALIST] if status == Status.PROCESSING else None
+        dossier_in(status, handler=handler, due_at=timezone.now() + timedelta(hours=i - 10))
+
+
+@pytest.mark.parametrize("url", [CHANGELIST, DASHBOARD, CHANGELIST + "?due=overdue", CHANGELIST + "?q=Nguyễn"])
+def test_the_list_and_the_dashboard_run_a_constant_number_of_queries(client, staff, url):
+    client.force_login(staff[Role.SPECIALIST])
+    many_dossiers(3, staff)
+    client.get(url)  # warm the per-process caches (content types, calendar)
+    few = queries_for(client, url)
+
+    many_dossiers(27, staff)
+    lots = queries_for(client, url)
+
+    assert few == lots
+    if url == CHANGELIST:
+        assert client.get(url).context["cl"].result_count == 30
+
+
+def test_the_dashboard_counts_in_one_query(client, staff):
+    from dossiers.admin_views import due_soon_bound, queue_counts
+
+    many_dossiers(10, staff)
+    now = timezone.now()
+    bound = due_soon_bound(now)
+    with CaptureQueriesContext(connection) as queries:
+        counts = queue_counts(Dossier.objects.all(), staff[Role.SPECIALIST], now, bound)
+
+    assert len(queries) == 1 and counts["intake"] == 2
