@@ -28,7 +28,15 @@ from .admin_forms import ACTION_FORMS
 from .constants import Stage, Status
 from .models import Dossier, DossierNotice
 from .notices import render_and_store, render_control_slip
-from .workflow import ACTIONS, Action, DossierChanged, InvalidTransition, available_actions, can_act
+from .workflow import (
+    ACTIONS,
+    TIMELINE_EVENTS,
+    Action,
+    DossierChanged,
+    InvalidTransition,
+    available_actions,
+    can_act,
+)
 
 # The clock runs in these statuses; a dossier in one of them past its due date is overdue (computed, never stored).
 OPEN_STATUSES = (Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED)
@@ -137,6 +145,18 @@ def dashboard(request, model_admin):
         {"key": q.key, "label": q.label, "count": counts[q.key], "url": f"{changelist}?{urlencode(q.params)}"}
         for q in queues(request.user, now, bound)
     ]
+    # Messages to citizens that could not be sent: never silent, one click from the resend action.
+    from notifications.selectors import failed_messages
+
+    failed_url = reverse("admin:notifications_message_changelist") + "?status__exact=failed"
+    rows.append(
+        {
+            "key": "failed_messages",
+            "label": _("Messages that could not be sent"),
+            "count": failed_messages(request.user).count(),
+            "url": failed_url,
+        }
+    )
     context = _context(
         request,
         model_admin,
@@ -155,6 +175,8 @@ def dashboard(request, model_admin):
 def event_label(name: str) -> str:
     if name in ACTIONS:
         return ACTIONS[name].label
+    if name in TIMELINE_EVENTS:
+        return TIMELINE_EVENTS[name]
     return EVENT_LABELS.get(name, name)
 
 
@@ -168,7 +190,10 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
     notices = [
         {"notice": n, "url": admin_url(model_admin, "notice", dossier.pk, n.pk)} for n in dossier.notices.order_by("pk")
     ]
-    events = [{"event": e, "label": event_label(e.action)} for e in dossier.events.select_related("actor")]
+    events = [
+        {"event": e, "label": event_label(e.action), "messages": e.messages.all()}
+        for e in dossier.events.select_related("actor").prefetch_related("messages")
+    ]
     actions = [
         {"action": a, "url": admin_url(model_admin, "action", dossier.pk, a.name)}
         for a in available_actions(dossier, request.user)

@@ -29,6 +29,14 @@ class DeliveryMethod(models.TextChoices):
     POST = "post", _("By public postal service (BCCI)")
 
 
+class Channel(models.TextChoices):
+    """How the dossier reached the agency (public statistics count the online share)."""
+
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("In person")
+    POST = "post", _("By post")
+
+
 class DocumentKind(models.TextChoices):
     PDF = "application/pdf", "PDF"
     JPEG = "image/jpeg", "JPEG"

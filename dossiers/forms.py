@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone
+from procedures.eforms import AddressField
 
 from .constants import DeliveryMethod
 
@@ -27,11 +28,9 @@ class StartForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     method = forms.ChoiceField(label=_("How do you want to receive the result?"), widget=forms.RadioSelect)
-    address = forms.CharField(
+    address = AddressField(
         label=_("Postal address for the result"),
         required=False,
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
         help_text=_("Only when the result is sent by post. House number, street, ward or commune, province."),
     )
     phone = forms.CharField(
@@ -48,7 +47,7 @@ class DeliveryForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("method") == DeliveryMethod.POST:
-            if not data.get("address", "").strip():
+            if not data.get("address") and "address" not in self.errors:
                 self.add_error("address", _("Enter the address the result should be posted to."))
             try:
                 data["phone"] = normalize_vn_phone(data.get("phone", ""))

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .constants import TERMINAL_STATUSES, DeliveryMethod, DocumentKind, NoticeKind, Stage, Status, Timeliness
+from .constants import TERMINAL_STATUSES, Channel, DeliveryMethod, DocumentKind, NoticeKind, Stage, Status, Timeliness
 
 
 def document_path(instance: "DossierDocument", filename: str) -> str:
@@ -64,10 +64,14 @@ class Dossier(models.Model):
     )
     status = models.PositiveSmallIntegerField(_("status"), choices=Status, default=Status.DRAFT, db_index=True)
     form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    channel = models.CharField(_("received"), max_length=8, choices=Channel, default=Channel.ONLINE)
     delivery_method = models.CharField(
         _("result delivery"), max_length=8, choices=DeliveryMethod, default=DeliveryMethod.OFFICE
     )
     delivery_address = models.TextField(_("delivery address"), blank=True)
+    # The postal address as structured data (province and ward codes from the official list, street): the postal
+    # fee's zone and the address label come from it. ``delivery_address`` keeps the same address as one line.
+    delivery_place = models.JSONField(_("delivery address (structured)"), default=dict, blank=True)
     delivery_phone = models.CharField(_("phone for delivery"), max_length=16, blank=True)
     fee_total = models.PositiveBigIntegerField(_("fees and charges (VND)"), default=0)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -106,6 +110,12 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant_created"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status"),
+            # Public statistics: dossiers received per period, per agency and per procedure.
+            models.Index(fields=["submitted_at"], name="dossier_submitted"),
+            models.Index(fields=["agency", "submitted_at"], name="dossier_agency_submitted"),
+            models.Index(fields=["procedure", "submitted_at"], name="dossier_procedure_submitted"),
+            models.Index(fields=["finished_at"], name="dossier_finished"),  # timeliness by period
+            models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
         ]
         constraints = [
             models.CheckConstraint(

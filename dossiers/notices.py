@@ -11,6 +11,7 @@ from portal.pdf import render_pdf
 
 from .constants import NoticeKind
 from .models import Dossier, DossierNotice
+from .receipts import lookup_qr
 
 
 def _when(value: str | None) -> datetime | None:
@@ -33,6 +34,7 @@ def render_notice(notice: DossierNotice) -> bytes:
                 "data": data,
                 "documents": dossier.documents.select_related("required_document"),
                 "issued_at": timezone.localtime(notice.issued_at),
+                "qr": lookup_qr(dossier.code),
             },
         )
     return render_pdf(html)
@@ -48,6 +50,7 @@ def render_control_slip(dossier: Dossier) -> bytes:
                 "procedure": dossier.procedure,
                 "steps": dossier.steps.select_related("handler"),
                 "issued_at": timezone.localtime(),
+                "qr": lookup_qr(dossier.code),
             },
         )
     return render_pdf(html)

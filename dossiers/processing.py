@@ -21,7 +21,7 @@ from procedures.calendar import WorkingCalendar
 from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
 from .models import Dossier, DossierEvent, DossierNotice, DossierStep
 from .signals import dossier_changed
-from .workflow import ACTIONS, DossierChanged, InvalidTransition, can_act
+from .workflow import ACTIONS, TIMELINE_EVENTS, DossierChanged, InvalidTransition, can_act
 
 DEFAULT_STEPS = [  # when a procedure defines no steps of its own: (name, role, share of the processing time)
     ("Thẩm định, xử lý hồ sơ", Role.SPECIALIST, Decimal("0.75")),
@@ -331,6 +331,28 @@ def payment_received(
     dossier.status = Status.PROCESSING
     _record(dossier, action="payment_received", from_status=Status.PAYMENT_REQUESTED, by=by, note=note)
     return dossier
+
+
+@transaction.atomic
+def log_event(*, dossier: Dossier, action: str, by: User | None, public_note: str = "", note: str = "") -> DossierEvent:
+    """A timeline entry without a status change (``workflow.TIMELINE_EVENTS``, e.g. a postal status update)."""
+    if action not in TIMELINE_EVENTS:
+        raise InvalidTransition(f"unknown timeline event {action!r}")
+    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    if dossier.is_draft:
+        raise InvalidTransition(_("A draft has no timeline yet."))
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        from_status=dossier.status,
+        to_status=dossier.status,
+        actor=by,
+        note=note,
+        public_note=public_note,
+    )
+    dossier_id, event_id = dossier.pk, event.pk
+    transaction.on_commit(lambda: dossier_changed.send(sender=Dossier, dossier_id=dossier_id, event_id=event_id))
+    return event
 
 
 def _timeliness(finished: datetime, due: datetime | None) -> str:

@@ -112,18 +112,23 @@ def remove_document(*, document: DossierDocument) -> None:
 
 
 @transaction.atomic
-def choose_delivery(*, dossier: Dossier, method: str, address: str = "", phone: str = "") -> Dossier:
+def choose_delivery(*, dossier: Dossier, method: str, place: dict | None = None, phone: str = "") -> Dossier:
+    """How the result comes back; by post with a structured address (``procedures.eforms.AddressField``'s value:
+    province and ward from the official list, street) and a phone for the postman."""
     dossier = _locked_draft(dossier)
     if method not in delivery_methods(dossier.procedure):
         raise DossierError(_("This way of receiving the result is not offered for this procedure."))
     if method == DeliveryMethod.POST:
-        if not address.strip():
+        if not place or not place.get("province_code") or not str(place.get("street", "")).strip():
             raise ValidationError({"address": _("Enter the address the result should be posted to.")})
         phone = normalize_vn_phone(phone)
     else:
-        address, phone = "", ""
-    dossier.delivery_method, dossier.delivery_address, dossier.delivery_phone = method, address.strip(), phone
-    dossier.save(update_fields=["delivery_method", "delivery_address", "delivery_phone", "updated_at"])
+        place, phone = {}, ""
+    dossier.delivery_method, dossier.delivery_place, dossier.delivery_phone = method, place, phone
+    dossier.delivery_address = place.get("text", "") if place else ""
+    dossier.save(
+        update_fields=["delivery_method", "delivery_address", "delivery_place", "delivery_phone", "updated_at"]
+    )
     return dossier
 
 

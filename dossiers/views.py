@@ -19,7 +19,7 @@ from .models import Dossier, DossierDocument, DossierNotice
 from .notices import render_and_store
 from .receipts import issue_receipt
 from .selectors import dossier_for, dossiers_of_applicant
-from .workflow import InvalidTransition
+from .workflow import TIMELINE_EVENTS, InvalidTransition
 
 STEPS = [
     ("declaration", gettext_lazy("Declaration")),
@@ -195,14 +195,14 @@ def remove_document(request, dossier: Dossier, pk: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def delivery(request, dossier: Dossier):
     methods = services.delivery_methods(dossier.procedure)
-    initial = {"method": dossier.delivery_method, "address": dossier.delivery_address, "phone": dossier.delivery_phone}
+    initial = {"method": dossier.delivery_method, "address": dossier.delivery_place, "phone": dossier.delivery_phone}
     form = DeliveryForm(request.POST or None, methods=methods, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.choose_delivery(
                 dossier=dossier,
                 method=form.cleaned_data["method"],
-                address=form.cleaned_data.get("address", ""),
+                place=form.cleaned_data.get("address"),
                 phone=form.cleaned_data.get("phone", ""),
             )
         except (services.DossierError, ValidationError) as error:
@@ -250,12 +250,20 @@ def detail(request, public_id):
             "procedure": dossier.procedure,
             "answers": display_answers(dossier.procedure.eform, dossier.form_data),
             "documents": dossier.documents.select_related("required_document"),
-            "events": dossier.events.all(),
+            "events": _timeline(dossier),
             "notices": dossier.notices.all(),
             "is_owner": dossier.applicant_id == request.user.pk,
             "result_available": _result_available(dossier, request.user),
         },
     )
+
+
+def _timeline(dossier: Dossier) -> list:
+    """The dossier's events; those that change no status (e.g. postal updates) carry their own ``label``."""
+    events = list(dossier.events.all())
+    for event in events:
+        event.label = TIMELINE_EVENTS.get(event.action, "")
+    return events
 
 
 def _attachment(file, filename: str, content_type: str) -> FileResponse:

@@ -71,6 +71,16 @@ ACTIONS: dict[str, Action] = {
     ]
 }
 
+# Timeline entries that change no status (``processing.log_event``): postal delivery (BCCI) of the result, and a
+# paper dossier received by post. Other apps write them; the citizen's timeline and the back office show the label.
+TIMELINE_EVENTS: dict[str, str] = {
+    "post_handed_over": _("Handed over to the post office"),
+    "post_in_transit": _("In transit by post"),
+    "post_delivered": _("Delivered by post"),
+    "post_returned": _("Returned by the post office (not delivered)"),
+    "post_received": _("Paper dossier received by post"),
+}
+
 # Every (from, to) edge the table allows; the rest are illegal.
 EDGES: frozenset[tuple[int, int]] = frozenset(
     {(source, a.target) for a in ACTIONS.values() if a.target is not None for source in a.sources}

@@ -118,6 +118,7 @@ def create_demo_accounts() -> list[str]:
                 password=DEMO_PASSWORD,
             )
             created.append(username)
+    _demo_tracking_range(agency)
     if not User.objects.filter(username="congdan").exists():
         create_citizen(
             username="congdan",
@@ -138,6 +139,14 @@ def create_demo_accounts() -> list[str]:
         )
         created.append("admin")
     return created
+
+
+def _demo_tracking_range(agency: Agency) -> None:
+    """Postal tracking numbers for the demo agency's desk (illustrative; a real range comes from the post office)."""
+    from postal.models import TrackingRange
+
+    if not TrackingRange.objects.filter(agency=agency).exists():
+        TrackingRange.objects.create(agency=agency, prefix="EB", first=10000, last=19999, next=10000)
 
 
 DEMO_SCAN = (  # a one-page blank PDF standing in for a citizen's scans

@@ -14,7 +14,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("thu-tuc/", include("procedures.urls")),
     path("ho-so/", include("dossiers.urls")),
+    path("thong-ke/", include("reports.urls")),
+    path("tra-cuu/", include("tracking.urls")),
     path("tai-khoan/", include("portal.accounts.urls")),
+    path("", include("notifications.urls")),  # tai-khoan/thong-bao/ and the SMS delivery-report callback
+    path("", include("payments.urls")),  # paying a dossier, receipts, the gateway's return and IPN, the sandbox
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),

@@ -43,8 +43,8 @@ missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v flite >/dev/null || missing+=(flite)  # the captcha's audio alternative
-ldconfig -p | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
+ldconfig -p | grep 'libpango-1.0.so.0' >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p | grep 'libharfbuzz-subset.so.0' >/dev/null || missing+=(libharfbuzz-subset0)
 if [[ -z "${DATABASE_URL:-}" ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     missing+=(postgresql)
 fi
@@ -149,6 +149,15 @@ for _ in range(150):
         time.sleep(0.1)
 else:
     raise SystemExit("no answer from the S3 storage")
+for _ in range(300):  # a volume must be allocated before the first write succeeds
+    try:
+        s3.put_object(Bucket=os.environ["STORAGE_S3_BUCKET"], Key="ready-probe", Body=b"ok")
+        s3.delete_object(Bucket=os.environ["STORAGE_S3_BUCKET"], Key="ready-probe")
+        break
+    except ClientError:
+        time.sleep(0.2)
+else:
+    raise SystemExit("the S3 storage does not accept writes")
 PY
 
 export DJANGO_SETTINGS_MODULE=portal.settings.test

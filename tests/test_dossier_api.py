@@ -1,15 +1,25 @@
 """The dossiers API follows the same rules as the back office: own agency only, legal transitions only."""
 
-import pytest
+import io
+from datetime import timedelta
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from knox.models import AuthToken
+
+from dossiers import services
 from dossiers.constants import Status
+from dossiers.models import Dossier
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.accounts.services import create_official
-from procedures.models import Agency
+from procedures.models import Agency, Procedure
 
 from .factories import CitizenFactory
-from .filing import HAC_THANH
+from .filing import BIRTH, HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +76,8 @@ def test_an_illegal_transition_is_409_with_a_message(client, submitted):
     response = client.post(url(submitted, "return_result"), {}, content_type="application/json")
 
     assert response.status_code == 409
-    assert submitted.code in response.json()["detail"]
+    assert response.json()["code"] == "invalid_transition"
+    assert submitted.code in response.json()["message"]
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
 
@@ -95,3 +106,209 @@ def test_the_citizen_reads_their_dossier_but_cannot_act_on_it(client, submitted)
 
 def test_anonymous_callers_are_refused(client, submitted):
     assert client.get("/api/v1/dossiers/").status_code in (401, 403)
+
+
+# --- Isolation of every endpoint ---------------------------------------------------------------------------------
+
+
+OTHER_AGENCY = "000.21.30.H56"
+
+
+def token(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Token {AuthToken.objects.create(user=user)[1]}"}
+
+
+@pytest.fixture
+def outsider(catalogue):
+    return create_official(
+        username="desk_other_api",
+        full_name="Cán bộ phường khác",
+        email="desk_other_api@example.gov.vn",
+        agency=Agency.objects.get(code=OTHER_AGENCY),
+        role=Role.DESK,
+        password="MatKhau@2026",
+    )
+
+
+@pytest.fixture
+def draft(catalogue):
+    procedure = Procedure.objects.get(code=BIRTH)
+    dossier = services.start_draft(
+        procedure=procedure, applicant=CitizenFactory(), agency=Agency.objects.get(code=HAC_THANH), case=None
+    )
+    slot = dossier.case.documents.first()
+    services.attach_document(dossier=dossier, required_document=slot, upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    return dossier
+
+
+def calls(submitted: Dossier, draft: Dossier) -> list[tuple[str, str, dict | None]]:
+    """Every endpoint that touches a dossier, with a request body a legitimate caller might send."""
+    d = f"/api/v1/dossiers/{submitted.code}/"
+    r = f"/api/v1/drafts/{draft.public_id}/"
+    doc = draft.documents.first().pk
+    upload = {"required_document": draft.case.documents.first().pk, "file": io.BytesIO(PDF_BYTES)}
+    return [
+        ("get", d, None),
+        ("post", d + "actions/accept/", {}),
+        ("post", d + "documents/", upload),
+        ("post", d + "supplement/", {}),
+        ("get", r, None),
+        ("put", r + "declaration/", {"answers": {}}),
+        ("post", r + "documents/", upload),
+        ("delete", f"{r}documents/{doc}/", None),
+        ("put", r + "delivery/", {"method": "office"}),
+        ("post", r + "submit/", {"confirm": True}),
+    ]
+
+
+def send(client, method: str, url: str, data, **extra):
+    if data is not None and "file" in data:
+        data = {**data, "file": SimpleUploadedFile("a.pdf", PDF_BYTES)}
+        return getattr(client, method)(url, data, **extra)
+    if data is None:
+        return getattr(client, method)(url, **extra)
+    return getattr(client, method)(url, data, content_type="application/json", **extra)
+
+
+def test_anonymous_callers_get_401_from_every_private_endpoint(client, submitted, draft):
+    private = [("get", "/api/v1/dossiers/", None), ("get", "/api/v1/drafts/", None), ("post", "/api/v1/drafts/", {})]
+    private += [("get", "/api/v1/queues/", None), *calls(submitted, draft)]
+    for method, url, data in private:
+        response = send(client, method, url, data)
+        assert response.status_code == 401, (method, url, response.status_code)
+        assert response.json()["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("who", ["stranger", "outsider"])
+def test_nobody_else_reaches_a_dossier_or_a_draft(client, submitted, draft, outsider, who):
+    caller = CitizenFactory() if who == "stranger" else outsider
+    auth = token(caller)
+    for method, url, data in calls(submitted, draft):
+        response = send(client, method, url, data, **auth)
+        assert response.status_code == 404, (who, method, url, response.status_code)
+        assert response.json()["code"] == "not_found"
+    assert client.get("/api/v1/dossiers/", **auth).json()["results"] == []
+    assert client.get("/api/v1/drafts/", **auth).json()["results"] == []
+    submitted.refresh_from_db()
+    draft.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED and submitted.version == 0
+    assert draft.status == Status.DRAFT and draft.documents.count() == 1
+
+
+def test_the_receiving_agency_never_sees_a_citizens_draft(client, draft):
+    auth = token(desk())
+    r = f"/api/v1/drafts/{draft.public_id}/"
+
+    assert client.get(r, **auth).status_code == 404
+    assert client.get("/api/v1/dossiers/", **auth).json()["results"] == []
+
+
+def test_citizens_have_no_queues(client, submitted):
+    response = client.get("/api/v1/queues/", **token(submitted.applicant))
+
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+def test_public_endpoints_are_read_only_for_everyone(client, catalogue):
+    for url in ("/api/v1/procedures/", "/api/v1/agencies/", "/api/v1/fields/", "/api/v1/statistics/"):
+        assert client.get(url).status_code == 200
+        assert client.post(url, {}, content_type="application/json").status_code in (401, 405)
+    agency = client.get(f"/api/v1/agencies/{HAC_THANH}/").json()
+    field = client.get("/api/v1/fields/").json()["results"][0]
+    assert agency["code"] == HAC_THANH
+    assert client.get(f"/api/v1/fields/{field['id']}/").json() == field
+
+
+# --- Queues, filters, ordering, pagination -------------------------------------------------------------------------
+
+_numbers = iter(range(1, 10_000))
+
+
+def dossier_in(status: int, agency: str = HAC_THANH, **fields) -> Dossier:
+    procedure = Procedure.objects.get(code=BIRTH)
+    return Dossier.objects.create(
+        procedure=procedure,
+        case=procedure.cases.get(),
+        agency=Agency.objects.get(code=agency),
+        applicant=CitizenFactory(),
+        status=status,
+        code=f"{agency}-200101-{next(_numbers):04d}",
+        submitted_at=fields.pop("submitted_at", timezone.now() - timedelta(hours=1)),
+        **fields,
+    )
+
+
+def test_queues_are_the_dashboards_for_the_officials_agency(client, catalogue, outsider):
+    now = timezone.now()
+    dossier_in(Status.SUBMITTED)
+    dossier_in(Status.SUBMITTED)
+    dossier_in(Status.ACCEPTED, due_at=now - timedelta(hours=1))  # overdue
+    dossier_in(Status.SUBMITTED, agency=OTHER_AGENCY)
+
+    mine = {row["key"]: row["count"] for row in client.get("/api/v1/queues/", **token(desk())).json()}
+    theirs = {row["key"]: row["count"] for row in client.get("/api/v1/queues/", **token(outsider)).json()}
+
+    assert mine["intake"] == 2 and mine["accepted"] == 1 and mine["overdue"] == 1
+    assert theirs["intake"] == 1 and theirs["overdue"] == 0
+    listed = client.get("/api/v1/dossiers/", {"queue": "overdue"}, **token(desk())).json()
+    assert listed["count"] == 1 and listed["results"][0]["overdue"] is True
+
+
+def test_lists_filter_order_and_paginate(client, catalogue):
+    old = dossier_in(Status.SUBMITTED, submitted_at=timezone.now() - timedelta(days=3))
+    new = dossier_in(Status.SUBMITTED, channel="counter")
+    accepted = dossier_in(Status.ACCEPTED, submitted_at=timezone.now() - timedelta(days=1))
+    auth = token(desk())
+    codes = lambda params: [d["code"] for d in client.get("/api/v1/dossiers/", params, **auth).json()["results"]]  # noqa: E731
+
+    assert codes({}) == [new.code, accepted.code, old.code]  # newest first by default
+    assert codes({"ordering": "submitted_at"}) == [old.code, accepted.code, new.code]
+    assert codes({"status": Status.ACCEPTED}) == [accepted.code]
+    assert codes({"status": [Status.ACCEPTED, Status.SUBMITTED], "channel": "counter"}) == [new.code]
+    assert codes({"submitted_after": (timezone.now() - timedelta(days=2)).isoformat()}) == [new.code, accepted.code]
+    assert codes({"code": new.code[:-2]}) and codes({"procedure": "9.999999"}) == []
+    page = client.get("/api/v1/dossiers/", {"page_size": 1, "page": 2}, **auth).json()
+    assert page["count"] == 3 and page["previous"] and len(page["results"]) >= 1
+    bad = client.get("/api/v1/dossiers/", {"status": 99}, **auth)
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid" and "status" in bad.json()["fields"]
+
+
+def count_queries(client, url: str, **extra) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/dossiers/", "/api/v1/dossiers/?queue=due_soon", "/api/v1/queues/", "/api/v1/drafts/"]
+)
+def test_dossier_lists_run_a_constant_number_of_queries(client, catalogue, url):
+    official = desk()
+    client.force_login(official)
+    citizen = CitizenFactory()
+    procedure = Procedure.objects.get(code=BIRTH)
+
+    def grow(n: int):
+        for _ in range(n):
+            dossier_in(Status.PROCESSING, handler=official, due_at=timezone.now() + timedelta(hours=2))
+            services.start_draft(
+                procedure=procedure, applicant=citizen, agency=Agency.objects.get(code=HAC_THANH), case=None
+            )
+
+    grow(2)
+    auth = {}
+    if url.startswith("/api/v1/drafts/"):
+        client.force_login(citizen)
+    few = count_queries(client, url, **auth)
+    grow(8)
+    assert count_queries(client, url, **auth) == few
+
+
+@pytest.mark.parametrize("url", ["/api/v1/procedures/", "/api/v1/procedures/?q=khai+sinh", "/api/v1/agencies/"])
+def test_catalogue_lists_run_a_constant_number_of_queries(client, catalogue, url):
+    small = count_queries(client, url + ("&" if "?" in url else "?") + "page_size=2")
+    large = count_queries(client, url + ("&" if "?" in url else "?") + "page_size=20")
+
+    assert small == large

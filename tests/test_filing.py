@@ -214,7 +214,8 @@ def test_level_4_results_can_be_posted_to_an_address(client, citizen, catalogue)
 
     html = client.get(url).content.decode()
     without_address = client.post(url, {"method": "post", "address": "", "phone": "0912345678"})
-    with_address = client.post(url, {"method": "post", "address": "12 Lê Lợi, Hạc Thành", "phone": "0912 345 678"})
+    posted = {"address_province": "38", "address_ward": "Hạc Thành", "address_street": "12 Lê Lợi"}
+    with_address = client.post(url, {"method": "post", **posted, "phone": "0912 345 678"})
 
     assert all(f'value="{m}"' in html for m in ("office", "online", "post"))
     assert "Nhập địa chỉ nhận kết quả qua bưu chính" in without_address.content.decode()

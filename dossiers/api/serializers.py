@@ -1,8 +1,12 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..constants import Status
-from ..models import Dossier, DossierEvent
+from procedures.models import RequiredDocument
+
+from ..constants import DeliveryMethod, Status
+from ..models import Dossier, DossierDocument, DossierEvent
+from ..services import delivery_methods, fees_due, missing_parts
 
 OPEN_STATUSES = {Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED}
 
@@ -13,6 +17,22 @@ class DossierEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = DossierEvent
         fields = ["action", "from_status", "to_status", "actor", "note", "public_note", "created_at"]
+
+
+class CitizenEventSerializer(DossierEventSerializer):
+    """The timeline as the applicant sees it: no internal notes, no officials' names."""
+
+    class Meta(DossierEventSerializer.Meta):
+        fields = ["action", "from_status", "to_status", "public_note", "created_at"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    required_document = serializers.PrimaryKeyRelatedField(read_only=True)
+    name = serializers.CharField(source="required_document.name", read_only=True)
+
+    class Meta:
+        model = DossierDocument
+        fields = ["id", "required_document", "name", "original_name", "content_type", "size", "sha256", "uploaded_at"]
 
 
 class DossierSerializer(serializers.ModelSerializer):
@@ -30,6 +50,7 @@ class DossierSerializer(serializers.ModelSerializer):
             "procedure_code",
             "procedure_name",
             "agency_code",
+            "channel",
             "status",
             "status_label",
             "stage",
@@ -51,9 +72,21 @@ class DossierSerializer(serializers.ModelSerializer):
 
 class DossierDetailSerializer(DossierSerializer):
     events = DossierEventSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
 
     class Meta(DossierSerializer.Meta):
-        fields = [*DossierSerializer.Meta.fields, "supplement_request", "supplement_deadline", "events"]
+        fields = [
+            *DossierSerializer.Meta.fields,
+            "form_data",
+            "supplement_request",
+            "supplement_deadline",
+            "documents",
+            "events",
+        ]
+
+
+class CitizenDossierDetailSerializer(DossierDetailSerializer):
+    events = CitizenEventSerializer(many=True, read_only=True)
 
 
 class ActionSerializer(serializers.Serializer):
@@ -63,8 +96,121 @@ class ActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     missing = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     days = serializers.IntegerField(required=False, min_value=1, max_value=60)
-    handler = serializers.CharField(required=False, help_text="Username of the official")
-    leader = serializers.CharField(required=False, help_text="Username of the leader")
-    amount = serializers.IntegerField(required=False, min_value=1)
+    handler = serializers.CharField(required=False, max_length=150, help_text="Username of the official")
+    leader = serializers.CharField(required=False, max_length=150, help_text="Username of the leader")
+    amount = serializers.IntegerField(required=False, min_value=1, max_value=10**12)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     new_due_at = serializers.DateTimeField(required=False)
+
+
+class QueueSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Use as ?queue= on /dossiers/")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+# --- Citizens: drafts, documents, supplements ---------------------------------------------------------------
+
+
+class DocumentSlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequiredDocument
+        fields = ["id", "name", "originals", "copies", "is_required"]
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    procedure_code = serializers.CharField(source="procedure.code", read_only=True)
+    procedure_name = serializers.CharField(source="procedure.name", read_only=True)
+    agency_code = serializers.CharField(source="agency.code", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "procedure_code",
+            "procedure_name",
+            "agency_code",
+            "delivery_method",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DraftDetailSerializer(DraftSerializer):
+    case = serializers.CharField(source="case.name", default="", read_only=True)
+    declaration_spec = serializers.JSONField(source="procedure.eform", read_only=True)
+    required_documents = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    delivery_methods = serializers.SerializerMethodField()
+    fees = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField()
+
+    class Meta(DraftSerializer.Meta):
+        fields = [
+            *DraftSerializer.Meta.fields,
+            "case",
+            "declaration_spec",
+            "form_data",
+            "required_documents",
+            "documents",
+            "delivery_methods",
+            "delivery_address",
+            "delivery_phone",
+            "fees",
+            "missing",
+        ]
+
+    @extend_schema_field(DocumentSlotSerializer(many=True))
+    def get_required_documents(self, dossier: Dossier):
+        slots = dossier.case.documents.all() if dossier.case else []
+        return DocumentSlotSerializer(slots, many=True).data
+
+    def get_delivery_methods(self, dossier: Dossier) -> list[str]:
+        return [str(method) for method in delivery_methods(dossier.procedure)]
+
+    def get_fees(self, dossier: Dossier) -> int:
+        return fees_due(dossier.procedure)
+
+    def get_missing(self, dossier: Dossier) -> list[str]:
+        return missing_parts(dossier)
+
+
+class StartDraftSerializer(serializers.Serializer):
+    procedure = serializers.CharField(max_length=32, help_text="National code of a level 3–4 procedure")
+    agency = serializers.CharField(max_length=16, help_text="Electronic code of the agency you file with")
+    case = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Case id; may be left out when there is only one"
+    )
+
+
+class DeclarationSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        help_text="Answers by field name (see declaration_spec). An address is an object "
+        '{"province": "38", "ward": "Hạc Thành", "street": "12 Lê Lợi"}.',
+    )
+
+
+class UploadSerializer(serializers.Serializer):
+    required_document = serializers.IntegerField(min_value=1, max_value=2**62)
+    file = serializers.FileField(help_text="PDF, JPEG or PNG, checked by content")
+
+
+class DeliverySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=DeliveryMethod.choices)
+    address = serializers.DictField(
+        required=False,
+        child=serializers.CharField(allow_blank=True, max_length=200),
+        help_text='By post only: {"province": "38", "ward": "Hạc Thành", "street": "12 Lê Lợi"}',
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="By post only")
+
+
+class SubmitSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        help_text="Must be true: the applicant declares the information true and is responsible for it."
+    )
+
+
+class SupplementSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -7,6 +7,14 @@ from .constants import Role, UserKind
 from .validators import validate_cccd, validate_vn_phone
 
 
+class NotifyBy(models.TextChoices):
+    """The channels a citizen wants news of their dossiers on."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    BOTH = "both", _("Email and SMS")
+
+
 class User(AbstractUser):
     """A citizen or an official. Vietnamese names are one field (``full_name``), not first/last."""
 
@@ -34,6 +42,10 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role, blank=True)
     email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
+    notify_by = models.CharField(_("notify me by"), max_length=8, choices=NotifyBy, default=NotifyBy.BOTH)
+    language = models.CharField(
+        _("language of messages"), max_length=8, choices=[("vi", "Tiếng Việt"), ("en", "English")], default="vi"
+    )
 
     objects = UserManager()
 

@@ -41,12 +41,17 @@ INSTALLED_APPS = [
     "captcha",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
+    "knox",
     "portal.accounts",
     "portal",
     "procedures",
     "dossiers",
     "payments",
+    "postal",
     "notifications",
+    "tracking",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -257,11 +262,16 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",  # "Authorization: Token <key>", from POST /api/v1/auth/token/ (first: 401s)
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"api_token": "10/minute", "api_submit": "30/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dịch vụ công API",
@@ -271,6 +281,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "dossiers.constants.Status",
+        "DossierChannelEnum": "dossiers.constants.Channel",
+        "ProcedureChannelEnum": "procedures.constants.Channel",
+        "DeliveryMethodEnum": "dossiers.constants.DeliveryMethod",
+    },
 }
 
 # --- Portal ----------------------------------------------------------------------------------------
@@ -296,4 +312,72 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
     },
+}
+
+# --- Notifications ---
+# Email goes through MAILERS above. SMS_BACKEND: "file" (JSON lines under var/, the local default), "console",
+# "http" (the gateway below, for production) or a dotted path to a backend class.
+SMS_BACKEND = env.str("SMS_BACKEND", default="file")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms" / "messages.jsonl"))
+SMS_BRAND = env.str("SMS_BRAND", default="DICHVUCONG")  # the registered brand name: sender and text prefix
+SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=3)  # longer texts are cut, ending with "..."
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_API_KEY = env.str("SMS_GATEWAY_API_KEY", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_CALLBACK_SECRET = env.str("SMS_CALLBACK_SECRET", default="")  # delivery reports are refused while empty
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")  # links to dossiers in messages
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_DELAY = env.float("NOTIFICATIONS_RETRY_DELAY", default=30.0)  # seconds; doubles each attempt
+NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=60)  # queued this long: enqueue again
+NOTIFICATIONS_STUCK_AFTER = env.int("NOTIFICATIONS_STUCK_AFTER", default=600)  # sending this long: try again
+CELERY_BEAT_SCHEDULE |= {
+    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": 60},
+}
+
+# --- Reports and API ---
+REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=300)  # public statistics are cached this long
+# API tokens (django-rest-knox): stored hashed, valid API_TOKEN_HOURS after the last use, at most 10 per user.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_HOURS", default=12)),
+    "AUTO_REFRESH": True,
+    "TOKEN_LIMIT_PER_USER": 10,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# --- Tracking ---
+# Public look-up by dossier code: per client address, in django-ratelimit's notation (20/10m: 20 per 10 minutes).
+TRACKING_LOOKUP_RATE = env.str("TRACKING_LOOKUP_RATE", default="20/10m")
+# The look-up API: captcha users per address; partners (header X-API-Key, one of TRACKING_PARTNER_API_KEYS) per key.
+TRACKING_API_LOOKUP_RATE = env.str("TRACKING_API_LOOKUP_RATE", default="20/10m")
+TRACKING_API_PARTNER_RATE = env.str("TRACKING_API_PARTNER_RATE", default="600/h")
+TRACKING_PARTNER_API_KEYS = env.list("TRACKING_PARTNER_API_KEYS", default=[])
+# Postal tracking shown on the look-up page: dotted path to a function (dossier) -> list[tracking.shipments.Shipment].
+TRACKING_SHIPMENTS_PROVIDER = env.str("TRACKING_SHIPMENTS_PROVIDER", default="")
+
+# --- Payments ---
+# Online payment speaks VNPay 2.1.0. PAYMENT_SANDBOX (on by default, except under the production settings, which
+# refuse it) serves a simulated VNPay inside the portal at /sandbox-gateway/ that the same adapter talks to.
+# Without the sandbox, VNPAY_TMN_CODE, VNPAY_HASH_SECRET and VNPAY_PAYMENT_URL switch on the real gateway;
+# with neither, fees are paid at the counter only.
+PAYMENT_SANDBOX = env.bool(
+    "PAYMENT_SANDBOX", default=not env.str("DJANGO_SETTINGS_MODULE", default="").endswith(".production")
+)
+PAYMENT_SANDBOX_IPN_URL = env.str("PAYMENT_SANDBOX_IPN_URL", default="")  # default: the portal's own IPN address
+VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="DVCSBX01" if PAYMENT_SANDBOX else "")
+VNPAY_HASH_SECRET = env.str(
+    "VNPAY_HASH_SECRET", default="SANDBOXSECRETNOTFORPRODUCTION0123456789AB" if PAYMENT_SANDBOX else ""
+)
+VNPAY_PAYMENT_URL = env.str("VNPAY_PAYMENT_URL", default="")  # e.g. https://pay.vnpay.vn/vpcpay.html
+VNPAY_API_URL = env.str("VNPAY_API_URL", default="")  # e.g. https://merchant.vnpay.vn/merchant_webapi/api/transaction
+VNPAY_ORDER_TYPE = env.str("VNPAY_ORDER_TYPE", default="other")
+VNPAY_TIMEOUT = env.float("VNPAY_TIMEOUT", default=10.0)
+VNPAY_SERVER_IP = env.str("VNPAY_SERVER_IP", default="127.0.0.1")  # vnp_IpAddr of our querydr/refund calls
+PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)  # vnp_ExpireDate after the start
+PAYMENT_QUERY_AFTER_MINUTES = env.int("PAYMENT_QUERY_AFTER_MINUTES", default=20)  # then reconciliation asks
+PAYMENT_RECONCILE_HOURS = env.int("PAYMENT_RECONCILE_HOURS", default=48)  # expired ones are asked about this long
+# Postal delivery (BCCI): the portal's province (tariff zone "within the province"), the weight of a result letter.
+POSTAL_HOME_PROVINCE = env.int("POSTAL_HOME_PROVINCE", default=38)  # 38: Thanh Hóa
+POSTAL_RESULT_WEIGHT = env.int("POSTAL_RESULT_WEIGHT", default=100)  # grams
+CELERY_BEAT_SCHEDULE |= {
+    "payments-reconcile": {"task": "payments.tasks.reconcile_payments", "schedule": 5 * 60},
 }

@@ -1,0 +1,202 @@
+"""Benchmark: status-change notifications through a real Celery worker, end to end.
+
+Pushes N status changes (10,000 by default: "request payment", each writing one outbox message in its
+transaction) from a few producer threads, lets a real ``celery -A portal worker`` process send them to a local
+HTTP SMS gateway (and/or an SMTP listener), and prints the messages per second and the latency from the status
+change to the provider's acceptance (p50, p95, max).
+
+It needs a PostgreSQL server and ``redis-server`` on the PATH (the Debian packages ``make test`` uses). It
+creates its own database next to the one ``DATABASE_URL`` names and drops it afterwards; Redis is the one
+``REDIS_URL`` names, or a throwaway one it starts::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong .venv/bin/python benchmarks/notifications.py
+    .venv/bin/python benchmarks/notifications.py --count 2000 --concurrency 4 --producers 8 --channel both
+
+It is not part of the test suite and asserts nothing but that every message was sent.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10_000, help="status changes to push (default 10000)")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2, as deployed)")
+    parser.add_argument("--producers", type=int, default=4, help="threads making status changes (default 4)")
+    parser.add_argument("--channel", choices=["sms", "email", "both"], default="sms", help="default sms")
+    parser.add_argument(
+        "--backlog", action="store_true", help="make every status change first, then start the worker (its drain rate)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    return parser.parse_args()
+
+
+def bench_database(url: str) -> tuple[str, str]:
+    """(URL of a new benchmark database on the same server, its name)."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must point at a PostgreSQL server")
+    name = (parts.path.lstrip("/") or "dichvucong") + "_bench_notifications"
+    return urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def admin_connection(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def main() -> None:
+    args = parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (see the docstring).")
+    db_url, db_name = bench_database(os.environ["DATABASE_URL"])
+    with admin_connection(db_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+
+    work = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        DATABASE_URL=db_url,
+        VAR_DIR=str(work / "var"),
+        CONN_MAX_AGE="60",
+    )
+    redis_server = None
+    if not os.environ.get("REDIS_URL"):
+        from tests.notifications_support import RedisServer
+
+        redis_server = RedisServer(work).start()
+        os.environ["REDIS_URL"] = redis_server.url
+    os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tests.notifications_support import (
+        GATEWAY_API_KEY,
+        CeleryWorker,
+        SmsGateway,
+        SmtpListener,
+        dossier_in,
+        make_citizen,
+        make_office,
+        wait_for,
+    )
+
+    print(f"Preparing {args.count} dossiers in {db_name} ...", flush=True)
+    call_command("migrate", verbosity=0)
+    from dossiers import processing
+    from dossiers.constants import Status
+    from dossiers.models import Dossier
+    from notifications.models import Message
+
+    office = make_office()
+    citizen = make_citizen(notify_by=args.channel)
+    from django.db import transaction
+
+    with transaction.atomic():
+        ids = [dossier_in(office, citizen, Status.PROCESSING).pk for _ in range(args.count)]
+
+    gateway = SmsGateway().start()
+    smtp = SmtpListener().start()
+
+    def produce(share: list[int]) -> None:
+        try:
+            for pk in share:
+                processing.request_payment(dossier=Dossier(pk=pk), by=office.specialist, amount=8000)
+        finally:
+            connection.close()
+
+    def push() -> float:
+        print(f"Pushing {args.count} status changes from {args.producers} threads ...", flush=True)
+        started = time.monotonic()
+        threads = [threading.Thread(target=produce, args=(ids[i :: args.producers],)) for i in range(args.producers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.monotonic() - started
+
+    produced = push() if args.backlog else None
+    worker = CeleryWorker(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings.base",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": os.environ["REDIS_URL"],
+            "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+            "SMS_BACKEND": "http",
+            "SMS_GATEWAY_URL": gateway.url,
+            "SMS_GATEWAY_API_KEY": GATEWAY_API_KEY,
+        },
+        log_path=work / "worker.log",
+        concurrency=args.concurrency,
+    ).start()
+    expected = args.count * (2 if args.channel == "both" else 1)
+    try:
+        started = time.monotonic()
+        if not args.backlog:
+            produced = push()
+        wait_for(
+            lambda: Message.objects.filter(status__in=["sent", "failed"]).count() >= expected,
+            timeout=max(120, args.count / 10),
+            interval=0.5,
+            message="every message to be sent",
+        )
+        drained = time.monotonic() - started
+    finally:
+        worker.stop()
+        gateway.stop()
+        smtp.stop()
+
+    rows = list(Message.objects.values_list("status", "created_at", "sent_at"))
+    sent = [(created, done) for status, created, done in rows if status == "sent"]
+    failed = len(rows) - len(sent)
+    latencies = sorted((done - created).total_seconds() * 1000 for created, done in sent)
+    span = (max(done for _, done in sent) - min(created for created, _ in sent)).total_seconds()
+    print()
+    print(f"status changes      {args.count} in {produced:.1f} s ({args.count / produced:.0f}/s)")
+    print(f"messages sent       {len(sent)} ({failed} failed); {args.channel}, {args.concurrency} worker processes")
+    if args.backlog:
+        print(
+            f"worker drain        {len(sent) / drained:.0f} messages/s ({len(sent)} queued messages in {drained:.1f} s)"
+        )
+    else:
+        print(f"throughput          {len(sent) / span:.0f} messages/s (first status change to last send: {span:.1f} s)")
+        print(f"latency p50         {percentile(latencies, 0.50):.0f} ms")
+        print(f"latency p95         {percentile(latencies, 0.95):.0f} ms")
+        print(f"latency max         {latencies[-1]:.0f} ms")
+        print(f"wall time           {drained:.1f} s")
+    print(f"gateway received    {len(gateway.requests)} requests, delivered {len(gateway.delivered)} SMS")
+    print(f"SMTP received       {len(smtp.messages)} emails")
+
+    connection.close()
+    if redis_server:
+        redis_server.stop()
+    if not args.keep:
+        with admin_connection(db_url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+
+
+if __name__ == "__main__":
+    main()

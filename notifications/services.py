@@ -1,0 +1,371 @@
+"""Notifications: the outbox written with each status change, sending, retries, the sweep and delivery reports.
+
+Reliability, in short:
+
+* The messages are rows written in the transaction of the status change (``create_messages_for_event`` runs
+  from ``post_save`` of the timeline row); a rolled-back change leaves none. One task per row is enqueued
+  after commit; if the broker is down then, the row stays queued and the sweep enqueues it later.
+* A task sends only after claiming the row with a conditional update (queued → sending), so two tasks for one
+  row send once. A task redelivered after its worker died (same task id, thanks to ``acks_late`` and
+  ``reject_on_worker_lost``) takes its own claim back and sends again.
+* Sending is at-least-once: if a worker dies after the provider took the message but before the row says
+  so, the message is sent again, with the same reference (SMS ``Idempotency-Key``, email ``Message-ID``),
+  so a provider that dedupes on it delivers once. A row left sending longer than
+  ``NOTIFICATIONS_STUCK_AFTER`` is sent again by the sweep, or failed once its attempts are used up.
+* Temporary errors are retried with exponential backoff, at most ``NOTIFICATIONS_MAX_ATTEMPTS`` attempts;
+  permanent ones fail at once. Failed rows show in the back office, which can resend them.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template import Context, Engine, Template
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dossiers.constants import DeliveryMethod
+from dossiers.models import Dossier, DossierEvent
+from portal.accounts.models import User
+
+from . import defaults
+from .backends import PermanentError, TemporaryError, backend_for
+from .constants import ACTION_EVENTS, DEFAULT_LANGUAGE, LANGUAGES, Channel, MessageStatus
+from .models import Message, MessageTemplate, MessageTemplateVersion
+from .text import sms_text
+
+logger = logging.getLogger(__name__)
+
+# Plain-text templates: nothing is escaped, and the context holds only strings.
+_engine = Engine(autoescape=False, string_if_invalid="")
+
+# Publishing a task when the broker is down must not hold the request long: the sweep sends the row later.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+MAX_RETRY_DELAY = 3600.0
+DISABLED = object()
+
+Q_, S_ = MessageStatus.QUEUED, MessageStatus.SENDING
+
+
+# --- Writing the outbox --------------------------------------------------------------------------------
+
+
+def _datetime(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def _date(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
+
+
+def message_context(dossier: Dossier, event: DossierEvent, language: str) -> dict[str, str]:
+    """What a template may say, as plain strings (templates never reach model objects)."""
+    applicant = dossier.applicant
+    note = event.public_note.strip()
+    with translation.override(language):
+        status = str(dossier.get_status_display())
+    separator = "." if language == "vi" else ","
+    posted = dossier.delivery_method == DeliveryMethod.POST
+    return {
+        "portal": settings.PORTAL_NAME,
+        "authority": settings.PORTAL_AUTHORITY,
+        "citizen": applicant.full_name or applicant.username,
+        "code": dossier.code or "",
+        "procedure": dossier.procedure.name,
+        "agency": dossier.agency.name,
+        "status": status,
+        "link": settings.PORTAL_URL.rstrip("/") + dossier.get_absolute_url(),
+        "submitted_at": _datetime(dossier.submitted_at),
+        "due_at": _datetime(dossier.due_at),
+        "due_date": _date(dossier.due_at),
+        "missing": note or dossier.supplement_request,
+        "deadline": _datetime(dossier.supplement_deadline),
+        "deadline_date": _date(dossier.supplement_deadline),
+        "reason": note,
+        "note": note,
+        "amount": f"{dossier.fee_total:,}".replace(",", separator),
+        "delivery": dossier.delivery_method,
+        "delivery_address": dossier.delivery_address,
+        # A posted result: the desk writes the postal tracking number as the note of "return the result".
+        "tracking": note if posted and event.action == "return_result" else "",
+        "new_due_at": _datetime(dossier.due_at),
+        "new_due_date": _date(dossier.due_at),
+    }
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return _engine.from_string(source)
+
+
+def render(version: MessageTemplateVersion, context: dict[str, str], channel: str) -> tuple[str, str]:
+    """Subject (email only, one line) and text; SMS text transliterated, branded and cut to the part limit."""
+    body = _compiled(version.body).render(Context(context)).strip()
+    if channel == Channel.SMS:
+        return "", sms_text(body, brand=settings.SMS_BRAND, max_parts=settings.SMS_MAX_PARTS)
+    subject = " ".join(_compiled(version.subject).render(Context(context)).split())
+    return subject[:255], body
+
+
+def current_version(event: str, channel: str, language: str):
+    """The template version to write with: the citizen's language, else Vietnamese; ``DISABLED`` or None."""
+    for code in dict.fromkeys([language, DEFAULT_LANGUAGE]):
+        template = MessageTemplate.objects.filter(event=event, channel=channel, language=code).first()
+        if template is not None:
+            if not template.enabled:
+                return DISABLED
+            return MessageTemplateVersion.objects.filter(template=template, version=template.version).first()
+    return None
+
+
+def addresses(user: User, dossier: Dossier) -> list[tuple[str, str]]:
+    """(channel, address) pairs the citizen chose; whatever they have if none of those; else one empty one."""
+    available = {Channel.EMAIL: user.email, Channel.SMS: user.phone or dossier.delivery_phone}
+    wanted = {"email": [Channel.EMAIL], "sms": [Channel.SMS]}.get(user.notify_by, [Channel.EMAIL, Channel.SMS])
+    chosen = [(channel, available[channel]) for channel in wanted if available[channel]]
+    if not chosen:
+        chosen = [(channel, address) for channel, address in available.items() if address]
+    return chosen or [(wanted[0], "")]
+
+
+def _compose(message: Message, context: dict[str, str]) -> Message | None:
+    """Fill the message's text from the current template; a message that cannot be written is failed, visibly."""
+    now = timezone.now()
+    version = current_version(message.kind, message.channel, message.language)
+    if version is DISABLED:
+        return None
+    if not message.recipient:
+        error = _("The citizen has no email address or mobile number.")
+    elif version is None:
+        error = _("There is no message template for this event and channel.")
+    else:
+        message.template = version
+        try:
+            message.subject, message.body = render(version, context, message.channel)
+            return message
+        except Exception as exc:  # an edited template must never undo the status change
+            logger.exception("Message template %s could not be rendered", version.pk)
+            error = _("The message template could not be used: %(error)s") % {"error": exc}
+    message.status, message.error, message.failed_at = MessageStatus.FAILED, str(error), now
+    return message
+
+
+def create_messages_for_event(*, event: DossierEvent) -> list[int]:
+    """Write the outbox rows for one timeline entry, inside the caller's transaction; enqueue after commit."""
+    kind = ACTION_EVENTS.get(event.action)
+    if kind is None:
+        return []
+    dossier = event.dossier
+    citizen = dossier.applicant
+    language = citizen.language if citizen.language in dict(LANGUAGES) else DEFAULT_LANGUAGE
+    context = message_context(dossier, event, language)
+    rows = []
+    for channel, recipient in addresses(citizen, dossier):
+        message = Message(
+            dossier=dossier, event=event, kind=kind, channel=channel, recipient=recipient, language=language
+        )
+        message = _compose(message, context)
+        if message is not None:
+            rows.append(message)
+    if not rows:
+        return []
+    with transaction.atomic():
+        # The dedupe key (dossier, event, channel, recipient) makes a second write of the same event a no-op.
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        queued = list(Message.objects.filter(event=event, status=Q_).values_list("pk", flat=True))
+    if queued:
+        transaction.on_commit(lambda: enqueue(queued))
+    return queued
+
+
+def enqueue(message_ids: list[int]) -> int:
+    """Publish one send task per message; returns how many were published. Never raises: rows left queued are
+    picked up by the sweep (e.g. the broker was down at commit)."""
+    from .tasks import send_message
+
+    published = 0
+    for pk in message_ids:
+        try:
+            send_message.apply_async((pk,), retry_policy=PUBLISH_RETRY)
+        except Exception:
+            logger.warning("Could not enqueue message %s; the outbox sweep will send it.", pk, exc_info=True)
+            break
+        published += 1
+    return published
+
+
+# --- Sending -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # what the row became, or "skipped" when this call did not hold it
+    retry_in: float | None = None
+
+
+def retry_delay(attempts: int) -> float:
+    return min(settings.NOTIFICATIONS_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def deliver(*, message_id: int, claim: str) -> Outcome:
+    """Send one message if this caller can claim it (``claim``: the task id). Idempotent."""
+    if not claim:
+        raise ValueError("a claim (the task id) is required")
+    now = timezone.now()
+    claimable = Q(status=Q_) | Q(status=S_, claimed_by=claim)  # the latter: our own task, redelivered
+    claimed = Message.objects.filter(claimable, pk=message_id).update(
+        status=S_, claimed_by=claim, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not claimed:
+        return Outcome("skipped")
+    message = Message.objects.get(pk=message_id)
+    held = Message.objects.filter(pk=message_id, status=S_, claimed_by=claim)
+
+    def finish(**fields) -> None:
+        if not held.update(claimed_by="", updated_at=timezone.now(), **fields):
+            logger.warning("Message %s was taken over by the sweep while this task was sending it.", message_id)
+
+    try:
+        provider_id = backend_for(message.channel).send(message)
+    except PermanentError as exc:
+        finish(status=MessageStatus.FAILED, failed_at=timezone.now(), error=str(exc))
+        return Outcome(MessageStatus.FAILED)
+    except Exception as exc:
+        if not isinstance(exc, TemporaryError):
+            logger.exception("Unexpected error while sending message %s", message_id)
+        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TemporaryError) else str(exc)
+        if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            error = _("%(error)s (gave up after %(count)d attempts)") % {"error": error, "count": message.attempts}
+            finish(status=MessageStatus.FAILED, failed_at=timezone.now(), error=error)
+            return Outcome(MessageStatus.FAILED)
+        delay = retry_delay(message.attempts)
+        finish(status=Q_, next_attempt_at=timezone.now() + timedelta(seconds=delay), error=error)
+        return Outcome(Q_, retry_in=delay)
+    finish(status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:128], error="")
+    return Outcome(MessageStatus.SENT)
+
+
+def sweep_outbox(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """Periodic: enqueue rows left queued (no task reached a worker) and time out rows stuck in sending."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.NOTIFICATIONS_STUCK_AFTER)
+    due_before = now - timedelta(seconds=settings.NOTIFICATIONS_REQUEUE_AFTER)
+    with transaction.atomic():
+        stuck = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=S_, claimed_at__lt=stuck_before)
+            .order_by("claimed_at")
+            .values_list("pk", "attempts")[:batch]
+        )
+        again = [pk for pk, attempts in stuck if attempts < settings.NOTIFICATIONS_MAX_ATTEMPTS]
+        given_up = [pk for pk, attempts in stuck if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS]
+        minutes = settings.NOTIFICATIONS_STUCK_AFTER // 60
+        Message.objects.filter(pk__in=given_up, status=S_).update(
+            status=MessageStatus.FAILED,
+            failed_at=now,
+            claimed_by="",
+            updated_at=now,
+            error=_("No outcome after %(minutes)d minutes of sending, and no attempts left.") % {"minutes": minutes},
+        )
+        Message.objects.filter(pk__in=again, status=S_).update(
+            status=Q_,
+            claimed_by="",
+            next_attempt_at=now,
+            updated_at=now,
+            error=_("No outcome after %(minutes)d minutes of sending: sent again (the provider may have had it).")
+            % {"minutes": minutes},
+        )
+        due = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=Q_, next_attempt_at__lt=due_before)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        Message.objects.filter(pk__in=due).update(next_attempt_at=now, updated_at=now)
+        ids = again + due
+        if ids:
+            transaction.on_commit(lambda: enqueue(ids))
+    return {"requeued": len(due), "stuck": len(again), "failed": len(given_up)}
+
+
+# --- The back office -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resend(*, message: Message) -> bool:
+    """Send a failed message again (as a new send: the provider must not dedupe it against the first)."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        return False
+    if not message.recipient or not message.body:
+        # Never written (no address or no usable template at the time): write it now.
+        dossier = message.dossier
+        message.recipient = dict(addresses(dossier.applicant, dossier)).get(message.channel) or message.recipient
+        message.status = Q_
+        composed = _compose(message, message_context(dossier, message.event, message.language))
+        if composed is None or message.status == MessageStatus.FAILED:
+            return False
+    message.status, message.attempts, message.resends = Q_, 0, message.resends + 1
+    message.error, message.failed_at, message.provider_id, message.claimed_by = "", None, "", ""
+    message.next_attempt_at = timezone.now()
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # the new address already has this message
+        return False
+    transaction.on_commit(lambda: enqueue([message.pk]))
+    return True
+
+
+@transaction.atomic
+def save_template(*, template: MessageTemplate, by: User | None = None) -> MessageTemplate:
+    """Save a template; a changed text becomes the next version (messages keep the version they used)."""
+    previous = MessageTemplate.objects.select_for_update().filter(pk=template.pk).first() if template.pk else None
+    changed = previous is None or (previous.subject, previous.body) != (template.subject, template.body)
+    if changed:
+        template.version = (previous.version if previous else 0) + 1
+    template.save()
+    if changed:
+        MessageTemplateVersion.objects.create(
+            template=template, version=template.version, subject=template.subject, body=template.body, created_by=by
+        )
+    return template
+
+
+def install_default_templates() -> int:
+    """Create the default templates that are missing (the data migration does the same on a new database)."""
+    return defaults.install(MessageTemplate, MessageTemplateVersion)
+
+
+# --- Delivery reports and preferences ------------------------------------------------------------------
+
+DELIVERED = {"delivered", "delivrd"}
+UNDELIVERED = {"failed", "undelivered", "undeliv", "rejected", "expired"}
+
+
+@transaction.atomic
+def record_delivery_report(*, provider_id: str, status: str, error: str = "") -> bool:
+    """The provider's report on a sent message; False when no message has that id. Never goes backwards."""
+    message = Message.objects.select_for_update().filter(provider_id=provider_id).exclude(provider_id="").first()
+    if message is None:
+        return False
+    now = timezone.now()
+    status = status.strip().lower()
+    if status in DELIVERED and message.status == MessageStatus.SENT:
+        message.status, message.delivered_at = MessageStatus.DELIVERED, now
+        message.save(update_fields=["status", "delivered_at", "updated_at"])
+    elif status in UNDELIVERED and message.status == MessageStatus.SENT:
+        message.status, message.failed_at = MessageStatus.FAILED, now
+        message.error = _("Not delivered: %(error)s") % {"error": (error or status)[:500]}
+        message.save(update_fields=["status", "failed_at", "error", "updated_at"])
+    return True
+
+
+def update_preferences(*, user: User, notify_by: str, language: str) -> User:
+    user.notify_by, user.language = notify_by, language
+    user.save(update_fields=["notify_by", "language"])
+    return user

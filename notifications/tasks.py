@@ -1,0 +1,22 @@
+import uuid
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=None)
+def send_message(self, message_id: int) -> str:
+    """Send one outbox message. Idempotent: the claim (queued → sending) lets one task send it; a retry or a
+    redelivery after the worker died keeps the task id, so it can take its own claim back."""
+    outcome = services.deliver(message_id=message_id, claim=self.request.id or f"local-{uuid.uuid4()}")
+    if outcome.retry_in is not None and not self.request.is_eager:
+        # The number of attempts is bounded by the row (NOTIFICATIONS_MAX_ATTEMPTS), not by Celery.
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    """Periodic (Celery beat, every minute): enqueue messages left queued, time out those stuck sending."""
+    return services.sweep_outbox()

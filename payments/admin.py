@@ -1,0 +1,376 @@
+"""Back office for payments: requests with their lines, the cashier's counter payment, exemptions, refunds,
+receipts and the cashier's daily report (CSV). Officials see their own agency's only; every change is a service."""
+
+import csv
+
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import selectors, services
+from .constants import RefundStatus, RequestStatus
+from .forms import CounterPaymentForm, DailyReportForm, ExemptionForm, RefundForm
+from .models import GatewayNotification, PaymentLine, PaymentRequest, ProcedurePaymentRule, Receipt, Refund, Transaction
+
+
+def in_back_office(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
+
+
+def dossier_admin_url(dossier) -> str:
+    return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
+
+
+class AgencyScoped(admin.ModelAdmin):
+    """Read-only lists of the official's own agency; changes go through the services behind the custom pages."""
+
+    agency_path = "request__dossier__agency_id"
+
+    def has_module_permission(self, request):
+        return in_back_office(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return in_back_office(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.agency_path: request.user.agency_id})
+
+    def _page(self, request, title: str, form, *, submit_label: str, dossier=None, **extra):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "submit_label": submit_label,
+            "dossier": dossier,
+            "dossier_url": dossier_admin_url(dossier) if dossier else "",
+            "cancel_url": dossier_admin_url(dossier) if dossier else "",
+            **extra,
+        }
+        return TemplateResponse(request, "admin/payments/form.html", context)
+
+
+class PaymentLineInline(admin.TabularInline):
+    model = PaymentLine
+    fields = ["kind", "description", "amount", "exempt", "exemption_reason", "exempted_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return in_back_office(request) or super().has_view_permission(request, obj)
+
+
+class TransactionInline(admin.TabularInline):
+    model = Transaction
+    fields = ["txn_ref", "gateway", "amount", "status", "settled_at", "counter_method", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return in_back_office(request) or super().has_view_permission(request, obj)
+
+
+@admin.register(PaymentRequest)
+class PaymentRequestAdmin(AgencyScoped):
+    agency_path = "dossier__agency_id"
+    list_display = ["dossier", "purpose", "amount", "status", "created_at", "paid_at", "pay_at_counter"]
+    list_filter = ["status", "purpose"]
+    list_select_related = ["dossier"]
+    search_fields = ["dossier__code", "transactions__txn_ref"]
+    readonly_fields = ["dossier", "purpose", "status", "amount", "online", "created_at", "paid_at"]
+    fields = readonly_fields
+    inlines = [PaymentLineInline, TransactionInline]
+    change_list_template = "admin/payments/paymentrequest/change_list.html"
+
+    @admin.display(description=gettext_lazy("at the counter"))
+    def pay_at_counter(self, obj):
+        if obj.status != RequestStatus.OPEN:
+            return ""
+        url = reverse("admin:payments_paymentrequest_counter", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Record payment"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/quay/", view(self.counter_view), name="payments_paymentrequest_counter"),
+            path("<int:pk>/mien/", view(self.exempt_view), name="payments_paymentrequest_exempt"),
+            path("bao-cao-ngay/", view(self.report_view), name="payments_paymentrequest_report"),
+            *super().get_urls(),
+        ]
+
+    def _request(self, request, pk) -> PaymentRequest:
+        return get_object_or_404(self.get_queryset(request).select_related("dossier"), pk=pk)
+
+    def counter_view(self, request, pk):
+        payment = self._request(request, pk)
+        form = CounterPaymentForm(request.POST or None, initial={"method": "cash"})
+        if request.method == "POST" and form.is_valid():
+            try:
+                txn = services.record_counter_payment(
+                    request=payment,
+                    by=request.user,
+                    method=form.cleaned_data["method"],
+                    reference=form.cleaned_data["reference"],
+                )
+            except services.PaymentError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Payment of %(amount)s đ recorded; receipt %(number)s issued.")
+                    % {"amount": f"{txn.amount:,}", "number": txn.receipt.number},
+                )
+            return redirect(dossier_admin_url(payment.dossier))
+        summary = [
+            (_("Dossier"), payment.dossier.code),
+            (_("To pay"), f"{payment.amount:,} đ"),
+            (_("Status"), payment.get_status_display()),
+        ]
+        return self._page(
+            request,
+            _("Record a payment at the counter"),
+            form,
+            submit_label=_("Record the payment"),
+            dossier=payment.dossier,
+            summary=summary,
+            lines=payment.lines.all(),
+        )
+
+    def exempt_view(self, request, pk):
+        payment = self._request(request, pk)
+        lines = [line for line in payment.lines.all() if not line.exempt]
+        form = ExemptionForm(request.POST or None, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            line = get_object_or_404(PaymentLine, pk=form.cleaned_data["line"], request=payment)
+            try:
+                services.exempt_line(line=line, by=request.user, reason=form.cleaned_data["reason"])
+            except services.PaymentError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The line item is exempted."))
+            return redirect(dossier_admin_url(payment.dossier))
+        return self._page(
+            request,
+            _("Exempt a line item"),
+            form,
+            submit_label=_("Exempt"),
+            dossier=payment.dossier,
+            lines=payment.lines.all(),
+        )
+
+    def report_view(self, request):
+        """The cashier's daily report: every payment settled that day for the agency's dossiers, as CSV."""
+        form = DailyReportForm(request.GET or None, initial={"day": timezone.localdate()})
+        agency_id = request.user.agency_id
+        if request.user.is_superuser and request.GET.get("agency"):
+            agency_id = int(request.GET["agency"])
+        if not form.is_bound or not form.is_valid() or agency_id is None:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Cashier's daily report"),
+                "form": form,
+            }
+            return TemplateResponse(request, "admin/payments/report.html", context)
+        day = form.cleaned_data["day"]
+        rows = selectors.daily_payments(agency_id=agency_id, day=day)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="thu-phi-{day:%Y-%m-%d}.csv"'
+        response.write("\ufeff")  # so that spreadsheet programs read UTF-8
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                _("Time"),
+                _("Receipt"),
+                _("Dossier"),
+                _("Payer"),
+                _("Paid through"),
+                _("Reference"),
+                _("Amount (VND)"),
+                _("Recorded by"),
+            ]
+        )
+        total = 0
+        for txn in rows:
+            total += txn.amount
+            writer.writerow(
+                [
+                    timezone.localtime(txn.settled_at).strftime("%H:%M:%S"),
+                    getattr(getattr(txn, "receipt", None), "number", ""),
+                    txn.request.dossier.code,
+                    txn.request.dossier.applicant.full_name,
+                    txn.get_gateway_display()
+                    + (f" ({txn.get_counter_method_display()})" if txn.counter_method else ""),
+                    txn.counter_reference or txn.gateway_transaction_no or txn.txn_ref,
+                    txn.amount,
+                    txn.recorded_by.full_name if txn.recorded_by else "",
+                ]
+            )
+        writer.writerow(["", "", "", "", "", _("Total"), total, ""])
+        return response
+
+
+@admin.register(Transaction)
+class TransactionAdmin(AgencyScoped):
+    list_display = ["txn_ref", "dossier_code", "gateway", "amount", "status", "created_at", "settled_at", "refund"]
+    list_filter = ["status", "gateway"]
+    list_select_related = ["request__dossier"]
+    search_fields = ["txn_ref", "gateway_transaction_no", "request__dossier__code"]
+    readonly_fields = [
+        "request",
+        "gateway",
+        "txn_ref",
+        "amount",
+        "status",
+        "gateway_confirmed",
+        "created_at",
+        "expires_at",
+        "settled_at",
+        "last_queried_at",
+        "response_code",
+        "transaction_status",
+        "gateway_transaction_no",
+        "bank_code",
+        "card_type",
+        "paid_at",
+        "counter_method",
+        "counter_reference",
+        "recorded_by",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=gettext_lazy("dossier"), ordering="request__dossier__code")
+    def dossier_code(self, obj):
+        return obj.request.dossier.code
+
+    @admin.display(description=gettext_lazy("refund"))
+    def refund(self, obj):
+        if not obj.succeeded:
+            return ""
+        url = reverse("admin:payments_transaction_refund", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Refund"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/hoan-tien/", view(self.refund_view), name="payments_transaction_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, pk):
+        txn = get_object_or_404(self.get_queryset(request).select_related("request__dossier"), pk=pk)
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.refund_payment(txn=txn, by=request.user, reason=form.cleaned_data["reason"])
+            except services.PaymentError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The refund has been requested."))
+            return redirect(dossier_admin_url(txn.request.dossier))
+        summary = [
+            (_("Payment"), txn.txn_ref),
+            (_("Amount (VND)"), f"{txn.amount:,}"),
+            (_("Paid through"), txn.get_gateway_display()),
+        ]
+        return self._page(
+            request, _("Refund a payment"), form, submit_label=_("Refund"), dossier=txn.request.dossier, summary=summary
+        )
+
+
+@admin.register(Refund)
+class RefundAdmin(AgencyScoped):
+    agency_path = "transaction__request__dossier__agency_id"
+    list_display = ["transaction", "amount", "status", "reason", "requested_at", "message"]
+    list_filter = ["status"]
+    list_select_related = ["transaction"]
+    readonly_fields = [
+        "transaction",
+        "amount",
+        "status",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "response_code",
+        "message",
+    ]
+    fields = readonly_fields
+    actions = ["paid_back_at_counter"]
+
+    def has_change_permission(self, request, obj=None):
+        return in_back_office(request)  # for the action below; the fields stay read-only
+
+    @admin.action(description=gettext_lazy("Paid back at the counter"))
+    def paid_back_at_counter(self, request, queryset):
+        done = 0
+        for refund in queryset.filter(status=RefundStatus.AT_COUNTER):
+            try:
+                services.refund_paid_at_counter(refund=refund, by=request.user)
+                done += 1
+            except services.PaymentError as error:
+                messages.error(request, str(error))
+        if done:
+            messages.success(request, _("%(count)d refunds marked as paid back.") % {"count": done})
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(AgencyScoped):
+    agency_path = "agency_id"
+    list_display = ["number", "transaction", "issued_at", "download"]
+    search_fields = ["number", "transaction__request__dossier__code"]
+    list_select_related = ["transaction__request__dossier"]
+    readonly_fields = ["number", "transaction", "agency", "issued_at"]
+    fields = readonly_fields
+
+    @admin.display(description=gettext_lazy("PDF"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Download"))
+
+
+@admin.register(GatewayNotification)
+class GatewayNotificationAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "source", "txn_ref", "answer"]
+    list_filter = ["source", "answer"]
+    search_fields = ["txn_ref"]
+    readonly_fields = ["received_at", "source", "txn_ref", "answer", "params"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProcedurePaymentRule)
+class ProcedurePaymentRuleAdmin(admin.ModelAdmin):
+    list_display = ["procedure", "collection"]
+    autocomplete_fields = ["procedure"]
+    search_fields = ["procedure__code", "procedure__name"]

@@ -1,0 +1,35 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .constants import CounterMethod
+
+
+class CounterPaymentForm(forms.Form):
+    method = forms.ChoiceField(label=_("Paid by"), choices=CounterMethod.choices, widget=forms.RadioSelect)
+    reference = forms.CharField(
+        label=_("POS slip number"), required=False, max_length=64, help_text=_("For a card payment.")
+    )
+
+
+class ExemptionForm(forms.Form):
+    line = forms.TypedChoiceField(label=_("Line item"), coerce=int)
+    reason = forms.CharField(
+        label=_("Reason for the exemption"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("The legal ground, e.g. the decision that exempts this applicant."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [(line.pk, f"{line.description} ({line.amount:,} đ)") for line in lines]
+
+
+class RefundForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the refund"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DailyReportForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,50 @@
+"""The payment receipt (biên lai thu phí, lệ phí) as a PDF: the agency, the payer, the line items, the payment."""
+
+import segno
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from portal.pdf import render_pdf
+
+from .models import Receipt
+
+
+def render_receipt(receipt: Receipt) -> bytes:
+    txn = receipt.transaction
+    request = txn.request
+    dossier = request.dossier
+    with translation.override("vi"):  # an official document: always in Vietnamese
+        html = render_to_string(
+            "payments/pdf/receipt.html",
+            {
+                "receipt": receipt,
+                "txn": txn,
+                "request": request,
+                "lines": list(request.lines.all()),
+                "dossier": dossier,
+                "agency": receipt.agency,
+                "issued_at": timezone.localtime(receipt.issued_at),
+                "paid_at": timezone.localtime(txn.paid_at or txn.settled_at or receipt.issued_at),
+                "qr": segno.make(f"{receipt.number}|{dossier.code}|{txn.amount}", error="m").svg_data_uri(
+                    scale=3, border=1
+                ),
+            },
+        )
+    return render_pdf(html)
+
+
+def render_and_store(receipt_id: int) -> Receipt:
+    receipt = Receipt.objects.select_related(
+        "agency", "transaction__request__dossier__procedure", "transaction__request__dossier__applicant"
+    ).get(pk=receipt_id)
+    if receipt.file:
+        return receipt
+    pdf = render_receipt(receipt)  # slow part outside the lock
+    with transaction.atomic():
+        locked = Receipt.objects.select_for_update().get(pk=receipt_id)
+        if not locked.file:
+            locked.file.save(f"bien-lai-{locked.number}.pdf", ContentFile(pdf), save=False)
+            locked.save(update_fields=["file"])
+    return locked

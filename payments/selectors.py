@@ -1,0 +1,67 @@
+"""Reads: a dossier's payments for its page, the cashier's daily report."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .constants import Gateway, RequestStatus, TransactionStatus
+from .models import PaymentLine, PaymentRequest, Receipt, Refund, Transaction
+
+
+def requests_of(dossier) -> list[PaymentRequest]:
+    """Every payment request of the dossier with its lines, transactions, receipts and refunds: four queries."""
+    rows = (
+        PaymentRequest.objects.filter(dossier=dossier)
+        .prefetch_related(
+            Prefetch("lines", queryset=PaymentLine.objects.order_by("position", "pk")),
+            Prefetch(
+                "transactions",
+                queryset=Transaction.objects.select_related("receipt").prefetch_related(
+                    Prefetch("refunds", queryset=Refund.objects.order_by("pk"))
+                ),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    # A request replaced before anyone paid it is noise to the citizen.
+    return [r for r in rows if r.status != RequestStatus.CANCELLED or r.transactions.all()]
+
+
+def open_request(dossier) -> PaymentRequest | None:
+    return (
+        PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN)
+        .prefetch_related(Prefetch("lines", queryset=PaymentLine.objects.order_by("position", "pk")))
+        .first()
+    )
+
+
+def receipt_for(dossier, number: str) -> Receipt | None:
+    return (
+        Receipt.objects.select_related("transaction__request")
+        .filter(number=number, transaction__request__dossier=dossier)
+        .first()
+    )
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def daily_payments(*, agency_id: int, day: date) -> QuerySet[Transaction]:
+    """Successful payments settled on ``day`` (Asia/Ho_Chi_Minh) for the agency's dossiers: the cashier's report."""
+    start, end = day_bounds(day)
+    return (
+        Transaction.objects.filter(
+            status=TransactionStatus.SUCCEEDED,
+            settled_at__gte=start,
+            settled_at__lt=end,
+            request__dossier__agency_id=agency_id,
+        )
+        .select_related("request__dossier__applicant", "receipt", "recorded_by")
+        .order_by("settled_at", "pk")
+    )
+
+
+ONLINE = frozenset({Gateway.VNPAY, Gateway.SANDBOX})

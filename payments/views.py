@@ -1,0 +1,98 @@
+"""The citizen pays: the line items, the start of an online payment, the gateway's return and IPN, receipts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from dossiers.selectors import dossier_for
+from portal.net import client_ip
+
+from . import selectors, services
+from .gateways import online_gateway_name
+from .receipts import render_and_store
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def pay(request, public_id):
+    """The line items and the total; "pay online" sends the citizen to the gateway."""
+    dossier = dossier_for(request.user, public_id, own=True)
+    payment = selectors.open_request(dossier)
+    if payment is None:
+        messages.info(request, _("There is nothing to pay for this dossier."))
+        return redirect(dossier)
+    if request.method == "POST":
+        try:
+            _txn, url = services.start_online_payment(
+                request=payment,
+                by=request.user,
+                return_url=request.build_absolute_uri(reverse("payments:return")),
+                client_ip=client_ip(request),
+                locale=get_language() or "vi",
+            )
+        except services.PaymentError as error:
+            messages.error(request, str(error))
+            return redirect("payments:pay", public_id=dossier.public_id)
+        return redirect(url)
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "dossier": dossier,
+            "payment": payment,
+            "lines": payment.lines.all(),
+            "online": payment.online and online_gateway_name() is not None,
+            "sandbox": online_gateway_name() == "sandbox",
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_safe
+def gateway_return(request):
+    """Where the gateway sends the citizen back. Display only: the IPN decides, never this page."""
+    txn, outcome = services.read_return(request.GET.dict())
+    if txn is None or txn.request.dossier.applicant_id != request.user.pk:
+        raise Http404
+    return render(
+        request,
+        "payments/return.html",
+        {"txn": txn, "outcome": outcome, "dossier": txn.request.dossier, "claimed_success": bool(outcome.success)},
+    )
+
+
+@csrf_exempt  # called by the gateway, authenticated by the HMAC-SHA512 signature
+@require_http_methods(["GET", "POST"])
+def ipn(request):
+    """VNPay's Instant Payment Notification (GET with the signed query string, per VNPay 2.1.0)."""
+    params = request.GET.dict() or request.POST.dict()
+    return JsonResponse(services.handle_notification(params))
+
+
+@login_required
+@require_safe
+def receipt(request, public_id, number: str):
+    dossier = dossier_for(request.user, public_id)  # the applicant, or an official of the agency
+    found = selectors.receipt_for(dossier, number)
+    if found is None:
+        raise Http404
+    if not found.file:
+        found = render_and_store(found.pk)  # the task has not run yet: render now, once
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=f"bien-lai-{found.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

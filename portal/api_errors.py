@@ -1,0 +1,76 @@
+"""Errors of the JSON API: one shape for every failure, a stable machine code and a message in the caller's language.
+
+    {"code": "not_found", "message": "Không tìm thấy.", "fields": {}}
+
+``code`` never changes with the language and is what clients branch on; ``message`` is translated for the
+``Accept-Language`` of the request; ``fields`` maps each invalid input to its messages (validation errors only).
+The domain errors of the services map here too, so API views simply let them propagate.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from dossiers.services import DossierError
+from dossiers.workflow import DossierChanged, InvalidTransition
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _domain_error(exc: Exception) -> exceptions.APIException | None:
+    if isinstance(exc, DossierChanged):
+        return Conflict(str(exc), code="dossier_changed")
+    if isinstance(exc, InvalidTransition):
+        return Conflict(str(exc), code="invalid_transition")
+    if isinstance(exc, DossierError):
+        return Conflict(str(exc), code="not_allowed")
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError({key: list(value) for key, value in exc.message_dict.items()})
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    return None
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flatten(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flatten(value)]
+    return [str(detail)]
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return exc.default_code if not isinstance(exc, exceptions.ValidationError) else "invalid"
+
+
+def exception_handler(exc, context):
+    exc = _domain_error(exc) or exc
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling (logged, mailed to admins)
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = {key: _flatten(value) for key, value in detail.items()}
+        body = {"code": "invalid", "message": _("Some of the values sent are not valid."), "fields": fields}
+    elif isinstance(exc, exceptions.APIException):
+        messages = _flatten(exc.detail)
+        body = {"code": _code(exc), "message": " ".join(messages), "fields": {}}
+    else:  # Http404 and PermissionDenied, converted by DRF
+        body = {"code": "error", "message": " ".join(_flatten(response.data)), "fields": {}}
+    if response.status_code == status.HTTP_404_NOT_FOUND:
+        body["code"] = "not_found"
+    elif response.status_code == status.HTTP_403_FORBIDDEN and body["code"] == "error":
+        body["code"] = "permission_denied"
+    return Response(body, status=response.status_code, headers=_headers(response), exception=True)
+
+
+def _headers(response: Response) -> dict:
+    return {key: value for key, value in response.items() if key in ("WWW-Authenticate", "Retry-After", "Allow")}

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PostalConfig(AppConfig):
+    name = "postal"
+    verbose_name = _("Postal delivery (BCCI)")

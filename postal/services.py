@@ -1,0 +1,196 @@
+"""Postal delivery: the fee from the tariff, tracking numbers from the agency's range, shipments and their statuses.
+
+Every postal status goes on the dossier's timeline (``dossiers.processing.log_event``), which notifies the
+citizen; posting the result also returns it (status 9 → 10) with the tracking number as the note.
+"""
+
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from dossiers import processing
+from dossiers.constants import Channel, DeliveryMethod, Status
+from dossiers.models import Dossier
+from portal.accounts.models import User
+from procedures.models import Agency
+
+from .constants import NEXT_STATUSES, TIMELINE_ACTIONS, Direction, ShipmentStatus, Zone
+from .models import Shipment, ShipmentUpdate, Tariff, TrackingRange
+
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+S10_PATTERN = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
+
+
+class PostalError(Exception):
+    """The postal operation is not possible; the message says why, for the official."""
+
+
+class NoTariff(PostalError):
+    pass
+
+
+class TrackingRangeExhausted(PostalError):
+    pass
+
+
+# --- Tariff ------------------------------------------------------------------------------------------------
+
+
+def zone_for(province_code) -> str:
+    """Within the portal's province (``POSTAL_HOME_PROVINCE``) or to another one."""
+    try:
+        code = int(province_code)
+    except (TypeError, ValueError):
+        return Zone.NATIONAL
+    return Zone.LOCAL if code == int(settings.POSTAL_HOME_PROVINCE) else Zone.NATIONAL
+
+
+def postal_fee(*, province_code, weight: int | None = None) -> int:
+    """The fee of the smallest weight class that takes ``weight`` grams, in the destination's zone."""
+    weight = settings.POSTAL_RESULT_WEIGHT if weight is None else weight
+    if weight <= 0:
+        raise PostalError(_("The weight must be more than 0 grams."))
+    zone = zone_for(province_code)
+    tariff = Tariff.objects.filter(zone=zone, max_weight__gte=weight).order_by("max_weight").first()
+    if tariff is None:
+        raise NoTariff(
+            _("The postal tariff has no price for %(weight)d g (%(zone)s).")
+            % {"weight": weight, "zone": Zone(zone).label.lower()}
+        )
+    return tariff.amount
+
+
+def fee_for_dossier(dossier: Dossier) -> int | None:
+    """The postal fee of a dossier whose result goes by post; None when it does not, or the tariff has no price."""
+    if dossier.delivery_method != DeliveryMethod.POST or not dossier.delivery_place:
+        return None
+    try:
+        return postal_fee(province_code=dossier.delivery_place.get("province_code"))
+    except PostalError:
+        return None
+
+
+# --- Tracking numbers (UPU S10: 2 letters, 8 digits, a check digit, VN) ---------------------------------------
+
+
+def check_digit(serial: int) -> int:
+    total = sum(int(d) * w for d, w in zip(f"{serial:08d}", S10_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def tracking_number(prefix: str, serial: int) -> str:
+    return f"{prefix}{serial:08d}{check_digit(serial)}VN"
+
+
+def is_valid_tracking_number(value: str) -> bool:
+    match = S10_PATTERN.match(value or "")
+    return bool(match) and check_digit(int(match.group(2))) == int(match.group(3))
+
+
+@transaction.atomic
+def allocate_tracking_number(*, agency: Agency) -> str:
+    """The next unused number of the agency's ranges, oldest range first; the row lock makes it race-free."""
+    allocation = (
+        TrackingRange.objects.select_for_update().filter(agency=agency, next__lte=F("last")).order_by("pk").first()
+    )
+    if allocation is None:
+        raise TrackingRangeExhausted(
+            _(
+                "%(agency)s has no tracking numbers left. Ask the post office for a new range and enter it under "
+                "Postal delivery → Tracking number ranges."
+            )
+            % {"agency": agency.name}
+        )
+    serial = allocation.next
+    allocation.next = serial + 1
+    allocation.save(update_fields=["next"])
+    return tracking_number(allocation.prefix, serial)
+
+
+# --- Shipments ---------------------------------------------------------------------------------------------
+
+
+def _check_official(dossier: Dossier, by: User) -> None:
+    if not by.is_superuser and (not by.is_official or by.agency_id != dossier.agency_id):
+        raise PostalError(_("This dossier belongs to another agency."))
+
+
+@transaction.atomic
+def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: str = "") -> Shipment:
+    """The desk posts the result: a tracking number from the agency's range, the shipment, and the dossier is
+    returned (9 → 10) with the tracking number, which the citizen is told."""
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency", "applicant").get(pk=dossier.pk)
+    _check_official(dossier, by)
+    if dossier.delivery_method != DeliveryMethod.POST:
+        raise PostalError(_("The citizen did not ask for the result by post."))
+    if dossier.status != Status.RESULT_READY:
+        raise PostalError(_("Only a result that is ready can be posted."))
+    weight = weight or settings.POSTAL_RESULT_WEIGHT
+    place = dossier.delivery_place or {}
+    try:
+        fee = postal_fee(province_code=place.get("province_code"), weight=weight)
+    except NoTariff:
+        fee = 0  # the postman collects it; the label says so
+    number = allocate_tracking_number(agency=dossier.agency)
+    shipment = Shipment.objects.create(
+        dossier=dossier,
+        direction=Direction.RESULT,
+        tracking_number=number,
+        recipient=dossier.applicant.full_name or dossier.applicant.username,
+        address=dossier.delivery_address,
+        phone=dossier.delivery_phone,
+        weight=weight,
+        fee=fee,
+        created_by=by,
+    )
+    ShipmentUpdate.objects.create(shipment=shipment, status=ShipmentStatus.CREATED, note=note, by=by)
+    processing.return_result(dossier=dossier, by=by, note=number)
+    return shipment
+
+
+@transaction.atomic
+def record_status(*, shipment: Shipment, status: str, by: User | None, note: str = "") -> Shipment:
+    """A postal status update: on the shipment, and on the dossier's timeline (the citizen is notified)."""
+    shipment = Shipment.objects.select_for_update().select_related("dossier").get(pk=shipment.pk)
+    if by is not None:
+        _check_official(shipment.dossier, by)
+    if status not in NEXT_STATUSES.get(shipment.status, ()):
+        raise PostalError(
+            _("A shipment that is “%(current)s” cannot become “%(new)s”.")
+            % {"current": shipment.get_status_display(), "new": ShipmentStatus(status).label}
+        )
+    shipment.status = status
+    shipment.save(update_fields=["status", "updated_at"])
+    ShipmentUpdate.objects.create(shipment=shipment, status=status, note=note.strip(), by=by)
+    public_note = shipment.tracking_number + (f" — {note.strip()}" if note.strip() else "")
+    processing.log_event(dossier=shipment.dossier, action=TIMELINE_ACTIONS[status], by=by, public_note=public_note)
+    return shipment
+
+
+@transaction.atomic
+def receive_dossier_by_post(*, dossier: Dossier, by: User, tracking_number: str, note: str = "") -> Shipment:
+    """A paper dossier that came by post (channel "post"): its envelope's number, on the timeline."""
+    number = (tracking_number or "").strip().upper().replace(" ", "")
+    _check_official(dossier, by)
+    if dossier.channel != Channel.POST:
+        raise PostalError(_("This dossier was not received by post."))
+    if not is_valid_tracking_number(number):
+        raise PostalError(_("“%(number)s” is not a valid postal tracking number.") % {"number": tracking_number})
+    if Shipment.objects.filter(tracking_number=number).exists():
+        raise PostalError(_("Tracking number %(number)s is already recorded.") % {"number": number})
+    shipment = Shipment.objects.create(
+        dossier=dossier,
+        direction=Direction.DOSSIER,
+        tracking_number=number,
+        status=ShipmentStatus.DELIVERED,
+        recipient=dossier.agency.name,
+        address=dossier.agency.address,
+        created_by=by,
+    )
+    ShipmentUpdate.objects.create(shipment=shipment, status=ShipmentStatus.DELIVERED, note=note, by=by)
+    processing.log_event(dossier=dossier, action="post_received", by=by, public_note=number)
+    return shipment

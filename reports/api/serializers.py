@@ -1,0 +1,63 @@
+"""The statistics as JSON: the same figures as the page and the CSV, described for the OpenAPI schema."""
+
+from rest_framework import serializers
+
+
+class LevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField(help_text="Online service level, 1 to 4")
+    count = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Per cent of the published procedures, one decimal")
+
+
+class MonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="First day of the month")
+    online = serializers.IntegerField()
+    counter = serializers.IntegerField(help_text="Received in person")
+    post = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class ChannelSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["online", "counter", "post"])
+    count = serializers.IntegerField()
+    share = serializers.FloatField()
+
+
+class TimelinessSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Agency code, or field id")
+    name = serializers.CharField()
+    finished = serializers.IntegerField()
+    ahead = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    ahead_share = serializers.FloatField()
+    on_time_share = serializers.FloatField()
+    late_share = serializers.FloatField()
+    in_time_share = serializers.FloatField(help_text="Ahead of time or on time, per cent")
+
+
+class SatisfactionSerializer(serializers.Serializer):
+    ratings = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    on_time = serializers.FloatField(allow_null=True)
+    attitude = serializers.FloatField(allow_null=True)
+    clarity = serializers.FloatField(allow_null=True)
+    distribution = serializers.DictField(child=serializers.IntegerField(), help_text="Overall score → ratings")
+
+
+class StatisticsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    agency_code = serializers.CharField(allow_blank=True)
+    agency_name = serializers.CharField(allow_blank=True)
+    procedures = serializers.IntegerField()
+    levels = LevelSerializer(many=True)
+    received = serializers.IntegerField()
+    months = MonthSerializer(many=True)
+    channels = ChannelSerializer(many=True)
+    online_share = serializers.FloatField()
+    finished = TimelinessSerializer()
+    by_agency = TimelinessSerializer(many=True)
+    by_field = TimelinessSerializer(many=True)
+    satisfaction = SatisfactionSerializer()
+    computed_at = serializers.DateTimeField()

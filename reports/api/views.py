@@ -1,0 +1,30 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..forms import StatisticsFilterForm
+from ..selectors import statistics
+from .serializers import StatisticsSerializer
+
+
+class StatisticsView(APIView):
+    """Public statistics: procedures by service level, dossiers received, timeliness, satisfaction."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Public statistics",
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: 12 months ago)"),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)"),
+            OpenApiParameter("agency", OpenApiTypes.STR, description="Agency electronic code"),
+        ],
+        responses={200: StatisticsSerializer},
+    )
+    def get(self, request):
+        form = StatisticsFilterForm(request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError({key: list(value) for key, value in form.errors.items()})
+        return Response(StatisticsSerializer(statistics(form.filters())).data)

@@ -1,0 +1,292 @@
+"""Public statistics: a handful of aggregate queries over dossiers, procedures and ratings, cached briefly.
+
+Every figure comes from ``GROUP BY`` queries in the database (no per-row work in Python), so the cost is the same
+for a thousand dossiers or a million; the number of queries is constant. Periods are calendar days in
+Asia/Ho_Chi_Minh: dossiers *received* in the period count for the monthly and channel figures (by
+``submitted_at``), dossiers *finished* in the period for the timeliness rates (by ``finished_at``), ratings given
+in the period for satisfaction.
+"""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from dossiers.constants import Channel, Status, Timeliness
+from dossiers.models import Dossier
+from procedures.constants import ServiceLevel
+from procedures.models import Agency, Procedure
+
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StatisticsFilters:
+    start: date  # first day, inclusive
+    end: date  # last day, inclusive
+    agency: Agency | None = None
+
+    @property
+    def key(self) -> str:
+        return f"reports:statistics:v{CACHE_VERSION}:{self.start:%Y%m%d}:{self.end:%Y%m%d}:{self.agency_code}"
+
+    @property
+    def agency_code(self) -> str:
+        return self.agency.code if self.agency else ""
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes: from the first day's midnight to the midnight after the last day."""
+        zone = timezone.get_default_timezone()
+        start = datetime.combine(self.start, time.min, tzinfo=zone)
+        end = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
+        return start, end
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last twelve calendar months, this one included."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first, today
+
+
+def percent(part: int, whole: int) -> float:
+    """``part`` as a share of ``whole`` in per cent, one decimal, halves rounded up; 0 when ``whole`` is 0."""
+    if not whole:
+        return 0.0
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _average(value) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class LevelRow:
+    level: int
+    count: int
+    share: float
+
+
+@dataclass
+class MonthRow:
+    month: date
+    online: int = 0
+    counter: int = 0
+    post: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.online + self.counter + self.post
+
+
+@dataclass
+class ChannelRow:
+    channel: str
+    count: int
+    share: float
+
+
+@dataclass
+class TimelinessRow:
+    key: str  # agency code, or field id as text ("" for procedures without a field)
+    name: str
+    ahead: int
+    on_time: int
+    late: int
+
+    @property
+    def finished(self) -> int:
+        return self.ahead + self.on_time + self.late
+
+    @property
+    def ahead_share(self) -> float:
+        return percent(self.ahead, self.finished)
+
+    @property
+    def on_time_share(self) -> float:
+        return percent(self.on_time, self.finished)
+
+    @property
+    def late_share(self) -> float:
+        return percent(self.late, self.finished)
+
+    @property
+    def in_time_share(self) -> float:
+        """Ahead of time or on time: the figure agencies are ranked by."""
+        return percent(self.ahead + self.on_time, self.finished)
+
+
+@dataclass
+class Satisfaction:
+    ratings: int = 0
+    score: float | None = None
+    on_time: float | None = None
+    attitude: float | None = None
+    clarity: float | None = None
+    distribution: dict[int, int] = field(default_factory=dict)  # score → number of ratings
+
+
+@dataclass
+class Statistics:
+    start: date
+    end: date
+    agency_code: str
+    agency_name: str
+    procedures: int
+    levels: list[LevelRow]
+    received: int
+    months: list[MonthRow]
+    channels: list[ChannelRow]
+    online_share: float
+    finished: TimelinessRow
+    by_agency: list[TimelinessRow]
+    by_field: list[TimelinessRow]
+    satisfaction: Satisfaction
+    computed_at: datetime
+
+    def level(self, level: int) -> LevelRow:
+        return next(row for row in self.levels if row.level == level)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _timeliness_counts() -> dict:
+    return {
+        "ahead": Count("pk", filter=Q(timeliness=Timeliness.AHEAD)),
+        "on_time": Count("pk", filter=Q(timeliness=Timeliness.ON_TIME)),
+        "late": Count("pk", filter=Q(timeliness=Timeliness.LATE)),
+    }
+
+
+def compute_statistics(filters: StatisticsFilters) -> Statistics:
+    """Every figure of the statistics page, in six aggregate queries."""
+    start, end = filters.bounds()
+    dossiers = Dossier.objects.exclude(status=Status.DRAFT)
+    if filters.agency is not None:
+        dossiers = dossiers.filter(agency=filters.agency)
+
+    # 1. Published procedures by online service level (those the agency handles, when one is chosen).
+    procedures = Procedure.objects.published()
+    if filters.agency is not None:
+        procedures = procedures.filter(agencies=filters.agency)
+    by_level = dict(procedures.order_by().values_list("service_level").annotate(n=Count("pk", distinct=True)))
+    total_procedures = sum(by_level.values())
+    levels = [
+        LevelRow(level=level, count=by_level.get(level, 0), share=percent(by_level.get(level, 0), total_procedures))
+        for level in ServiceLevel.values
+    ]
+
+    # 2. Dossiers received, per month and channel (one GROUP BY gives the months, the channels and the total).
+    received_rows = (
+        dossiers.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=timezone.get_default_timezone()))
+        .order_by()
+        .values_list("month", "channel")
+        .annotate(n=Count("pk"))
+    )
+    months = {month: MonthRow(month=month) for month in _months(filters.start, filters.end)}
+    by_channel = dict.fromkeys(Channel.values, 0)
+    for month, channel, n in received_rows:
+        day = timezone.localtime(month).date() if isinstance(month, datetime) else month
+        row = months.setdefault(day, MonthRow(month=day))
+        setattr(row, channel, getattr(row, channel) + n)
+        by_channel[channel] += n
+    received = sum(by_channel.values())
+    channels = [ChannelRow(channel=c, count=n, share=percent(n, received)) for c, n in by_channel.items()]
+
+    # 3–4. Dossiers finished in the period: ahead of time / on time / late, per agency and per field.
+    finished = dossiers.filter(finished_at__gte=start, finished_at__lt=end).exclude(timeliness="").order_by()
+    by_agency = [
+        TimelinessRow(key=code, name=name, ahead=ahead, on_time=on_time, late=late)
+        for code, name, ahead, on_time, late in finished.values("agency__code", "agency__name")
+        .annotate(**_timeliness_counts())
+        .values_list("agency__code", "agency__name", "ahead", "on_time", "late")
+    ]
+    by_field = [
+        TimelinessRow(key=str(pk or ""), name=name or "", ahead=ahead, on_time=on_time, late=late)
+        for pk, name, ahead, on_time, late in finished.values("procedure__field", "procedure__field__name")
+        .annotate(**_timeliness_counts())
+        .values_list("procedure__field", "procedure__field__name", "ahead", "on_time", "late")
+    ]
+    for rows in (by_agency, by_field):
+        rows.sort(key=lambda row: (-row.finished, row.name))
+    overall = TimelinessRow(
+        key="",
+        name="",
+        ahead=sum(r.ahead for r in by_agency),
+        on_time=sum(r.on_time for r in by_agency),
+        late=sum(r.late for r in by_agency),
+    )
+
+    # 5. Satisfaction: ratings given in the period.
+    from tracking.models import Rating
+
+    ratings = Rating.objects.filter(created_at__gte=start, created_at__lt=end)
+    if filters.agency is not None:
+        ratings = ratings.filter(dossier__agency=filters.agency)
+    figures = ratings.aggregate(
+        n=Count("pk"),
+        **{f"avg_{name}": Avg(name) for name in ("score", "on_time", "attitude", "clarity")},
+        **{f"s{i}": Count("pk", filter=Q(score=i)) for i in range(1, 6)},
+    )
+    satisfaction = Satisfaction(
+        ratings=figures["n"],
+        score=_average(figures["avg_score"]),
+        on_time=_average(figures["avg_on_time"]),
+        attitude=_average(figures["avg_attitude"]),
+        clarity=_average(figures["avg_clarity"]),
+        distribution={i: figures[f"s{i}"] for i in range(1, 6)},
+    )
+
+    return Statistics(
+        start=filters.start,
+        end=filters.end,
+        agency_code=filters.agency_code,
+        agency_name=filters.agency.name if filters.agency else "",
+        procedures=total_procedures,
+        levels=levels,
+        received=received,
+        months=sorted(months.values(), key=lambda row: row.month),
+        channels=channels,
+        online_share=percent(by_channel[Channel.ONLINE], received),
+        finished=overall,
+        by_agency=by_agency,
+        by_field=by_field,
+        satisfaction=satisfaction,
+        computed_at=timezone.now(),
+    )
+
+
+def statistics(filters: StatisticsFilters) -> Statistics:
+    """The figures, from the cache when they were computed less than ``REPORTS_CACHE_SECONDS`` ago."""
+    ttl = settings.REPORTS_CACHE_SECONDS
+    if ttl <= 0:
+        return compute_statistics(filters)
+    cached = cache.get(filters.key)
+    if cached is None:
+        cached = compute_statistics(filters)
+        cache.set(filters.key, cached, ttl)
+    return cached
+
+
+def agencies_for_filter() -> list[Agency]:
+    """Agencies that receive dossiers, for the filter (one query)."""
+    return list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))

@@ -1,0 +1,178 @@
+"""The public statistics page and its CSV download (thin: the figures come from ``selectors.statistics``)."""
+
+import csv
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from dossiers.constants import Channel, Timeliness
+from procedures.constants import ServiceLevel
+
+from .charts import month_chart, segments
+from .forms import StatisticsFilterForm
+from .selectors import Statistics, StatisticsFilters, TimelinessRow, agencies_for_filter, default_period, statistics
+
+
+def _form(request, agencies=None) -> StatisticsFilterForm:
+    return StatisticsFilterForm(request.GET or None, agencies=agencies)
+
+
+def _filters(form: StatisticsFilterForm) -> StatisticsFilters | None:
+    if not form.is_bound:
+        start, end = default_period()
+        return StatisticsFilters(start=start, end=end)
+    return form.filters() if form.is_valid() else None
+
+
+def _timeliness_bars(rows: list[TimelinessRow]) -> list[dict]:
+    return [
+        {
+            "row": row,
+            "segments": segments(
+                [
+                    ("chart-ahead", row.ahead, Timeliness.AHEAD.label),
+                    ("chart-on-time", row.on_time, Timeliness.ON_TIME.label),
+                    ("chart-late", row.late, Timeliness.LATE.label),
+                ],
+                row.finished,
+            ),
+        }
+        for row in rows
+    ]
+
+
+def chart_context(stats: Statistics) -> dict:
+    channel_labels = {c.value: str(c.label) for c in Channel}
+    most_procedures = max((row.count for row in stats.levels), default=0)
+    satisfaction = stats.satisfaction
+    criteria = [
+        (_("Overall"), satisfaction.score),
+        (_("On time"), satisfaction.on_time),
+        (_("Staff attitude"), satisfaction.attitude),
+        (_("Clarity of guidance"), satisfaction.clarity),
+    ]
+    return {
+        "stats": stats,
+        "level_rows": [
+            {
+                "row": row,
+                "label": ServiceLevel(row.level).label,
+                "segments": segments([(f"chart-level-{row.level}", row.count, "")], most_procedures),
+            }
+            for row in stats.levels
+        ],
+        "full_online": stats.level(ServiceLevel.FULL),
+        "month_chart": month_chart(stats.months, channel_labels),
+        "channel_labels": channel_labels,
+        "channel_rows": [
+            {
+                "row": row,
+                "label": channel_labels[row.channel],
+                "segments": segments([(f"chart-{row.channel}", row.count, "")], stats.received),
+            }
+            for row in stats.channels
+        ],
+        "overall_segments": _timeliness_bars([stats.finished])[0]["segments"],
+        "agency_rows": _timeliness_bars(stats.by_agency),
+        "field_rows": _timeliness_bars(stats.by_field),
+        "criteria": [
+            {"label": label, "value": value, "segments": segments([("chart-score", value or 0, "")], 5)}
+            for label, value in criteria
+        ],
+        "distribution": [
+            {
+                "score": score,
+                "count": count,
+                "segments": segments([("chart-score", count, "")], max(satisfaction.distribution.values(), default=0)),
+            }
+            for score, count in sorted(satisfaction.distribution.items(), reverse=True)
+        ],
+    }
+
+
+@require_safe
+def statistics_page(request):
+    form = _form(request, agencies_for_filter())
+    filters = _filters(form)
+    context = {"form": form}
+    if filters is not None:
+        context |= chart_context(statistics(filters))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context["csv_query"] = query.urlencode()
+    return render(request, "reports/statistics.html", context, status=200 if filters else 400)
+
+
+def _cell(value) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (names come from the database)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(stats: Statistics) -> list[list]:
+    """Tidy rows: section, key, label, measure, value: one figure a line, easy to filter and pivot."""
+    rows = [["section", "key", "label", "measure", "value"]]
+    period = f"{stats.start.isoformat()}/{stats.end.isoformat()}"
+    rows.append(["period", period, stats.agency_name or _("All agencies"), "agency", stats.agency_code])
+    rows.append(["procedures", "", _("Published procedures"), "count", stats.procedures])
+    for row in stats.levels:
+        label = ServiceLevel(row.level).label
+        rows += [
+            ["service_level", row.level, label, "count", row.count],
+            ["service_level", row.level, label, "share", row.share],
+        ]
+    for month in stats.months:
+        for channel in Channel:
+            rows.append(
+                [
+                    "received_month",
+                    month.month.strftime("%Y-%m"),
+                    channel.label,
+                    channel.value,
+                    getattr(month, channel.value),
+                ]
+            )
+        rows.append(["received_month", month.month.strftime("%Y-%m"), _("All channels"), "total", month.total])
+    for row in stats.channels:
+        label = Channel(row.channel).label
+        rows += [
+            ["channel", row.channel, label, "count", row.count],
+            ["channel", row.channel, label, "share", row.share],
+        ]
+    rows.append(["received", "", _("Dossiers received"), "count", stats.received])
+    rows.append(["received", "", _("Received online"), "share", stats.online_share])
+    for section, items in (
+        ("timeliness_all", [stats.finished]),
+        ("timeliness_agency", stats.by_agency),
+        ("timeliness_field", stats.by_field),
+    ):
+        for row in items:
+            name = row.name or (_("All agencies") if section == "timeliness_all" else _("No field"))
+            for measure in ("finished", "ahead", "on_time", "late", "ahead_share", "on_time_share", "late_share"):
+                rows.append([section, row.key, name, measure, getattr(row, measure)])
+    satisfaction = stats.satisfaction
+    for measure in ("ratings", "score", "on_time", "attitude", "clarity"):
+        rows.append(["satisfaction", "", _("Satisfaction"), measure, getattr(satisfaction, measure)])
+    for score, count in sorted(satisfaction.distribution.items()):
+        rows.append(["satisfaction_score", score, _("Ratings with this overall score"), "count", count])
+    return rows
+
+
+@require_safe
+def statistics_csv(request):
+    form = _form(request)
+    filters = _filters(form)
+    if filters is None:
+        errors = "; ".join(message for messages in form.errors.values() for message in messages)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    stats = statistics(filters)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    suffix = f"-{stats.agency_code}" if stats.agency_code else ""
+    response["Content-Disposition"] = f'attachment; filename="thong-ke-{stats.start}-{stats.end}{suffix}.csv"'
+    response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read Vietnamese letters as UTF-8
+    writer = csv.writer(response)
+    for row in csv_rows(stats):
+        writer.writerow([_cell(value) for value in row])
+    return response

@@ -1,0 +1,287 @@
+"""Delivery through real components: a Redis broker and a Celery worker process (not eager mode), an SMTP listener
+and an HTTP SMS gateway, all started by these tests.
+
+The module has its own redis-server (so a test can stop and restart it) and points this process's Celery
+producer at it. The tests are transactional: the worker reads the rows only once they are committed.
+"""
+
+import itertools
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dossiers import processing
+from dossiers.constants import Status
+from notifications.constants import Channel, Event, MessageStatus
+from notifications.models import Message
+from notifications.tasks import send_message, sweep_outbox
+
+from .notifications_support import (
+    GATEWAY_API_KEY,
+    CeleryWorker,
+    RedisServer,
+    SmsGateway,
+    SmtpListener,
+    celery_broker,
+    database_url_for_subprocesses,
+    dossier_in,
+    make_citizen,
+    make_office,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAX_ATTEMPTS = 4
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    with celery_broker(server.url):
+        yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    listener = SmtpListener().start()
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    server = SmsGateway().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, broker, smtp, gateway, tmp_path_factory):
+    env = {
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "REDIS_URL": broker.url,
+        "CELERY_BROKER_URL": broker.url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "SMS_BACKEND": "http",
+        "SMS_GATEWAY_URL": gateway.url,
+        "SMS_GATEWAY_API_KEY": GATEWAY_API_KEY,
+        "SMS_GATEWAY_TIMEOUT": "5",
+        "NOTIFICATIONS_RETRY_DELAY": "0.2",
+        "NOTIFICATIONS_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    }
+    process = CeleryWorker(env, log_path=tmp_path_factory.mktemp("worker") / "celery.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def office(worker, smtp, gateway, settings):
+    smtp.clear()
+    gateway.clear()
+    # What this process would use to send in-process; the worker has the same from EMAIL_URL.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 5},
+        }
+    }
+    return make_office()
+
+
+def settled(dossier, count: int, *, timeout: float = 30) -> list[Message]:
+    """The dossier's messages once ``count`` of them are done (sent, delivered or failed)."""
+
+    def done():
+        rows = list(Message.objects.filter(dossier=dossier).order_by("channel"))
+        finished = [m for m in rows if m.status in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)]
+        return rows if len(finished) >= count else None
+
+    return wait_for(done, timeout=timeout, message=f"{count} messages of {dossier.code} to be sent")
+
+
+def task_finished(worker, task_id: str, result: str) -> bool:
+    return any(task_id in line and "succeeded" in line and result in line for line in worker.output().splitlines())
+
+
+def test_a_status_change_sends_exactly_the_expected_messages(office, smtp, gateway):
+    citizen = make_citizen(full_name="Nguyễn Văn An")
+    dossier = dossier_in(office, citizen, Status.SUBMITTED)
+
+    dossier = processing.accept(dossier=dossier, by=office.desk)
+
+    email, sms = settled(dossier, 2)
+    due = timezone.localtime(dossier.due_at)
+    assert [(m.kind, m.channel, m.recipient, m.status, m.attempts) for m in (email, sms)] == [
+        (Event.ACCEPTED, Channel.EMAIL, citizen.email, MessageStatus.SENT, 1),
+        (Event.ACCEPTED, Channel.SMS, citizen.phone, MessageStatus.SENT, 1),
+    ]
+    wait_for(lambda: smtp.messages, message="the email")
+    [received] = smtp.messages
+    assert received["To"] == citizen.email
+    assert received["Subject"] == f"Hồ sơ {dossier.code} đã được tiếp nhận"
+    body = received.get_content().replace("\r\n", "\n")
+    assert body.startswith(
+        f"Kính gửi ông/bà Nguyễn Văn An,\n\nHồ sơ {dossier.code} (Đăng ký khai sinh) đã được "
+        f"Ủy ban nhân dân xã Thử Nghiệm tiếp nhận.\n\nNgày hẹn trả kết quả: {due:%H:%M %d/%m/%Y}."
+    )
+    assert received["Message-ID"] == email.provider_id
+    [request] = gateway.requests
+    assert request["headers"]["x-api-key"] == GATEWAY_API_KEY
+    assert request["body"] == {
+        "to": citizen.phone,
+        "from": "DICHVUCONG",
+        "text": f"DICHVUCONG: Ho so {dossier.code} da duoc tiep nhan. Hen tra ket qua ngay {due:%d/%m/%Y}.",
+        "reference": str(sms.public_id),
+    }
+    assert sms.provider_id == gateway.delivered[str(sms.public_id)]["message_id"]
+
+
+def test_a_rolled_back_status_change_sends_nothing(office, smtp, gateway, broker):
+    dropped = dossier_in(office, make_citizen(), Status.SUBMITTED)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        processing.accept(dossier=dropped, by=office.desk)
+        assert Message.objects.filter(dossier=dropped).count() == 2  # written inside the transaction...
+        raise RuntimeError("the request failed after the status change")
+
+    assert not Message.objects.filter(dossier=dropped).exists()  # ...and gone with it
+    # A change committed afterwards goes through the same queue and worker: once its messages are out,
+    # anything the rolled-back change had enqueued would have been handled too.
+    later = dossier_in(office, make_citizen(), Status.PROCESSING)
+    processing.request_payment(dossier=later, by=office.specialist, amount=8000)
+    settled(later, 2)
+    wait_for(lambda: smtp.messages, message="the email")
+    assert [m["To"] for m in smtp.messages] == [later.applicant.email]
+    assert [sms["to"] for sms in gateway.delivered.values()] == [later.applicant.phone]
+    assert len(gateway.requests) == 1
+
+
+def test_running_the_task_twice_sends_once(office, gateway, worker):
+    citizen = make_citizen(notify_by="sms")
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+    gateway.hold_next()  # the first send stays in flight while the duplicates arrive
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    assert gateway.holding.wait(15)
+    message = Message.objects.get(dossier=dossier)
+    assert message.status == MessageStatus.SENDING
+    while_sending = [send_message.delay(message.pk).id for _ in range(2)]
+    wait_for(lambda: all(task_finished(worker, t, "'skipped'") for t in while_sending), message="the duplicates")
+    gateway.release()
+    settled(dossier, 1)
+    after_sent = send_message.delay(message.pk).id
+    wait_for(lambda: task_finished(worker, after_sent, "'skipped'"), message="the task run after sending")
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert len(gateway.requests) == 1
+    assert len(gateway.texts_to(citizen.phone)) == 1
+
+
+def test_a_worker_killed_mid_send_delivers_exactly_once_after_redelivery(office, gateway, worker):
+    """The pool process is killed while the gateway holds the request (it has taken the SMS; our side never
+    hears back). acks_late + reject_on_worker_lost put the task back on the queue; the redelivered task (same
+    id) takes its own claim back and sends again with the same Idempotency-Key, which the gateway dedupes."""
+    citizen = make_citizen(notify_by="sms")
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+    gateway.hold_next()
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    assert gateway.holding.wait(15)
+    message = Message.objects.get(dossier=dossier)
+    assert (message.status, message.attempts) == (MessageStatus.SENDING, 1)
+    assert worker.kill_pool_processes()
+    gateway.release()
+
+    [message] = settled(dossier, 1)
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+    assert len(gateway.requests) == 2  # at-least-once towards the provider...
+    assert {r["headers"]["idempotency-key"] for r in gateway.requests} == {message.reference}
+    assert len(gateway.texts_to(citizen.phone)) == 1  # ...exactly one SMS to the citizen
+    assert message.provider_id == gateway.delivered[message.reference]["message_id"]
+    assert "WorkerLostError" in worker.output()
+    wait_for(lambda: len(worker.pool_processes()) == 2, message="the pool to be replaced")
+
+
+def test_redis_down_during_the_status_change_then_the_sweep_delivers(office, gateway, broker, worker):
+    citizen = make_citizen(notify_by="sms")
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+
+    broker.stop()
+    try:
+        started = time.monotonic()
+        dossier = processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+        took = time.monotonic() - started
+        message = Message.objects.get(dossier=dossier)
+    finally:
+        broker.start()
+
+    assert dossier.status == Status.PAYMENT_REQUESTED  # committed: the broker is not needed to change status
+    assert took < 5
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 0)
+    assert not gateway.requests
+    # A minute later beat's sweep finds the message still queued and enqueues it.
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=F("next_attempt_at") - timedelta(minutes=2))
+    sweep_outbox.delay()
+
+    [message] = settled(dossier, 1, timeout=60)
+    assert message.status == MessageStatus.SENT
+    assert len(gateway.texts_to(citizen.phone)) == 1
+
+
+def test_sms_is_transliterated_cut_to_the_part_limit_and_retried_on_5xx(office, gateway, settings):
+    settings.SMS_MAX_PARTS = 2
+    citizen = make_citizen(notify_by="sms")
+    dossier = dossier_in(office, citizen, Status.SUBMITTED)
+    gateway.fail_with = [503, 502]
+    missing = (
+        "Bản sao Giấy chứng sinh có chứng thực; Tờ khai đăng ký khai sinh ghi đủ họ, chữ đệm, tên của người "
+        "được đăng ký; văn bản ủy quyền được chứng thực nếu người đi đăng ký không phải cha, mẹ, ông, bà; "
+        "giấy tờ chứng minh nơi cư trú của người mẹ tại xã Đông Sơn."
+    )
+
+    dossier = processing.request_supplement(dossier=dossier, by=office.desk, missing=missing)
+
+    [message] = settled(dossier, 1)
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 3)
+    assert len(gateway.requests) == 3 and len({r["headers"]["idempotency-key"] for r in gateway.requests}) == 1
+    [text] = gateway.texts_to(citizen.phone)
+    deadline = timezone.localtime(dossier.supplement_deadline)
+    assert text.startswith(
+        f"DICHVUCONG: Ho so {dossier.code} can bo sung truoc {deadline:%d/%m/%Y}: Ban sao Giay chung sinh co chung "
+        "thuc; To khai dang ky khai sinh ghi du ho, chu dem, ten cua nguoi duoc dang ky;"
+    )
+    assert text.isascii() and text.endswith("...")
+    assert 2 * 153 - 3 <= len(text) <= 2 * 153
+
+
+def test_temporary_errors_give_up_after_the_last_attempt_and_permanent_ones_at_once(office, gateway):
+    flaky, refused = (make_citizen(notify_by="sms") for _ in range(2))
+    first = dossier_in(office, flaky, Status.SUBMITTED)
+    gateway.fail_with = [503] * 10
+
+    processing.accept(dossier=first, by=office.desk)
+
+    [message] = settled(first, 1)
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, MAX_ATTEMPTS)
+    assert "HTTP 503" in message.error and str(MAX_ATTEMPTS) in message.error
+    assert len(gateway.requests) == MAX_ATTEMPTS
+    times = [r["at"] for r in gateway.requests]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps[0] >= 0.2 and gaps[1] >= 0.4 and gaps[2] >= 0.8  # exponential backoff
+
+    gateway.clear()
+    gateway.fail_with = [400]
+    second = dossier_in(office, refused, Status.SUBMITTED)
+    processing.accept(dossier=second, by=office.desk)
+
+    [message] = settled(second, 1)
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert message.error.startswith("HTTP 400")
+    assert len(gateway.requests) == 1

@@ -1,0 +1,383 @@
+"""Payments on PostgreSQL: requests and line items, every IPN answer, replays, tampering, the return URL, late
+successes, the counter, exemptions, refunds, receipts and the cashier's report."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from dossiers import processing
+from dossiers.constants import Status
+from dossiers.models import Dossier
+from payments import services
+from payments.checks import check_payment_settings
+from payments.constants import Collection, Gateway, LineKind, Purpose, RefundStatus, RequestStatus, TransactionStatus
+from payments.models import GatewayNotification, PaymentRequest, ProcedurePaymentRule, Receipt, Refund, Transaction
+from payments.receipts import render_and_store
+
+from .factories import CitizenFactory
+from .payments_support import HANOI_PLACE, file_dossier, gateway_params, official, to_processing
+
+IPN = reverse("payments:ipn")
+
+
+@pytest.fixture(autouse=True)
+def in_english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+def start(dossier: Dossier) -> Transaction:
+    request = PaymentRequest.objects.get(dossier=dossier, status=RequestStatus.OPEN)
+    txn, _url = services.start_online_payment(
+        request=request,
+        by=dossier.applicant,
+        return_url="http://testserver/thanh-toan/vnpay/ket-qua/",
+        client_ip="1.2.3.4",
+    )
+    return txn
+
+
+def ipn(client, params) -> dict:
+    response = client.get(IPN, params)
+    assert response.status_code == 200
+    return response.json()
+
+
+# --- Requests and line items ------------------------------------------------------------------------------
+
+
+def test_submitting_a_level_4_dossier_by_post_asks_for_the_fees_and_the_postal_fee(catalogue):
+    dossier = file_dossier()
+
+    request = PaymentRequest.objects.get(dossier=dossier)
+    lines = [(line.kind, line.amount) for line in request.lines.all()]
+    # Birth registration online: the 8,000 đ fee (phí) for a copy, from the fee table (free items are not charged),
+    # and the postal fee within the province for a 100 g letter (tariff seeded by the migration).
+    assert lines == [(LineKind.FEE, 8000), (LineKind.POSTAL, 22000)]
+    assert (request.amount, request.purpose, request.online, request.status) == (
+        30000,
+        Purpose.SUBMISSION,
+        True,
+        "open",
+    )
+
+
+def test_the_postal_fee_follows_the_destination_zone(catalogue):
+    request = PaymentRequest.objects.get(dossier=file_dossier(place=HANOI_PLACE))
+    assert request.lines.get(kind=LineKind.POSTAL).amount == 30000
+    assert request.amount == 38000
+
+
+def test_a_procedure_that_collects_on_request_asks_nothing_at_submission(catalogue):
+    from procedures.models import Procedure
+
+    ProcedurePaymentRule.objects.create(
+        procedure=Procedure.objects.get(code="1.001193"), collection=Collection.ON_REQUEST
+    )
+    assert not PaymentRequest.objects.filter(dossier=file_dossier()).exists()
+
+
+def test_a_payment_request_in_processing_becomes_a_payable_request(catalogue):
+    dossier = to_processing(file_dossier(place=None))
+    PaymentRequest.objects.filter(dossier=dossier).update(status=RequestStatus.PAID)
+
+    processing.request_payment(dossier=dossier, by=official("chuyenvien"), amount=150000, note="Lệ phí cấp bản sao.")
+
+    request = PaymentRequest.objects.get(dossier=dossier, status=RequestStatus.OPEN)
+    assert (request.purpose, request.amount) == (Purpose.REQUESTED, 150000)
+    assert [line.description for line in request.lines.all()] == ["Lệ phí cấp bản sao."]
+
+
+# --- The IPN -----------------------------------------------------------------------------------------------
+
+
+def test_a_valid_success_notification_confirms_once_and_issues_a_receipt(client, catalogue):
+    dossier = file_dossier()
+    txn = start(dossier)
+
+    assert ipn(client, gateway_params(txn)) == {"RspCode": "00", "Message": "Confirm Success"}
+
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.SUCCEEDED and txn.gateway_confirmed
+    assert txn.gateway_transaction_no == "14226112" and txn.bank_code == "NCB"
+    assert PaymentRequest.objects.get(pk=txn.request_id).status == RequestStatus.PAID
+    receipt = Receipt.objects.get(transaction=txn)
+    assert receipt.number.startswith(f"BL{timezone.localdate():%y}-000.20.30.H56-")
+
+    # VNPay repeats the IPN until it gets an answer it likes: the replay changes nothing.
+    assert ipn(client, gateway_params(txn)) == {"RspCode": "02", "Message": "Order already confirmed"}
+    assert Receipt.objects.filter(transaction__request__dossier=dossier).count() == 1
+
+
+def test_a_tampered_signature_is_refused_and_changes_nothing(client, catalogue):
+    txn = start(file_dossier())
+    params = gateway_params(txn)
+    params["vnp_Amount"] = "100"  # a smaller amount, keeping the original signature
+
+    assert ipn(client, params)["RspCode"] == "97"
+    assert ipn(client, gateway_params(txn, secret="SOMEONE-ELSES-SECRET"))["RspCode"] == "97"
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.PENDING and not Receipt.objects.exists()
+
+
+def test_a_correctly_signed_wrong_amount_is_refused(client, catalogue):
+    txn = start(file_dossier())
+    assert ipn(client, gateway_params(txn, amount=txn.amount - 1000)) == {"RspCode": "04", "Message": "invalid amount"}
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.PENDING
+
+
+def test_an_unknown_order_is_not_found(client, catalogue):
+    txn = start(file_dossier())
+    params = gateway_params(txn)
+    Transaction.objects.filter(pk=txn.pk).update(txn_ref="ANOTHERREF")
+    assert ipn(client, params)["RspCode"] == "01"
+
+
+def test_a_failed_payment_is_recorded_and_the_request_stays_open(client, catalogue):
+    txn = start(file_dossier())
+    assert ipn(client, gateway_params(txn, response="51", status="02"))["RspCode"] == "00"
+    txn.refresh_from_db()
+    assert (txn.status, txn.response_code) == (TransactionStatus.FAILED, "51")
+    assert PaymentRequest.objects.get(pk=txn.request_id).status == RequestStatus.OPEN
+    # ... and a second notification for it is "already confirmed".
+    assert ipn(client, gateway_params(txn))["RspCode"] == "02"
+
+
+def test_an_unexpected_error_answers_99_and_is_logged(client, catalogue, monkeypatch):
+    txn = start(file_dossier())
+    monkeypatch.setattr(services, "_settle", lambda *a: 1 / 0)
+    assert ipn(client, gateway_params(txn))["RspCode"] == "99"
+    assert GatewayNotification.objects.filter(source="ipn", txn_ref=txn.txn_ref, answer="99").exists()
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.PENDING
+
+
+def test_the_return_url_alone_never_marks_anything_paid(client, catalogue):
+    dossier = file_dossier()
+    txn = start(dossier)
+    client.force_login(dossier.applicant)
+
+    response = client.get(reverse("payments:return"), gateway_params(txn))
+
+    assert response.status_code == 200
+    assert "Waiting for the bank" in response.content.decode()
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.PENDING
+    assert PaymentRequest.objects.get(pk=txn.request_id).status == RequestStatus.OPEN
+
+
+def test_the_return_page_is_only_for_the_payer(client, catalogue):
+    txn = start(file_dossier())
+    client.force_login(CitizenFactory())
+    assert client.get(reverse("payments:return"), gateway_params(txn)).status_code == 404
+
+
+def test_a_late_success_after_local_expiry_is_still_recorded(client, catalogue):
+    txn = start(file_dossier())
+    Transaction.objects.filter(pk=txn.pk).update(status=TransactionStatus.EXPIRED, settled_at=timezone.now())
+
+    assert ipn(client, gateway_params(txn))["RspCode"] == "00"
+
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.SUCCEEDED
+    assert PaymentRequest.objects.get(pk=txn.request_id).status == RequestStatus.PAID
+
+
+def test_a_second_payment_of_a_paid_request_is_refunded_not_lost(client, catalogue):
+    dossier = file_dossier()
+    first, second = start(dossier), start(dossier)
+    assert ipn(client, gateway_params(first))["RspCode"] == "00"
+
+    assert ipn(client, gateway_params(second))["RspCode"] == "00"
+
+    second.refresh_from_db()
+    assert second.status == TransactionStatus.SUCCEEDED and Receipt.objects.filter(transaction=second).exists()
+    refund = Refund.objects.get(transaction=second)
+    assert refund.amount == second.amount and "twice" in refund.reason
+    assert not Refund.objects.filter(transaction=first).exists()
+
+
+def test_paying_a_requested_amount_resumes_processing(client, catalogue):
+    dossier = to_processing(file_dossier(place=None))
+    PaymentRequest.objects.filter(dossier=dossier).update(status=RequestStatus.PAID)
+    processing.request_payment(dossier=dossier, by=official("chuyenvien"), amount=50000)
+
+    txn = start(dossier)
+    assert ipn(client, gateway_params(txn))["RspCode"] == "00"
+
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    assert dossier.events.last().action == "payment_received"
+
+
+# --- The counter, exemptions ------------------------------------------------------------------------------
+
+
+def test_the_cashier_records_a_cash_payment_with_a_receipt(catalogue):
+    dossier = file_dossier()
+    request = PaymentRequest.objects.get(dossier=dossier)
+
+    txn = services.record_counter_payment(request=request, by=official("thuphi"), method="cash")
+
+    assert (txn.gateway, txn.status, txn.amount) == (Gateway.COUNTER, TransactionStatus.SUCCEEDED, 30000)
+    assert txn.receipt.number
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PAID
+    with pytest.raises(services.PaymentError):
+        services.record_counter_payment(request=request, by=official("thuphi"))  # paid already
+
+
+def test_only_a_cashier_of_the_agency_records_counter_payments(catalogue):
+    request = PaymentRequest.objects.get(dossier=file_dossier())
+    with pytest.raises(services.PaymentError, match="role"):
+        services.record_counter_payment(request=request, by=official("chuyenvien"))
+
+
+def test_a_request_that_cannot_be_paid_online_is_paid_at_the_counter_only(catalogue):
+    dossier = file_dossier()
+    PaymentRequest.objects.filter(dossier=dossier).update(online=False)  # as for a level 3 procedure
+    request = PaymentRequest.objects.get(dossier=dossier)
+    with pytest.raises(services.PaymentError, match="counter"):
+        services.start_online_payment(
+            request=request, by=dossier.applicant, return_url="http://testserver/", client_ip=""
+        )
+    assert not Transaction.objects.exists()
+
+
+def test_an_exemption_keeps_its_reason_and_lowers_the_total(catalogue):
+    dossier = file_dossier()
+    request = PaymentRequest.objects.get(dossier=dossier)
+    charge = request.lines.get(kind=LineKind.FEE)
+
+    with pytest.raises(services.PaymentError):
+        services.exempt_line(line=charge, by=official("thuphi"), reason=" ")
+    services.exempt_line(line=charge, by=official("thuphi"), reason="Trẻ em thuộc hộ nghèo (NĐ 87/2020)")
+
+    request.refresh_from_db()
+    charge.refresh_from_db()
+    assert request.amount == 22000 and charge.exempt and charge.exemption_reason.startswith("Trẻ em")
+    services.exempt_line(line=request.lines.get(kind="postal"), by=official("thuphi"), reason="Miễn cước")
+    request.refresh_from_db()
+    assert (request.amount, request.status) == (0, RequestStatus.PAID)
+
+
+# --- Refunds ------------------------------------------------------------------------------------------------
+
+
+def test_a_paid_dossier_that_is_withdrawn_is_refunded(client, catalogue):
+    dossier = file_dossier()
+    txn = start(dossier)
+    ipn(client, gateway_params(txn))
+
+    processing.withdraw(dossier=dossier, by=official("tiepnhan"), reason="Công dân xin rút hồ sơ.")
+
+    refund = Refund.objects.get(transaction=txn)
+    assert (refund.status, refund.amount) == (RefundStatus.REQUESTED, 30000)
+
+
+def test_a_counter_refund_is_paid_back_at_the_counter(catalogue):
+    dossier = file_dossier()
+    txn = services.record_counter_payment(
+        request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"), method="card", reference="POS-1"
+    )
+    processing.refuse(dossier=dossier, by=official("tiepnhan"), reason="Hồ sơ không thuộc thẩm quyền.")
+    refund = Refund.objects.get(transaction=txn)
+
+    assert services.send_refund(refund_id=refund.pk) == RefundStatus.AT_COUNTER
+    services.refund_paid_at_counter(refund=refund, by=official("thuphi"))
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.DONE
+
+
+def test_an_open_request_of_a_refused_dossier_is_cancelled(catalogue):
+    dossier = file_dossier()
+    processing.refuse(dossier=dossier, by=official("tiepnhan"), reason="Không đủ điều kiện.")
+    assert PaymentRequest.objects.get(dossier=dossier).status == RequestStatus.CANCELLED
+
+
+# --- Receipts, pages, report ----------------------------------------------------------------------------------
+
+
+def test_the_receipt_pdf_is_for_the_payer_and_the_agency(client, catalogue):
+    dossier = file_dossier()
+    txn = services.record_counter_payment(request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"))
+    url = txn.receipt.get_absolute_url()
+
+    client.force_login(dossier.applicant)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    client.force_login(CitizenFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_the_receipt_lists_the_line_items(catalogue):
+    from pypdf import PdfReader
+
+    dossier = file_dossier()
+    txn = services.record_counter_payment(request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"))
+    receipt = render_and_store(txn.receipt.pk)
+    with receipt.file.open("rb") as fh:
+        text = " ".join(page.extract_text() for page in PdfReader(fh).pages)
+    assert "BIÊN LAI THU PHÍ, LỆ PHÍ" in text.upper() and receipt.number in text
+    assert "Postal fee" in text or "bưu" in text.lower()
+    assert "30.000" in text
+
+
+def test_the_dossier_page_shows_the_lines_the_payment_and_the_receipt(client, catalogue):
+    dossier = file_dossier()
+    client.force_login(dossier.applicant)
+    page = client.get(dossier.get_absolute_url()).content.decode()
+    assert 'id="pay-link"' in page and "22,000 VND" in page
+
+    txn = services.record_counter_payment(request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"))
+    page = client.get(dossier.get_absolute_url()).content.decode()
+    assert "Paid" in page and txn.receipt.get_absolute_url() in page and 'id="pay-link"' not in page
+
+
+def test_the_cashiers_daily_report_lists_the_days_payments(client, catalogue):
+    dossiers = [file_dossier() for _ in range(3)]
+    for dossier in dossiers:
+        services.record_counter_payment(request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"))
+    client.force_login(official("thuphi"))
+
+    response = client.get(reverse("admin:payments_paymentrequest_report"), {"day": timezone.localdate().isoformat()})
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = response.content.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 1 + 3 + 1
+    assert rows[-1].endswith(",90000,")
+    assert all(dossier.code in response.content.decode() for dossier in dossiers)
+
+
+def test_the_payments_list_runs_a_constant_number_of_queries(client, catalogue):
+    client.force_login(official("thuphi"))
+    url = reverse("admin:payments_paymentrequest_changelist")
+    file_dossier()
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        file_dossier()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+
+
+# --- The sandbox is refused in production ---------------------------------------------------------------------
+
+
+def test_production_settings_refuse_the_sandbox(settings):
+    settings.PAYMENT_SANDBOX = True
+    settings.SETTINGS_MODULE = "portal.settings.production"
+    assert [error.id for error in check_payment_settings(None)] == ["payments.E001"]
+    settings.PAYMENT_SANDBOX = False
+    assert check_payment_settings(None) == []
+
+
+def test_the_sandbox_pages_do_not_exist_when_it_is_off(client, settings, db):
+    settings.PAYMENT_SANDBOX = False
+    assert client.get(reverse("payments:sandbox_pay")).status_code == 404
+    assert client.post(reverse("payments:sandbox_api"), "{}", content_type="application/json").status_code == 404

@@ -1,0 +1,145 @@
+"""The public look-up page (Tra cứu hồ sơ) and the satisfaction rating page."""
+
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+from dossiers.constants import Status
+from dossiers.models import Dossier
+
+from . import services
+from .forms import LookupForm, RatingForm
+from .ratelimit import rate_seconds
+from .selectors import find_dossier, id_number_matches, is_owner, lookup_result, normalise_code, rating_of
+
+# Dossiers whose applicant's ID number this browser has given in a look-up (so it may rate them), newest last.
+VERIFIED_SESSION_KEY = "tracking_verified"
+VERIFIED_KEEP = 5
+
+
+def _remember_verified(request, dossier: Dossier, id_number: str) -> None:
+    verified = [item for item in request.session.get(VERIFIED_SESSION_KEY, []) if item[0] != str(dossier.public_id)]
+    verified.append((str(dossier.public_id), id_number))
+    request.session[VERIFIED_SESSION_KEY] = verified[-VERIFIED_KEEP:]
+
+
+def _verified_id_number(request, dossier: Dossier) -> str:
+    for public_id, id_number in request.session.get(VERIFIED_SESSION_KEY, []):
+        if public_id == str(dossier.public_id):
+            return id_number
+    return ""
+
+
+def _rate_limited(request):
+    """Too many look-ups from this address: a page that says how long to wait, status 429."""
+    rate = settings.TRACKING_LOOKUP_RATE
+    limit, seconds = rate_seconds(rate)
+    minutes = max(1, math.ceil(seconds / 60))
+    response = render(request, "tracking/rate_limited.html", {"limit": limit, "minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _over_limit(request) -> bool:
+    return is_ratelimited(
+        request, group="tracking.lookup", key="ip", rate=settings.TRACKING_LOOKUP_RATE, method=ALL, increment=True
+    )
+
+
+def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200):
+    result = lookup_result(dossier, user=request.user, id_number=id_number)
+    if id_number and result.full and not result.signed_in_owner:
+        _remember_verified(request, dossier, id_number)
+    return render(
+        request,
+        "tracking/result.html",
+        {"result": result, "dossier": dossier, "id_mismatch": bool(id_number) and not result.full},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def lookup(request):
+    """GET: the form (``?code=`` from a QR code fills it in; the signed-in owner sees their dossier at once).
+
+    POST: code + captcha (+ optionally the applicant's ID number). Each POST counts against the address's limit.
+    """
+    if request.method == "POST":
+        if _over_limit(request):
+            return _rate_limited(request)
+        form = LookupForm(request.POST)
+        if not form.is_valid():
+            return render(request, "tracking/lookup.html", {"form": form}, status=400)
+        dossier = find_dossier(form.cleaned_data["code"])
+        if dossier is None:
+            # The same answer whatever the reason (no such code, or a draft): codes cannot be probed.
+            form = LookupForm(initial={"code": form.cleaned_data["code"]})
+            return render(request, "tracking/lookup.html", {"form": form, "not_found": True}, status=404)
+        return _show(request, dossier, id_number=form.cleaned_data["id_number"])
+
+    code = normalise_code(request.GET.get("code", ""))[:40]
+    if code and request.user.is_authenticated:
+        dossier = find_dossier(code)
+        if dossier is not None and is_owner(dossier, request.user):
+            return _show(request, dossier)
+    return render(request, "tracking/lookup.html", {"form": LookupForm(initial={"code": code} if code else None)})
+
+
+def _rating_dossier(request, public_id) -> tuple[Dossier, str]:
+    """The dossier and the ID number to rate it with, if this visitor may rate it; else raise or redirect."""
+    try:
+        dossier = (
+            Dossier.objects.submitted()
+            .select_related("procedure", "agency", "applicant", "rating")
+            .get(public_id=public_id)
+        )
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+    if is_owner(dossier, request.user):
+        return dossier, ""
+    id_number = _verified_id_number(request, dossier)
+    if id_number and id_number_matches(dossier, id_number):
+        return dossier, id_number
+    raise Http404
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def rate(request, public_id):
+    """Rate the service for a returned dossier: the signed-in applicant, or after a look-up with their ID number."""
+    try:
+        dossier, id_number = _rating_dossier(request, public_id)
+    except Http404:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise
+    rating = rating_of(dossier)
+    if rating is not None or dossier.status != Status.RETURNED:
+        return render(request, "tracking/rate.html", {"dossier": dossier, "rating": rating, "form": None})
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rate_dossier(
+                dossier=dossier,
+                user=request.user,
+                id_number=id_number,
+                comment=form.cleaned_data["comment"],
+                **form.scores(),
+            )
+        except services.RatingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you: your rating has been sent to the agency."))
+        return redirect("tracking:rate", public_id=dossier.public_id)
+    status = 400 if form.errors else 200
+    return render(request, "tracking/rate.html", {"dossier": dossier, "rating": None, "form": form}, status=status)
