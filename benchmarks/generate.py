@@ -1,14 +1,16 @@
 """Fill a PostgreSQL database with a province's worth of realistic data, for the benchmarks.
 
 Defaults: 300 agencies, 2,000 procedures, 200,000 citizens and 1,000,000 dossiers spread over the last three
-years, each with its timeline (3–7 rows), document metadata (1–3 files), and the email/SMS messages its events
-produced. Rows go in with COPY, in dependency order; the whole run takes a few minutes on two cores.
+years, each with its timeline (1–6 rows), document metadata (1–3 files), payments where a fee is due, and the
+email/SMS messages its events produced. Rows go in with COPY, in dependency order; the whole run takes a few
+minutes on two cores.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench .venv/bin/python benchmarks/generate.py
     .venv/bin/python benchmarks/generate.py --dossiers 100000 --procedures 500 --agencies 50
 
 The database is migrated first. Generated rows are recognisable (agency codes ``9xx.…``, procedure codes
-``9.…``, user names ``bench-…``) and ``--reset`` removes them before generating again. Nothing here is used by
+``9.…``, user names ``bench-…``); ``--reset`` empties the whole database first, so give the generator a
+database of its own. Nothing here is used by
 the portal or its tests.
 """
 
@@ -80,7 +82,7 @@ def parse_args():
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--reset", action="store_true", help="delete previously generated rows first")
+    parser.add_argument("--reset", action="store_true", help="empty the whole database first")
     return parser.parse_args()
 
 
@@ -163,13 +165,13 @@ def main():
 
     from dossiers.models import Dossier, DossierDocument, DossierEvent
     from notifications.models import Message
+    from payments.models import PaymentLine, PaymentRequest, Transaction
     from portal.accounts.models import User
     from procedures.models import Agency, Field, ProcedureCase, RequiredDocument
     from procedures.models import Procedure as ProcedureModel
 
     rng = random.Random(args.seed)
     started = time.monotonic()
-    call_command("migrate", verbosity=0)
     copier = Copier(connection)
 
     def step(label: str, began: float) -> None:
@@ -177,15 +179,10 @@ def main():
 
     if args.reset:
         began = time.monotonic()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {Dossier._meta.db_table} WHERE agency_id IN "  # noqa: S608 - our table names
-                f"(SELECT id FROM {Agency._meta.db_table} WHERE code LIKE '9%%')"
-            )
-            ProcedureModel.objects.filter(code__startswith="9.").delete()
-            User.objects.filter(username__startswith="bench-").delete()
-            Agency.objects.filter(code__startswith="9").delete()
-        step("removed earlier generated rows", began)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        step("emptied the database", began)
+    call_command("migrate", verbosity=0)
 
     print(f"Generating into {connection.settings_dict['NAME']} ...")
     with transaction.atomic():
@@ -391,6 +388,51 @@ def main():
         document_rows(),
     )
     step(f"{files} document records", began)
+
+    began = time.monotonic()
+    paying = list(
+        Dossier.objects.filter(agency__code__startswith="9", fee_total__gt=0)
+        .exclude(status__in=[1, 3])
+        .values_list("pk", "fee_total", "accepted_at", "agency_id", "channel")
+        .iterator(50_000)
+    )
+    copier.copy(
+        PaymentRequest,
+        ["dossier", "purpose", "status", "amount", "online", "created_at", "paid_at"],
+        ((pk, "submission", "paid", fee, channel == "online", paid, paid) for pk, fee, paid, _a, channel in paying),
+    )
+    request_of = dict(
+        PaymentRequest.objects.filter(dossier__agency__code__startswith="9").values_list("dossier_id", "pk")
+    )
+    copier.copy(
+        PaymentLine,
+        ["request", "position", "kind", "description", "amount"],
+        ((request_of[pk], 0, "charge", "Lệ phí", fee) for pk, fee, *_rest in paying),
+    )
+    copier.copy(
+        Transaction,
+        [
+            *("request", "gateway", "txn_ref", "amount", "status", "gateway_confirmed", "created_at", "settled_at"),
+            *("paid_at", "response_code", "transaction_status"),
+        ],
+        (
+            (
+                request_of[pk],
+                "vnpay" if channel == "online" else "counter",
+                f"B{pk:012d}",
+                fee,
+                "succeeded",
+                True,
+                paid,
+                paid,
+                paid,
+                "00" if channel == "online" else "",
+                "00" if channel == "online" else "",
+            )
+            for pk, fee, paid, _agency, channel in paying
+        ),
+    )
+    step(f"{len(paying)} paid requests with lines and transactions", began)
 
     began = time.monotonic()
     events_q = DossierEvent.objects.filter(pk__gte=first_event, action__in=NOTIFIED)

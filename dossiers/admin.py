@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone
+from portal.paginator import LargeTableAdminMixin
 
 from . import admin_views
 from .constants import Status
@@ -48,7 +49,7 @@ class HandledByFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "procedure_name",

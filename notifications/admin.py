@@ -9,6 +9,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.paginator import LargeTableAdminMixin
+
 from . import selectors, services
 from .constants import MessageStatus
 from .forms import MessageTemplateForm
@@ -68,7 +70,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "dossier_code", "kind", "channel", "recipient", status_badge, "attempts", short_error]
     list_filter = ["status", "channel", "kind", "language", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["dossier__code", "recipient", "provider_id"]

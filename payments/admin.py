@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.paginator import LargeTableAdminMixin
+
 from . import selectors, services
 from .constants import RefundStatus, RequestStatus
 from .forms import CounterPaymentForm, DailyReportForm, ExemptionForm, RefundForm
@@ -28,7 +30,7 @@ def dossier_admin_url(dossier) -> str:
     return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
 
 
-class AgencyScoped(admin.ModelAdmin):
+class AgencyScoped(LargeTableAdminMixin, admin.ModelAdmin):
     """Read-only lists of the official's own agency; changes go through the services behind the custom pages."""
 
     agency_path = "request__dossier__agency_id"
@@ -356,7 +358,7 @@ class ReceiptAdmin(AgencyScoped):
 
 
 @admin.register(GatewayNotification)
-class GatewayNotificationAdmin(admin.ModelAdmin):
+class GatewayNotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "source", "txn_ref", "answer"]
     list_filter = ["source", "answer"]
     search_fields = ["txn_ref"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from dossiers.models import Dossier
 from dossiers.selectors import visible_dossiers
+from portal.paginator import LargeTableAdminMixin
 
 from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
@@ -98,7 +99,7 @@ class ReceiveForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["tracking_number", "dossier", "direction", "status", "created_at", "updated_at", "label_link"]
     list_filter = ["status", "direction"]
     list_select_related = ["dossier"]

@@ -1,0 +1,61 @@
+"""Lists over tables that grow without bound: the count is exact while small, PostgreSQL's estimate when large,
+and the officials' queue never counts the whole table."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dossiers.constants import Status
+from portal.accounts.constants import Role
+from portal.paginator import LargeTablePaginator, estimated_count
+from procedures.models import Field
+
+from .test_back_office import CHANGELIST, dossier_in, staff  # noqa: F401 - staff is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+class SmallBound(LargeTablePaginator):
+    exact_limit = 10
+
+
+def fields(n: int):
+    Field.objects.bulk_create([Field(name=f"Lĩnh vực thử {i:03d}") for i in range(n)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Field._meta.db_table}")
+    return Field.objects.filter(name__startswith="Lĩnh vực thử").order_by("name")
+
+
+def test_small_results_are_counted_exactly():
+    queryset = fields(7)
+    paginator = SmallBound(queryset, 3)
+    assert paginator.count == 7
+    assert paginator.num_pages == 3
+    assert [f.name for f in paginator.page(3)] == ["Lĩnh vực thử 006"]
+
+
+def test_beyond_the_bound_the_count_is_the_planners_estimate_and_pages_still_work():
+    queryset = fields(60)
+    assert connection.vendor == "postgresql"
+    estimate = estimated_count(queryset)
+    assert estimate is not None and estimate > 10
+    paginator = SmallBound(queryset, 25)
+    with CaptureQueriesContext(connection) as queries:
+        count = paginator.count
+    assert count == max(estimate, 11)
+    assert any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries)
+    assert not any("COUNT(*)" in q["sql"] and "LIMIT" not in q["sql"] for q in queries.captured_queries)
+    assert [f.name for f in paginator.page(1)][:2] == ["Lĩnh vực thử 000", "Lĩnh vực thử 001"]
+
+
+def test_the_queue_counts_only_its_own_page_of_rows(client, staff):  # noqa: F811
+    for _ in range(3):
+        dossier_in(Status.SUBMITTED)
+    client.force_login(staff[Role.DESK])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "dossiers_dossier" in q["sql"]]
+    assert len(counts) == 1, counts  # the filtered result, not also the whole table
+    assert "LIMIT 10001" in counts[0]
+    assert "3 hồ sơ" in response.content.decode() or "3 dossiers" in response.content.decode()
