@@ -1,0 +1,74 @@
+"""Benchmark: how long the portal takes to render the PDFs it issues (WeasyPrint), per document and per page.
+
+Renders, for ``--count`` dossiers of the database (``benchmarks/generate.py`` fills one), the submission receipt,
+the form 01 receipt-and-appointment notice (giấy tiếp nhận và hẹn trả kết quả) and the process-control slip, in
+process and one after another, and prints p50/p95 per document and per page. Nothing is stored::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench .venv/bin/python benchmarks/pdf.py --count 40
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=40, help="dossiers to render for (default 40)")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from dossiers.constants import NoticeKind, Status
+    from dossiers.models import Dossier, DossierNotice
+    from dossiers.notices import render_control_slip, render_notice
+    from dossiers.receipts import render_receipt
+
+    dossiers = list(
+        Dossier.objects.filter(status=Status.RETURNED)
+        .select_related("procedure", "agency", "applicant", "case")
+        .order_by("-pk")[: args.count]
+    )
+    if not dossiers:
+        sys.exit("No returned dossiers here: fill the database with benchmarks/generate.py first.")
+
+    def notice(dossier):
+        data = {"due_at": dossier.due_at.isoformat() if dossier.due_at else None}
+        return render_notice(
+            DossierNotice(dossier=dossier, kind=NoticeKind.ACCEPTANCE, data=data, issued_at=timezone.now())
+        )
+
+    kinds = {"receipt (biên nhận)": render_receipt, "notice 01": notice, "control slip": render_control_slip}
+    render_receipt(dossiers[0])  # fonts and templates loaded once, as in a running worker
+    print(f"{len(dossiers)} dossiers each; WeasyPrint in process\n")
+    print(f"{'document':<22}{'pages':>7}{'p50 ms':>9}{'p95 ms':>9}{'p50 ms/page':>13}{'KiB':>7}")
+    for name, render in kinds.items():
+        times, pages, sizes = [], [], []
+        for dossier in dossiers:
+            began = time.perf_counter()
+            pdf = render(dossier)
+            times.append((time.perf_counter() - began) * 1000)
+            pages.append(len(PdfReader(io.BytesIO(pdf)).pages))
+            sizes.append(len(pdf) / 1024)
+        ordered = sorted(times)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        per_page = statistics.median(t / p for t, p in zip(times, pages, strict=True))
+        print(
+            f"{name:<22}{statistics.median(pages):>7.0f}{statistics.median(times):>9.0f}{p95:>9.0f}"
+            f"{per_page:>13.0f}{statistics.median(sizes):>7.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

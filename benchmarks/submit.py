@@ -1,0 +1,188 @@
+"""Benchmark: complete submissions through the API under gunicorn, three 5 MB scans each, into the file store.
+
+Each simulated citizen (one keep-alive session per client thread) creates a draft of the demo catalogue's birth
+registration, fills the declaration, uploads three 5 MB PDF scans, chooses delivery and submits. Prints
+submissions per second, p50/p95 of a whole submission and of one upload, the upload bandwidth, and the peak
+resident memory (VmHWM) of each gunicorn worker: uploads stream to a temporary file and on to storage, so the
+peak should stay far below the bytes uploaded. Files go where the settings put them: the S3-compatible store when
+``AWS_STORAGE_BUCKET_NAME`` and ``AWS_S3_ENDPOINT_URL`` are set (as ``make test`` sets them), else local files::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench AWS_STORAGE_BUCKET_NAME=... \\
+        .venv/bin/python benchmarks/submit.py --submissions 60 --clients 6 --workers 4
+
+The demo catalogue and accounts are loaded into the database if missing (``load_demo``).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.pages import start_server  # noqa: E402 - after the path is set
+
+MB = 1024 * 1024
+
+
+def scan(size: int, seed: int) -> bytes:
+    """A valid PDF header and trailer around ``size`` bytes of filler."""
+    head = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% "
+    tail = b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    unit = f"scan {seed} ".encode()
+    body = (unit * (size // len(unit) + 1))[: size - len(head) - len(tail)]
+    return head + body + tail
+
+
+def prepare(count: int) -> list[str]:
+    """Citizens with API tokens (and the demo catalogue, if this database lacks it)."""
+    from django.core.management import call_command
+    from knox.models import AuthToken
+
+    from portal.accounts.models import User
+    from procedures.models import Procedure
+
+    if not Procedure.objects.filter(code="1.001193").exists():
+        call_command("load_demo", verbosity=0)
+    tokens = []
+    for n in range(count):
+        user, _created = User.objects.get_or_create(
+            username=f"bench-submit-{n}",
+            defaults={
+                "full_name": "Nguyễn Văn Thử",
+                "email": f"bench-submit-{n}@example.vn",
+                "phone": f"+8498{n:07d}",
+                "id_number": f"0380{n:08d}",
+                "kind": "citizen",
+            },
+        )
+        tokens.append(AuthToken.objects.create(user=user)[1])
+    return tokens
+
+
+def answers() -> dict:
+    from tests.filing import birth_declaration
+
+    flat = birth_declaration()
+    result = {k: v for k, v in flat.items() if not k.startswith(("requester_address", "mother_address"))}
+    for prefix in ("requester_address", "mother_address"):
+        result[prefix] = {key: flat[f"{prefix}_{key}"] for key in ("province", "ward", "street")}
+    result["copies"] = 1
+    return result
+
+
+class Citizen(threading.Thread):
+    def __init__(self, base: str, tokens: list[str], files: list[bytes], lock: threading.Lock, results: dict):
+        super().__init__()
+        self.base, self.tokens, self.files, self.lock, self.results = base, tokens, files, lock, results
+
+    def run(self):
+        import requests
+
+        session = requests.Session()
+        declaration = answers()
+        while True:
+            with self.lock:
+                if not self.tokens:
+                    return
+                token = self.tokens.pop()
+            session.headers["Authorization"] = f"Token {token}"
+            began = time.perf_counter()
+            draft = session.post(
+                f"{self.base}/api/v1/drafts/", json={"procedure": "1.001193", "agency": "000.20.30.H56"}
+            )
+            draft.raise_for_status()
+            draft = draft.json()
+            url = f"{self.base}/api/v1/drafts/{draft['id']}/"
+            session.put(url + "declaration/", json={"answers": declaration}).raise_for_status()
+            uploads = []
+            slots = [slot["id"] for slot in draft["required_documents"]][: len(self.files)]
+            for slot, content in zip(slots, self.files, strict=False):
+                started = time.perf_counter()
+                response = session.post(
+                    url + "documents/", data={"required_document": slot}, files={"file": ("scan.pdf", content)}
+                )
+                response.raise_for_status()
+                uploads.append(time.perf_counter() - started)
+            session.put(url + "delivery/", json={"method": "office"}).raise_for_status()
+            submitted = session.post(url + "submit/", json={"confirm": True})
+            ok = submitted.status_code == 201
+            with self.lock:
+                self.results["submissions"].append(time.perf_counter() - began)
+                self.results["uploads"] += uploads
+                self.results["bytes"] += sum(len(f) for f in self.files[: len(uploads)])
+                self.results["errors"] += 0 if ok else 1
+
+
+def worker_peaks(server) -> list[int]:
+    """Peak resident memory (KiB) of each gunicorn worker (the children of the arbiter)."""
+    peaks = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("PPid", "0").strip()) == server.pid and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]))
+    return peaks
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submissions", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--size", type=float, default=5, help="MB per scan (default 5)")
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+    from django.core.files.storage import default_storage
+
+    tokens = prepare(args.submissions)
+    files = [scan(int(args.size * MB), n) for n in range(3)]
+    server = start_server(args.port, args.workers)
+    base = f"http://127.0.0.1:{args.port}"
+    results = {"submissions": [], "uploads": [], "bytes": 0, "errors": 0}
+    lock = threading.Lock()
+    print(f"storage: {type(default_storage).__name__}; gunicorn {args.workers} workers; {args.clients} clients")
+    try:
+        began = time.perf_counter()
+        clients = [Citizen(base, tokens, files, lock, results) for _ in range(args.clients)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        elapsed = time.perf_counter() - began
+        peaks = worker_peaks(server)
+    finally:
+        server.terminate()
+        server.wait(10)
+    done = sorted(results["submissions"])
+    uploads = sorted(results["uploads"])
+
+    def p95(values):
+        return values[min(len(values) - 1, int(0.95 * len(values)))]
+
+    print(
+        f"submissions         {len(done)} in {elapsed:.1f} s = {len(done) / elapsed:.2f}/s, errors {results['errors']}"
+    )
+    print(f"whole submission    p50 {statistics.median(done):.2f} s   p95 {p95(done):.2f} s")
+    print(f"one {args.size:g} MB upload    p50 {statistics.median(uploads):.2f} s   p95 {p95(uploads):.2f} s")
+    print(
+        f"uploaded            {len(uploads)} files, {results['bytes'] / MB:.0f} MB at {results['bytes'] / MB / elapsed:.1f} MB/s"
+    )
+    print(f"worker peak RSS     {', '.join(f'{p / 1024:.0f}' for p in sorted(peaks))} MB")
+
+
+if __name__ == "__main__":
+    main()
