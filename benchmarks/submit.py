@@ -178,9 +178,8 @@ def main():
     )
     print(f"whole submission    p50 {statistics.median(done):.2f} s   p95 {p95(done):.2f} s")
     print(f"one {args.size:g} MB upload    p50 {statistics.median(uploads):.2f} s   p95 {p95(uploads):.2f} s")
-    print(
-        f"uploaded            {len(uploads)} files, {results['bytes'] / MB:.0f} MB at {results['bytes'] / MB / elapsed:.1f} MB/s"
-    )
+    megabytes = results["bytes"] / MB
+    print(f"uploaded            {len(uploads)} files, {megabytes:.0f} MB at {megabytes / elapsed:.1f} MB/s")
     print(f"worker peak RSS     {', '.join(f'{p / 1024:.0f}' for p in sorted(peaks))} MB")
 
 
