@@ -215,6 +215,18 @@ def main():
         for procedure in procedures:
             procedure.search_text = procedure.build_search_text()
         procedures = ProcedureModel.objects.bulk_create(procedures, batch_size=1000)
+        # Each agency handles up to 150 procedures of its level (a commune offers a hundred or two, not all).
+        by_level = {1: [p for p in procedures if p.at_province], 2: [p for p in procedures if p.at_district]}
+        by_level[3] = [p for p in procedures if p.at_commune]
+        links = ProcedureModel.agencies.through
+        links.objects.bulk_create(
+            [
+                links(procedure_id=p.pk, agency_id=a.pk)
+                for a in agencies
+                for p in rng.sample(by_level[a.level], min(150, len(by_level[a.level])))
+            ],
+            batch_size=5000,
+        )
         cases = ProcedureCase.objects.bulk_create([ProcedureCase(procedure=p, name="") for p in procedures])
         documents = RequiredDocument.objects.bulk_create(
             [

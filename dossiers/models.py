@@ -116,6 +116,7 @@ class Dossier(models.Model):
             models.Index(fields=["procedure", "submitted_at"], name="dossier_procedure_submitted"),
             models.Index(fields=["finished_at"], name="dossier_finished"),  # timeliness by period
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
+            models.Index(fields=["delivery_phone"], name="dossier_delivery_phone"),  # the back office's search
         ]
         constraints = [
             models.CheckConstraint(

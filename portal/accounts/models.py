@@ -54,6 +54,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["phone"], name="user_phone")]  # finding a citizen's dossiers by phone
         constraints = [
             models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique"),
             models.CheckConstraint(
