@@ -146,7 +146,7 @@ def main():
     import django
 
     django.setup()
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
 
     tokens = prepare(args.submissions)
     files = [scan(int(args.size * MB), n) for n in range(3)]
@@ -154,7 +154,7 @@ def main():
     base = f"http://127.0.0.1:{args.port}"
     results = {"submissions": [], "uploads": [], "bytes": 0, "errors": 0}
     lock = threading.Lock()
-    print(f"storage: {type(default_storage).__name__}; gunicorn {args.workers} workers; {args.clients} clients")
+    print(f"storage: {type(storages['default']).__name__}; gunicorn {args.workers} workers; {args.clients} clients")
     try:
         began = time.perf_counter()
         clients = [Citizen(base, tokens, files, lock, results) for _ in range(args.clients)]
