@@ -4,11 +4,12 @@ Each simulated citizen (one keep-alive session per client thread) creates a draf
 registration, fills the declaration, uploads three 5 MB PDF scans, chooses delivery and submits. Prints
 submissions per second, p50/p95 of a whole submission and of one upload, the upload bandwidth, and the peak
 resident memory (VmHWM) of each gunicorn worker: uploads stream to a temporary file and on to storage, so the
-peak should stay far below the bytes uploaded. Files go where the settings put them: the S3-compatible store when
-``AWS_STORAGE_BUCKET_NAME`` and ``AWS_S3_ENDPOINT_URL`` are set (as ``make test`` sets them), else local files::
+peak should stay far below the bytes uploaded. Files go where the settings put them: the S3-compatible store with
+``STORAGE_BACKEND=s3`` and the ``STORAGE_S3_*`` variables (as ``make test`` sets them), else local files::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench AWS_STORAGE_BUCKET_NAME=... \\
-        .venv/bin/python benchmarks/submit.py --submissions 60 --clients 6 --workers 4
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench STORAGE_BACKEND=s3 \\
+        STORAGE_S3_ENDPOINT_URL=http://127.0.0.1:8333 STORAGE_S3_BUCKET=dichvucong STORAGE_S3_ACCESS_KEY=… \\
+        STORAGE_S3_SECRET_KEY=… .venv/bin/python benchmarks/submit.py --submissions 60 --clients 6 --workers 4
 
 The demo catalogue and accounts are loaded into the database if missing (``load_demo``).
 """
