@@ -1,13 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
-
-admin.site.site_header = _("Dịch vụ công — back office")
-admin.site.site_title = _("Dịch vụ công")
-admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -852,6 +852,24 @@ def html_patterns() -> list[tuple[str, str, object]]:
     return [(key, route, callback) for key, route, callback in url_patterns() if not route.startswith("api/")]
 
 
+def test_the_view_on_site_shortcut_reveals_nothing_outside_the_officials_scope(world):
+    """The sweep follows redirects, so it cannot see a redirect's address: the shortcut's must not name a dossier
+    of another agency (its public id is in the address), and must not answer for a dossier that does not exist."""
+    url = next(item.url for item in world.targets if item.key == "admin:view_on_site")
+    sender = Sender(world.users)
+
+    own = sender.web_client(OFFICIAL).get(url)
+    assert own.status_code == 302 and "/ho-so/" in own["Location"]
+
+    for principal in (OUTSIDER, SUPERUSER):
+        response = sender.web_client(principal).get(url)
+        expected = 302 if principal == SUPERUSER else 404
+        assert response.status_code == expected, (principal, response.status_code)
+    assert not sender.web_client(OUTSIDER).get(url).has_header("Location")
+    missing = url.rstrip("/").rsplit("/", 1)[0] + "/999999999/"
+    assert sender.web_client(SUPERUSER).get(missing).status_code == 404
+
+
 def test_only_the_calls_of_other_systems_are_exempt_from_csrf():
     exempt = {key for key, _route, callback in html_patterns() if getattr(callback, "csrf_exempt", False)}
     assert exempt == CSRF_EXEMPT
