@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 import fontpkg_be_vietnam_pro
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -124,6 +125,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     "expire-supplements": {"task": "dossiers.tasks.expire_supplements", "schedule": 15 * 60},
+    # Stored files no row refers to (a rolled-back upload, a worker killed mid-render), every night at 02:30.
+    "sweep-orphan-files": {"task": "portal.tasks.sweep_orphan_files", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Storage ---------------------------------------------------------------------------------------
