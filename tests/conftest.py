@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -15,8 +17,14 @@ from .filing import HAC_THANH, PDF_BYTES, birth_declaration
 BIRTH_REGISTRATION = "1.001193"  # Thủ tục đăng ký khai sinh
 
 
+BROWSER_TESTS = Path(__file__).parent / "e2e"
+
+
 def pytest_collection_modifyitems(config, items):
-    # Browser tests use a live server, whose transactional clean-up empties the tables: run them last.
+    # Browser tests use a live server, whose transactional clean-up empties the tables: mark them, run them last.
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
