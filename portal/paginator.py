@@ -32,6 +32,7 @@ def estimated_count(queryset) -> int | None:
 
 class LargeTablePaginator(Paginator):
     exact_limit = EXACT_LIMIT
+    deferred_join_after = 1_000  # rows skipped by OFFSET
 
     @cached_property
     def count(self) -> int:
@@ -45,6 +46,22 @@ class LargeTablePaginator(Paginator):
         if estimate is None:
             return queryset.count()
         return max(estimate, capped)
+
+    def page(self, number):
+        """Deep pages look up the page's keys first (narrow rows, no joins), then fetch those rows whole: the
+        rows skipped by ``OFFSET`` are never joined to procedures and applicants nor read in full."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = self.object_list
+        if bottom < self.deferred_join_after or not hasattr(queryset, "query") or not queryset.ordered:
+            return super().page(number)
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        position = {key: index for index, key in enumerate(keys)}
+        rows = sorted(queryset.filter(pk__in=keys), key=lambda row: position[row.pk])
+        return self._get_page(rows, number, self)
 
     @property
     def is_estimate(self) -> bool:

@@ -49,6 +49,25 @@ def test_beyond_the_bound_the_count_is_the_planners_estimate_and_pages_still_wor
     assert paginator.num_pages == 1  # only the rows under the bound are offered as pages: no deep OFFSETs
 
 
+class ShallowJoin(LargeTablePaginator):
+    deferred_join_after = 6
+
+
+def test_deep_pages_fetch_their_keys_first_and_show_the_same_rows_in_the_same_order():
+    queryset = fields(20).order_by("-name")
+    plain, deferred = LargeTablePaginator(queryset, 4), ShallowJoin(queryset, 4)
+
+    for number in range(1, 6):
+        with CaptureQueriesContext(connection) as queries:
+            rows = [f.name for f in deferred.page(number)]
+        assert rows == [f.name for f in plain.page(number)]
+        keys_first = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+        if number > 2:  # 8 rows skipped or more: the offset query selects keys alone
+            selected = [sql.split(" FROM ")[0] for sql in keys_first]
+            assert selected == [f'SELECT "{Field._meta.db_table}"."id" AS "pk"'], selected
+    assert [f.name for f in deferred.page(5)] == [f"Lĩnh vực thử {i:03d}" for i in (3, 2, 1, 0)]
+
+
 def test_the_queue_counts_only_its_own_page_of_rows(client, staff):  # noqa: F811
     for _ in range(3):
         dossier_in(Status.SUBMITTED)
