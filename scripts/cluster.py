@@ -36,7 +36,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-from tests.notifications_support import GATEWAY_API_KEY, SmsGateway, SmtpListener, free_port  # noqa: E402
+from tests.notifications_support import (  # noqa: E402
+    GATEWAY_API_KEY,
+    SmsGateway,
+    SmtpListener,
+    child_pids,
+    free_port,
+)
 
 SETTINGS = "portal.settings.production"
 # Inherited variables that would point the children elsewhere than this cluster's servers.
@@ -78,21 +84,6 @@ def poll(predicate, *, timeout: float, what: str, interval: float = 0.1):
 
 
 # --- Processes -------------------------------------------------------------------------------------------
-
-
-def child_pids(pid: int) -> list[int]:
-    """The direct children of a process (from /proc)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:  # the field after the state: the parent's pid
-            children.append(int(entry.name))
-    return children
 
 
 def pids_connected_to(port: int, among: Iterable[int]) -> list[int]:

@@ -52,7 +52,8 @@ def database_url_for_subprocesses() -> str:
     return f"postgres://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (from /proc)."""
     children = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -158,7 +159,7 @@ class CeleryWorker:
         return self.log_path.read_text(errors="replace")
 
     def pool_processes(self) -> list[int]:
-        return _children(self.process.pid)
+        return child_pids(self.process.pid)
 
     def kill_pool_processes(self) -> list[int]:
         """SIGKILL the processes that run tasks (as the OOM killer would); the main process stays."""
