@@ -26,6 +26,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from benchmarks.pages import start_server  # noqa: E402 - after the path is set
+from tests.filing import api_declaration  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -65,17 +66,6 @@ def prepare(count: int) -> list[str]:
     return tokens
 
 
-def answers() -> dict:
-    from tests.filing import birth_declaration
-
-    flat = birth_declaration()
-    result = {k: v for k, v in flat.items() if not k.startswith(("requester_address", "mother_address"))}
-    for prefix in ("requester_address", "mother_address"):
-        result[prefix] = {key: flat[f"{prefix}_{key}"] for key in ("province", "ward", "street")}
-    result["copies"] = 1
-    return result
-
-
 class Citizen(threading.Thread):
     def __init__(self, base: str, tokens: list[str], files: list[bytes], lock: threading.Lock, results: dict):
         super().__init__()
@@ -85,7 +75,7 @@ class Citizen(threading.Thread):
         import requests
 
         session = requests.Session()
-        declaration = answers()
+        declaration = api_declaration()
         while True:
             with self.lock:
                 if not self.tokens:

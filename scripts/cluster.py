@@ -42,6 +42,7 @@ from tests.notifications_support import (  # noqa: E402
     SmtpListener,
     child_pids,
     free_port,
+    wait_for,
 )
 
 SETTINGS = "portal.settings.production"
@@ -74,13 +75,7 @@ def ensure_free(port: int) -> None:
 
 
 def poll(predicate, *, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise ClusterError(f"timed out after {timeout:g} s waiting for {what}")
+    return wait_for(predicate, timeout=timeout, interval=interval, message=what, error=ClusterError)
 
 
 # --- Processes -------------------------------------------------------------------------------------------

@@ -49,3 +49,14 @@ def birth_declaration(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def api_declaration(**overrides) -> dict:
+    """The birth declaration as an API client sends it: addresses as objects, numbers as numbers."""
+    flat = birth_declaration(**overrides)
+    prefixes = ("requester_address", "mother_address")
+    answers = {k: v for k, v in flat.items() if not k.startswith(prefixes)}
+    for prefix in prefixes:
+        answers[prefix] = {key: flat[f"{prefix}_{key}"] for key in ("province", "ward", "street")}
+    answers["copies"] = int(flat["copies"])
+    return answers

@@ -33,14 +33,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.05, message: str = "condition"):
+def wait_for(
+    predicate, *, timeout: float = 20.0, interval: float = 0.05, message: str = "condition", error=AssertionError
+):
+    """Poll ``predicate`` until it returns something truthy, and return that; raise ``error`` on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+    raise error(f"timed out after {timeout:g} s waiting for {message}")
 
 
 def database_url_for_subprocesses() -> str:

@@ -11,7 +11,7 @@ from portal.accounts.constants import Role
 from portal.accounts.models import User
 
 from .factories import CitizenFactory
-from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration, image_bytes
+from .filing import BIRTH, HAC_THANH, PDF_BYTES, api_declaration, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +24,6 @@ def token_for(user) -> dict:
 @pytest.fixture
 def citizen(catalogue):
     return CitizenFactory()
-
-
-def json_answers() -> dict:
-    """The birth declaration as an API client sends it: addresses as objects."""
-    flat = birth_declaration()
-    answers = {k: v for k, v in flat.items() if not k.startswith(("requester_address", "mother_address"))}
-    for prefix in ("requester_address", "mother_address"):
-        answers[prefix] = {
-            "province": flat[f"{prefix}_province"],
-            "ward": flat[f"{prefix}_ward"],
-            "street": flat[f"{prefix}_street"],
-        }
-    answers["copies"] = 1
-    return answers
 
 
 def start(client, auth) -> dict:
@@ -58,7 +44,9 @@ def test_a_citizen_files_a_dossier_through_the_api(client, citizen):
     base = f"/api/v1/drafts/{draft['id']}/"
 
     assert draft["missing"] and draft["declaration_spec"] and draft["fees"] >= 0
-    declared = client.put(base + "declaration/", {"answers": json_answers()}, content_type="application/json", **auth)
+    declared = client.put(
+        base + "declaration/", {"answers": api_declaration()}, content_type="application/json", **auth
+    )
     assert declared.status_code == 200, declared.content
     assert declared.json()["form_data"]["requester_address"]["ward"].endswith("Hạc Thành")
     for slot in [s for s in draft["required_documents"] if s["is_required"]]:
@@ -93,7 +81,7 @@ def test_submitting_needs_the_declaration_confirmed_and_complete(client, citizen
 def test_an_invalid_declaration_names_the_fields(client, citizen):
     auth = token_for(citizen)
     base = f"/api/v1/drafts/{start(client, auth)['id']}/"
-    answers = json_answers() | {"requester_id": "12", "child_birth_date": "2999-01-01"}
+    answers = api_declaration() | {"requester_id": "12", "child_birth_date": "2999-01-01"}
 
     response = client.put(base + "declaration/", {"answers": answers}, content_type="application/json", **auth)
 

@@ -29,7 +29,7 @@ from notifications.models import Message
 from notifications.services import install_default_templates
 from portal.accounts.models import User
 
-from .filing import BIRTH, HAC_THANH, birth_declaration, image_bytes
+from .filing import BIRTH, HAC_THANH, api_declaration, image_bytes
 from .notifications_support import database_url_for_subprocesses, make_citizen, wait_for
 
 pytestmark = [
@@ -84,16 +84,6 @@ class Api:
         return self.call("post", f"/api/v1/dossiers/{code}/actions/{action}/", json=body).json()
 
 
-def declaration() -> dict:
-    """The birth declaration as an API client sends it: addresses as objects."""
-    flat = birth_declaration()
-    answers = {k: v for k, v in flat.items() if not k.startswith(("requester_address", "mother_address"))}
-    for prefix in ("requester_address", "mother_address"):
-        answers[prefix] = {key: flat[f"{prefix}_{key}"] for key in ("province", "ward", "street")}
-    answers["copies"] = 1
-    return answers
-
-
 def scans() -> list[tuple[str, bytes]]:
     """Three scans with distinct bytes: a PDF, a PNG and a JPEG."""
     marker = uuid.uuid4().hex.encode()
@@ -129,7 +119,7 @@ def test_a_dossier_filed_on_node_a_and_processed_on_node_b_arrives_exactly_once(
         "post", "/api/v1/drafts/", json={"procedure": BIRTH, "agency": HAC_THANH}, expect=201
     ).json()
     base = f"/api/v1/drafts/{draft['id']}/"
-    as_citizen.call("put", base + "declaration/", json={"answers": declaration()})
+    as_citizen.call("put", base + "declaration/", json={"answers": api_declaration()})
     uploaded = {}  # document id → the bytes sent
     for slot, (name, content) in zip(draft["required_documents"], scans(), strict=False):
         document = as_citizen.call(

@@ -61,9 +61,8 @@ from procedures.models import Agency, Procedure
 from tracking.services import rate_dossier
 
 from .factories import CitizenFactory
-from .filing import BIRTH, HAC_THANH, MARRIAGE, PDF_BYTES, birth_declaration, image_bytes
+from .filing import BIRTH, HAC_THANH, MARRIAGE, PDF_BYTES, api_declaration, birth_declaration, image_bytes
 from .payments_support import file_dossier, gateway_params, official
-from .test_api_filing import json_answers
 from .test_back_office import OTHER_AGENCY, dossier_in
 
 pytestmark = pytest.mark.django_db
@@ -608,7 +607,7 @@ def build_world() -> World:
             {OWNER},
             api=True,
             method="PUT",
-            data=lambda: {"answers": json_answers()},
+            data=lambda: {"answers": api_declaration()},
         ),
         target(
             "v1:draft-delivery",
