@@ -14,9 +14,9 @@ from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
 from portal.paginator import LargeTableAdminMixin
 from procedures.models import Procedure
-from tracking.selectors import is_dossier_code, normalise_code
 
 from . import admin_views
+from .codes import is_dossier_code, normalise_code
 from .constants import Status
 from .models import Dossier
 

@@ -16,8 +16,9 @@ from .constants import (
 from .eforms import validate_spec
 from .text import fold
 
+AGENCY_CODE_PATTERN = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"  # also the first part of a dossier code (dossiers.codes)
 AGENCY_CODE_VALIDATOR = RegexValidator(
-    r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$",
+    rf"^{AGENCY_CODE_PATTERN}$",
     _("An agency code looks like 000.00.12.H56 (Decision 20/2020/QĐ-TTg)."),
 )
 PROCEDURE_CODE_VALIDATOR = RegexValidator(

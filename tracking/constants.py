@@ -1,14 +1,9 @@
 """Words the look-up page shows citizens: plain explanations of each status and of each step of the timeline."""
 
-import re
-
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.codes import CODE_EXAMPLE as CODE_EXAMPLE  # the code's format lives in dossiers.codes
 from dossiers.constants import Status
-
-# <agency electronic code>-<YYMMDD>-<NNNN> (Circular 01/2018, art. 19), e.g. 000.20.30.H56-261122-0001.
-DOSSIER_CODE_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$")
-CODE_EXAMPLE = "000.20.30.H56-261122-0001"
 
 STATUS_EXPLANATIONS = {
     Status.SUBMITTED: _("The agency has received your dossier online and will check it."),

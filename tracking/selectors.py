@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.admin_views import is_overdue
+from dossiers.codes import DOSSIER_CODE_RE
 from dossiers.constants import DeliveryMethod, Status
 from dossiers.models import Dossier
 from dossiers.workflow import TIMELINE_EVENTS
 
-from .constants import DOSSIER_CODE_RE, STATUS_EXPLANATIONS, TIMELINE_LABELS
+from .constants import STATUS_EXPLANATIONS, TIMELINE_LABELS
 from .models import Rating
 from .shipments import Shipment, shipments_for
 
