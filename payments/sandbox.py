@@ -93,12 +93,15 @@ def _callback_params(payment: SandboxPayment) -> dict[str, str]:
         "vnp_TransactionStatus": payment.transaction_status,
         "vnp_TxnRef": payment.txn_ref,
     }
+    # Signed like VNPay's Java and .NET samples, an empty vnp_BankTranNo left out of the hash, but sent as
+    # ``vnp_BankTranNo=`` (signed_query): the case the merchant side must accept.
     params["vnp_SecureHash"] = vnpay.sign_params(params, _merchant_secret(payment.tmn_code))
     return params
 
 
 def signed_query(params: dict) -> str:
-    return vnpay.query_string(params) + "&vnp_SecureHash=" + params["vnp_SecureHash"]
+    """The callback's query string: every parameter, empty ones included, then the hash."""
+    return vnpay.query_string(params, keep_empty=True) + "&vnp_SecureHash=" + params["vnp_SecureHash"]
 
 
 def notify(payment: SandboxPayment, ipn_url: str) -> str:

@@ -1,15 +1,19 @@
 """The VNPay 2.1.0 merchant protocol, as plain functions: no database, no settings.
 
-* Payment URL: every ``vnp_*`` parameter sorted by key, each key and value URL-encoded with ``+`` for spaces
-  (``quote_plus``), joined with ``&``; ``vnp_SecureHash`` is the hex HMAC-SHA512 of that string with the
-  merchant's hash secret. ``vnp_Amount`` is the amount in VND × 100; dates are ``yyyyMMddHHmmss`` in GMT+7.
-* Return URL and IPN: the gateway sends the same kind of signed query string back; the hash covers every
-  ``vnp_*`` parameter except ``vnp_SecureHash`` and ``vnp_SecureHashType``. Success only when both
-  ``vnp_ResponseCode`` and ``vnp_TransactionStatus`` are ``00``. The IPN answer is
-  ``{"RspCode": ..., "Message": ...}``.
+* Payment URL: every ``vnp_*`` parameter that has a value, sorted by key, each key and value URL-encoded with
+  ``+`` for spaces (``quote_plus``), joined with ``&``; ``vnp_SecureHash`` is the hex HMAC-SHA512 of that string
+  with the merchant's hash secret. ``vnp_Amount`` is the amount in VND × 100; dates are ``yyyyMMddHHmmss`` in
+  GMT+7. We never send an empty parameter, so there is only one way to sign what we send.
+* Return URL and IPN: the gateway sends the same kind of signed query string back; the hash covers the ``vnp_*``
+  parameters except ``vnp_SecureHash`` and ``vnp_SecureHashType``. VNPay's own sample code disagrees about a
+  parameter that arrives empty (``vnp_BankTranNo=``, often): the PHP sample signs it as ``key=``, the Java and
+  .NET samples and common client libraries leave it out. A callback is genuine when its hash matches either form
+  (``signed_forms``); both are computed and compared in constant time every time. (So an empty parameter can be
+  added to a genuine callback without breaking its hash: harmless, as this code reads empty and missing alike.)
 * ``querydr`` and ``refund``: JSON posted to the merchant API; the checksum is the HMAC-SHA512 of the listed
   fields' values joined with ``|``, in a fixed order (``QUERY_FIELDS``, ``REFUND_FIELDS``), and the gateway's
-  answer is signed the same way (``QUERY_RESPONSE_FIELDS``, ``REFUND_RESPONSE_FIELDS``).
+  answer is signed the same way (``QUERY_RESPONSE_FIELDS``, ``REFUND_RESPONSE_FIELDS``). Here every field keeps
+  its place, an empty or missing one as ``""``, so there is a single form and nothing to choose.
 """
 
 import hashlib
@@ -147,17 +151,29 @@ def from_vnp_amount(value: str) -> int | None:
     return cents // 100
 
 
-def query_string(params: Mapping[str, object]) -> str:
+SIGNATURE_PARAMS = ("vnp_SecureHash", "vnp_SecureHashType")
+
+
+def query_string(params: Mapping[str, object], *, keep_empty: bool = False) -> str:
     """The canonical string: ``vnp_*`` parameters sorted by key, ``quote_plus``-encoded, ``&``-joined.
 
-    Parameters the gateway sent are signed as sent, empty ones included; leave out (None) what you do not send.
+    None is never part of it. An empty value is left out, as we send and sign, unless ``keep_empty`` (``key=``, the
+    other form a gateway may sign; the sandbox also uses it to send empty parameters as VNPay does).
     """
     items = sorted(
         (key, str(value))
         for key, value in params.items()
-        if key.startswith("vnp_") and key not in ("vnp_SecureHash", "vnp_SecureHashType") and value is not None
+        if key.startswith("vnp_")
+        and key not in SIGNATURE_PARAMS
+        and value is not None
+        and (keep_empty or str(value) != "")
     )
     return "&".join(f"{quote_plus(key)}={quote_plus(value)}" for key, value in items)
+
+
+def signed_forms(params: Mapping[str, object]) -> tuple[str, str]:
+    """The two strings a gateway may have signed: empty parameters left out, and kept as ``key=``."""
+    return query_string(params), query_string(params, keep_empty=True)
 
 
 def sign_params(params: Mapping[str, object], secret: str) -> str:
@@ -165,16 +181,26 @@ def sign_params(params: Mapping[str, object], secret: str) -> str:
 
 
 def payment_url(base_url: str, params: Mapping[str, object], secret: str) -> str:
+    """The signed redirect; parameters without a value are not sent."""
     canonical = query_string(params)
     return f"{base_url}?{canonical}&vnp_SecureHash={hmac_sha512(secret, canonical)}"
 
 
-def verify_params(params: Mapping[str, str], secret: str) -> bool:
-    """True when ``vnp_SecureHash`` signs the other ``vnp_*`` parameters (constant-time comparison)."""
-    received = str(params.get("vnp_SecureHash", "")).lower()
-    if not received:
-        return False
-    return hmac.compare_digest(received, sign_params(params, secret))
+def _received_hash(data: Mapping[str, object]) -> bytes:
+    # Bytes, so that a hash with non-ASCII characters is just wrong (compare_digest refuses such str).
+    return str(data.get("vnp_SecureHash") or "").lower().encode("utf-8")
+
+
+def verify_params(params: Mapping[str, object], secret: str) -> bool:
+    """True when ``vnp_SecureHash`` signs the other ``vnp_*`` parameters in either form (see ``signed_forms``).
+
+    Both HMACs are computed and both comparisons made (constant time each) whatever the first one says.
+    """
+    received = _received_hash(params)
+    matches = [
+        hmac.compare_digest(received, hmac_sha512(secret, form).encode("ascii")) for form in signed_forms(params)
+    ]
+    return bool(received) and any(matches)
 
 
 def pipe_checksum(data: Mapping[str, object], fields: tuple[str, ...], secret: str) -> str:
@@ -182,8 +208,8 @@ def pipe_checksum(data: Mapping[str, object], fields: tuple[str, ...], secret: s
 
 
 def verify_pipe(data: Mapping[str, object], fields: tuple[str, ...], secret: str) -> bool:
-    received = str(data.get("vnp_SecureHash", "")).lower()
-    return bool(received) and hmac.compare_digest(received, pipe_checksum(data, fields, secret))
+    received = _received_hash(data)
+    return hmac.compare_digest(received, pipe_checksum(data, fields, secret).encode("ascii")) and bool(received)
 
 
 def is_success(params: Mapping[str, str]) -> bool:

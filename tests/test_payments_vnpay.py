@@ -8,9 +8,17 @@ The parameters are the example of VNPay's 2.1.0 documentation (terminal DEMOV210
 """
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
 
-from payments import vnpay
+import pytest
+from django.urls import reverse
+
+from payments import services, vnpay
+from payments.constants import RequestStatus, TransactionStatus
 from payments.gateways import VNPayGateway
+from payments.models import PaymentRequest, Receipt, Transaction
+
+from .payments_support import file_dossier
 
 SECRET = "TESTSECRETKEY0123456789ABCDEFGHIJ"
 DOC_PARAMS = {
@@ -36,6 +44,18 @@ DOC_CANONICAL = (
 DOC_HASH = (
     "e3690afc136276cc05d43905004c3fad55f8b050cfd25b3d2195f71aadff0db4"
     "4421113a4c6bcdf605397a7616f1dca4206fae94fcb160a9104b76709436ec3a"
+)
+# The payment URL of the adapter for that order, with the expiry date it adds:
+WITH_EXPIRY_CANONICAL = (
+    "vnp_Amount=1806000&vnp_Command=pay&vnp_CreateDate=20210801153333&vnp_CurrCode=VND"
+    "&vnp_ExpireDate=20210801154833&vnp_IpAddr=127.0.0.1&vnp_Locale=vn&vnp_OrderInfo=Thanh+toan+don+hang+%3A5"
+    "&vnp_OrderType=other&vnp_ReturnUrl=https%3A%2F%2Fdomainmerchant.vn%2FReturnUrl&vnp_TmnCode=DEMOV210&vnp_TxnRef=5"
+    "&vnp_Version=2.1.0"
+)
+# hmac.new(SECRET.encode(), WITH_EXPIRY_CANONICAL.encode(), hashlib.sha512).hexdigest(), the same with OpenSSL
+WITH_EXPIRY_HASH = (
+    "dd1a117146fca646f2cf6f9d64dd7f83968af44f12564f7dd516154919e1fe08"
+    "a860648baa9a2e86d78df48431977fcaed1d8a703f9379b837149ab1bf0d2abc"
 )
 # The IPN VNPay would send for that order, paid with an NCB card:
 # printf '%s' 'vnp_Amount=1806000&vnp_BankCode=NCB&vnp_BankTranNo=VNP13556880&vnp_CardType=ATM&vnp_OrderInfo=Thanh+toan+don+hang+%3A5&vnp_PayDate=20210801153530&vnp_ResponseCode=00&vnp_TmnCode=DEMOV210&vnp_TransactionNo=13556880&vnp_TransactionStatus=00&vnp_TxnRef=5' | openssl dgst -sha512 -hmac 'TESTSECRETKEY0123456789ABCDEFGHIJ'  # noqa: E501
@@ -95,10 +115,21 @@ def test_the_adapter_builds_the_same_url_from_a_dossier_payment(settings):
         expires_at=datetime(2021, 8, 1, 8, 48, 33, tzinfo=UTC),
     )
     # The documented parameters plus the expiry date (15 minutes later, GMT+7), signed over all of them.
-    with_expiry = {**DOC_PARAMS, "vnp_ExpireDate": "20210801154833"}
-    assert url.endswith("&vnp_SecureHash=" + vnpay.sign_params(with_expiry, SECRET))
-    assert "vnp_Amount=1806000&" in url and "vnp_CreateDate=20210801153333&" in url
-    assert "vnp_ExpireDate=20210801154833&" in url
+    assert (
+        url
+        == f"https://sandbox.vnpayment.vn/paymentv2/vpcpay.html?{WITH_EXPIRY_CANONICAL}&vnp_SecureHash={WITH_EXPIRY_HASH}"
+    )
+    assert all(value for _key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def test_our_payment_url_never_sends_an_empty_parameter():
+    # An optional parameter without a value (no bank chosen) is left out of the URL and of the hash: the URL is
+    # exactly the documented one, whichever way the gateway would sign an empty value.
+    url = vnpay.payment_url(
+        "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html", {**DOC_PARAMS, "vnp_BankCode": ""}, SECRET
+    )
+    assert url == f"https://sandbox.vnpayment.vn/paymentv2/vpcpay.html?{DOC_CANONICAL}&vnp_SecureHash={DOC_HASH}"
+    assert "vnp_BankCode" not in url
 
 
 def test_a_notification_signed_by_the_gateway_verifies():
@@ -160,3 +191,128 @@ def test_amounts_are_whole_dong_times_100_and_dates_gmt7():
 def test_ipn_answers_are_vnpays_codes_and_messages():
     assert vnpay.ipn_answer("00") == {"RspCode": "00", "Message": "Confirm Success"}
     assert vnpay.ipn_answer("97") == {"RspCode": "97", "Message": "Invalid signature"}
+
+
+# --- An empty parameter in a callback: VNPay's samples sign it two ways -------------------------------------
+#
+# A QR payment confirmed without a bank transaction number: vnp_BankTranNo arrives empty. VNPay's PHP sample signs
+# it as "vnp_BankTranNo="; its Java and .NET samples (and most client libraries) leave it out. Both are genuine.
+# The transaction: 30,000 đ (the birth registration's fee and postal fee), reference QR_REF, terminal DEMOV210.
+QR_REF = "2611220A1B2C3D4E5F6A7B8C9D"
+QR_IPN = {
+    "vnp_Amount": "3000000",
+    "vnp_BankCode": "VNPAYQR",
+    "vnp_BankTranNo": "",
+    "vnp_CardType": "QRCODE",
+    "vnp_OrderInfo": "Thanh toan ho so 5",
+    "vnp_PayDate": "20261122153530",
+    "vnp_ResponseCode": "00",
+    "vnp_TmnCode": "DEMOV210",
+    "vnp_TransactionNo": "14226112",
+    "vnp_TransactionStatus": "00",
+    "vnp_TxnRef": QR_REF,
+}
+QR_WITHOUT_EMPTY = (
+    "vnp_Amount=3000000&vnp_BankCode=VNPAYQR&vnp_CardType=QRCODE&vnp_OrderInfo=Thanh+toan+ho+so+5"
+    "&vnp_PayDate=20261122153530&vnp_ResponseCode=00&vnp_TmnCode=DEMOV210&vnp_TransactionNo=14226112"
+    "&vnp_TransactionStatus=00&vnp_TxnRef=2611220A1B2C3D4E5F6A7B8C9D"
+)
+# hmac.new(SECRET.encode(), QR_WITHOUT_EMPTY.encode(), hashlib.sha512).hexdigest(), the same with OpenSSL
+QR_HASH_WITHOUT_EMPTY = (
+    "a2e380d8d4b0bb346bf619b6fd22e91b8ba8c3ee5674380699805d76dff993f3"
+    "189f3c2cb3050e06aa54ca4ca947aee1a7b14124c3207079e934fe38acc58793"
+)
+QR_WITH_EMPTY = (
+    "vnp_Amount=3000000&vnp_BankCode=VNPAYQR&vnp_BankTranNo=&vnp_CardType=QRCODE&vnp_OrderInfo=Thanh+toan+ho+so+5"
+    "&vnp_PayDate=20261122153530&vnp_ResponseCode=00&vnp_TmnCode=DEMOV210&vnp_TransactionNo=14226112"
+    "&vnp_TransactionStatus=00&vnp_TxnRef=2611220A1B2C3D4E5F6A7B8C9D"
+)
+# hmac.new(SECRET.encode(), QR_WITH_EMPTY.encode(), hashlib.sha512).hexdigest(), the same with OpenSSL
+QR_HASH_WITH_EMPTY = (
+    "b13c5d07442db3ead4613c506deae6876508323ef83845aa28a94b1a0d3f3a85"
+    "1050f7dbb5ad58790549d117862454e63825b52965cf7ae4df4fb539a06463f8"
+)
+IPN = reverse("payments:ipn")
+
+
+@pytest.fixture
+def pending(catalogue, settings):
+    """A real pending online payment of a filed dossier, under the reference and terminal of the vectors."""
+    settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = "DEMOV210", SECRET
+    dossier = file_dossier()
+    request = PaymentRequest.objects.get(dossier=dossier, status=RequestStatus.OPEN)
+    txn, _url = services.start_online_payment(
+        request=request,
+        by=dossier.applicant,
+        return_url="http://testserver/thanh-toan/vnpay/ket-qua/",
+        client_ip="1.2.3.4",
+    )
+    assert txn.amount == 30000
+    Transaction.objects.filter(pk=txn.pk).update(txn_ref=QR_REF)
+    txn.refresh_from_db()
+    return txn
+
+
+def test_a_callback_verifies_in_either_form_of_an_empty_parameter():
+    assert vnpay.signed_forms(QR_IPN) == (QR_WITHOUT_EMPTY, QR_WITH_EMPTY)
+    assert vnpay.verify_params({**QR_IPN, "vnp_SecureHash": QR_HASH_WITHOUT_EMPTY}, SECRET)
+    assert vnpay.verify_params({**QR_IPN, "vnp_SecureHash": QR_HASH_WITH_EMPTY.upper()}, SECRET)
+    # Filling in the empty value breaks both forms.
+    assert not vnpay.verify_params({**QR_IPN, "vnp_BankTranNo": "VNP1", "vnp_SecureHash": QR_HASH_WITH_EMPTY}, SECRET)
+    assert not vnpay.verify_params(
+        {**QR_IPN, "vnp_BankTranNo": "VNP1", "vnp_SecureHash": QR_HASH_WITHOUT_EMPTY}, SECRET
+    )
+    assert not vnpay.verify_params({**QR_IPN, "vnp_SecureHash": QR_HASH_WITHOUT_EMPTY}, "ANOTHERSECRET")
+
+
+def test_an_ipn_signed_without_the_empty_bank_transaction_number_confirms_the_payment(client, pending):
+    response = client.get(IPN, {**QR_IPN, "vnp_SecureHash": QR_HASH_WITHOUT_EMPTY, "vnp_SecureHashType": "HmacSHA512"})
+
+    assert response.json() == {"RspCode": "00", "Message": "Confirm Success"}
+    pending.refresh_from_db()
+    assert (pending.status, pending.gateway_confirmed, pending.gateway_transaction_no) == (
+        TransactionStatus.SUCCEEDED,
+        True,
+        "14226112",
+    )
+    assert Receipt.objects.filter(transaction=pending).exists()
+    assert PaymentRequest.objects.get(pk=pending.request_id).status == RequestStatus.PAID
+
+
+def test_an_ipn_signed_with_the_empty_bank_transaction_number_confirms_the_payment(client, pending):
+    response = client.get(IPN, {**QR_IPN, "vnp_SecureHash": QR_HASH_WITH_EMPTY})
+
+    assert response.json() == {"RspCode": "00", "Message": "Confirm Success"}
+    pending.refresh_from_db()
+    assert pending.status == TransactionStatus.SUCCEEDED
+    assert PaymentRequest.objects.get(pk=pending.request_id).status == RequestStatus.PAID
+
+
+@pytest.mark.parametrize("signature", [QR_HASH_WITHOUT_EMPTY, QR_HASH_WITH_EMPTY])
+@pytest.mark.parametrize(
+    "tampered",
+    [{"vnp_Amount": "3000100"}, {"vnp_BankTranNo": "VNP14226112"}, {"vnp_TransactionNo": "14226113"}],
+)
+def test_a_tampered_ipn_is_refused_in_either_form(client, pending, signature, tampered):
+    response = client.get(IPN, {**QR_IPN, **tampered, "vnp_SecureHash": signature})
+
+    assert response.json() == {"RspCode": "97", "Message": "Invalid signature"}
+    pending.refresh_from_db()
+    assert (pending.status, pending.gateway_confirmed) == (TransactionStatus.PENDING, False)
+    assert PaymentRequest.objects.get(pk=pending.request_id).status == RequestStatus.OPEN
+
+
+def test_a_hash_that_is_not_hex_is_an_invalid_signature_not_an_error(client, pending):
+    assert client.get(IPN, {**QR_IPN, "vnp_SecureHash": "đ" * 128}).json()["RspCode"] == "97"
+    assert not vnpay.verify_pipe({"vnp_SecureHash": "đ"}, vnpay.QUERY_RESPONSE_FIELDS, SECRET)
+
+
+def test_the_return_page_accepts_a_result_signed_without_the_empty_parameter(client, pending):
+    client.force_login(pending.request.dossier.applicant)
+
+    response = client.get(reverse("payments:return"), {**QR_IPN, "vnp_SecureHash": QR_HASH_WITHOUT_EMPTY})
+
+    assert response.status_code == 200  # not the 404 of an unsigned result
+    assert response.context["txn"] == pending and response.context["claimed_success"]
+    pending.refresh_from_db()
+    assert pending.status == TransactionStatus.PENDING  # display only
