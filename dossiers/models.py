@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .constants import TERMINAL_STATUSES, Channel, DeliveryMethod, DocumentKind, NoticeKind, Stage, Status, Timeliness
+from .events import DossierAction
 
 
 def document_path(instance: "DossierDocument", filename: str) -> str:
@@ -173,7 +174,7 @@ class DossierEvent(models.Model):
     """The timeline: one append-only row per action (the audit log)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=32, default="submit")
+    action = models.CharField(_("action"), max_length=32, choices=DossierAction, default=DossierAction.SUBMIT)
     from_status = models.PositiveSmallIntegerField(choices=Status, null=True, blank=True)
     to_status = models.PositiveSmallIntegerField(choices=Status)
     actor = models.ForeignKey(
@@ -182,6 +183,8 @@ class DossierEvent(models.Model):
     note = models.TextField(_("internal note"), blank=True)
     public_note = models.TextField(_("message to the citizen"), blank=True)
     attachment = models.FileField(_("attachment"), upload_to=issued_path, max_length=255, blank=True)
+    # The action's own data (``events.DossierChange``): the amount asked for, the postal tracking number.
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

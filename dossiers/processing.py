@@ -18,9 +18,11 @@ from portal.accounts.constants import Role
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
 
+from . import tasks
 from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
+from .events import DossierAction
 from .models import Dossier, DossierEvent, DossierNotice, DossierStep
-from .signals import dossier_changed
+from .timeline import write_event
 from .workflow import ACTIONS, TIMELINE_EVENTS, DossierChanged, InvalidTransition, can_act
 
 DEFAULT_STEPS = [  # when a procedure defines no steps of its own: (name, role, share of the processing time)
@@ -71,31 +73,17 @@ def _record(
     notice: str | None = None,
     notice_data: dict | None = None,
     fields: list[str] = (),
+    **payload,
 ) -> DossierEvent:
+    """Save the locked dossier, append its timeline row, issue the notice and tell the listeners (``events``)."""
     dossier.version += 1
     dossier.save(update_fields=["status", "version", "updated_at", *fields])
-    event = DossierEvent.objects.create(
-        dossier=dossier,
-        action=action,
-        from_status=from_status,
-        to_status=dossier.status,
-        actor=by,
-        note=note,
-        public_note=public_note,
+    event = write_event(
+        dossier, action=action, from_status=from_status, by=by, note=note, public_note=public_note, **payload
     )
-    notice_row = None
     if notice:
         notice_row = DossierNotice.objects.create(dossier=dossier, kind=notice, event=event, data=notice_data or {})
-    dossier_id, event_id = dossier.pk, event.pk
-
-    def after_commit():
-        dossier_changed.send(sender=Dossier, dossier_id=dossier_id, event_id=event_id)
-        if notice_row is not None:
-            from . import tasks
-
-            tasks.render_notice.delay(notice_row.pk)
-
-    transaction.on_commit(after_commit)
+        tasks.render_notice.delay(notice_row.pk)  # after commit (portal.celery.TransactionAwareTask)
     return event
 
 
@@ -313,11 +301,12 @@ def request_payment(
     dossier.fee_total = amount
     _record(
         dossier,
-        action="request_payment",
+        action=DossierAction.REQUEST_PAYMENT,
         from_status=Status.PROCESSING,
         by=by,
         public_note=note,
         fields=["fee_total"],
+        amount=amount,
     )
     return dossier
 
@@ -341,18 +330,7 @@ def log_event(*, dossier: Dossier, action: str, by: User | None, public_note: st
     dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
     if dossier.is_draft:
         raise InvalidTransition(_("A draft has no timeline yet."))
-    event = DossierEvent.objects.create(
-        dossier=dossier,
-        action=action,
-        from_status=dossier.status,
-        to_status=dossier.status,
-        actor=by,
-        note=note,
-        public_note=public_note,
-    )
-    dossier_id, event_id = dossier.pk, event.pk
-    transaction.on_commit(lambda: dossier_changed.send(sender=Dossier, dossier_id=dossier_id, event_id=event_id))
-    return event
+    return write_event(dossier, action=action, from_status=dossier.status, by=by, note=note, public_note=public_note)
 
 
 def _timeliness(finished: datetime, due: datetime | None) -> str:
@@ -421,9 +399,15 @@ def recall(*, dossier: Dossier, by: User, reason: str, expected_version: int | N
 
 @transaction.atomic
 def return_result(
-    *, dossier: Dossier, by: User, note: str = "", expected_version: int | None = None, now: datetime | None = None
+    *,
+    dossier: Dossier,
+    by: User,
+    note: str = "",
+    tracking_number: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Dossier:
-    """9 → 10: handed over at the office, sent online or posted."""
+    """9 → 10: handed over at the office, sent online or posted (with the shipment's ``tracking_number``)."""
     dossier = _lock(dossier, "return_result", by, expected_version)
     dossier.status, dossier.returned_at = Status.RETURNED, now or timezone.now()
     _record(
@@ -433,6 +417,7 @@ def return_result(
         by=by,
         public_note=note,
         fields=["returned_at"],
+        tracking_number=tracking_number,
     )
     return dossier
 

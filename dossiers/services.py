@@ -9,18 +9,24 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
+from portal.errors import DomainError
 from procedures.constants import Channel
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
+from . import tasks
 from .codes import next_dossier_code
 from .constants import DeliveryMethod, Status
-from .models import Dossier, DossierDocument, DossierEvent
+from .events import DossierAction
+from .models import Dossier, DossierDocument
+from .timeline import write_event
 from .uploads import check_upload, sha256_of
 
 
-class DossierError(Exception):
+class DossierError(DomainError):
     """The dossier's state does not allow this; the message tells the citizen why, in their language."""
+
+    code = "not_allowed"
 
 
 def delivery_methods(procedure: Procedure) -> list[str]:
@@ -182,9 +188,6 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     dossier.submitted_at = now
     dossier.fee_total = fees_due(dossier.procedure)
     dossier.save(update_fields=["code", "status", "submitted_at", "fee_total", "updated_at"])
-    DossierEvent.objects.create(dossier=dossier, from_status=Status.DRAFT, to_status=Status.SUBMITTED, actor=by)
-
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.issue_receipt.delay(dossier.pk))
+    write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by)
+    tasks.issue_receipt.delay(dossier.pk)  # after commit (portal.celery.TransactionAwareTask)
     return dossier, True

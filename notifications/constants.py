@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.events import DossierAction
+
 
 class Event(models.TextChoices):
     """What the citizen is told about; each comes from one action on the dossier's timeline."""
@@ -23,22 +25,22 @@ class Event(models.TextChoices):
 
 # DossierEvent.action → the event the citizen hears of. Internal steps (assign, forward, submit for approval,
 # payment received, recall) and the citizen's own supplement send nothing.
-ACTION_EVENTS: dict[str, str] = {
-    "submit": Event.SUBMITTED,
-    "accept": Event.ACCEPTED,
-    "request_supplement": Event.SUPPLEMENT_REQUESTED,
-    "refuse": Event.REFUSED,
-    "request_payment": Event.PAYMENT_REQUESTED,
-    "approve": Event.RESULT_READY,
-    "return_result": Event.RESULT_RETURNED,
-    "apologise": Event.APOLOGY,
-    "stop": Event.STOPPED,
-    "withdraw": Event.WITHDRAWN,
+ACTION_EVENTS: dict[DossierAction, str] = {
+    DossierAction.SUBMIT: Event.SUBMITTED,
+    DossierAction.ACCEPT: Event.ACCEPTED,
+    DossierAction.REQUEST_SUPPLEMENT: Event.SUPPLEMENT_REQUESTED,
+    DossierAction.REFUSE: Event.REFUSED,
+    DossierAction.REQUEST_PAYMENT: Event.PAYMENT_REQUESTED,
+    DossierAction.APPROVE: Event.RESULT_READY,
+    DossierAction.RETURN_RESULT: Event.RESULT_RETURNED,
+    DossierAction.APOLOGISE: Event.APOLOGY,
+    DossierAction.STOP: Event.STOPPED,
+    DossierAction.WITHDRAW: Event.WITHDRAWN,
     # Postal delivery of the result (timeline entries without a status change, written by the postal app).
-    "post_handed_over": Event.POST_HANDED_OVER,
-    "post_in_transit": Event.POST_IN_TRANSIT,
-    "post_delivered": Event.POST_DELIVERED,
-    "post_returned": Event.POST_RETURNED,
+    DossierAction.POST_HANDED_OVER: Event.POST_HANDED_OVER,
+    DossierAction.POST_IN_TRANSIT: Event.POST_IN_TRANSIT,
+    DossierAction.POST_DELIVERED: Event.POST_DELIVERED,
+    DossierAction.POST_RETURNED: Event.POST_RETURNED,
 }
 
 

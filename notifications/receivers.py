@@ -1,7 +1,12 @@
+"""The citizen hears of what happens to their dossier (``dossiers.events``): the outbox rows are written inside
+the transaction of the change, so a rolled-back change leaves none."""
+
+from dossiers.events import DossierChange, listen
+
 from . import services
+from .constants import ACTION_EVENTS
 
 
-def write_outbox(sender, instance, created, raw=False, **kwargs) -> None:
-    """post_save of dossiers.DossierEvent: runs inside the transaction of the status change."""
-    if created and not raw:
-        services.create_messages_for_event(event=instance)
+@listen(*ACTION_EVENTS)
+def write_outbox(change: DossierChange) -> None:
+    services.create_messages_for_event(event=change.event)

@@ -87,11 +87,10 @@ def message_context(dossier: Dossier, event: DossierEvent, language: str) -> dic
         "deadline_date": _date(dossier.supplement_deadline),
         "reason": note,
         "note": note,
-        "amount": f"{dossier.fee_total:,}".replace(",", separator),
+        "amount": f"{event.data.get('amount') or 0:,}".replace(",", separator),
         "delivery": dossier.delivery_method,
         "delivery_address": dossier.delivery_address,
-        # A posted result: the desk writes the postal tracking number as the note of "return the result".
-        "tracking": note if posted and event.action == "return_result" else "",
+        "tracking": event.data.get("tracking_number", "") if posted else "",
         "new_due_at": _datetime(dossier.due_at),
         "new_due_date": _date(dossier.due_at),
     }

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +7,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401 (checks register themselves)
-
-        post_save.connect(receivers.on_dossier_event, sender="dossiers.DossierEvent", dispatch_uid="payments.events")
+        from . import checks, receivers  # noqa: F401 (checks and listeners register themselves)

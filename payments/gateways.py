@@ -17,14 +17,18 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.errors import ServiceUnavailable
+
 from . import vnpay
 from .constants import Gateway
 
 logger = logging.getLogger(__name__)
 
 
-class GatewayError(Exception):
+class GatewayError(ServiceUnavailable):
     """The gateway could not be reached or gave an answer we cannot use (temporary: try again later)."""
+
+    code = "gateway_unavailable"
 
 
 class InvalidSignature(Exception):

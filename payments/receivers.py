@@ -1,8 +1,21 @@
+"""What payments does when something happens to a dossier (``dossiers.events``), inside the transaction of the
+change: requests and refunds are written with the status change or not at all."""
+
+from dossiers.events import DossierAction, DossierChange, listen
+
 from . import services
 
 
-def on_dossier_event(sender, instance, created, raw=False, **kwargs) -> None:
-    """post_save of dossiers.DossierEvent, inside the transaction of the change: requests and refunds are written
-    with the status change or not at all."""
-    if created and not raw:
-        services.on_dossier_event(instance)
+@listen(DossierAction.SUBMIT)
+def bill_submission(change: DossierChange) -> None:
+    services.bill_submission(change)
+
+
+@listen(DossierAction.REQUEST_PAYMENT)
+def bill_requested(change: DossierChange) -> None:
+    services.bill_requested(change)
+
+
+@listen(DossierAction.REFUSE, DossierAction.WITHDRAW)  # a paid dossier that ends this way gets its money back
+def cancel_and_refund(change: DossierChange) -> None:
+    services.cancel_and_refund(change)

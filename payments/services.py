@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from dossiers import processing
 from dossiers.constants import Status
+from dossiers.events import DossierChange
 from dossiers.models import Dossier, DossierEvent
 from dossiers.workflow import InvalidTransition
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.errors import DomainError
 from procedures.constants import Channel
 
 from . import vnpay
@@ -57,12 +59,13 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-REFUND_ACTIONS = {"refuse", "withdraw"}  # a paid dossier that ends this way gets its money back
 ENDED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED})  # money paid now cannot be used
 
 
-class PaymentError(Exception):
+class PaymentError(DomainError):
     """Not possible in the current state; the message says why, for the citizen or the official."""
+
+    code = "payment_not_allowed"
 
 
 # --- Line items ------------------------------------------------------------------------------------------------
@@ -117,36 +120,41 @@ def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: st
     return request
 
 
-def on_dossier_event(event: DossierEvent) -> None:
-    """Called for every new timeline row, inside the transaction of the change (see ``receivers``)."""
-    if event.action == "submit":
-        dossier = event.dossier
-        if collection_for(dossier.procedure) != Collection.AT_SUBMISSION:
-            return
-        lines = fee_lines(dossier)
-        if sum(line.amount for line in lines) > 0:
-            _create_request(dossier=dossier, event=event, purpose=Purpose.SUBMISSION, lines=lines)
-    elif event.action == "request_payment":
-        dossier = event.dossier
-        description = event.public_note.strip() or _("Fees and charges requested by %(agency)s") % {
-            "agency": dossier.agency.name
-        }
-        _create_request(
-            dossier=dossier,
-            event=event,
-            purpose=Purpose.REQUESTED,
-            lines=[LineSpec(kind=LineKind.OTHER, description=description[:500], amount=dossier.fee_total)],
-        )
-    elif event.action in REFUND_ACTIONS:
-        reason = _("Dossier %(code)s: %(action)s") % {
-            "code": event.dossier.code,
-            "action": event.get_to_status_display(),
-        }
-        PaymentRequest.objects.filter(dossier=event.dossier, status=RequestStatus.OPEN).update(
-            status=RequestStatus.CANCELLED
-        )
-        for txn in Transaction.objects.filter(request__dossier=event.dossier, status=TransactionStatus.SUCCEEDED):
-            _request_refund(txn, reason=reason, by=event.actor)
+def bill_submission(change: DossierChange) -> None:
+    """A submitted dossier: the fees are asked for now when the procedure collects them at submission."""
+    dossier = change.dossier
+    if collection_for(dossier.procedure) != Collection.AT_SUBMISSION:
+        return
+    lines = fee_lines(dossier)
+    if sum(line.amount for line in lines) > 0:
+        _create_request(dossier=dossier, event=change.event, purpose=Purpose.SUBMISSION, lines=lines)
+
+
+def bill_requested(change: DossierChange) -> None:
+    """The agency asked for a payment (4 → 6): one line for the amount it named."""
+    dossier = change.dossier
+    description = change.event.public_note.strip() or _("Fees and charges requested by %(agency)s") % {
+        "agency": dossier.agency.name
+    }
+    _create_request(
+        dossier=dossier,
+        event=change.event,
+        purpose=Purpose.REQUESTED,
+        lines=[LineSpec(kind=LineKind.OTHER, description=description[:500], amount=change.amount or 0)],
+    )
+
+
+def cancel_and_refund(change: DossierChange) -> None:
+    """The dossier was refused or withdrawn: nothing more is asked for, and what was paid goes back."""
+    reason = _("Dossier %(code)s: %(action)s") % {
+        "code": change.dossier.code,
+        "action": change.event.get_to_status_display(),
+    }
+    PaymentRequest.objects.filter(dossier=change.dossier, status=RequestStatus.OPEN).update(
+        status=RequestStatus.CANCELLED
+    )
+    for txn in Transaction.objects.filter(request__dossier=change.dossier, status=TransactionStatus.SUCCEEDED):
+        _request_refund(txn, reason=reason, by=change.actor)
 
 
 @transaction.atomic

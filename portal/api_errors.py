@@ -13,8 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from dossiers.services import DossierError
-from dossiers.workflow import DossierChanged, InvalidTransition
+from .errors import DomainError
 
 
 class Conflict(exceptions.APIException):
@@ -22,13 +21,17 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class DomainAPIError(exceptions.APIException):
+    """A ``portal.errors.DomainError`` as the API answers it: its status, its code, its message."""
+
+    def __init__(self, error: DomainError) -> None:
+        self.status_code = int(error.status)
+        super().__init__(error.message, code=error.code)
+
+
 def _domain_error(exc: Exception) -> exceptions.APIException | None:
-    if isinstance(exc, DossierChanged):
-        return Conflict(str(exc), code="dossier_changed")
-    if isinstance(exc, InvalidTransition):
-        return Conflict(str(exc), code="invalid_transition")
-    if isinstance(exc, DossierError):
-        return Conflict(str(exc), code="not_allowed")
+    if isinstance(exc, DomainError):
+        return DomainAPIError(exc)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError({key: list(value) for key, value in exc.message_dict.items()})

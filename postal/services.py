@@ -15,6 +15,7 @@ from dossiers import processing
 from dossiers.constants import Channel, DeliveryMethod, Status
 from dossiers.models import Dossier
 from portal.accounts.models import User
+from portal.errors import DomainError
 from procedures.models import Agency
 
 from .constants import NEXT_STATUSES, TIMELINE_ACTIONS, Direction, ShipmentStatus, Zone
@@ -24,8 +25,10 @@ S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 S10_PATTERN = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 
 
-class PostalError(Exception):
+class PostalError(DomainError):
     """The postal operation is not possible; the message says why, for the official."""
+
+    code = "postal_not_allowed"
 
 
 class NoTariff(PostalError):
@@ -148,7 +151,7 @@ def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: 
         created_by=by,
     )
     ShipmentUpdate.objects.create(shipment=shipment, status=ShipmentStatus.CREATED, note=note, by=by)
-    processing.return_result(dossier=dossier, by=by, note=number)
+    processing.return_result(dossier=dossier, by=by, note=number, tracking_number=number)
     return shipment
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from dossiers import processing
 from dossiers.constants import DeliveryMethod, Status
-from dossiers.models import DossierEvent
+from dossiers.timeline import write_event
 from dossiers.workflow import ACTIONS, TIMELINE_EVENTS
 from notifications import selectors, services
 from notifications.admin import MessageInline
@@ -93,7 +93,7 @@ def test_every_workflow_action_either_notifies_or_is_known_to_be_silent():
 def test_each_timeline_action_writes_its_event_or_nothing(office, action):
     dossier = dossier_in(office, make_citizen(), Status.PROCESSING)
 
-    event = DossierEvent.objects.create(dossier=dossier, action=action, from_status=4, to_status=4, public_note="x")
+    event = write_event(dossier, action=action, from_status=4, by=None, public_note="x")
 
     written = {(m.kind, m.channel) for m in Message.objects.filter(event=event)}
     if action in SILENT_ACTIONS:
@@ -218,7 +218,7 @@ def test_each_event_has_the_details_the_citizen_needs(office):
         Status.RESULT_READY,
         "return_result",
         by=office.desk,
-        note="EB123456789VN",
+        tracking_number="EB123456789VN",
         fields={"delivery_method": DeliveryMethod.POST, "delivery_address": "12 Lê Lợi"},
     )
     assert text == f"Ket qua ho so {d.code} da duoc gui qua buu dien. Ma van don: EB123456789VN."
@@ -429,7 +429,8 @@ def test_officials_see_their_agencys_messages_and_can_resend_failed_ones(
     theirs = dossier_in(office, make_citizen(notify_by="sms"), Status.SUBMITTED)
     theirs.agency = other_agency
     theirs.save()
-    DossierEvent.objects.create(dossier=theirs, action="refuse", from_status=1, to_status=3, public_note="x")
+    theirs.status = Status.REFUSED
+    write_event(theirs, action="refuse", from_status=1, by=None, public_note="x")
 
     client.force_login(office.desk)
     page = client.get(reverse("admin:notifications_message_changelist") + "?status__exact=failed")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import Status
 from dossiers.models import Dossier
+from portal.errors import DomainError
 
 from .models import SCORE_MAX, SCORE_MIN, Rating
 from .selectors import id_number_matches, is_owner
@@ -15,8 +16,10 @@ from .selectors import id_number_matches, is_owner
 COMMENT_MAX_LENGTH = 2000
 
 
-class RatingError(Exception):
+class RatingError(DomainError):
     """The dossier cannot be rated now (not returned yet, already rated) or the scores are not valid."""
+
+    code = "rating_not_allowed"
 
 
 class RatingNotAllowed(RatingError):

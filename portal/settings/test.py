@@ -9,3 +9,6 @@ if not env.str("DATABASE_URL", default=""):
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# Tasks go through the real broker (Redis) in the suite: eager mode would hide what happens after commit. Tests
+# that need the work done start a real worker (tests/notifications_support.py) or call the task's function.
+CELERY_TASK_ALWAYS_EAGER = False

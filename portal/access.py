@@ -1,0 +1,215 @@
+"""Who may see and act on what: the one place that answers "may this user see this dossier?".
+
+Every view, admin page, API view, selector and service asks here; none re-implements the rule.
+
+* A **citizen** sees the dossiers they filed (drafts included) and what hangs off them.
+* An **official** works in the back office of one agency: they see the submitted dossiers of their agency (never
+  drafts) and every record that belongs to them (documents, timeline, payments, shipments, messages, ratings),
+  plus records the agency owns directly (tracking-number ranges, receipts).
+* A **superuser** sees everything.
+
+Records are reached through their path to the dossier (or to the agency that owns them) in ``PATHS``; a model
+missing there cannot be scoped and raises, so a new model is registered here before any list shows it.
+
+The receiving centre of a dossier filed for another agency (intake regardless of boundary) is added in
+``_agency_q``: that is the only line that changes for it.
+"""
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.contrib import admin
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .errors import AccessDenied, DomainError
+
+
+class Path(NamedTuple):
+    dossier: str | None  # the lookup from the model to its dossier ("" for the dossier itself)
+    agency: str | None = None  # or, for records an agency owns directly, the lookup to the agency
+
+
+PATHS: dict[str, Path] = {
+    "dossiers.dossier": Path(dossier=""),
+    "dossiers.dossierdocument": Path(dossier="dossier"),
+    "dossiers.dossierevent": Path(dossier="dossier"),
+    "dossiers.dossierstep": Path(dossier="dossier"),
+    "dossiers.dossiernotice": Path(dossier="dossier"),
+    "payments.paymentrequest": Path(dossier="dossier"),
+    "payments.paymentline": Path(dossier="request__dossier"),
+    "payments.transaction": Path(dossier="request__dossier"),
+    "payments.refund": Path(dossier="transaction__request__dossier"),
+    "payments.receipt": Path(dossier=None, agency="agency"),
+    "postal.shipment": Path(dossier="dossier"),
+    "postal.trackingrange": Path(dossier=None, agency="agency"),
+    "notifications.message": Path(dossier="dossier"),
+    "tracking.rating": Path(dossier="dossier"),
+}
+
+
+def _join(prefix: str, field: str) -> str:
+    return f"{prefix}__{field}" if prefix else field
+
+
+def _path(model: type[Model]) -> Path:
+    try:
+        return PATHS[model._meta.label_lower]
+    except KeyError:
+        raise LookupError(f"{model._meta.label} has no access path in portal.access.PATHS") from None
+
+
+# --- Who the user is ------------------------------------------------------------------------------------------
+
+
+def is_official(user) -> bool:
+    """An active official attached to an agency (whatever their staff flag)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_official and user.agency_id)
+
+
+def in_back_office(user) -> bool:
+    """May open the back office: a superuser, or an active staff official of an agency."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_staff:
+        return False
+    return user.is_superuser or is_official(user)
+
+
+def _agency_q(user, agency_lookup: str) -> Q:
+    """The agencies whose records the official works on (their own agency)."""
+    return Q(**{agency_lookup: user.agency_id})
+
+
+# --- Reading --------------------------------------------------------------------------------------------------
+
+
+def back_office_q(user, model: type[Model]) -> Q | None:
+    """The condition on ``model`` for the official's back office; None: everything (superuser)."""
+    if user.is_superuser:
+        return None
+    if not is_official(user):
+        return Q(pk__in=[])
+    path = _path(model)
+    if path.dossier is None:
+        return _agency_q(user, _join(path.agency, "id"))
+    from dossiers.constants import Status  # the access rule sits below the apps it serves
+
+    return _agency_q(user, _join(path.dossier, "agency_id")) & ~Q(**{_join(path.dossier, "status"): Status.DRAFT})
+
+
+def scope(queryset: QuerySet, user) -> QuerySet:
+    """``queryset`` cut to what ``user`` may see in the back office (an official: their agency's records)."""
+    condition = back_office_q(user, queryset.model)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def visible(queryset: QuerySet, user) -> QuerySet:
+    """Records hanging off dossiers that ``user`` may see anywhere: their own filings, and as an official their
+    agency's submitted dossiers."""
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    path = _path(queryset.model)
+    condition = Q(pk__in=[])
+    if path.dossier is not None:
+        condition = Q(**{_join(path.dossier, "applicant"): user})
+    official = back_office_q(user, queryset.model) if is_official(user) else None
+    if official is not None:
+        condition |= official
+    return queryset.filter(condition)
+
+
+def may_see(user, dossier) -> bool:
+    return in_agency(user, dossier) or getattr(user, "pk", None) == dossier.applicant_id
+
+
+def in_agency(user, dossier) -> bool:
+    """The official works on this (submitted) dossier's agency; superusers work on every one."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return is_official(user) and user.agency_id == dossier.agency_id and not dossier.is_draft
+
+
+def agency_of(user) -> int | None:
+    """The agency whose records a back-office page lists: the official's own; None for a superuser (all)."""
+    return None if user.is_superuser else user.agency_id
+
+
+# --- Acting ---------------------------------------------------------------------------------------------------
+
+
+def ensure_may_act(
+    user, dossier, *, roles: Iterable[str] = (), error: type[DomainError] = AccessDenied, action_label: str = ""
+) -> None:
+    """Raise ``error`` unless ``user`` is an official of the dossier's agency (with one of ``roles`` if given;
+    the agency administrator holds every role) or a superuser."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise error(_("Sign in as an official of this agency."))
+    if user.is_superuser:
+        return
+    if not is_official(user) or user.agency_id != dossier.agency_id:
+        raise error(_("This dossier belongs to another agency."))
+    if not has_role(user, roles):
+        if action_label:
+            raise error(
+                _("Your role (%(role)s) cannot “%(action)s”.")
+                % {"role": user.get_role_display(), "action": action_label}
+            )
+        raise error(_("Your role (%(role)s) cannot do this.") % {"role": user.get_role_display()})
+
+
+def has_role(user, roles: Iterable[str]) -> bool:
+    """Holds one of ``roles`` (no roles: any); the agency administrator and superusers hold them all."""
+    from .accounts.constants import Role
+
+    roles = frozenset(roles)
+    return not roles or user.is_superuser or user.role == Role.AGENCY_ADMIN or user.role in roles
+
+
+def is_colleague(user, dossier, *, role: str = "") -> bool:
+    """``user`` is an active official of the dossier's agency (with ``role``, or the agency administrator)."""
+    from .accounts.constants import Role
+
+    if user is None or not is_official(user) or user.agency_id != dossier.agency_id:
+        return False
+    return not role or user.role in (role, Role.AGENCY_ADMIN)
+
+
+# --- The back office ------------------------------------------------------------------------------------------
+
+
+class AgencyScopedAdmin(admin.ModelAdmin):
+    """An admin list of the official's agency's records (``PATHS``), read-only: changes go through services
+    behind custom pages and actions."""
+
+    def has_module_permission(self, request):
+        return in_back_office(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return in_back_office(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+
+class EditableAgencyScopedAdmin(AgencyScopedAdmin):
+    """The same list, where the agency's officials may also add and change records (Django's model
+    permissions still apply)."""
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def has_change_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
