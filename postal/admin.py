@@ -38,8 +38,25 @@ class TariffAdmin(admin.ModelAdmin):
     list_filter = ["zone"]
 
 
+class TrackingRangeForm(forms.ModelForm):
+    class Meta:
+        model = TrackingRange
+        fields = ["agency", "prefix", "first", "last"]
+
+    def clean(self):
+        cleaned = super().clean()
+        prefix, first, last = (cleaned.get(name) for name in ("prefix", "first", "last"))
+        if self.instance.pk is None and prefix and first is not None and last is not None and first <= last:
+            try:
+                services.check_tracking_range(prefix=prefix, first=first, last=last)
+            except services.TrackingRangeOverlaps as error:
+                raise forms.ValidationError(error.message, code=error.code) from error
+        return cleaned
+
+
 @admin.register(TrackingRange)
 class TrackingRangeAdmin(admin.ModelAdmin):
+    form = TrackingRangeForm
     list_display = ["agency", "__str__", "next", "remaining"]
     list_select_related = ["agency"]
     fields = ["agency", "prefix", "first", "last"]
@@ -52,9 +69,11 @@ class TrackingRangeAdmin(admin.ModelAdmin):
         return ["agency", "prefix", "first", "last"] if obj else []  # a range in use never changes
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.next = obj.first
-        super().save_model(request, obj, form, change)
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.create_tracking_range(agency=obj.agency, prefix=obj.prefix, first=obj.first, last=obj.last)
+        obj.pk = created.pk
+        obj.refresh_from_db()
 
     @admin.display(description=gettext_lazy("numbers left"))
     def remaining(self, obj):

@@ -35,7 +35,13 @@ class Tariff(models.Model):
 
 
 class TrackingRange(models.Model):
-    """Tracking numbers the post office allocated to an agency: ``prefix`` + serials ``first``…``last`` (S10)."""
+    """Tracking numbers the post office allocated to an agency: ``prefix`` + serials ``first``…``last`` (S10).
+
+    A tracking number is unique nationwide, so no two ranges share one, whichever agencies hold them:
+    ``postal.services.create_tracking_range`` refuses an overlap, and on PostgreSQL the exclusion constraint
+    ``tracking_range_no_overlap`` (migration 0003, over ``int8range(first, last, '[]')`` per prefix) refuses it
+    too, also between two ranges entered at the same moment.
+    """
 
     agency = models.ForeignKey(
         "procedures.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="tracking_ranges"
@@ -51,11 +57,19 @@ class TrackingRange(models.Model):
         verbose_name_plural = _("tracking number ranges")
         ordering = ["agency", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(first__lte=F("last")), name="tracking_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(first__lte=F("last")),
+                name="tracking_range_ordered",
+                violation_error_message=_("The first serial cannot be greater than the last."),
+            ),
             models.CheckConstraint(
                 condition=Q(next__gte=F("first"), next__lte=F("last") + 1), name="tracking_range_next_inside"
             ),
-            models.CheckConstraint(condition=Q(last__lte=99_999_999), name="tracking_range_eight_digits"),
+            models.CheckConstraint(
+                condition=Q(last__lte=99_999_999),
+                name="tracking_range_eight_digits",
+                violation_error_message=_("Serials have eight digits: the last one can be at most 99999999."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,8 @@ citizen; posting the result also returns it (status 9 → 10) with the tracking 
 import re
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -112,6 +113,66 @@ def allocate_tracking_number(*, agency: Agency) -> str:
     allocation.next = serial + 1
     allocation.save(update_fields=["next"])
     return tracking_number(allocation.prefix, serial)
+
+
+class TrackingRangeOverlaps(PostalError):
+    code = "tracking_range_overlaps"
+
+
+OVERLAP_CONSTRAINT = "tracking_range_no_overlap"  # on PostgreSQL, postal/migrations/0003
+
+
+def overlapping_range(*, prefix: str, first: int, last: int) -> TrackingRange | None:
+    """The range, of whichever agency, that already holds one of the numbers ``prefix`` + ``first``…``last``."""
+    return (
+        TrackingRange.objects.select_related("agency")
+        .filter(prefix=prefix, first__lte=last, last__gte=first)
+        .order_by("first")
+        .first()
+    )
+
+
+def _overlap_error(existing: TrackingRange | None) -> TrackingRangeOverlaps:
+    if existing is None:  # the other range was entered at the same moment and is not visible here
+        return TrackingRangeOverlaps(_("These numbers overlap another range: a tracking number is in one range only."))
+    return TrackingRangeOverlaps(
+        _(
+            "These numbers overlap the range %(range)s of %(agency)s: a tracking number is in one range only. "
+            "Check the numbers the post office gave."
+        )
+        % {"range": existing, "agency": existing.agency.name}
+    )
+
+
+def check_tracking_range(*, prefix: str, first: int, last: int) -> None:
+    """Raises ``TrackingRangeOverlaps`` when a number of the range is already in another (forms check it early)."""
+    existing = overlapping_range(prefix=prefix, first=first, last=last)
+    if existing is not None:
+        raise _overlap_error(existing)
+
+
+@transaction.atomic
+def create_tracking_range(*, agency: Agency, prefix: str, first: int, last: int) -> TrackingRange:
+    """A range the post office gave the agency; its numbers are given out from ``first`` on.
+
+    Refused (``PostalError``) when malformed, and (``TrackingRangeOverlaps``) when one of its numbers is in another
+    range of any agency. Two overlapping ranges entered at the same moment both pass the check; on PostgreSQL the
+    exclusion constraint then refuses the second, which gets the same error.
+    """
+    allocation = TrackingRange(agency=agency, prefix=prefix, first=first, last=last, next=first)
+    try:
+        allocation.full_clean(validate_unique=False)
+    except ValidationError as error:
+        raise PostalError(" ".join(error.messages)) from error
+    check_tracking_range(prefix=prefix, first=first, last=last)
+    try:
+        with transaction.atomic():
+            allocation.save(force_insert=True)
+    except IntegrityError as error:
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != OVERLAP_CONSTRAINT:
+            raise
+        raise _overlap_error(overlapping_range(prefix=prefix, first=first, last=last)) from error
+    return allocation
 
 
 # --- Shipments ---------------------------------------------------------------------------------------------

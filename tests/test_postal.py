@@ -5,12 +5,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from dossiers.constants import Channel, Status
 from notifications.models import Message
+from portal.accounts.models import User
 from postal import services
 from postal.constants import ShipmentStatus, Zone
 from postal.labels import label_for
@@ -115,6 +116,129 @@ def test_concurrent_allocations_never_share_a_number_and_stop_at_the_end_of_the_
     assert len(given) == 30 and len(set(given)) == 30 and numbers.count(None) == 10
     assert sorted(given) == sorted(services.tracking_number("EB", n) for n in range(1, 31))
     assert TrackingRange.objects.get(agency=agency).remaining == 0
+
+
+# --- Tracking-number ranges never overlap ---------------------------------------------------------------------
+
+RANGE_ADD = "/quan-tri/postal/trackingrange/add/"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "first", "last", "refused"),
+    [
+        ("EB", 1500, 2500, True),  # the end of the range already given
+        ("EB", 500, 1000, True),  # its first number only
+        ("EB", 1999, 1999, True),  # its last number only
+        ("EB", 1200, 1300, True),  # inside it
+        ("EB", 1, 99_999, True),  # around it
+        ("EB", 2000, 2999, False),  # right after it
+        ("EB", 1, 999, False),  # right before it
+        ("RE", 1000, 1999, False),  # the same serials under another service prefix
+    ],
+)
+def test_a_range_overlapping_another_one_is_refused_whichever_agency_holds_it(db, prefix, first, last, refused):
+    holder = AgencyFactory(name="UBND xã Đông Sơn")
+    services.create_tracking_range(agency=holder, prefix="EB", first=1000, last=1999)
+    other = AgencyFactory()
+
+    if refused:
+        with pytest.raises(services.TrackingRangeOverlaps) as refusal:
+            services.create_tracking_range(agency=other, prefix=prefix, first=first, last=last)
+        assert str(refusal.value) == (
+            "These numbers overlap the range EB00001000–EB00001999 of UBND xã Đông Sơn: a tracking number is in "
+            "one range only. Check the numbers the post office gave."
+        )
+        assert refusal.value.code == "tracking_range_overlaps"
+        assert not TrackingRange.objects.filter(agency=other).exists()
+    else:
+        created = services.create_tracking_range(agency=other, prefix=prefix, first=first, last=last)
+        assert (created.prefix, created.first, created.last, created.next) == (prefix, first, last, first)
+    with pytest.raises(services.TrackingRangeOverlaps):  # the agency holding the range too
+        services.create_tracking_range(agency=holder, prefix="EB", first=1990, last=1999)
+
+
+def test_a_malformed_range_is_a_clear_error(db):
+    agency = AgencyFactory()
+    with pytest.raises(services.PostalError, match="The first serial cannot be greater than the last"):
+        services.create_tracking_range(agency=agency, prefix="EB", first=20, last=10)
+    with pytest.raises(services.PostalError, match="the last one can be at most 99999999"):
+        services.create_tracking_range(agency=agency, prefix="EB", first=1, last=100_000_000)
+    assert not TrackingRange.objects.filter(agency=agency).exists()
+
+
+def test_postgresql_itself_refuses_an_overlapping_range(db, is_postgresql):
+    if not is_postgresql:
+        pytest.skip("the exclusion constraint is PostgreSQL's")
+    give_range(AgencyFactory(), first=1000, last=1999)
+    with pytest.raises(IntegrityError, match="tracking_range_no_overlap"), transaction.atomic():
+        give_range(AgencyFactory(), first=1999, last=2999)  # straight to the table, past the service's check
+    give_range(AgencyFactory(), first=2000, last=2999)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_ranges_entered_at_the_same_moment_one_is_refused_cleanly(is_postgresql):
+    """The other range is inserted and not yet committed when the service checks: only the database sees it."""
+    if not is_postgresql:
+        pytest.skip("the exclusion constraint is PostgreSQL's")
+    first_agency, second_agency = AgencyFactory(name="UBND xã Thiệu Hóa"), AgencyFactory()
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_official():
+        try:
+            with transaction.atomic():
+                services.create_tracking_range(agency=first_agency, prefix="EB", first=5000, last=5999)
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(other_official)
+        assert inserted.wait(timeout=10)
+        threading.Timer(1, release.set).start()  # the other commits while our insert waits on its row
+        with pytest.raises(services.TrackingRangeOverlaps) as refusal:
+            services.create_tracking_range(agency=second_agency, prefix="EB", first=5500, last=6500)
+        other.result()
+
+    assert "overlap the range EB00005000–EB00005999 of UBND xã Thiệu Hóa" in str(refusal.value)
+    assert isinstance(refusal.value.__cause__, IntegrityError)  # the database's refusal, in words
+    assert list(TrackingRange.objects.filter(prefix="EB", first__gte=5000).values_list("agency", "first")) == [
+        (first_agency.pk, 5000)
+    ]
+
+
+def test_the_back_office_form_refuses_an_overlapping_range_in_words(client, catalogue):
+    client.force_login(User.objects.get(username="admin"))
+    holder = Agency.objects.get(code=HAC_THANH)
+    give_range(holder, first=1000, last=1999)
+    other = Agency.objects.exclude(pk=holder.pk).first()
+    count = TrackingRange.objects.count()
+
+    form = {"agency": other.pk, "prefix": "EB", "first": 1500, "last": 2500, "_save": "Save"}
+    refused = client.post(RANGE_ADD, form, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert refused.status_code == 200
+    assert (
+        f"These numbers overlap the range EB00001000–EB00001999 of {holder.name}: a tracking number is in one range "
+        "only." in refused.content.decode()
+    )
+    assert TrackingRange.objects.count() == count
+
+    accepted = client.post(RANGE_ADD, {**form, "first": 2000}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert accepted.status_code == 302
+    created = TrackingRange.objects.get(agency=other, prefix="EB", first=2000)
+    assert (created.last, created.next, created.remaining) == (2500, 2000, 501)
+
+
+def test_the_back_office_form_explains_a_range_out_of_order(client, catalogue):
+    client.force_login(User.objects.get(username="admin"))
+    form = {"agency": Agency.objects.get(code=HAC_THANH).pk, "prefix": "EB", "first": 9, "last": 1, "_save": "Save"}
+
+    response = client.post(RANGE_ADD, form, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "The first serial cannot be greater than the last." in response.content.decode()
 
 
 # --- Shipments ------------------------------------------------------------------------------------------------
