@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import access
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
@@ -23,7 +24,7 @@ from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
 from .events import DossierAction
 from .models import Dossier, DossierEvent, DossierNotice, DossierStep
 from .timeline import write_event
-from .workflow import ACTIONS, TIMELINE_EVENTS, DossierChanged, InvalidTransition, can_act
+from .workflow import ACTIONS, TIMELINE_EVENTS, DossierChanged, InvalidTransition
 
 DEFAULT_STEPS = [  # when a procedure defines no steps of its own: (name, role, share of the processing time)
     ("Thẩm định, xử lý hồ sơ", Role.SPECIALIST, Decimal("0.75")),
@@ -43,12 +44,7 @@ def _lock(dossier: Dossier, action: str, by: User | None, expected_version: int 
     )
     act = ACTIONS[action]
     if by is not None and act.roles:
-        if not by.is_superuser and (not by.is_official or by.agency_id != locked.agency_id):
-            raise InvalidTransition(_("This dossier belongs to another agency."))
-        if not can_act(by, act):
-            raise InvalidTransition(
-                _("Your role (%(role)s) cannot “%(action)s”.") % {"role": by.get_role_display(), "action": act.label}
-            )
+        access.ensure_may_act(by, locked, roles=act.roles, error=InvalidTransition, action_label=act.label)
     if expected_version is not None and locked.version != expected_version:
         raise DossierChanged(
             _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
@@ -88,9 +84,9 @@ def _record(
 
 
 def _officials(dossier: Dossier, user: User | None, role: str) -> User:
-    if user is None or not user.is_official or user.agency_id != dossier.agency_id or not user.is_active:
+    if not access.is_colleague(user, dossier):
         raise InvalidTransition(_("Choose an official of this agency."))
-    if role and user.role not in (role, Role.AGENCY_ADMIN):
+    if not access.is_colleague(user, dossier, role=role):
         raise InvalidTransition(_("%(name)s is not a %(role)s.") % {"name": user, "role": Role(role).label.lower()})
     return user
 

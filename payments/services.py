@@ -29,6 +29,7 @@ from dossiers.constants import Status
 from dossiers.events import DossierChange
 from dossiers.models import Dossier, DossierEvent
 from dossiers.workflow import InvalidTransition
+from portal import access
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.errors import DomainError
@@ -179,12 +180,7 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
 
 
 def _check_official(dossier: Dossier, by: User, roles: tuple[str, ...] = ()) -> None:
-    if by.is_superuser:
-        return
-    if not by.is_official or by.agency_id != dossier.agency_id:
-        raise PaymentError(_("This dossier belongs to another agency."))
-    if roles and by.role not in (*roles, Role.AGENCY_ADMIN):
-        raise PaymentError(_("Your role (%(role)s) cannot do this.") % {"role": by.get_role_display()})
+    access.ensure_may_act(by, dossier, roles=roles, error=PaymentError)
 
 
 # --- Paying online ---------------------------------------------------------------------------------------------

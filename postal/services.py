@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dossiers import processing
 from dossiers.constants import Channel, DeliveryMethod, Status
 from dossiers.models import Dossier
+from portal import access
 from portal.accounts.models import User
 from portal.errors import DomainError
 from procedures.models import Agency
@@ -179,8 +180,7 @@ def create_tracking_range(*, agency: Agency, prefix: str, first: int, last: int)
 
 
 def _check_official(dossier: Dossier, by: User) -> None:
-    if not by.is_superuser and (not by.is_official or by.agency_id != dossier.agency_id):
-        raise PostalError(_("This dossier belongs to another agency."))
+    access.ensure_may_act(by, dossier, error=PostalError)
 
 
 @transaction.atomic
