@@ -260,6 +260,23 @@ class FeeItem(models.Model):
     code = models.CharField(_("code"), max_length=32, blank=True)
     amount = models.PositiveBigIntegerField(_("amount (VND)"), default=0)
     description = models.TextField(_("description"), blank=True)
+    # How the amount is charged (``payments.fees`` computes what a dossier owes from these):
+    # per unit ("8.000 đồng/bản": times the quantity the citizen asks for) and/or only on request ("nếu có yêu
+    # cầu": nothing when the quantity is 0 or missing). The quantity is the number in the e-form field named here.
+    per_unit = models.BooleanField(
+        _("charged per unit"), default=False, help_text=_("The amount is per copy, per page or per unit asked for.")
+    )
+    on_request = models.BooleanField(
+        _("only if requested"),
+        default=False,
+        help_text=_("Charged only when the citizen asks for it (a quantity above zero in the declaration)."),
+    )
+    quantity_field = models.CharField(
+        _("quantity from declaration field"),
+        max_length=64,
+        blank=True,
+        help_text=_("Name of the e-form field that gives the quantity (for example “so_ban_sao”)."),
+    )
 
     class Meta:
         verbose_name = _("fee item")
