@@ -2,7 +2,6 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.codes import CODE_EXAMPLE as CODE_EXAMPLE  # the code's format lives in dossiers.codes
 from dossiers.constants import Status
 
 STATUS_EXPLANATIONS = {

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.admin_views import is_overdue
-from dossiers.codes import DOSSIER_CODE_RE
+from dossiers.codes import is_dossier_code
 from dossiers.constants import DeliveryMethod, Status
 from dossiers.models import Dossier
 from dossiers.workflow import TIMELINE_EVENTS
@@ -17,15 +17,6 @@ from dossiers.workflow import TIMELINE_EVENTS
 from .constants import STATUS_EXPLANATIONS, TIMELINE_LABELS
 from .models import Rating
 from .shipments import Shipment, shipments_for
-
-
-def normalise_code(raw: str) -> str:
-    """Codes are typed by hand or scanned: spaces dropped, letters upper-cased."""
-    return "".join((raw or "").split()).upper()
-
-
-def is_dossier_code(code: str) -> bool:
-    return bool(DOSSIER_CODE_RE.match(code))
 
 
 def mask_name(full_name: str) -> str:

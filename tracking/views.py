@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
+from dossiers.codes import normalise_code
 from dossiers.constants import Status
 from dossiers.models import Dossier
 
 from . import services
 from .forms import LookupForm, RatingForm
 from .ratelimit import rate_seconds
-from .selectors import find_dossier, id_number_matches, is_owner, lookup_result, normalise_code, rating_of
+from .selectors import find_dossier, id_number_matches, is_owner, lookup_result, rating_of
 
 # Dossiers whose applicant's ID number this browser has given in a look-up (so it may rate them), newest last.
 VERIFIED_SESSION_KEY = "tracking_verified"

@@ -3,7 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..constants import CODE_EXAMPLE
+from dossiers.codes import CODE_EXAMPLE
+
 from ..models import SCORE_MAX, SCORE_MIN, Rating
 from ..services import COMMENT_MAX_LENGTH
 

@@ -11,11 +11,12 @@ from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from dossiers.codes import is_dossier_code, normalise_code
 from dossiers.models import Dossier
 
 from .. import services
 from ..forms import malformed_code_message
-from ..selectors import find_dossier, is_dossier_code, is_owner, lookup_result, normalise_code, rating_of
+from ..selectors import find_dossier, is_owner, lookup_result, rating_of
 from .auth import HEADER, partner_key
 from .serializers import CaptchaSerializer, LookupRequestSerializer, LookupResultSerializer, RatingSerializer
 from .throttling import LookupThrottle
