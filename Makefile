@@ -24,11 +24,13 @@ venv: $(VENV)/.installed ## create the virtual environment and install the proje
 
 install: venv
 
+# PORT reaches the settings: links in messages and the QR codes on receipts use http://127.0.0.1:$(PORT) unless
+# PORTAL_URL is set (environment or .env).
 run: venv ## run the portal on http://$(HOST):$(PORT) (SQLite, local files, Celery eager, console mail)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(PY) manage.py load_demo
+	PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv ## run the whole test suite against real PostgreSQL, Redis and Chromium
 	PATH="$(abspath $(VENV))/bin:$$PATH" scripts/test.sh $(ARGS)

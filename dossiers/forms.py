@@ -31,7 +31,7 @@ class DeliveryForm(forms.Form):
     address = AddressField(
         label=_("Postal address for the result"),
         required=False,
-        help_text=_("Only when the result is sent by post. House number, street, ward or commune, province."),
+        help_text=_("House number and street, ward or commune, province."),
     )
     phone = forms.CharField(
         label=_("Phone number for the postman"),

@@ -14,9 +14,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dossiers.selectors import dossier_for
 from portal.net import client_ip
 
-from . import selectors, services
+from . import selectors, services, vnpay
+from .constants import TransactionStatus
 from .gateways import online_gateway_name
 from .receipts import render_and_store
+from .response_codes import payment_response_reason
 
 
 @login_required
@@ -63,10 +65,24 @@ def gateway_return(request):
     txn, outcome = services.read_return(request.GET.dict())
     if txn is None or txn.request.dossier.applicant_id != request.user.pk:
         raise Http404
+    # Why it did not go through: the code the IPN recorded, else what the (signed) return says.
+    if txn.status == TransactionStatus.FAILED and txn.response_code:
+        code = txn.response_code
+    else:
+        code = "" if outcome.success or txn.status == TransactionStatus.SUCCEEDED else outcome.response_code
+    if code == vnpay.RESPONSE_SUCCESS:  # "00" with a status not final yet: no reason to give
+        code = ""
     return render(
         request,
         "payments/return.html",
-        {"txn": txn, "outcome": outcome, "dossier": txn.request.dossier, "claimed_success": bool(outcome.success)},
+        {
+            "txn": txn,
+            "outcome": outcome,
+            "dossier": txn.request.dossier,
+            "claimed_success": bool(outcome.success),
+            "reason": payment_response_reason(code),
+            "response_code": code,
+        },
     )
 
 

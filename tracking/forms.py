@@ -66,7 +66,13 @@ def _score(label):
 
 class RatingForm(forms.Form):
     score = _score(_("Overall, how satisfied are you with the service?"))
-    on_time = _score(_("Was the result on time?"))
+    on_time = forms.TypedChoiceField(
+        label=_("Was the result on time?"),
+        choices=OnTime.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the result was on time.")},
+    )
     attitude = _score(_("How were the staff?"))
     clarity = _score(_("How clear was the guidance?"))
     comment = forms.CharField(

@@ -14,6 +14,15 @@ def _score_field(verbose_name: str) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(verbose_name, validators=SCORE_VALIDATORS)
 
 
+class OnTime(models.IntegerChoices):
+    """The answers to "was the result on time?": a fact the citizen knows, asked as yes or no rather than as a
+    degree of satisfaction, and kept on the 1 to 5 scale of the other criteria so averages read alike."""
+
+    EARLY = 5, _("Yes, earlier than the date on the receipt")
+    ON_THE_DAY = 4, _("Yes, on the date on the receipt")
+    LATE = 1, _("No, it was late")
+
+
 class Rating(models.Model):
     """One rating per dossier: an overall score and three criteria, each 1 (very poor) to 5 (very good)."""
 
@@ -21,7 +30,7 @@ class Rating(models.Model):
         "dossiers.Dossier", verbose_name=_("dossier"), related_name="rating", on_delete=models.CASCADE
     )
     score = _score_field(_("overall score"))
-    on_time = _score_field(_("on time"))
+    on_time = models.PositiveSmallIntegerField(_("on time"), choices=OnTime.choices, validators=SCORE_VALIDATORS)
     attitude = _score_field(_("staff attitude"))
     clarity = _score_field(_("clarity of guidance"))
     comment = models.TextField(_("comment"), blank=True)

@@ -191,9 +191,15 @@ _mail_options = {
 if _mail["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     _mail_options = {key: value for key, value in _mail_options.items() if value is not None}
 elif _mail["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _mail_options = {"file_path": _mail.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+    # filemail:///srv/mail is the absolute path /srv/mail (django-environ drops the leading slash).
+    _mail_options = {"file_path": env.str("EMAIL_URL").partition("://")[2] or str(VAR_DIR / "mail")}
 else:
     _mail_options = {}
+# Mail printed to the console or written to files shows its text whole (8bit), so links can be copied and followed.
+_mail["EMAIL_BACKEND"] = {
+    "django.core.mail.backends.console.EmailBackend": "notifications.backends.mail.ConsoleEmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend": "notifications.backends.mail.FileEmailBackend",
+}.get(_mail["EMAIL_BACKEND"], _mail["EMAIL_BACKEND"])
 MAILERS = {"default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dịch vụ công <no-reply@dichvucong.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -332,7 +338,9 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_API_KEY = env.str("SMS_GATEWAY_API_KEY", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 SMS_CALLBACK_SECRET = env.str("SMS_CALLBACK_SECRET", default="")  # delivery reports are refused while empty
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")  # links to dossiers in messages
+# Links to dossiers in messages and the QR codes on receipts and notices. Without PORTAL_URL they follow PORT, the
+# port `make run` serves on.
+PORTAL_URL = env.str("PORTAL_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}")
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_DELAY = env.float("NOTIFICATIONS_RETRY_DELAY", default=30.0)  # seconds; doubles each attempt
 NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=60)  # queued this long: enqueue again
