@@ -85,6 +85,7 @@ ALLOW_LIST = {
     # The catalogue, public statistics and the public look-up
     "home": "the home page: search and the most used procedures",
     "healthz": "reachability of the database, cache, broker and storage, for the load balancer; no data",
+    "favicon.ico": "the site icon: a redirect to a static file",
     "procedures:catalogue": "the public catalogue of procedures",
     "procedures:detail": "a procedure's public page",
     "procedures:template": "a procedure's blank form template, public from level 2",

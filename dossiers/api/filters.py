@@ -1,8 +1,12 @@
 """Filters and ordering of the dossier lists (django-filter): what officials and citizens narrow lists by."""
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from ..admin_views import due_soon_bound, queues
 from ..constants import Channel, Status
@@ -15,15 +19,31 @@ def queue_choices() -> list[tuple[str, str]]:
     return [(queue.key, queue.label) for queue in queues(None, now, now)]
 
 
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 date-time as an instant in UTC: any offset Python reads (up to ±23:59) is a well-defined moment,
+    though PostgreSQL stores offsets only up to ±15:59; a moment outside the calendar is a validation error."""
+
+    def to_python(self, value):
+        try:
+            moment = super().to_python(value)
+            return moment.astimezone(UTC) if moment is not None else None
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class DossierFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="One or more status codes")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     procedure = django_filters.CharFilter(field_name="procedure__code", help_text="National procedure code")
     agency = django_filters.CharFilter(field_name="agency__code", help_text="Agency electronic code")
     code = django_filters.CharFilter(field_name="code", lookup_expr="startswith", help_text="Beginning of the code")
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    submitted_after = InstantFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = InstantFilter(field_name="submitted_at", lookup_expr="lt")
+    due_before = InstantFilter(field_name="due_at", lookup_expr="lt")
     queue = django_filters.ChoiceFilter(
         choices=queue_choices,
         method="filter_queue",

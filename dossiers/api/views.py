@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal import access
 from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
@@ -37,6 +38,7 @@ from ..constants import Status
 from ..forms import DeliveryForm
 from ..models import Dossier, DossierDocument, DossierEvent
 from ..selectors import visible_dossiers
+from ..workflow import ACTIONS, InvalidTransition
 from .filters import DossierFilter
 from .serializers import (
     ActionSerializer,
@@ -71,6 +73,13 @@ ACTION_INPUTS = {
     "stop": ["reason"],
     "withdraw": ["reason"],
     "apologise": ["new_due_at", "reason"],
+}
+# Inputs without which the action cannot be taken at all (400 with the field named, before anything changes).
+ACTION_REQUIRED = {
+    "assign": ["handler"],
+    "forward": ["handler"],
+    "submit_for_approval": ["leader"],
+    "apologise": ["new_due_at"],
 }
 
 
@@ -166,9 +175,15 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
         if name not in ACTION_INPUTS:
             raise Http404
         dossier = self.get_object()
+        # Who may act comes first: a caller who may not act learns nothing about the arguments.
+        act = ACTIONS[name]
+        access.ensure_may_act(request.user, dossier, roles=act.roles, error=InvalidTransition, action_label=act.label)
         payload = ActionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        missing = [key for key in ACTION_REQUIRED.get(name, ()) if key not in data]
+        if missing:
+            raise exceptions.ValidationError({key: [_("This field is required.")] for key in missing})
         kwargs = {key: data[key] for key in ACTION_INPUTS[name] if key in data}
         for key in ("handler", "leader"):
             if key in kwargs:

@@ -1,0 +1,104 @@
+"""Inputs that once answered 500: each now answers 4xx in the API's error shape and changes nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dossiers import processing
+from dossiers.constants import Status
+from dossiers.models import Dossier
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+
+from .filing import HAC_THANH
+
+pytestmark = pytest.mark.django_db
+
+
+def official(role: str) -> User:
+    return User.objects.get(agency__code=HAC_THANH, role=role)
+
+
+def act(client, dossier, action, body):
+    return client.post(f"/api/v1/dossiers/{dossier.code}/actions/{action}/", body, content_type="application/json")
+
+
+def processing_dossier(submitted) -> Dossier:
+    processing.accept(dossier=submitted, by=official(Role.DESK))
+    return processing.assign(dossier=submitted, by=official(Role.DESK), handler=official(Role.SPECIALIST))
+
+
+@pytest.mark.parametrize("action", ["submit_for_approval", "assign", "forward"])
+def test_an_empty_action_from_the_applicant_is_refused_before_its_arguments_are_read(client, submitted, action):
+    client.force_login(submitted.applicant)
+    version = submitted.version
+
+    response = act(client, submitted, action, {})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition" and response.json()["message"]
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.version) == (Status.SUBMITTED, version)
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "field"),
+    [
+        ("submit_for_approval", Role.SPECIALIST, "leader"),
+        ("forward", Role.SPECIALIST, "handler"),
+    ],
+)
+def test_an_official_who_leaves_out_a_required_argument_gets_the_field_named(client, submitted, action, role, field):
+    dossier = processing_dossier(submitted)
+    version = dossier.version
+    client.force_login(official(role))
+
+    response = act(client, dossier, action, {})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["fields"]) == [field]
+    dossier.refresh_from_db()
+    assert (dossier.version, dossier.stage, dossier.handler) == (version, "processing", official(Role.SPECIALIST))
+
+
+def test_assign_without_a_handler_names_the_field(client, submitted):
+    processing.accept(dossier=submitted, by=official(Role.DESK))
+    client.force_login(official(Role.DESK))
+
+    response = act(client, submitted, "assign", {})
+
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["handler"]
+    submitted.refresh_from_db()
+    assert submitted.status == Status.ACCEPTED
+
+
+def test_a_due_date_filter_with_any_offset_is_read_as_the_moment_it_names(client, submitted):
+    processing.accept(dossier=submitted, by=official(Role.DESK))
+    submitted.refresh_from_db()
+    client.force_login(official(Role.DESK))
+    # -17:19 is a valid ISO 8601 offset that PostgreSQL cannot store: the same moment in UTC is used instead.
+    after_due = timezone.localtime(
+        submitted.due_at + timedelta(minutes=1), timezone.get_fixed_timezone(-(17 * 60 + 19))
+    )
+    before_due = after_due - timedelta(minutes=2)
+
+    found = client.get("/api/v1/dossiers/", {"due_before": after_due.isoformat()})
+    not_found = client.get("/api/v1/dossiers/", {"due_before": before_due.isoformat()})
+    fixed = client.get("/api/v1/dossiers/?due_before=2026-01-01T00:00:00-17:19")
+
+    assert "-17:19" in after_due.isoformat()
+    assert found.status_code == 200 and [d["code"] for d in found.json()["results"]] == [submitted.code]
+    assert not_found.status_code == 200 and not_found.json()["results"] == []
+    assert fixed.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-17:19", "0001-01-01T00:00:00+23:59", "2026-13-01T00:00:00"])
+def test_a_moment_outside_the_calendar_is_a_validation_error(client, submitted, value):
+    client.force_login(official(Role.DESK))
+
+    response = client.get("/api/v1/dossiers/", {"due_before": value})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and "due_before" in response.json()["fields"]
