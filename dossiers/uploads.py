@@ -1,6 +1,12 @@
-"""Checks on uploaded scans: the type is decided by the content (magic bytes), never by the file name."""
+"""Checks on uploaded scans: the type is decided by the content, never by the file name.
+
+The magic bytes say what a file claims to be; the file is then opened by a real parser (pypdf, Pillow) to
+show that it is one. Nothing an uploader sends may raise past ``check_upload``: every parser failure becomes a
+``ValidationError`` naming the file, so a bad file is a 400 with a message, never a 500.
+"""
 
 import hashlib
+import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +22,15 @@ SIGNATURES = [
     (b"\x89PNG\r\n\x1a\n", DocumentKind.PNG),
 ]
 
+# A PDF needs only its first page found. pypdf's own limits bound every object it reads; walking the page tree
+# to the first page (rather than listing every page) keeps a file with a huge or looping tree cheap to refuse.
+PDF_PAGE_TREE_MAX_NODES = 64
+
+PDF_ENCRYPTED = "encrypted"
+PDF_DAMAGED = "damaged"
+IMAGE_UNREADABLE = "unreadable"
+IMAGE_TOO_MANY_PIXELS = "too_many_pixels"
+
 
 def sniff(upload: UploadedFile) -> str | None:
     """The document kind the bytes say, or None. Leaves the file at its start."""
@@ -28,17 +43,74 @@ def sniff(upload: UploadedFile) -> str | None:
     return None
 
 
-def _image_is_readable(upload: UploadedFile) -> bool:
-    from PIL import Image, UnidentifiedImageError
+def _first_page_found(reader) -> bool:
+    """Whether the page tree leads to a page, visiting at most ``PDF_PAGE_TREE_MAX_NODES`` nodes."""
+    from pypdf.generic import ArrayObject, DictionaryObject
 
+    pending = [reader.root_object["/Pages"]]
+    for _visit in range(PDF_PAGE_TREE_MAX_NODES):
+        if not pending:
+            return False
+        node = pending.pop().get_object()
+        if not isinstance(node, DictionaryObject):
+            continue
+        node_type = node.get("/Type")
+        if node_type == "/Page" or (node_type is None and "/Kids" not in node):
+            return True
+        kids = node.get("/Kids")
+        kids = kids.get_object() if kids is not None else None
+        if isinstance(kids, ArrayObject):
+            pending.extend(reversed(kids[:PDF_PAGE_TREE_MAX_NODES]))  # depth first, first kid on top
+    return False
+
+
+def _pdf_problem(upload: UploadedFile) -> str | None:
+    """None when pypdf opens the file unprotected and finds a page; else what is wrong with it.
+
+    pypdf reads the stream (seeking to the cross-reference table and the objects it needs), so an upload spooled
+    to a temporary file is not loaded whole into memory. ``strict=False`` lets it repair the small faults real
+    scanners leave; what it cannot repair, and any exception it raises on a hostile file, counts as damaged.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    upload.seek(0)
     try:
-        with Image.open(upload) as image:
-            image.verify()  # parses the structure without decoding every pixel
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
+        reader = PdfReader(upload, strict=False)
+        if reader.is_encrypted:
+            return PDF_ENCRYPTED
+        if not _first_page_found(reader):
+            return PDF_DAMAGED
+    except (FileNotDecryptedError, DependencyError):  # DependencyError: AES, which only encrypted files use
+        return PDF_ENCRYPTED
+    except Exception:  # any parser failure on any input is the uploader's file, not our fault
+        return PDF_DAMAGED
     finally:
         upload.seek(0)
-    return True
+    return None
+
+
+def _image_problem(upload: UploadedFile) -> str | None:
+    """None when Pillow reads the image's structure and its size in pixels is within Pillow's bomb limit."""
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Between the limit and twice it Pillow only warns; a scan never needs that many pixels.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+                    return IMAGE_TOO_MANY_PIXELS
+                image.verify()  # parses the structure without decoding every pixel
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return IMAGE_TOO_MANY_PIXELS
+    except Exception:  # UnidentifiedImageError, OSError, SyntaxError, struct.error…: not a readable image
+        return IMAGE_UNREADABLE
+    finally:
+        upload.seek(0)
+    return None
 
 
 def check_upload(upload: UploadedFile, *, already_stored: int) -> str:
@@ -63,13 +135,46 @@ def check_upload(upload: UploadedFile, *, already_stored: int) -> str:
             code="dossier_too_large",
         )
     kind = sniff(upload)
-    if kind is None or (kind != DocumentKind.PDF and not _image_is_readable(upload)):
+    if kind is None:
+        raise _not_a_scan(name)
+    if kind == DocumentKind.PDF:
+        problem = _pdf_problem(upload)
+        if problem == PDF_ENCRYPTED:
+            raise ValidationError(
+                _(
+                    "“%(name)s” is protected by a password or encryption, so the agency could not open it. "
+                    "Save or scan it again without protection."
+                )
+                % {"name": name},
+                code="pdf_encrypted",
+            )
+        if problem == PDF_DAMAGED:
+            raise ValidationError(
+                _("“%(name)s” is damaged or is not a real PDF file. Save or scan it again as a PDF.") % {"name": name},
+                code="pdf_damaged",
+            )
+        return kind
+    problem = _image_problem(upload)
+    if problem == IMAGE_TOO_MANY_PIXELS:
         raise ValidationError(
-            _("“%(name)s” is not a PDF, JPEG or PNG file (whatever its name says). Scan or save it as one of these.")
+            _(
+                "“%(name)s” is too large in pixels to be a scan. Scan or save it again at a lower resolution "
+                "(300 dpi is enough)."
+            )
             % {"name": name},
-            code="type",
+            code="image_too_large",
         )
+    if problem == IMAGE_UNREADABLE:
+        raise _not_a_scan(name)
     return kind
+
+
+def _not_a_scan(name: str) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s” is not a PDF, JPEG or PNG file (whatever its name says). Scan or save it as one of these.")
+        % {"name": name},
+        code="type",
+    )
 
 
 def sha256_of(upload: UploadedFile) -> str:
