@@ -149,7 +149,7 @@ def test_a_failed_payment_is_recorded_and_the_request_stays_open(client, catalog
 
 def test_an_unexpected_error_answers_99_and_is_logged(client, catalogue, monkeypatch):
     txn = start(file_dossier())
-    monkeypatch.setattr(services, "_settle", lambda *a: 1 / 0)
+    monkeypatch.setattr(services.online, "_settle", lambda *a: 1 / 0)
     assert ipn(client, gateway_params(txn))["RspCode"] == "99"
     assert GatewayNotification.objects.filter(source="ipn", txn_ref=txn.txn_ref, answer="99").exists()
     txn.refresh_from_db()

@@ -1,0 +1,143 @@
+"""Payment requests: what a dossier is billed at submission or when the agency asks, exemptions, and a request
+marked paid (which moves a dossier waiting for the payment on)."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers import processing
+from dossiers.constants import Status
+from dossiers.events import DossierChange
+from dossiers.models import Dossier, DossierEvent
+from dossiers.workflow import InvalidTransition
+from portal.accounts.models import User
+from procedures.constants import Channel
+
+from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
+from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
+from .base import PaymentError, check_official
+from .refunds import _request_refund
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    kind: str
+    description: str
+    amount: int
+
+
+def fee_lines(dossier: Dossier) -> list[LineSpec]:
+    """The procedure's fees and charges for filing online (the online option's fee table, else the first one),
+    and the postal fee when the result goes by post. Free items are not charged."""
+    options = list(dossier.procedure.options.prefetch_related("fees"))
+    chosen = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
+    lines = []
+    for fee in chosen[0].fees.all() if chosen else []:
+        if fee.amount > 0:
+            description = fee.description or (_("Fee") if fee.kind == LineKind.FEE else _("Charge"))
+            lines.append(LineSpec(kind=fee.kind, description=description, amount=fee.amount))
+    from postal.services import fee_for_dossier
+
+    postal = fee_for_dossier(dossier)
+    if postal:
+        lines.append(
+            LineSpec(kind=LineKind.POSTAL, description=_("Postal fee: result delivered by post (BCCI)"), amount=postal)
+        )
+    return lines
+
+
+def collection_for(procedure) -> str:
+    rule = ProcedurePaymentRule.objects.filter(procedure=procedure).first()
+    return rule.collection if rule else Collection.AT_SUBMISSION
+
+
+def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: str, lines: list[LineSpec]):
+    # A new request supersedes an open one (e.g. the agency asks for a different amount).
+    PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN).update(status=RequestStatus.CANCELLED)
+    request = PaymentRequest.objects.create(
+        dossier=dossier,
+        event=event,
+        purpose=purpose,
+        amount=sum(line.amount for line in lines),
+        online=dossier.procedure.pays_online,
+    )
+    PaymentLine.objects.bulk_create(
+        PaymentLine(request=request, position=n, kind=line.kind, description=line.description, amount=line.amount)
+        for n, line in enumerate(lines)
+    )
+    return request
+
+
+def bill_submission(change: DossierChange) -> None:
+    """A submitted dossier: the fees are asked for now when the procedure collects them at submission."""
+    dossier = change.dossier
+    if collection_for(dossier.procedure) != Collection.AT_SUBMISSION:
+        return
+    lines = fee_lines(dossier)
+    if sum(line.amount for line in lines) > 0:
+        _create_request(dossier=dossier, event=change.event, purpose=Purpose.SUBMISSION, lines=lines)
+
+
+def bill_requested(change: DossierChange) -> None:
+    """The agency asked for a payment (4 → 6): one line for the amount it named."""
+    dossier = change.dossier
+    description = change.event.public_note.strip() or _("Fees and charges requested by %(agency)s") % {
+        "agency": dossier.agency.name
+    }
+    _create_request(
+        dossier=dossier,
+        event=change.event,
+        purpose=Purpose.REQUESTED,
+        lines=[LineSpec(kind=LineKind.OTHER, description=description[:500], amount=change.amount or 0)],
+    )
+
+
+def cancel_and_refund(change: DossierChange) -> None:
+    """The dossier was refused or withdrawn: nothing more is asked for, and what was paid goes back."""
+    reason = _("Dossier %(code)s: %(action)s") % {
+        "code": change.dossier.code,
+        "action": change.event.get_to_status_display(),
+    }
+    PaymentRequest.objects.filter(dossier=change.dossier, status=RequestStatus.OPEN).update(
+        status=RequestStatus.CANCELLED
+    )
+    for txn in Transaction.objects.filter(request__dossier=change.dossier, status=TransactionStatus.SUCCEEDED):
+        _request_refund(txn, reason=reason, by=change.actor)
+
+
+@transaction.atomic
+def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
+    """An official exempts one line item, with the reason (e.g. a policy beneficiary); the total is recomputed."""
+    if not reason.strip():
+        raise PaymentError(_("Give the reason for the exemption."))
+    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=line.request_id)
+    check_official(request.dossier, by)
+    if not request.is_open:
+        raise PaymentError(_("Only a payment that is still awaited can be changed."))
+    if request.transactions.filter(status=TransactionStatus.PENDING).exists():
+        raise PaymentError(_("The citizen is paying right now; try again when the payment has finished."))
+    line = PaymentLine.objects.get(pk=line.pk)
+    line.exempt, line.exemption_reason, line.exempted_by = True, reason.strip(), by
+    line.save(update_fields=["exempt", "exemption_reason", "exempted_by"])
+    request.amount = sum(item.due for item in request.lines.all())
+    request.save(update_fields=["amount"])
+    if request.amount == 0:
+        _mark_paid(request, by=by, note=_("Exempted: %(reason)s") % {"reason": reason.strip()})
+    return request
+
+
+def _mark_paid(request: PaymentRequest, *, by: User | None, note: str) -> None:
+    request.status, request.paid_at = RequestStatus.PAID, timezone.now()
+    request.save(update_fields=["status", "paid_at"])
+    dossier = request.dossier
+    if request.purpose == Purpose.REQUESTED and dossier.status == Status.PAYMENT_REQUESTED:
+        try:
+            with transaction.atomic():
+                processing.payment_received(dossier=dossier, by=by if by and by.is_official else None, note=note)
+        except InvalidTransition:
+            logger.warning("Dossier %s was paid but could not move on from payment requested", dossier.code)

@@ -1,0 +1,46 @@
+"""Paying at the counter: the cashier records cash or card."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+
+from ..constants import CounterMethod, Gateway, TransactionStatus
+from ..models import PaymentRequest, Transaction
+from .base import PaymentError, check_official
+from .online import _after_success, new_txn_ref
+
+
+@transaction.atomic
+def record_counter_payment(
+    *, request: PaymentRequest, by: User, method: str = CounterMethod.CASH, reference: str = ""
+) -> Transaction:
+    """The cashier took the whole amount in cash or by card: the payment, its receipt, the dossier moves on."""
+    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
+    check_official(request.dossier, by, roles=(Role.CASHIER,))
+    if not request.is_open:
+        raise PaymentError(_("This payment is no longer awaited."))
+    if request.transactions.filter(status=TransactionStatus.PENDING).exists():
+        raise PaymentError(
+            _("The citizen has started paying online; wait for that payment to finish or expire before taking cash.")
+        )
+    if method not in CounterMethod.values:
+        raise PaymentError(_("Choose cash or card."))
+    now = timezone.now()
+    txn = Transaction.objects.create(
+        request=request,
+        gateway=Gateway.COUNTER,
+        txn_ref=new_txn_ref(),
+        amount=request.amount,
+        status=TransactionStatus.SUCCEEDED,
+        gateway_confirmed=True,
+        settled_at=now,
+        paid_at=now,
+        counter_method=method,
+        counter_reference=reference.strip()[:64],
+        recorded_by=by,
+    )
+    _after_success(txn, by=by)
+    return txn

@@ -1,0 +1,172 @@
+"""Paying online: a transaction and the gateway URL, the gateway's signed notification (IPN), the citizen's
+return, and what a confirmed payment does.
+
+* Only the gateway's signed server-to-server notification (IPN) or its signed answer to a query settles an online
+  payment; the return URL the citizen's browser brings back is shown, never believed.
+* A transaction is settled under a row lock: a replayed or concurrent notification finds it settled and changes
+  nothing ("already confirmed").
+* The amount the gateway reports must be the amount of the transaction, or nothing changes.
+* A success that arrives after we gave up on the transaction (expired, or a failure we inferred without the
+  gateway) is still recorded. If the request was paid meanwhile, or the dossier can no longer use the money
+  (refused, withdrawn), the payment is refunded, never dropped.
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.models import Dossier
+from portal.accounts.models import User
+
+from .. import vnpay
+from ..constants import Gateway, RequestStatus, TransactionStatus
+from ..gateways import InvalidSignature, NotSupported, Outcome, expiry, gateway_for, online_gateway_name
+from ..models import GatewayNotification, PaymentRequest, Transaction
+from .base import ENDED, PaymentError
+from .billing import _mark_paid
+from .receipts import issue_receipt
+from .refunds import _request_refund
+
+logger = logging.getLogger(__name__)
+
+
+def new_txn_ref() -> str:
+    """Unique, at most 32 characters, letters and digits only (what every gateway accepts)."""
+    return timezone.localtime().strftime("%y%m%d") + uuid.uuid4().hex[:20].upper()
+
+
+def order_info(request: PaymentRequest) -> str:
+    """Plain ASCII, as gateways display it: ``Thanh toan ho so <code>``."""
+    return f"Thanh toan ho so {request.dossier.code}"
+
+
+@transaction.atomic
+def start_online_payment(
+    *, request: PaymentRequest, by: User, return_url: str, client_ip: str, locale: str = "vi"
+) -> tuple[Transaction, str]:
+    """A new transaction for the whole amount, and the gateway URL to send the citizen's browser to."""
+    name = online_gateway_name()
+    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
+    if request.dossier.applicant_id != by.pk:
+        raise PaymentError(_("Only the applicant can pay for this dossier online."))
+    if not request.is_open:
+        raise PaymentError(_("This payment is no longer awaited."))
+    if not request.online or name is None:
+        raise PaymentError(_("This payment can only be made at the counter of the agency."))
+    if request.amount <= 0:
+        raise PaymentError(_("There is nothing to pay."))
+    now = timezone.now()
+    txn = Transaction.objects.create(
+        request=request,
+        gateway=name,
+        txn_ref=new_txn_ref(),
+        amount=request.amount,
+        expires_at=expiry(now),
+        client_ip=client_ip or None,
+    )
+    url = gateway_for(name).start(
+        txn_ref=txn.txn_ref,
+        amount=txn.amount,
+        order_info=order_info(request),
+        return_url=return_url,
+        client_ip=client_ip,
+        locale=locale,
+        created_at=txn.created_at,
+        expires_at=txn.expires_at,
+    )
+    return txn, url
+
+
+def _log(source: str, params: dict, answer: str = "") -> None:
+    GatewayNotification.objects.create(
+        source=source, txn_ref=str(params.get("vnp_TxnRef", ""))[:64], params=dict(params), answer=answer
+    )
+
+
+def handle_notification(params: dict) -> dict[str, str]:
+    """The gateway's IPN: verify, find, check the amount, confirm once. Returns VNPay's JSON answer."""
+    try:
+        with transaction.atomic():
+            answer = _apply_notification(params)
+    except Exception:
+        logger.exception("IPN for %s could not be processed", params.get("vnp_TxnRef"))
+        answer = vnpay.IPN_UNKNOWN_ERROR
+    _log("ipn", params, answer)
+    return vnpay.ipn_answer(answer)
+
+
+def _apply_notification(params: dict) -> str:
+    name = online_gateway_name() or Gateway.VNPAY
+    try:
+        outcome = gateway_for(name).parse_notification(params)
+    except InvalidSignature:
+        return vnpay.IPN_INVALID_SIGNATURE
+    if params.get("vnp_TmnCode") != settings.VNPAY_TMN_CODE:
+        return vnpay.IPN_ORDER_NOT_FOUND
+    txn = Transaction.objects.select_for_update().filter(txn_ref=outcome.txn_ref).exclude(gateway=Gateway.COUNTER)
+    txn = txn.first()
+    if txn is None:
+        return vnpay.IPN_ORDER_NOT_FOUND
+    if outcome.amount != txn.amount:
+        return vnpay.IPN_INVALID_AMOUNT
+    if txn.gateway_confirmed or txn.status == TransactionStatus.SUCCEEDED:
+        return vnpay.IPN_ALREADY_CONFIRMED
+    if outcome.success is None:
+        return vnpay.IPN_UNKNOWN_ERROR  # not final: the gateway tries again later
+    _settle(txn, outcome)
+    return vnpay.IPN_CONFIRMED
+
+
+def _settle(txn: Transaction, outcome: Outcome) -> None:
+    """Record the gateway's final answer on a locked transaction."""
+    now = timezone.now()
+    txn.gateway_confirmed = True
+    txn.response_code, txn.transaction_status = outcome.response_code, outcome.transaction_status
+    txn.gateway_transaction_no, txn.bank_code, txn.card_type = (
+        outcome.transaction_no,
+        outcome.bank_code,
+        outcome.card_type,
+    )
+    txn.paid_at, txn.settled_at = outcome.paid_at, now
+    txn.status = TransactionStatus.SUCCEEDED if outcome.success else TransactionStatus.FAILED
+    txn.save()
+    if outcome.success:
+        _after_success(txn)
+
+
+def _after_success(txn: Transaction, *, by: User | None = None) -> None:
+    """Money received: a receipt; the request paid; the dossier moves on; or a refund when it cannot be used."""
+    issue_receipt(txn)
+    # Lock order everywhere: transaction, dossier, request (the dossier's own actions lock the dossier first).
+    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=txn.request.dossier_id)
+    request = PaymentRequest.objects.select_for_update().get(pk=txn.request_id)
+    request.dossier = dossier
+    if request.is_open and dossier.status not in ENDED:
+        note = _("Paid: %(ref)s") % {"ref": txn.txn_ref}
+        _mark_paid(request, by=by, note=note)
+        return
+    # Paid twice, paid for a superseded request, or the dossier ended meanwhile: give the money back.
+    if request.status == RequestStatus.PAID:
+        reason = _("Paid twice: the request was already paid.")
+    elif dossier.status in ENDED:
+        reason = _("The dossier is “%(status)s”.") % {"status": dossier.get_status_display()}
+    else:
+        reason = _("The payment request had been replaced by another one.")
+    _request_refund(txn, reason=reason, by=by)
+
+
+def read_return(params: dict) -> tuple[Transaction | None, Outcome | None]:
+    """The citizen's browser came back from the gateway: what it claims, for display only. Changes nothing."""
+    name = online_gateway_name() or Gateway.VNPAY
+    try:
+        outcome = gateway_for(name).parse_return(params)
+    except (InvalidSignature, NotSupported):
+        _log("return", params, "97")
+        return None, None
+    _log("return", params)
+    txn = Transaction.objects.select_related("request__dossier").filter(txn_ref=outcome.txn_ref).first()
+    return txn, outcome

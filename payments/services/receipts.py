@@ -1,0 +1,35 @@
+"""Receipts: one per successful payment, numbered per agency and year."""
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import Receipt, ReceiptCounter, Transaction
+
+
+def next_receipt_number(*, agency, year: int) -> str:
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
+            f"ON CONFLICT (agency_id, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [agency.pk, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"BL{year % 100:02d}-{agency.code}-{number:06d}"
+
+
+def issue_receipt(txn: Transaction) -> Receipt:
+    """One receipt per successful payment, numbered per agency and year; the PDF is rendered after commit."""
+    existing = Receipt.objects.filter(transaction=txn).first()
+    if existing:
+        return existing
+    agency = txn.request.dossier.agency
+    receipt = Receipt.objects.create(
+        transaction=txn, agency=agency, number=next_receipt_number(agency=agency, year=timezone.localdate().year)
+    )
+    from portal import issued
+
+    from ..receipts import RECEIPT
+
+    issued.issue(RECEIPT, receipt.pk)  # rendered after commit; or by the sweep if the broker is down
+    return receipt

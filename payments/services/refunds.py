@@ -1,0 +1,115 @@
+"""Refunds: asked for automatically (paid twice, the dossier ended) or by an official, sent through the gateway,
+or paid back at the counter."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+
+from ..constants import RefundStatus, TransactionStatus
+from ..gateways import GatewayError, gateway_for
+from ..models import Refund, Transaction
+from .base import PaymentError, check_official
+
+logger = logging.getLogger(__name__)
+
+
+def _request_refund(txn: Transaction, *, reason: str, by: User | None) -> Refund | None:
+    if Refund.objects.filter(transaction=txn).exclude(status=RefundStatus.FAILED).exists():
+        return None
+    refund = Refund.objects.create(
+        transaction=txn,
+        amount=txn.amount,
+        reason=reason,
+        request_id=uuid.uuid4().hex,
+        requested_by=by if by and by.is_authenticated else None,
+    )
+    from .. import tasks
+
+    transaction.on_commit(lambda: tasks.send_refund.delay(refund.pk))
+    return refund
+
+
+@transaction.atomic
+def refund_payment(*, txn: Transaction, by: User, reason: str) -> Refund:
+    """An official refunds a payment by hand (e.g. charged by mistake)."""
+    txn = Transaction.objects.select_for_update().select_related("request__dossier").get(pk=txn.pk)
+    check_official(txn.request.dossier, by, roles=(Role.CASHIER,))
+    if txn.status != TransactionStatus.SUCCEEDED:
+        raise PaymentError(_("Only a successful payment can be refunded."))
+    if not reason.strip():
+        raise PaymentError(_("Give the reason for the refund."))
+    refund = _request_refund(txn, reason=reason.strip(), by=by)
+    if refund is None:
+        raise PaymentError(_("This payment has already been refunded or is being refunded."))
+    return refund
+
+
+def send_refund(*, refund_id: int) -> str:
+    """Send one requested refund through the payment's gateway. Idempotent: only a requested refund is sent."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("transaction__request__dossier").get(pk=refund_id)
+        if refund.status != RefundStatus.REQUESTED:
+            return refund.status
+        txn = refund.transaction
+        gateway = gateway_for(txn.gateway)
+        by = refund.requested_by.username if refund.requested_by_id else "system"
+        try:
+            outcome = gateway.refund(
+                request_id=refund.request_id,
+                txn_ref=txn.txn_ref,
+                amount=refund.amount,
+                full=refund.amount == txn.amount,
+                transaction_no=txn.gateway_transaction_no,
+                transaction_date=txn.created_at,
+                created_by=by,
+                order_info=f"Hoan tien ho so {txn.request.dossier.code}",
+                client_ip=settings.VNPAY_SERVER_IP,
+            )
+        except GatewayError as exc:
+            refund.message = str(exc)[:1000]
+            refund.save(update_fields=["message", "updated_at"])
+            raise
+        if outcome.at_counter:
+            refund.status = RefundStatus.AT_COUNTER
+        elif outcome.accepted:
+            refund.status = RefundStatus.DONE
+        else:
+            refund.status = RefundStatus.FAILED
+        refund.response_code, refund.message = outcome.response_code, outcome.message[:1000]
+        refund.save(update_fields=["status", "response_code", "message", "updated_at"])
+        return refund.status
+
+
+@transaction.atomic
+def refund_paid_at_counter(*, refund: Refund, by: User) -> Refund:
+    refund = Refund.objects.select_for_update().select_related("transaction__request__dossier").get(pk=refund.pk)
+    check_official(refund.transaction.request.dossier, by, roles=(Role.CASHIER,))
+    if refund.status != RefundStatus.AT_COUNTER:
+        raise PaymentError(_("This refund is not waiting at the counter."))
+    refund.status = RefundStatus.DONE
+    refund.message = _("Paid back at the counter by %(name)s") % {"name": by.full_name or by.username}
+    refund.save(update_fields=["status", "message", "updated_at"])
+    return refund
+
+
+def resend_requested_refunds(*, older_than_minutes: int = 10) -> int:
+    """Refunds still requested (the gateway was unreachable, or the broker down at commit) are sent again."""
+    before = timezone.now() - timedelta(minutes=older_than_minutes)
+    sent = 0
+    for pk in Refund.objects.filter(status=RefundStatus.REQUESTED, requested_at__lt=before).values_list(
+        "pk", flat=True
+    ):
+        try:
+            send_refund(refund_id=pk)
+            sent += 1
+        except GatewayError as exc:
+            logger.warning("Refund %s: %s", pk, exc)
+    return sent
