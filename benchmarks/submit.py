@@ -15,6 +15,7 @@ The demo catalogue and accounts are loaded into the database if missing (``load_
 """
 
 import argparse
+import io
 import os
 import statistics
 import sys
@@ -32,12 +33,16 @@ MB = 1024 * 1024
 
 
 def scan(size: int, seed: int) -> bytes:
-    """A valid PDF header and trailer around ``size`` bytes of filler."""
-    head = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% "
-    tail = b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    """A real one-page PDF carrying ``size`` bytes of filler as an attachment (what a large scan weighs)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
     unit = f"scan {seed} ".encode()
-    body = (unit * (size // len(unit) + 1))[: size - len(head) - len(tail)]
-    return head + body + tail
+    writer.add_attachment(f"scan-{seed}.txt", (unit * (size // len(unit) + 1))[:size])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def prepare(count: int) -> list[str]:

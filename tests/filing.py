@@ -3,15 +3,30 @@
 import io
 
 from PIL import Image
+from pypdf import PdfWriter
 
 BIRTH = "1.001193"  # level 4, commune
 MARRIAGE = "1.000894"  # level 3, commune
 HAC_THANH = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def pdf_bytes(pages: int = 1, note: str = "", filler: int = 0) -> bytes:
+    """A real PDF of blank A4 pages as pypdf writes it (the same bytes every time); ``note`` makes the bytes
+    distinct, ``filler`` adds that many bytes as an attached file (a large scan)."""
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if note:
+        writer.add_metadata({"/Subject": note})
+    if filler:
+        unit = f"scan {note} ".encode()
+        writer.add_attachment("filler.txt", (unit * (filler // len(unit) + 1))[:filler])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 
 
 def image_bytes(kind: str = "PNG", size=(60, 40)) -> bytes:

@@ -29,7 +29,7 @@ from notifications.models import Message
 from notifications.services import install_default_templates
 from portal.accounts.models import User
 
-from .filing import BIRTH, HAC_THANH, api_declaration, image_bytes
+from .filing import BIRTH, HAC_THANH, api_declaration, image_bytes, pdf_bytes
 from .notifications_support import database_url_for_subprocesses, make_citizen, wait_for
 
 pytestmark = [
@@ -87,7 +87,7 @@ class Api:
 def scans() -> list[tuple[str, bytes]]:
     """Three scans with distinct bytes: a PDF, a PNG and a JPEG."""
     marker = uuid.uuid4().hex.encode()
-    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% scan " + marker + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    pdf = pdf_bytes(note=f"scan {marker.decode()}")
     return [("giay-chung-sinh.pdf", pdf), ("cccd.png", image_bytes("PNG", (61, 43))), ("anh.jpg", image_bytes("JPEG"))]
 
 
