@@ -1,5 +1,7 @@
 """Every change to a dossier a citizen makes while filing it; one function each, in a transaction."""
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -7,20 +9,22 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import issued
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
-from portal.errors import DomainError
-from procedures.constants import Channel
+from portal.errors import DomainError, FileStoreUnavailable, storage_errors
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
-from . import tasks
 from .codes import next_dossier_code
 from .constants import DeliveryMethod, Status
 from .events import DossierAction
 from .models import Dossier, DossierDocument
+from .receipts import RECEIPT
 from .timeline import write_event
 from .uploads import check_upload, sha256_of
+
+logger = logging.getLogger(__name__)
 
 
 class DossierError(DomainError):
@@ -95,7 +99,17 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
         size=upload.size,
         sha256=sha256_of(upload),
     )
-    document.file.save("upload", upload, save=False)  # streamed in chunks; the name is generated
+    try:
+        document.file.save("upload", upload, save=False)  # streamed in chunks; the name is generated
+    except storage_errors() as error:
+        logger.error("Could not store an upload for dossier %s: %s", dossier.pk, error)
+        raise FileStoreUnavailable(
+            _(
+                "The file %(name)s was not saved: the file store is not answering. Everything else in your dossier "
+                "is kept; upload the file again in a few minutes."
+            )
+            % {"name": document.original_name}
+        ) from None
     if existing is not None:
         old_file = existing.file
         existing.delete()

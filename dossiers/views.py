@@ -3,21 +3,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portal.errors import FileStoreUnavailable
+from portal.issued import download, file_response
 from procedures.eforms import EForm, display_answers
 from procedures.models import Procedure
 
-from . import processing, services
+from . import costs, processing, services
 from .constants import DeliveryMethod, Status
 from .forms import DeliveryForm, StartForm, SubmitForm
 from .models import Dossier, DossierDocument, DossierNotice
-from .notices import render_and_store
-from .receipts import issue_receipt
+from .notices import NOTICE
+from .receipts import RECEIPT
 from .selectors import dossier_for, dossiers_of_applicant
 from .workflow import TIMELINE_EVENTS, InvalidTransition
 
@@ -106,7 +108,7 @@ def declaration(request, dossier: Dossier):
 
 def _save_uploads(request, dossier: Dossier, slots) -> dict[int, str]:
     """Store every file posted for a document slot; return the error for each slot that was refused."""
-    errors: dict[int, str] = {}
+    errors = _UploadErrors()
     for slot in slots:
         files = request.FILES.getlist(f"document-{slot.pk}")
         if len(files) > 1:
@@ -116,7 +118,23 @@ def _save_uploads(request, dossier: Dossier, slots) -> dict[int, str]:
                 services.attach_document(dossier=dossier, required_document=slot, upload=files[0])
             except ValidationError as error:
                 errors[slot.pk] = " ".join(error.messages)
+            except FileStoreUnavailable as error:  # the page answers 503; the dossier and other files are kept
+                errors[slot.pk] = error.message
+                errors.store_down = True
     return errors
+
+
+def _error_status(errors: dict[int, str]) -> int:
+    """503 when a file was not saved because the store is down (try again later), 400 for a refused file."""
+    if getattr(errors, "store_down", False):
+        return 503
+    return 400 if errors else 200
+
+
+class _UploadErrors(dict):
+    """The message for each refused document slot; ``store_down`` when the file store did not answer."""
+
+    store_down = False
 
 
 def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict]:
@@ -143,7 +161,7 @@ def documents(request, dossier: Dossier):
             return redirect("dossiers:documents", public_id=dossier.public_id)
     rows = _document_rows(dossier, slots, errors)
     context = _context(dossier, "documents", rows=rows, error_rows=[r for r in rows if r["error"]])
-    return render(request, "dossiers/documents.html", context, status=400 if errors else 200)
+    return render(request, "dossiers/documents.html", context, status=_error_status(errors))
 
 
 @login_required
@@ -178,7 +196,7 @@ def supplement(request, public_id):
             "rows": rows,
             "error_rows": [r for r in rows if r["error"]],
         },
-        status=400 if errors else 200,
+        status=_error_status(errors),
     )
 
 

@@ -17,4 +17,15 @@ def check_sms_settings(app_configs, **kwargs):
         )
     if settings.SMS_MAX_PARTS < 1:
         errors.append(Error("SMS_MAX_PARTS must be at least 1.", id="notifications.E002"))
+    email_timeout = (settings.MAILERS["default"].get("OPTIONS") or {}).get("timeout") or 0
+    slowest = max(settings.SMS_GATEWAY_TIMEOUT, email_timeout)
+    if slowest + 10 > settings.NOTIFICATIONS_STUCK_AFTER:
+        errors.append(
+            Error(
+                f"NOTIFICATIONS_STUCK_AFTER ({settings.NOTIFICATIONS_STUCK_AFTER} s) must exceed the slowest send "
+                f"({slowest:g} s: SMS_GATEWAY_TIMEOUT, EMAIL_TIMEOUT) by at least 10 s, or a message still being "
+                "sent would be sent again.",
+                id="notifications.E003",
+            )
+        )
     return errors

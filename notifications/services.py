@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier, DossierEvent
@@ -248,6 +249,12 @@ def deliver(*, message_id: int, claim: str) -> Outcome:
     return Outcome(MessageStatus.SENT)
 
 
+def _duration(seconds: int) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return ngettext("%(count)d minute", "%(count)d minutes", seconds // 60) % {"count": seconds // 60}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+
+
 def sweep_outbox(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
     """Periodic: enqueue rows left queued (no task reached a worker) and time out rows stuck in sending."""
     now = now or timezone.now()
@@ -262,21 +269,21 @@ def sweep_outbox(*, now: datetime | None = None, batch: int = 1000) -> dict[str,
         )
         again = [pk for pk, attempts in stuck if attempts < settings.NOTIFICATIONS_MAX_ATTEMPTS]
         given_up = [pk for pk, attempts in stuck if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS]
-        minutes = settings.NOTIFICATIONS_STUCK_AFTER // 60
+        waited = _duration(settings.NOTIFICATIONS_STUCK_AFTER)
         Message.objects.filter(pk__in=given_up, status=S_).update(
             status=MessageStatus.FAILED,
             failed_at=now,
             claimed_by="",
             updated_at=now,
-            error=_("No outcome after %(minutes)d minutes of sending, and no attempts left.") % {"minutes": minutes},
+            error=_("No outcome after %(duration)s of sending, and no attempts left.") % {"duration": waited},
         )
         Message.objects.filter(pk__in=again, status=S_).update(
             status=Q_,
             claimed_by="",
             next_attempt_at=now,
             updated_at=now,
-            error=_("No outcome after %(minutes)d minutes of sending: sent again (the provider may have had it).")
-            % {"minutes": minutes},
+            error=_("No outcome after %(duration)s of sending: sent again (the provider may have had it).")
+            % {"duration": waited},
         )
         due = list(
             Message.objects.select_for_update(skip_locked=True)

@@ -1,11 +1,23 @@
 import uuid
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=None)
+# A send never outlives NOTIFICATIONS_STUCK_AFTER in a live worker (the soft limit ends it as a temporary error,
+# retried; the hard limit replaces the process): past that, the sweep may send the message again without a second
+# live sender racing it.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=None,
+    soft_time_limit=max(settings.NOTIFICATIONS_STUCK_AFTER - 5, 1),
+    time_limit=max(settings.NOTIFICATIONS_STUCK_AFTER - 2, 2),
+)
 def send_message(self, message_id: int) -> str:
     """Send one outbox message. Idempotent: the claim (queued → sending) lets one task send it; a retry or a
     redelivery after the worker died keeps the task id, so it can take its own claim back."""

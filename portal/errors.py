@@ -41,3 +41,18 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class FileStoreUnavailable(ServiceUnavailable):
+    """The file store (S3-compatible object storage, or the local disk) refused or did not answer a write."""
+
+    code = "file_store_unavailable"
+
+
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """What a storage backend raises when the store is down: botocore's errors for S3, ``OSError`` for disks."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - django-storages[s3] is a dependency
+        return (OSError,)
+    return (BotoCoreError, ClientError, OSError)

@@ -374,6 +374,7 @@ def test_the_sweep_requeues_forgotten_messages_and_times_out_stuck_ones(
     office, settings, django_capture_on_commit_callbacks
 ):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
+    settings.NOTIFICATIONS_STUCK_AFTER = 600
     citizen = make_citizen(notify_by="sms")
     rows = []
     for _ in range(4):

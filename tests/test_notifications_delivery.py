@@ -5,7 +5,10 @@ The module has its own redis-server (so a test can stop and restart it) and poin
 producer at it. The tests are transactional: the worker reads the rows only once they are committed.
 """
 
+import contextlib
 import itertools
+import os
+import signal
 import time
 from datetime import timedelta
 
@@ -285,3 +288,43 @@ def test_temporary_errors_give_up_after_the_last_attempt_and_permanent_ones_at_o
     assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
     assert message.error.startswith("HTTP 400")
     assert len(gateway.requests) == 1
+
+
+def test_a_worker_whose_main_process_dies_mid_send_is_replaced_within_a_minute(office, gateway, worker, settings):
+    """The whole worker dies (main process and pool) while the gateway holds an SMS: no redelivery comes from the
+    broker for hours (visibility timeout), so the sweep takes the message over once NOTIFICATIONS_STUCK_AFTER
+    has passed (never before: a live worker could still be sending) and another worker sends it, with the same
+    Idempotency-Key. Beat runs the sweep every 15 s; here it is run every second to measure the bound itself."""
+    assert settings.NOTIFICATIONS_STUCK_AFTER == 30  # the default this test measures
+    citizen = make_citizen(notify_by="sms")
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+    gateway.hold_next()
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    assert gateway.holding.wait(15)
+    message = Message.objects.get(dossier=dossier)
+    assert message.status == MessageStatus.SENDING
+
+    pool = worker.pool_processes()
+    worker.process.kill()  # SIGKILL the main process, as a node failure would...
+    for pid in pool:  # ...and its pool with it
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    died = time.monotonic()
+    worker.process.wait(timeout=10)
+    gateway.release()
+    worker.stop()
+    worker.start()  # another node's worker
+
+    def sent():
+        sweep_outbox.apply()  # in-process, as beat's task would run it
+        row = Message.objects.get(pk=message.pk)
+        return row if row.status == MessageStatus.SENT else None
+
+    message = wait_for(sent, timeout=90, interval=1, message="the lost message to be sent by another worker")
+    recovered = time.monotonic() - died
+
+    assert settings.NOTIFICATIONS_STUCK_AFTER - 2 <= recovered < 60, recovered
+    print(f"\nlost in-flight message sent again {recovered:.1f} s after its worker died")
+    assert (message.attempts == 2 and "sent again" in message.error.lower()) or message.error == ""
+    assert {r["headers"]["idempotency-key"] for r in gateway.requests} == {message.reference}
+    assert len(gateway.texts_to(citizen.phone)) == 1  # the citizen gets one SMS

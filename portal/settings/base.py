@@ -131,6 +131,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-supplements": {"task": "dossiers.tasks.expire_supplements", "schedule": 15 * 60},
     # Stored files no row refers to (a rolled-back upload, a worker killed mid-render), every night at 02:30.
     "sweep-orphan-files": {"task": "portal.tasks.sweep_orphan_files", "schedule": crontab(hour=2, minute=30)},
+    # Receipts and notices whose render task never ran (the broker was down at commit): every 2 minutes.
+    "sweep-issued-documents": {"task": "portal.tasks.sweep_issued", "schedule": 2 * 60},
 }
 
 # --- Storage ---------------------------------------------------------------------------------------
@@ -344,9 +346,12 @@ PORTAL_URL = env.str("PORTAL_URL", default=f"http://127.0.0.1:{env.str('PORT', d
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_DELAY = env.float("NOTIFICATIONS_RETRY_DELAY", default=30.0)  # seconds; doubles each attempt
 NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=60)  # queued this long: enqueue again
-NOTIFICATIONS_STUCK_AFTER = env.int("NOTIFICATIONS_STUCK_AFTER", default=600)  # sending this long: try again
+# A message left "sending" this long (its worker died) is sent again by the sweep. Longer than any send can take in
+# a live worker: the send task is stopped before (``notifications.tasks``), and the SMS and SMTP timeouts are
+# checked against it (notifications.E003). With the sweep every 15 s a lost message goes out within 45 s.
+NOTIFICATIONS_STUCK_AFTER = env.int("NOTIFICATIONS_STUCK_AFTER", default=30)
 CELERY_BEAT_SCHEDULE |= {
-    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": 60},
+    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": 15},
 }
 
 # --- Reports and API ---

@@ -1,0 +1,92 @@
+"""The file store is down: an upload answers 503 with a clear message, nothing is half-saved, and the rest of the
+dossier (declaration, other scans) is kept. The store is a real S3 client pointed at a port where nothing listens."""
+
+import socket
+
+import pytest
+from botocore.config import Config
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from knox.models import AuthToken
+
+from dossiers import services
+from dossiers.models import Dossier
+from procedures.models import Agency, Procedure
+
+from .factories import CitizenFactory
+from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+
+@pytest.fixture
+def store_down(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "down",
+                "endpoint_url": f"http://127.0.0.1:{closed_port()}",
+                "access_key": "key",
+                "secret_key": "secret",
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "client_config": Config(connect_timeout=1, retries={"max_attempts": 1}),
+            },
+        },
+    }
+
+
+@pytest.fixture
+def draft(catalogue):
+    procedure = Procedure.objects.get(code=BIRTH)
+    dossier = services.start_draft(
+        procedure=procedure,
+        applicant=CitizenFactory(),
+        agency=Agency.objects.get(code=HAC_THANH),
+        case=procedure.cases.get(),
+    )
+    return dossier
+
+
+def test_the_filing_page_says_the_file_was_not_saved_and_keeps_the_declaration(client, draft, store_down):
+    client.force_login(draft.applicant)
+    declared = client.post(reverse("dossiers:declaration", kwargs={"public_id": draft.public_id}), birth_declaration())
+    assert declared.status_code == 302
+    slot = draft.case.documents.order_by("position").first()
+
+    response = client.post(
+        reverse("dossiers:documents", kwargs={"public_id": draft.public_id}),
+        {f"document-{slot.pk}": SimpleUploadedFile("giay-chung-sinh.pdf", PDF_BYTES, content_type="application/pdf")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "giay-chung-sinh.pdf was not saved" in html and "Everything else in your dossier is kept" in html
+    draft.refresh_from_db()
+    assert draft.form_data and not draft.documents.exists()
+
+
+def test_the_api_answers_503_in_its_error_shape(client, draft, store_down):
+    _instance, token = AuthToken.objects.create(user=draft.applicant)
+    slot = draft.case.documents.order_by("position").first()
+
+    response = client.post(
+        f"/api/v1/drafts/{draft.public_id}/documents/",
+        {"required_document": slot.pk, "file": SimpleUploadedFile("scan.pdf", PDF_BYTES)},
+        HTTP_AUTHORIZATION=f"Token {token}",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "file_store_unavailable" and "không lưu được" in body["message"].lower()
+    assert not Dossier.objects.get(pk=draft.pk).documents.exists()
