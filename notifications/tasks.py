@@ -22,8 +22,9 @@ def send_message(self, message_id: int) -> str:
     """Send one outbox message. Idempotent: the claim (queued → sending) lets one task send it; a retry or a
     redelivery after the worker died keeps the task id, so it can take its own claim back."""
     outcome = services.deliver(message_id=message_id, claim=self.request.id or f"local-{uuid.uuid4()}")
-    if outcome.retry_in is not None and not self.request.is_eager:
-        # The number of attempts is bounded by the row (NOTIFICATIONS_MAX_ATTEMPTS), not by Celery.
+    if outcome.retry_in is not None:
+        # The number of attempts is bounded by the row (NOTIFICATIONS_MAX_ATTEMPTS), not by Celery. Run in-process
+        # (no broker), the row stays queued for the outbox sweep (``portal.celery.TransactionAwareTask.retry``).
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
 
