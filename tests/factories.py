@@ -1,11 +1,19 @@
-"""Factories for the catalogue and accounts; values look like the real ones (codes, Vietnamese names)."""
+"""Factories for the catalogue, accounts and dossiers; values look like the real ones (codes, Vietnamese names)."""
+
+import itertools
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
-from portal.accounts.constants import UserKind
+from dossiers.constants import Stage, Status, Timeliness
+from dossiers.models import Dossier
+from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
 from procedures.constants import AdministrativeLevel, Channel, ServiceLevel
 from procedures.models import Agency, FeeItem, Field, Procedure, ProcedureCase, ProcessingOption, RequiredDocument
+
+from .filing import BIRTH, HAC_THANH
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -62,3 +70,133 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     full_name = "Nguyễn Văn An"
     kind = UserKind.CITIZEN
     password = factory.django.Password("MatKhau@2026")
+
+
+# --- Officials and dossiers -------------------------------------------------------------------------------------
+# Defaults point at the demo province loaded for the session (tests/conftest.py): UBND phường Hạc Thành and its
+# birth registration. ``agency`` may be given as an Agency or as its code.
+
+
+def _agency(value: Agency | str) -> Agency:
+    return value if isinstance(value, Agency) else Agency.objects.get(code=value)
+
+
+class OfficialFactory(factory.django.DjangoModelFactory):
+    """An official of ``agency`` with ``role``, created the way the back office creates them (role group too)."""
+
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"canbo{n}")
+    full_name = factory.Sequence(lambda n: f"Cán bộ Thử {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.gov.vn")
+    agency = factory.LazyFunction(lambda: _agency(HAC_THANH))
+    role = Role.DESK
+    password = "MatKhau@2026"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from portal.accounts.services import create_official
+
+        kwargs["agency"] = _agency(kwargs["agency"])
+        return create_official(**kwargs)
+
+
+def official(role: str = Role.DESK, agency: Agency | str = HAC_THANH, name: str | None = None, **fields) -> User:
+    """An official of ``agency`` (an Agency or its code) with ``role``; ``name`` is the username."""
+    if name:
+        fields["username"] = name
+    return OfficialFactory(role=role, agency=_agency(agency), **fields)
+
+
+_superusers = itertools.count(1)
+
+
+def superuser(**fields) -> User:
+    """The portal's technical administrator: no agency, every permission."""
+    username = fields.pop("username", f"quantri{next(_superusers)}")
+    fields.setdefault("full_name", "Quản trị hệ thống")
+    return User.objects.create_superuser(
+        username=username, email=f"{username}@example.gov.vn", password="MatKhau@2026", **fields
+    )
+
+
+S = Status
+_dossier_numbers = itertools.count(1)
+# What a dossier in each status has been through; a field given to the factory replaces the default.
+_ACCEPTED = frozenset({S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED, S.RESULT_READY,
+                       S.RETURNED, S.STOPPED, S.WITHDRAWN})  # fmt: skip
+_IN_PROCESSING = frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED})  # stage "being processed"
+_HANDLED = _IN_PROCESSING | {S.RESULT_READY, S.RETURNED, S.STOPPED}  # someone was assigned
+_FINISHED = frozenset({S.RESULT_READY, S.RETURNED})
+
+
+def _colleague(agency: Agency, role: str) -> User | None:
+    return User.objects.filter(agency=agency, role=role, is_active=True, kind=UserKind.OFFICIAL).order_by("pk").first()
+
+
+def _was_accepted(o) -> bool:
+    at_intake = o.status == S.SUPPLEMENT_REQUESTED and o.paused_from == S.SUBMITTED
+    return o.status in _ACCEPTED and not at_intake
+
+
+def _handler(o) -> User | None:
+    if o.status not in _HANDLED or not _was_accepted(o):
+        return None
+    leader_has_it = o.stage == Stage.APPROVAL or o.status in _FINISHED
+    return _colleague(o.agency, Role.LEADER if leader_has_it else Role.SPECIALIST)
+
+
+def _timeliness(o) -> str:
+    if o.finished_at is None:
+        return ""
+    if o.due_at is None:
+        return Timeliness.ON_TIME
+    if o.finished_at > o.due_at:
+        return Timeliness.LATE
+    return Timeliness.AHEAD if o.due_at - o.finished_at >= timedelta(days=1) else Timeliness.ON_TIME
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A dossier put straight into ``status`` with the fields a real one has there: code and submission time once
+    submitted; acceptance time and a due date 30 days away once accepted (neither due soon nor overdue: set
+    ``due_at`` where the deadline matters); a specialist of the agency as handler while processing (a leader at the
+    approval stage and once finished); the paused clock while a supplement is awaited (paused from processing; pass
+    ``paused_from=Status.SUBMITTED`` for a supplement asked at intake); the finish and return times."""
+
+    class Meta:
+        model = Dossier
+
+    status = S.SUBMITTED
+    procedure = factory.LazyFunction(lambda: Procedure.objects.get(code=BIRTH))
+    case = factory.LazyAttribute(lambda o: o.procedure.cases.order_by("position").first())
+    agency = factory.LazyFunction(lambda: _agency(HAC_THANH))
+    applicant = factory.SubFactory(CitizenFactory)
+    code = factory.LazyAttribute(
+        lambda o: None if o.status == S.DRAFT else f"{o.agency.code}-200101-{next(_dossier_numbers):04d}"
+    )
+    submitted_at = factory.LazyAttribute(lambda o: None if o.status == S.DRAFT else timezone.now() - timedelta(hours=1))
+    accepted_at = factory.LazyAttribute(lambda o: o.submitted_at if _was_accepted(o) else None)
+    due_at = factory.LazyAttribute(lambda o: o.accepted_at + timedelta(days=30) if o.accepted_at else None)
+    stage = factory.LazyAttribute(
+        lambda o: Stage.PROCESSING if o.status in _IN_PROCESSING and _was_accepted(o) else Stage.NONE
+    )
+    handler = factory.LazyAttribute(_handler)
+    paused_from = factory.LazyAttribute(lambda o: S.PROCESSING if o.status == S.SUPPLEMENT_REQUESTED else None)
+    paused_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == S.SUPPLEMENT_REQUESTED else None)
+    supplement_deadline = factory.LazyAttribute(
+        lambda o: o.paused_at + timedelta(days=7) if o.status == S.SUPPLEMENT_REQUESTED else None
+    )
+    supplement_request = factory.LazyAttribute(
+        lambda o: "Bản sao giấy chứng sinh rõ nét" if o.status == S.SUPPLEMENT_REQUESTED else ""
+    )
+    finished_at = factory.LazyAttribute(
+        lambda o: o.accepted_at + timedelta(minutes=30) if o.status in _FINISHED and o.accepted_at else None
+    )
+    timeliness = factory.LazyAttribute(_timeliness)
+    returned_at = factory.LazyAttribute(lambda o: o.finished_at if o.status == S.RETURNED else None)
+
+
+def dossier_in(status: int, agency: Agency | str = HAC_THANH, **fields) -> Dossier:
+    """A dossier in ``status`` at ``agency`` (an Agency or its code); see ``DossierFactory`` for the fields."""
+    return DossierFactory(status=status, agency=_agency(agency), **fields)

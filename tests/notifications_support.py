@@ -382,17 +382,10 @@ def make_citizen(**fields):
 
 
 def dossier_in(office, applicant, status: int, **fields):
+    """``tests.factories.dossier_in`` at ``office``, submitted at 08:00 on Monday 9 March 2026."""
     from datetime import UTC, datetime
 
-    from dossiers.models import Dossier
+    from . import factories
 
-    return Dossier.objects.create(
-        procedure=office.procedure,
-        case=office.procedure.cases.get(),
-        agency=office.agency,
-        applicant=applicant,
-        status=status,
-        code=f"{office.agency.code}-260309-{next(_codes):04d}",
-        submitted_at=datetime(2026, 3, 9, 1, 0, tzinfo=UTC),
-        **fields,
-    )
+    fields.setdefault("submitted_at", datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
+    return factories.dossier_in(status, office.agency, procedure=office.procedure, applicant=applicant, **fields)

@@ -2,7 +2,6 @@
 
 import io
 from datetime import timedelta
-from itertools import count
 
 import pytest
 from django.contrib.messages import get_messages
@@ -20,11 +19,9 @@ from dossiers.models import Dossier
 from dossiers.workflow import ACTIONS
 from portal.accounts.constants import Role
 from portal.accounts.models import User
-from portal.accounts.services import create_official
-from procedures.models import Agency, Procedure
 
-from .factories import CitizenFactory
-from .filing import BIRTH, HAC_THANH, PDF_BYTES
+from .factories import dossier_in, official
+from .filing import HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -43,32 +40,7 @@ def staff(catalogue):
 
 @pytest.fixture
 def outsider(catalogue):
-    return create_official(
-        username="desk_dongtien",
-        full_name="Cán bộ phường khác",
-        email="desk_dongtien@example.gov.vn",
-        agency=Agency.objects.get(code=OTHER_AGENCY),
-        role=Role.DESK,
-        password="MatKhau@2026",
-    )
-
-
-_numbers = count(1)
-
-
-def dossier_in(status: int, agency: str = HAC_THANH, **fields) -> Dossier:
-    """A dossier put straight into ``status`` (for lists and counts; the actions are tested through forms)."""
-    procedure = Procedure.objects.get(code=BIRTH)
-    return Dossier.objects.create(
-        procedure=procedure,
-        case=procedure.cases.get(),
-        agency=Agency.objects.get(code=agency),
-        applicant=CitizenFactory(),
-        status=status,
-        code=None if status == Status.DRAFT else f"{agency}-250101-{next(_numbers):04d}",
-        submitted_at=None if status == Status.DRAFT else timezone.now() - timedelta(hours=1),
-        **fields,
-    )
+    return official(Role.DESK, OTHER_AGENCY, name="desk_dongtien", full_name="Cán bộ phường khác")
 
 
 def change_url(dossier: Dossier) -> str:

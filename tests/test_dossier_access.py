@@ -6,9 +6,9 @@ from django.urls import reverse
 from dossiers import services
 from dossiers.models import Dossier
 from portal.accounts.constants import Role
-from portal.accounts.services import create_official
 from procedures.models import Agency, Procedure
 
+from . import factories
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH
 
@@ -26,14 +26,7 @@ def urls(dossier: Dossier) -> list[str]:
 
 
 def official(agency_code: str, username: str):
-    return create_official(
-        username=username,
-        full_name="Cán Bộ Thử",
-        email=f"{username}@example.gov.vn",
-        agency=Agency.objects.get(code=agency_code),
-        role=Role.DESK,
-        password="MatKhau@2026",
-    )
+    return factories.official(Role.DESK, agency_code, name=username)
 
 
 def test_the_applicant_gets_every_page_and_file(client, submitted):

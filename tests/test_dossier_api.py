@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.accounts.services import create_official
 from procedures.models import Agency, Procedure
 
-from .factories import CitizenFactory
+from .factories import CitizenFactory, dossier_in, official
 from .filing import BIRTH, HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -120,14 +120,7 @@ def token(user) -> dict:
 
 @pytest.fixture
 def outsider(catalogue):
-    return create_official(
-        username="desk_other_api",
-        full_name="Cán bộ phường khác",
-        email="desk_other_api@example.gov.vn",
-        agency=Agency.objects.get(code=OTHER_AGENCY),
-        role=Role.DESK,
-        password="MatKhau@2026",
-    )
+    return official(Role.DESK, OTHER_AGENCY, name="desk_other_api", full_name="Cán bộ phường khác")
 
 
 @pytest.fixture
@@ -221,22 +214,6 @@ def test_public_endpoints_are_read_only_for_everyone(client, catalogue):
 
 
 # --- Queues, filters, ordering, pagination -------------------------------------------------------------------------
-
-_numbers = iter(range(1, 10_000))
-
-
-def dossier_in(status: int, agency: str = HAC_THANH, **fields) -> Dossier:
-    procedure = Procedure.objects.get(code=BIRTH)
-    return Dossier.objects.create(
-        procedure=procedure,
-        case=procedure.cases.get(),
-        agency=Agency.objects.get(code=agency),
-        applicant=CitizenFactory(),
-        status=status,
-        code=f"{agency}-200101-{next(_numbers):04d}",
-        submitted_at=fields.pop("submitted_at", timezone.now() - timedelta(hours=1)),
-        **fields,
-    )
 
 
 def test_queues_are_the_dashboards_for_the_officials_agency(client, catalogue, outsider):

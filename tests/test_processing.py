@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
 from pypdf import PdfReader
 
 from dossiers import notices, processing
@@ -18,12 +17,10 @@ from dossiers.models import Dossier, DossierNotice
 from dossiers.workflow import ACTIONS, EDGES, DossierChanged, InvalidTransition
 from portal.accounts.constants import Role
 from portal.accounts.models import User
-from portal.accounts.services import create_official
-from procedures.models import Agency, Procedure
 
 from .conftest import load_demo_catalogue
-from .factories import CitizenFactory
-from .filing import BIRTH, HAC_THANH, PDF_BYTES
+from .factories import CitizenFactory, dossier_in, official
+from .filing import HAC_THANH, PDF_BYTES
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_9 = datetime(2026, 3, 9, 9, 0, tzinfo=VN)
@@ -33,40 +30,11 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=VN)
 
 
-def official(role: str, agency_code: str = HAC_THANH, name: str | None = None):
-    username = name or f"{role}_{agency_code.replace('.', '')}"
-    return create_official(
-        username=username,
-        full_name=f"Cán bộ {role}",
-        email=f"{username}@example.gov.vn",
-        agency=Agency.objects.get(code=agency_code),
-        role=role,
-        password="MatKhau@2026",
-    )
-
-
 @pytest.fixture
 def staff(catalogue):
     """The demo agency's officials, one per role (created with the session's demo data)."""
     by_role = {u.role: u for u in User.objects.filter(agency__code=HAC_THANH, kind="official")}
     return {role: by_role[role] for role in (Role.DESK, Role.SPECIALIST, Role.LEADER, Role.CASHIER, Role.AGENCY_ADMIN)}
-
-
-_codes = iter(range(1, 100000))
-
-
-def dossier_in(status: int, **fields) -> Dossier:
-    procedure = Procedure.objects.get(code=BIRTH)
-    return Dossier.objects.create(
-        procedure=procedure,
-        case=procedure.cases.get(),
-        agency=Agency.objects.get(code=HAC_THANH),
-        applicant=CitizenFactory(),
-        status=status,
-        code=f"{HAC_THANH}-260309-{next(_codes):04d}",
-        submitted_at=MONDAY_9 - timedelta(hours=1),
-        **fields,
-    )
 
 
 def call(action: str, dossier: Dossier, by, *, specialist=None, leader=None):
@@ -83,31 +51,6 @@ def call(action: str, dossier: Dossier, by, *, specialist=None, leader=None):
         "apologise": {"new_due_at": (dossier.due_at or MONDAY_9) + timedelta(days=3), "reason": "Chờ xác minh"},
     }.get(action, {})
     return getattr(processing, action)(dossier=dossier, by=by, **args)
-
-
-@pytest.mark.parametrize("action", [name for name in ACTIONS if name != "supplement"])
-@pytest.mark.parametrize("status", [s for s in Status if s != Status.DRAFT])
-def test_every_action_works_from_its_statuses_and_nowhere_else(catalogue, staff, action, status):
-    extra = {}
-    fields = {"due_at": timezone.now() + timedelta(days=30)} if action == "apologise" else {}
-    if status == Status.SUPPLEMENT_REQUESTED:
-        fields["paused_from"] = Status.PROCESSING
-    dossier = dossier_in(status, **fields)
-    if action in ("assign", "forward"):
-        extra["specialist"] = staff[Role.SPECIALIST]
-    if action == "submit_for_approval":
-        extra["leader"] = staff[Role.LEADER]
-
-    if status in ACTIONS[action].sources:
-        result = call(action, dossier, staff[Role.AGENCY_ADMIN], **extra)
-        target = ACTIONS[action].target
-        assert result.status == (status if target is None else target)
-        assert result.events.get().action == action
-    else:
-        with pytest.raises(InvalidTransition):
-            call(action, dossier, staff[Role.AGENCY_ADMIN], **extra)
-        dossier.refresh_from_db()
-        assert dossier.status == status and dossier.version == 0 and not dossier.events.exists()
 
 
 def test_the_edge_list_matches_the_national_statuses():
