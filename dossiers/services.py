@@ -160,7 +160,7 @@ def missing_parts(dossier: Dossier) -> list[str]:
         problems.append(_("The declaration is not complete."))
     have = {d.required_document_id for d in dossier.documents.all()}
     for required in dossier.case.documents.all() if dossier.case else []:
-        if required.is_required and required.pk not in have:
+        if required.is_required and required.asks_for_scan(dossier.procedure) and required.pk not in have:
             problems.append(_("Missing document: %(name)s") % {"name": required.name})
     return problems
 

@@ -139,7 +139,15 @@ class _UploadErrors(dict):
 
 def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict]:
     stored = {d.required_document_id: d for d in dossier.documents.all()}
-    return [{"slot": slot, "stored": stored.get(slot.pk), "error": errors.get(slot.pk)} for slot in slots]
+    return [
+        {
+            "slot": slot,
+            "stored": stored.get(slot.pk),
+            "error": errors.get(slot.pk),
+            "by_eform": not slot.asks_for_scan(dossier.procedure),
+        }
+        for slot in slots
+    ]
 
 
 @draft_step
@@ -152,7 +160,7 @@ def documents(request, dossier: Dossier):
         if not errors and "continue" in request.POST:
             uploaded = set(dossier.documents.values_list("required_document_id", flat=True))
             for slot in slots:
-                if slot.is_required and slot.pk not in uploaded:
+                if slot.is_required and slot.asks_for_scan(dossier.procedure) and slot.pk not in uploaded:
                     errors[slot.pk] = _("Upload a scan of this document: it is required.")
             if not errors:
                 return redirect("dossiers:delivery", public_id=dossier.public_id)

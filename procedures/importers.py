@@ -221,6 +221,13 @@ def _date(value: Any) -> date | None:
 CONDITIONAL_REMARKS = ("truong hop", "neu co", "doi voi", "neu")
 
 
+def _replaced_by_eform(name: str) -> bool:
+    """The declaration itself, which online is the interactive e-form: "Tờ khai … theo mẫu (nộp trực tiếp) hoặc
+    Mẫu hộ tịch điện tử tương tác … (nộp trực tuyến)"."""
+    folded = fold(name)
+    return folded.startswith(("to khai", "don ")) and ("nop truc tuyen" in folded or "dien tu tuong tac" in folded)
+
+
 def _document_required(name: str) -> bool:
     """Documents only some applicants need ("(trường hợp ...)", "nếu có") or only show ("Xuất trình") are optional."""
     folded = fold(name)
@@ -491,6 +498,7 @@ def _save(parsed: ParsedProcedure) -> bool:
                     "originals": d.originals,
                     "copies": d.copies,
                     "is_required": _document_required(d.name),
+                    "eform_replaces": _replaced_by_eform(d.name),
                     "form_template": templates.get(d.template_name),
                 }
                 for d in parsed_case.documents

@@ -331,6 +331,14 @@ class RequiredDocument(models.Model):
         default=True,
         help_text=_("Whether an online dossier must include a scan of it. Conditional documents are optional."),
     )
+    eform_replaces = models.BooleanField(
+        _("replaced by the e-form online"),
+        default=False,
+        help_text=_(
+            "The declaration form that the citizen fills in online takes the place of this document (for example "
+            "“Tờ khai … (nộp trực tuyến)”): no scan is asked for when the procedure has an e-form."
+        ),
+    )
     form_template = models.ForeignKey(
         FormTemplate,
         verbose_name=_("form template"),
@@ -348,6 +356,11 @@ class RequiredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def asks_for_scan(self, procedure: "Procedure") -> bool:
+        """Online, a scan is uploaded for this slot: not when ``procedure`` (the case's) has an e-form that takes
+        its place."""
+        return not (self.eform_replaces and procedure.eform)
 
 
 class ProcedureStep(models.Model):

@@ -115,7 +115,7 @@ class QueueSerializer(serializers.Serializer):
 class DocumentSlotSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequiredDocument
-        fields = ["id", "name", "originals", "copies", "is_required"]
+        fields = ["id", "name", "originals", "copies", "is_required", "eform_replaces"]
 
 
 class DraftSerializer(serializers.ModelSerializer):
