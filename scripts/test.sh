@@ -163,6 +163,7 @@ PY
 export DJANGO_SETTINGS_MODULE=portal.settings.test
 export VAR_DIR="$WORK/var"
 export BROWSER_EXECUTABLE="${BROWSER_EXECUTABLE:-/usr/bin/chromium}"
+export REQUIRE_TEST_SERVICES=1  # every service above is running: a test that skips for want of one fails (tests/required_services.py)
 
 # --- Static checks ----------------------------------------------------------------------------------
 log "ruff"

@@ -13,6 +13,7 @@ from procedures.models import Agency, FormTemplate, Procedure
 
 from .factories import CitizenFactory
 from .filing import HAC_THANH, PDF_BYTES, birth_declaration
+from .required_services import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 - hooks
 
 BIRTH_REGISTRATION = "1.001193"  # Thủ tục đăng ký khai sinh
 
