@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from portal.issued import download, file_response
 from procedures.calendar import WorkingCalendar
 from procedures.eforms import display_answers
 
@@ -27,7 +28,7 @@ from . import processing
 from .admin_forms import ACTION_FORMS
 from .constants import Stage, Status
 from .models import Dossier, DossierNotice
-from .notices import render_and_store, render_control_slip
+from .notices import NOTICE, render_control_slip
 from .workflow import (
     ACTIONS,
     TIMELINE_EVENTS,
@@ -282,23 +283,14 @@ def take_action(request, model_admin, object_id: int, name: str):
 # --- Files ------------------------------------------------------------------------------------------
 
 
-def _attachment(file, filename: str) -> FileResponse:
-    response = FileResponse(file, as_attachment=True, filename=filename, content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_safe
 def notice(request, model_admin, object_id: int, notice_id: int):
     dossier = _dossier(request, model_admin, object_id)
     issued = get_object_or_404(DossierNotice, pk=notice_id, dossier=dossier)
-    if not issued.file:
-        issued = render_and_store(issued.pk)  # the task has not run yet: render now, once
-    return _attachment(issued.file.open("rb"), f"mau-{issued.kind}-{dossier.code}.pdf")
+    return download(NOTICE, issued)  # rendered now, once, if the task has not run yet
 
 
 @require_safe
 def control_slip(request, model_admin, object_id: int):
     dossier = _dossier(request, model_admin, object_id)
-    return _attachment(io.BytesIO(render_control_slip(dossier)), f"phieu-kiem-soat-{dossier.code}.pdf")
+    return file_response(io.BytesIO(render_control_slip(dossier)), f"phieu-kiem-soat-{dossier.code}.pdf")

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Dossiers")
+
+    def ready(self) -> None:
+        from portal import issued
+
+        from . import notices, receipts
+
+        issued.register(receipts.RECEIPT, notices.NOTICE)

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal import issued
 from portal.pdf import render_pdf
 
 from .constants import NoticeKind
@@ -56,16 +56,18 @@ def render_control_slip(dossier: Dossier) -> bytes:
     return render_pdf(html)
 
 
+NOTICE = issued.DocumentKind(
+    name="dossiers.notice",
+    model=DossierNotice,
+    field="file",
+    render=render_notice,
+    filename=lambda notice: f"mau-{notice.kind}-{notice.dossier.code}.pdf",
+    select_related=("dossier__procedure", "dossier__agency", "dossier__applicant"),
+    should_have=Q(),
+    issued_at="issued_at",
+)
+
+
 def render_and_store(notice_id: int) -> DossierNotice:
-    notice = DossierNotice.objects.select_related("dossier__procedure", "dossier__agency", "dossier__applicant").get(
-        pk=notice_id
-    )
-    if notice.file:
-        return notice
-    pdf = render_notice(notice)
-    with transaction.atomic():
-        locked = DossierNotice.objects.select_for_update().get(pk=notice_id)
-        if not locked.file:
-            locked.file.save(f"mau-{notice.kind}-{notice.dossier.code}.pdf", ContentFile(pdf), save=False)
-            locked.save(update_fields=["file"])
-    return locked
+    """The notice with its PDF, rendered and stored now if no task has yet."""
+    return issued.store(NOTICE, notice_id)

@@ -14,15 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access
+from portal import access, issued
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
 
-from . import tasks
 from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
 from .events import DossierAction
 from .models import Dossier, DossierEvent, DossierNotice, DossierStep
+from .notices import NOTICE
 from .timeline import write_event
 from .workflow import ACTIONS, TIMELINE_EVENTS, DossierChanged, InvalidTransition
 
@@ -79,7 +79,7 @@ def _record(
     )
     if notice:
         notice_row = DossierNotice.objects.create(dossier=dossier, kind=notice, event=event, data=notice_data or {})
-        tasks.render_notice.delay(notice_row.pk)  # after commit (portal.celery.TransactionAwareTask)
+        issued.issue(NOTICE, notice_row.pk)  # rendered after commit; or by the sweep if the broker is down
     return event
 
 

@@ -4,15 +4,16 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal import issued
 from portal.pdf import render_pdf
 from procedures.eforms import display_answers
 
+from .constants import Status
 from .models import Dossier
 
 
@@ -44,16 +45,13 @@ def render_receipt(dossier: Dossier) -> bytes:
     return render_pdf(html)
 
 
-def issue_receipt(dossier_id: int) -> Dossier:
-    """Render and store the receipt once; calling it again (a retried task, a reload) keeps the first one."""
-    dossier = Dossier.objects.select_related("procedure", "agency", "applicant", "case").get(pk=dossier_id)
-    if dossier.receipt or dossier.is_draft:
-        return dossier
-    pdf = render_receipt(dossier)  # slow part outside the lock
-    with transaction.atomic():
-        locked = Dossier.objects.select_for_update().get(pk=dossier_id)
-        if locked.receipt:
-            return locked
-        locked.receipt.save(f"bien-nhan-{locked.code}.pdf", ContentFile(pdf), save=False)
-        locked.save(update_fields=["receipt", "updated_at"])
-    return locked
+RECEIPT = issued.DocumentKind(
+    name="dossiers.receipt",
+    model=Dossier,
+    field="receipt",
+    render=render_receipt,
+    filename=lambda dossier: f"bien-nhan-{dossier.code}.pdf",
+    select_related=("procedure", "agency", "applicant", "case"),
+    should_have=~Q(status=Status.DRAFT),
+    issued_at="submitted_at",
+)

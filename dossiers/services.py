@@ -203,5 +203,5 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     dossier.fee_total = fees_due(dossier.procedure)
     dossier.save(update_fields=["code", "status", "submitted_at", "fee_total", "updated_at"])
     write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by)
-    tasks.issue_receipt.delay(dossier.pk)  # after commit (portal.celery.TransactionAwareTask)
+    issued.issue(RECEIPT, dossier.pk)  # rendered after commit; or by the sweep if the broker is down
     return dossier, True

@@ -292,22 +292,13 @@ def _timeline(dossier: Dossier) -> list:
     return events
 
 
-def _attachment(file, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_safe
 def receipt(request, public_id):
     dossier = dossier_for(request.user, public_id)
     if dossier.is_draft:
         raise Http404
-    if not dossier.receipt:
-        dossier = issue_receipt(dossier.pk)  # the task has not run yet: render now, once
-    return _attachment(dossier.receipt, f"bien-nhan-{dossier.code}.pdf", "application/pdf")
+    return download(RECEIPT, dossier)  # rendered now, once, if the task has not run yet
 
 
 @login_required
@@ -316,7 +307,7 @@ def document(request, public_id, pk: int):
     dossier = dossier_for(request.user, public_id)
     document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
     extension = document.file.name.rsplit(".", 1)[-1]
-    return _attachment(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
+    return file_response(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
 
 
 def _result_available(dossier: Dossier, user) -> bool:
@@ -334,9 +325,7 @@ def _result_available(dossier: Dossier, user) -> bool:
 def notice(request, public_id, pk: int):
     dossier = dossier_for(request.user, public_id)
     issued = get_object_or_404(DossierNotice, pk=pk, dossier=dossier)
-    if not issued.file:
-        issued = render_and_store(issued.pk)
-    return _attachment(issued.file, f"mau-{issued.kind}-{dossier.code}.pdf", "application/pdf")
+    return download(NOTICE, issued)  # rendered now, once, if the task has not run yet
 
 
 @login_required
@@ -345,7 +334,7 @@ def result(request, public_id):
     dossier = dossier_for(request.user, public_id)
     if not _result_available(dossier, request.user):
         raise Http404
-    return _attachment(dossier.result_file, f"ket-qua-{dossier.code}.pdf", "application/pdf")
+    return file_response(dossier.result_file, f"ket-qua-{dossier.code}.pdf")
 
 
 @login_required

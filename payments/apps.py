@@ -7,4 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from portal import issued
+
         from . import checks, receivers  # noqa: F401 (checks and listeners register themselves)
+        from .receipts import RECEIPT
+
+        issued.register(RECEIPT)

@@ -1,11 +1,11 @@
 """The payment receipt (biên lai thu phí, lệ phí) as a PDF: the agency, the payer, the line items, the payment."""
 
 import segno
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal import issued
 from portal.pdf import render_pdf
 
 from .models import Receipt
@@ -35,16 +35,23 @@ def render_receipt(receipt: Receipt) -> bytes:
     return render_pdf(html)
 
 
+RECEIPT = issued.DocumentKind(
+    name="payments.receipt",
+    model=Receipt,
+    field="file",
+    render=render_receipt,
+    filename=lambda receipt: f"bien-lai-{receipt.number}.pdf",
+    select_related=(
+        "agency",
+        "transaction__request__dossier__procedure",
+        "transaction__request__dossier__agency",
+        "transaction__request__dossier__applicant",
+    ),
+    should_have=Q(),
+    issued_at="issued_at",
+)
+
+
 def render_and_store(receipt_id: int) -> Receipt:
-    receipt = Receipt.objects.select_related(
-        "agency", "transaction__request__dossier__procedure", "transaction__request__dossier__applicant"
-    ).get(pk=receipt_id)
-    if receipt.file:
-        return receipt
-    pdf = render_receipt(receipt)  # slow part outside the lock
-    with transaction.atomic():
-        locked = Receipt.objects.select_for_update().get(pk=receipt_id)
-        if not locked.file:
-            locked.file.save(f"bien-lai-{locked.number}.pdf", ContentFile(pdf), save=False)
-            locked.save(update_fields=["file"])
-    return locked
+    """The receipt with its PDF, rendered and stored now if no task has yet."""
+    return issued.store(RECEIPT, receipt_id)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -12,12 +12,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dossiers.selectors import dossier_for
+from portal.issued import download
 from portal.net import client_ip
 
 from . import selectors, services, vnpay
 from .constants import TransactionStatus
 from .gateways import online_gateway_name
-from .receipts import render_and_store
+from .receipts import RECEIPT
 from .response_codes import payment_response_reason
 
 
@@ -101,14 +102,4 @@ def receipt(request, public_id, number: str):
     found = selectors.receipt_for(dossier, number)
     if found is None:
         raise Http404
-    if not found.file:
-        found = render_and_store(found.pk)  # the task has not run yet: render now, once
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=f"bien-lai-{found.number}.pdf",
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(RECEIPT, found)  # rendered now, once, if the task has not run yet

@@ -4,7 +4,6 @@ print the label, record a paper dossier received by post). Every change is a ser
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,11 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from dossiers.models import Dossier
 from dossiers.selectors import visible_dossiers
+from portal.issued import download
 from portal.paginator import LargeTableAdminMixin
 
 from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
-from .labels import label_for
+from .labels import LABEL
 from .models import Shipment, ShipmentUpdate, Tariff, TrackingRange
 
 
@@ -285,13 +285,4 @@ class ShipmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     def label_view(self, request, pk):
         shipment = get_object_or_404(self.get_queryset(request), pk=pk)
-        shipment = label_for(shipment.pk)
-        response = FileResponse(
-            shipment.label.open("rb"),
-            as_attachment=True,
-            filename=f"nhan-{shipment.tracking_number}.pdf",
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return download(LABEL, shipment)  # rendered and stored at the first download

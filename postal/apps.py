@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PostalConfig(AppConfig):
     name = "postal"
     verbose_name = _("Postal delivery (BCCI)")
+
+    def ready(self) -> None:
+        from portal import issued
+
+        from . import labels
+
+        issued.register(labels.LABEL)

@@ -1,11 +1,10 @@
 """The address label (A6) of a shipment: sender, recipient, tracking number as text and QR code."""
 
 import segno
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal import issued
 from portal.pdf import render_pdf
 
 from .models import Shipment
@@ -26,15 +25,17 @@ def render_label(shipment: Shipment) -> bytes:
     return render_pdf(html)
 
 
+# Printed on demand by the official who posts the result: never rendered ahead, so never swept.
+LABEL = issued.DocumentKind(
+    name="postal.label",
+    model=Shipment,
+    field="label",
+    render=render_label,
+    filename=lambda shipment: f"nhan-{shipment.tracking_number}.pdf",
+    select_related=("dossier__agency", "dossier__procedure"),
+)
+
+
 def label_for(shipment_id: int) -> Shipment:
-    """Render and store the label once; later calls return the stored one."""
-    shipment = Shipment.objects.select_related("dossier__agency", "dossier__procedure").get(pk=shipment_id)
-    if shipment.label:
-        return shipment
-    pdf = render_label(shipment)
-    with transaction.atomic():
-        locked = Shipment.objects.select_for_update().get(pk=shipment_id)
-        if not locked.label:
-            locked.label.save(f"nhan-{locked.tracking_number}.pdf", ContentFile(pdf), save=False)
-            locked.save(update_fields=["label", "updated_at"])
-    return locked
+    """The shipment with its label, rendered and stored now if it has none yet."""
+    return issued.store(LABEL, shipment_id)
