@@ -1,5 +1,6 @@
 """Demo data for the local portal and the tests: one province's agencies, the catalogue, demo accounts."""
 
+import io
 import json
 from pathlib import Path
 
@@ -149,10 +150,17 @@ def _demo_tracking_range(agency: Agency) -> None:
         TrackingRange.objects.create(agency=agency, prefix="EB", first=10000, last=19999, next=10000)
 
 
-DEMO_SCAN = (  # a one-page blank PDF standing in for a citizen's scans
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def demo_scan() -> bytes:
+    """A one-page blank A4 PDF standing in for a citizen's scans (a real PDF: uploads are opened to check them)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 DEMO_BIRTH_DECLARATION = {
     "requester_name": "Nguyễn Văn An",
     "requester_id": "038090001234",
@@ -194,6 +202,7 @@ def create_demo_dossiers() -> int:
     procedure = Procedure.objects.get(code="1.001193")
     agency = Agency.objects.get(code=DEMO_AGENCY)
     desk, specialist = User.objects.get(username="tiepnhan"), User.objects.get(username="chuyenvien")
+    scan_bytes = demo_scan()
     for position, child in enumerate(DEMO_CHILDREN):
         dossier = services.start_draft(procedure=procedure, applicant=citizen, agency=agency, case=None)
         form = EForm({**DEMO_BIRTH_DECLARATION, "child_name": child}, spec=procedure.eform)
@@ -201,7 +210,7 @@ def create_demo_dossiers() -> int:
             raise ValueError(form.errors.as_text())
         services.save_declaration(dossier=dossier, data=form.to_json())
         for slot in dossier.case.documents.filter(is_required=True):
-            scan = SimpleUploadedFile(f"ban-quet-{slot.position + 1}.pdf", DEMO_SCAN, content_type="application/pdf")
+            scan = SimpleUploadedFile(f"ban-quet-{slot.position + 1}.pdf", scan_bytes, content_type="application/pdf")
             services.attach_document(dossier=dossier, required_document=slot, upload=scan)
         dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
         if position >= 1:
