@@ -301,6 +301,7 @@ def main():
         final = rng.choices(statuses, weights)[0]
         plans.append((f"{agency.code}-{day}-{number:04d}", final, submitted, rng.choice(citizen_ids), agency))
     channel_weights = ["online"] * 6 + ["counter"] * 3 + ["post"]
+    fee_of: dict[str, int] = {}  # what each dossier was billed at submission (its payment request), by code
 
     def dossier_rows():
         for code, final, submitted, applicant, agency in plans:
@@ -314,6 +315,8 @@ def main():
                 finished = accepted + timedelta(days=days * rng.uniform(0.4, 1.8))
                 timeliness = "ahead" if finished < due - timedelta(days=1) else "on_time" if finished <= due else "late"
             handler = rng.choice(staff[agency.pk]) if final in (4, 5, 6, 8, 9, 10) else None
+            returned = finished + timedelta(days=rng.uniform(0, 5)) if final == 10 else None
+            fee_of[code] = rng.choice([0, 0, 8000, 50000, 100000])
             yield (
                 code,
                 procedure.pk,
@@ -327,10 +330,9 @@ def main():
                 finished,
                 timeliness,
                 handler,
-                finished + timedelta(days=rng.uniform(0, 5)) if final == 10 else None,
+                returned,
                 submitted,
                 "processing" if final == 4 else "",
-                rng.choice([0, 0, 8000, 50000, 100000]),
             )
 
     copier.copy(
@@ -351,7 +353,6 @@ def main():
             "returned_at",
             "created_at",
             "stage",
-            "fee_total",
         ],
         dossier_rows(),
     )
@@ -402,12 +403,14 @@ def main():
     step(f"{files} document records", began)
 
     began = time.monotonic()
-    paying = list(
-        Dossier.objects.filter(agency__code__startswith="9", fee_total__gt=0)
+    paying = [
+        (pk, fee_of[code], accepted, agency_id, channel)
+        for pk, code, accepted, agency_id, channel in Dossier.objects.filter(agency__code__startswith="9")
         .exclude(status__in=[1, 3])
-        .values_list("pk", "fee_total", "accepted_at", "agency_id", "channel")
+        .values_list("pk", "code", "accepted_at", "agency_id", "channel")
         .iterator(50_000)
-    )
+        if fee_of.get(code)
+    ]
     copier.copy(
         PaymentRequest,
         ["dossier", "purpose", "status", "amount", "online", "created_at", "paid_at"],
@@ -418,8 +421,8 @@ def main():
     )
     copier.copy(
         PaymentLine,
-        ["request", "position", "kind", "description", "amount"],
-        ((request_of[pk], 0, "charge", "Lệ phí", fee) for pk, fee, *_rest in paying),
+        ["request", "position", "kind", "description", "quantity", "amount"],
+        ((request_of[pk], 0, "charge", "Lệ phí", 1, fee) for pk, fee, *_rest in paying),
     )
     copier.copy(
         Transaction,

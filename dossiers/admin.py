@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,7 +16,7 @@ from portal.accounts.validators import normalize_vn_phone
 from portal.paginator import LargeTableAdminMixin
 from procedures.models import Procedure
 
-from . import admin_views
+from . import admin_views, costs
 from .codes import is_dossier_code, normalise_code
 from .constants import Status
 from .models import Dossier
@@ -112,7 +113,7 @@ class DossierAdmin(LargeTableAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Result and fees"), {"fields": ["delivery_method", "delivery_address", "delivery_phone", "fee_total"]}),
+        (_("Result and fees"), {"fields": ["delivery_method", "delivery_address", "delivery_phone", "cost"]}),
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
@@ -187,6 +188,11 @@ class DossierAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         applicant = dossier.applicant
         contact = ", ".join(value for value in (applicant.phone, applicant.email) if value)
         return f"{applicant.full_name} ({contact})" if contact else applicant.full_name
+
+    @admin.display(description=_("fees and charges"))
+    def cost(self, dossier):
+        """What the dossier costs (``dossiers.costs``): its lines, the total, paid and still to pay."""
+        return render_to_string("dossiers/_cost.html", {"cost": costs.cost_of(dossier), "cost_id": "admin-cost"})
 
     @admin.display(description=_("overdue"))
     def overdue_marker(self, dossier):

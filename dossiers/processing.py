@@ -294,15 +294,13 @@ def request_payment(
         raise InvalidTransition(_("Enter the amount to pay, in đồng."))
     dossier = _lock(dossier, "request_payment", by, expected_version)
     dossier.status = Status.PAYMENT_REQUESTED
-    dossier.fee_total = amount
     _record(
         dossier,
         action=DossierAction.REQUEST_PAYMENT,
         from_status=Status.PROCESSING,
         by=by,
         public_note=note,
-        fields=["fee_total"],
-        amount=amount,
+        amount=amount,  # payments bills it (DossierChange.amount); the timeline row keeps it in ``data``
     )
     return dossier
 

@@ -40,15 +40,6 @@ def delivery_methods(procedure: Procedure) -> list[str]:
     return [DeliveryMethod.OFFICE]
 
 
-def fees_due(procedure: Procedure) -> int:
-    """Fees and charges for filing online: those of the online channel (else the first published channel)."""
-    options = list(procedure.options.all())
-    online = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
-    if not online:
-        return 0
-    return sum(fee.amount for fee in online[0].fees.all())
-
-
 def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
     """The dossier, locked, if the citizen may change it: a draft, or (documents only) while supplementing."""
     dossier = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
@@ -200,8 +191,7 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     dossier.code = next_dossier_code(agency=dossier.agency, day=timezone.localdate(now))
     dossier.status = Status.SUBMITTED
     dossier.submitted_at = now
-    dossier.fee_total = fees_due(dossier.procedure)
-    dossier.save(update_fields=["code", "status", "submitted_at", "fee_total", "updated_at"])
+    dossier.save(update_fields=["code", "status", "submitted_at", "updated_at"])  # billed by payments (events)
     write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by)
     issued.issue(RECEIPT, dossier.pk)  # rendered after commit; or by the sweep if the broker is down
     return dossier, True

@@ -86,7 +86,12 @@ def start(request, code: str):
     return render(
         request,
         "dossiers/start.html",
-        {"procedure": procedure, "form": form, "drafts": drafts, "fees": services.fees_due(procedure)},
+        {
+            "procedure": procedure,
+            "form": form,
+            "drafts": drafts,
+            "fee_items": [fee for fee in costs.online_fee_items(procedure) if fee.amount],
+        },
     )
 
 
@@ -235,7 +240,14 @@ def delivery(request, dossier: Dossier):
             form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
         else:
             return redirect("dossiers:review", public_id=dossier.public_id)
-    return render(request, "dossiers/delivery.html", _context(dossier, "delivery", form=form))
+    context = _context(
+        dossier,
+        "delivery",
+        form=form,
+        postal_fee=costs.quote(dossier).postal if dossier.delivery_method == DeliveryMethod.POST else 0,
+        tariff=costs.postal_tariff(),
+    )
+    return render(request, "dossiers/delivery.html", context)
 
 
 @draft_step
@@ -257,7 +269,7 @@ def review(request, dossier: Dossier):
         problems=problems,
         answers=display_answers(dossier.procedure.eform, dossier.form_data),
         documents=dossier.documents.select_related("required_document"),
-        fees=services.fees_due(dossier.procedure),
+        cost=costs.quote(dossier),
     )
     return render(request, "dossiers/review.html", context, status=400 if form.errors else 200)
 
@@ -280,6 +292,7 @@ def detail(request, public_id):
             "notices": dossier.notices.all(),
             "is_owner": dossier.applicant_id == request.user.pk,
             "result_available": _result_available(dossier, request.user),
+            "cost": costs.cost_of(dossier),
         },
     )
 

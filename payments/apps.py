@@ -7,9 +7,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from dossiers import costs
         from portal import issued
 
-        from . import checks, receivers  # noqa: F401 (checks and listeners register themselves)
+        from . import checks, fees, receivers  # noqa: F401 (checks and listeners register themselves)
         from .receipts import RECEIPT
 
+        costs.register(fees)  # what a dossier costs, for dossiers, tracking and their pages
         issued.register(RECEIPT)

@@ -84,6 +84,8 @@ class PaymentLine(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(_("kind"), max_length=8, choices=LineKind)
     description = models.TextField(_("description"))
+    # ``amount`` is the line's whole amount: the unit amount times ``quantity`` (copies asked for, for example).
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
     exempt = models.BooleanField(_("exempted"), default=False)
     exemption_reason = models.TextField(_("reason for the exemption"), blank=True)
@@ -103,6 +105,10 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount:,} đ"
+
+    @property
+    def unit_amount(self) -> int:
+        return self.amount // max(self.quantity, 1)
 
     @property
     def due(self) -> int:

@@ -14,7 +14,7 @@ from procedures.constants import ONLINE_SUBMISSION_LEVEL, TEMPLATE_DOWNLOAD_LEVE
 from procedures.documents import attach_stand_in_template
 from procedures.eforms import validate_spec
 from procedures.importers import ImportReport, import_package, load_package
-from procedures.models import Agency, FormTemplate, Procedure
+from procedures.models import Agency, FeeItem, FormTemplate, Procedure
 
 DEMO_DIR = Path(settings.BASE_DIR) / "procedures" / "demo"
 CATALOGUE_FILE = DEMO_DIR / "procedures-sample.json"
@@ -78,6 +78,7 @@ def load_catalogue() -> ImportReport:
     report = import_package(load_package(CATALOGUE_FILE))
     assign_agencies()
     load_eforms()
+    link_fee_quantities()
     return report
 
 
@@ -91,6 +92,24 @@ def load_eforms() -> int:
         if procedure.eform != spec:
             Procedure.objects.filter(pk=procedure.pk).update(eform=spec)
             count += 1
+    return count
+
+
+# The demo e-forms ask for the number of copies in this field; the copy fee ("8.000 đồng/bản") is charged per copy.
+COPIES_FIELD = "copies"
+
+
+def link_fee_quantities() -> int:
+    """The per-copy fee of every procedure whose declaration asks for copies is charged by the number asked for."""
+    count = 0
+    for procedure in Procedure.objects.filter(service_level__gte=ONLINE_SUBMISSION_LEVEL):
+        if not any(item.get("name") == COPIES_FIELD for item in procedure.eform or []):
+            continue
+        count += (
+            FeeItem.objects.filter(option__procedure=procedure, per_unit=True, description__icontains="bản sao")
+            .exclude(quantity_field=COPIES_FIELD)
+            .update(quantity_field=COPIES_FIELD)
+        )
     return count
 
 

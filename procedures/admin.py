@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -100,8 +101,31 @@ class ProcedureAdmin(admin.ModelAdmin):
     ]
 
 
+class FeeItemForm(forms.ModelForm):
+    class Meta:
+        model = FeeItem
+        fields = ["position", "kind", "code", "amount", "description", "per_unit", "on_request", "quantity_field"]
+
+    def clean_quantity_field(self):
+        """The quantity comes from a number field of the procedure's declaration (e-form)."""
+        name = self.cleaned_data["quantity_field"].strip()
+        option = getattr(self.instance, "option", None)
+        if not name or option is None:
+            return name
+        numbers = [item["name"] for item in option.procedure.eform or [] if item.get("type") == "number"]
+        if name not in numbers:
+            raise forms.ValidationError(
+                _("The declaration of this procedure has no number field “%(name)s”. Number fields: %(fields)s.")
+                % {"name": name, "fields": ", ".join(numbers) or "—"}
+            )
+        return name
+
+
 class FeeItemInline(admin.TabularInline):
+    """Fee items with how they are charged: per unit, only on request, the declaration field giving the quantity."""
+
     model = FeeItem
+    form = FeeItemForm
     extra = 0
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import fee_terms
 from .constants import AdministrativeLevel, Channel, FeeKind, ServiceLevel
 from .models import (
     PROCEDURE_CODE_VALIDATOR,
@@ -98,6 +99,8 @@ class ParsedFee:
     code: str
     amount: int
     description: str
+    per_unit: bool = False  # "8.000 đồng/bản": times the quantity asked for
+    on_request: bool = False  # "nếu có yêu cầu": only when asked for
 
 
 @dataclass
@@ -296,6 +299,8 @@ def parse_record(record: Any) -> ParsedProcedure:
                         code=_text(fee.get("MAPHILEPHI"), "MAPHILEPHI"),
                         amount=_amount(fee.get("SOTIEN")),
                         description=description,
+                        per_unit=fee_terms.is_per_unit(description),
+                        on_request=fee_terms.is_on_request(description),
                     )
                 )
             options.append(
@@ -471,7 +476,15 @@ def _save(parsed: ParsedProcedure) -> bool:
             FeeItem,
             option.fees.all(),
             [
-                {"kind": f.kind, "code": f.code, "amount": f.amount, "description": f.description}
+                # The quantity field is the portal's own (an e-form field name): set in the back office, kept here.
+                {
+                    "kind": f.kind,
+                    "code": f.code,
+                    "amount": f.amount,
+                    "description": f.description,
+                    "per_unit": f.per_unit,
+                    "on_request": f.on_request,
+                }
                 for f in parsed_option.fees
             ],
             option=option,

@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from procedures.models import RequiredDocument
 
+from .. import costs
 from ..constants import DeliveryMethod, Status
 from ..models import Dossier, DossierDocument, DossierEvent
-from ..services import delivery_methods, fees_due, missing_parts
+from ..services import delivery_methods, missing_parts
 
 OPEN_STATUSES = {Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED}
 
@@ -33,6 +34,26 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = DossierDocument
         fields = ["id", "required_document", "name", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class CostLineSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="fee, charge, postal or other")
+    description = serializers.CharField()
+    unit_amount = serializers.IntegerField(help_text="VND")
+    quantity = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="VND: unit_amount × quantity")
+    exempt = serializers.BooleanField()
+    exemption_reason = serializers.CharField()
+
+
+class CostSerializer(serializers.Serializer):
+    """What the dossier costs (``dossiers.costs``): billed once submitted, else a quote."""
+
+    lines = CostLineSerializer(many=True, help_text="The charged lines")
+    total = serializers.IntegerField(help_text="VND: the lines' amounts less exemptions")
+    paid = serializers.IntegerField(help_text="VND")
+    owed = serializers.IntegerField(help_text="VND: still to pay")
+    billed = serializers.BooleanField(help_text="true: what the dossier was billed; false: a quote")
 
 
 class DossierSerializer(serializers.ModelSerializer):
@@ -62,7 +83,6 @@ class DossierSerializer(serializers.ModelSerializer):
             "finished_at",
             "timeliness",
             "overdue",
-            "fee_total",
             "delivery_method",
         ]
 
@@ -73,16 +93,22 @@ class DossierSerializer(serializers.ModelSerializer):
 class DossierDetailSerializer(DossierSerializer):
     events = DossierEventSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
+    cost = serializers.SerializerMethodField()
 
     class Meta(DossierSerializer.Meta):
         fields = [
             *DossierSerializer.Meta.fields,
+            "cost",
             "form_data",
             "supplement_request",
             "supplement_deadline",
             "documents",
             "events",
         ]
+
+    @extend_schema_field(CostSerializer)
+    def get_cost(self, dossier: Dossier):
+        return CostSerializer(costs.cost_of(dossier)).data
 
 
 class CitizenDossierDetailSerializer(DossierDetailSerializer):
@@ -144,6 +170,7 @@ class DraftDetailSerializer(DraftSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     delivery_methods = serializers.SerializerMethodField()
     fees = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
 
     class Meta(DraftSerializer.Meta):
@@ -158,6 +185,7 @@ class DraftDetailSerializer(DraftSerializer):
             "delivery_address",
             "delivery_phone",
             "fees",
+            "cost",
             "missing",
         ]
 
@@ -170,7 +198,12 @@ class DraftDetailSerializer(DraftSerializer):
         return [str(method) for method in delivery_methods(dossier.procedure)]
 
     def get_fees(self, dossier: Dossier) -> int:
-        return fees_due(dossier.procedure)
+        """The quote's total, in VND (the same as ``cost.total``)."""
+        return costs.quote(dossier).total
+
+    @extend_schema_field(CostSerializer)
+    def get_cost(self, dossier: Dossier):
+        return CostSerializer(costs.quote(dossier)).data
 
     def get_missing(self, dossier: Dossier) -> list[str]:
         return missing_parts(dossier)

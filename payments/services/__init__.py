@@ -13,15 +13,7 @@ below (``from payments import services; services.record_counter_payment(...)``).
 """
 
 from .base import ENDED, PaymentError
-from .billing import (
-    LineSpec,
-    bill_requested,
-    bill_submission,
-    cancel_and_refund,
-    collection_for,
-    exempt_line,
-    fee_lines,
-)
+from .billing import bill_requested, bill_submission, cancel_and_refund, collection_for, exempt_line
 from .counter import record_counter_payment
 from .online import handle_notification, new_txn_ref, order_info, read_return, start_online_payment
 from .receipts import issue_receipt, next_receipt_number
@@ -30,14 +22,12 @@ from .refunds import refund_paid_at_counter, refund_payment, resend_requested_re
 
 __all__ = [
     "ENDED",
-    "LineSpec",
     "PaymentError",
     "bill_requested",
     "bill_submission",
     "cancel_and_refund",
     "collection_for",
     "exempt_line",
-    "fee_lines",
     "handle_notification",
     "issue_receipt",
     "new_txn_ref",

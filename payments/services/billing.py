@@ -2,7 +2,6 @@
 marked paid (which moves a dossier waiting for the payment on)."""
 
 import logging
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from dossiers import processing
 from dossiers.constants import Status
+from dossiers.costs import CostLine
 from dossiers.events import DossierChange
 from dossiers.models import Dossier, DossierEvent
 from dossiers.workflow import InvalidTransition
 from portal.accounts.models import User
-from procedures.constants import Channel
 
+from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
 from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
 from .base import PaymentError, check_official
@@ -24,39 +24,12 @@ from .refunds import _request_refund
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class LineSpec:
-    kind: str
-    description: str
-    amount: int
-
-
-def fee_lines(dossier: Dossier) -> list[LineSpec]:
-    """The procedure's fees and charges for filing online (the online option's fee table, else the first one),
-    and the postal fee when the result goes by post. Free items are not charged."""
-    options = list(dossier.procedure.options.prefetch_related("fees"))
-    chosen = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
-    lines = []
-    for fee in chosen[0].fees.all() if chosen else []:
-        if fee.amount > 0:
-            description = fee.description or (_("Fee") if fee.kind == LineKind.FEE else _("Charge"))
-            lines.append(LineSpec(kind=fee.kind, description=description, amount=fee.amount))
-    from postal.services import fee_for_dossier
-
-    postal = fee_for_dossier(dossier)
-    if postal:
-        lines.append(
-            LineSpec(kind=LineKind.POSTAL, description=_("Postal fee: result delivered by post (BCCI)"), amount=postal)
-        )
-    return lines
-
-
 def collection_for(procedure) -> str:
     rule = ProcedurePaymentRule.objects.filter(procedure=procedure).first()
     return rule.collection if rule else Collection.AT_SUBMISSION
 
 
-def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: str, lines: list[LineSpec]):
+def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: str, lines: list[CostLine]):
     # A new request supersedes an open one (e.g. the agency asks for a different amount).
     PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN).update(status=RequestStatus.CANCELLED)
     request = PaymentRequest.objects.create(
@@ -67,20 +40,27 @@ def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: st
         online=dossier.procedure.pays_online,
     )
     PaymentLine.objects.bulk_create(
-        PaymentLine(request=request, position=n, kind=line.kind, description=line.description, amount=line.amount)
+        PaymentLine(
+            request=request,
+            position=n,
+            kind=line.kind,
+            description=line.description,
+            quantity=line.quantity,
+            amount=line.amount,
+        )
         for n, line in enumerate(lines)
     )
     return request
 
 
 def bill_submission(change: DossierChange) -> None:
-    """A submitted dossier: the fees are asked for now when the procedure collects them at submission."""
+    """A submitted dossier: when the procedure collects its fees at submission, exactly the quote is billed."""
     dossier = change.dossier
     if collection_for(dossier.procedure) != Collection.AT_SUBMISSION:
         return
-    lines = fee_lines(dossier)
-    if sum(line.amount for line in lines) > 0:
-        _create_request(dossier=dossier, event=change.event, purpose=Purpose.SUBMISSION, lines=lines)
+    cost = fees.quote(dossier)
+    if cost.total > 0:
+        _create_request(dossier=dossier, event=change.event, purpose=Purpose.SUBMISSION, lines=list(cost.lines))
 
 
 def bill_requested(change: DossierChange) -> None:
@@ -93,7 +73,7 @@ def bill_requested(change: DossierChange) -> None:
         dossier=dossier,
         event=change.event,
         purpose=Purpose.REQUESTED,
-        lines=[LineSpec(kind=LineKind.OTHER, description=description[:500], amount=change.amount or 0)],
+        lines=[CostLine(kind=LineKind.OTHER, description=description[:500], unit_amount=change.amount or 0)],
     )
 
 

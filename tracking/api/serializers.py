@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from dossiers import costs
 from dossiers.codes import CODE_EXAMPLE
 
 from ..models import SCORE_MAX, SCORE_MIN, Rating
@@ -66,7 +67,7 @@ class LookupResultSerializer(serializers.Serializer):
     delivery_method = serializers.CharField(source="dossier.delivery_method")
     delivery_address = serializers.SerializerMethodField()
     delivery_phone = serializers.SerializerMethodField()
-    fee_total = serializers.SerializerMethodField(help_text="VND; null unless full")
+    fee_total = serializers.SerializerMethodField(help_text="VND, what the dossier costs; null unless full")
     documents = serializers.ListField(
         child=serializers.CharField(), help_text="Names of the documents; empty unless full"
     )
@@ -83,7 +84,7 @@ class LookupResultSerializer(serializers.Serializer):
         return result.dossier.delivery_phone if result.full else None
 
     def get_fee_total(self, result) -> int | None:
-        return result.dossier.fee_total if result.full else None
+        return costs.cost_of(result.dossier).total if result.full else None
 
     def get_rated(self, result) -> bool:
         return result.rating is not None
