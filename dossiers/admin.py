@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from portal import access
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
 from portal.paginator import LargeTableAdminMixin
@@ -18,7 +19,6 @@ from procedures.models import Procedure
 
 from . import admin_views, costs
 from .codes import is_dossier_code, normalise_code
-from .constants import Status
 from .models import Dossier
 
 
@@ -46,10 +46,11 @@ class ProcedureFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         procedures = Procedure.objects.order_by("name")
-        if request.user.is_superuser:
+        agencies = access.agency_condition(request.user, "agencies")
+        if agencies is None:  # a superuser: the procedures of every agency
             procedures = procedures.filter(agencies__isnull=False).distinct()
         else:
-            procedures = procedures.filter(agencies=request.user.agency_id)
+            procedures = procedures.filter(agencies)
         return [(str(pk), name) for pk, name in procedures.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
@@ -72,7 +73,7 @@ class HandledByFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dossier)
-class DossierAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = [
         "code",
         "procedure_name",
@@ -117,37 +118,8 @@ class DossierAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
-    # --- Who sees what -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _in_back_office(request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
-
-    def has_module_permission(self, request):
-        return self._in_back_office(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._in_back_office(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # status and the rest change only through the actions
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        user = request.user
-        if user.is_superuser:
-            queryset = Dossier.objects.all()
-        elif self._in_back_office(request):  # the agency's dossiers, not the official's own filings elsewhere
-            queryset = Dossier.objects.filter(agency_id=user.agency_id)
-        else:
-            queryset = Dossier.objects.none()
-        return queryset.exclude(status=Status.DRAFT)
+    # Who sees what (portal.access.AgencyScopedAdmin): the official's agency's submitted dossiers, not their own
+    # filings elsewhere; read-only, status and the rest change only through the actions.
 
     def get_search_results(self, request, queryset, search_term):
         """A dossier code, a phone number or (part of) a name, each answered from an index.

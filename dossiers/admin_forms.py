@@ -10,7 +10,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.constants import Role, UserKind
+from portal import access
+from portal.accounts.constants import Role
 from portal.accounts.models import User
 
 from .constants import DocumentKind
@@ -36,10 +37,7 @@ class OfficialChoiceField(forms.ModelChoiceField):
 
 
 def _officials_of(dossier: Dossier, *roles: str):
-    qs = User.objects.filter(kind=UserKind.OFFICIAL, agency_id=dossier.agency_id, is_active=True)
-    if roles:
-        qs = qs.filter(role__in=roles)
-    return qs.order_by("full_name", "username")
+    return access.colleagues(dossier, *roles).order_by("full_name", "username")
 
 
 class ActionForm(forms.Form):

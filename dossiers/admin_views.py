@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from portal import access
+from portal.errors import AccessDenied
 from portal.issued import download, file_response
 from procedures.calendar import WorkingCalendar
 from procedures.eforms import display_answers
@@ -29,6 +31,7 @@ from .admin_forms import ACTION_FORMS
 from .constants import Stage, Status
 from .models import Dossier, DossierNotice
 from .notices import NOTICE, render_control_slip
+from .selectors import OPEN_STATUSES, is_overdue, overdue_q
 from .workflow import (
     ACTIONS,
     TIMELINE_EVENTS,
@@ -36,18 +39,11 @@ from .workflow import (
     DossierChanged,
     InvalidTransition,
     available_actions,
-    can_act,
 )
 
-# The clock runs in these statuses; a dossier in one of them past its due date is overdue (computed, never stored).
-OPEN_STATUSES = (Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED)
 SOON_WORKING_DAYS = 2
 
 EVENT_LABELS = {"submit": gettext_lazy("Submitted online")}
-
-
-def overdue_q(now: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
 
 
 def due_soon_bound(now: datetime) -> datetime:
@@ -56,10 +52,6 @@ def due_soon_bound(now: datetime) -> datetime:
 
 def due_soon_q(now: datetime, bound: datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lte=bound)
-
-
-def is_overdue(dossier: Dossier, now: datetime | None = None) -> bool:
-    return bool(dossier.due_at and dossier.status in OPEN_STATUSES and dossier.due_at < (now or timezone.now()))
 
 
 def admin_url(model_admin, name: str, *args) -> str:
@@ -220,13 +212,10 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
 
 def refusal(dossier: Dossier, user, action: Action) -> str:
     """Why ``user`` cannot take ``action`` now (the services' own wording), or "" if they can."""
-    if not user.is_superuser and user.agency_id != dossier.agency_id:
-        return _("This dossier belongs to another agency.")
-    if not can_act(user, action):
-        return _("Your role (%(role)s) cannot “%(action)s”.") % {
-            "role": user.get_role_display(),
-            "action": action.label,
-        }
+    try:  # the agency and role, as the service checks them under its lock
+        access.ensure_may_act(user, dossier, roles=action.roles, action_label=action.label)
+    except AccessDenied as error:
+        return error.message
     if dossier.status not in action.sources:
         return _("“%(action)s” is not possible while dossier %(code)s is “%(status)s”.") % {
             "action": action.label,

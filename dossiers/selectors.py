@@ -1,23 +1,32 @@
 """Reads of dossiers, always through who is asking: a citizen sees their own, an official their agency's."""
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from portal import access
 from portal.accounts.models import User
 
 from .constants import Status
 from .models import Dossier
 
+# The clock runs in these statuses; a dossier in one of them past its due date is overdue (computed, never stored).
+OPEN_STATUSES = (Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED)
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
+
+
+def is_overdue(dossier: Dossier, now: datetime | None = None) -> bool:
+    return bool(dossier.due_at and dossier.status in OPEN_STATUSES and dossier.due_at < (now or timezone.now()))
+
 
 def visible_dossiers(user: User) -> QuerySet[Dossier]:
-    if not user.is_authenticated:
-        return Dossier.objects.none()
-    if user.is_superuser:
-        return Dossier.objects.all()
-    condition = Q(applicant=user)
-    if user.is_official and user.agency_id:
-        condition |= Q(agency_id=user.agency_id) & ~Q(status=Status.DRAFT)
-    return Dossier.objects.filter(condition)
+    """The applicant's own dossiers (drafts included) and, for an official, their agency's submitted ones."""
+    return access.visible(Dossier.objects.all(), user)
 
 
 def dossier_for(user: User, public_id, *, own: bool = False) -> Dossier:

@@ -9,17 +9,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal import access
 from portal.paginator import LargeTableAdminMixin
 
 from . import selectors, services
 from .constants import MessageStatus
 from .forms import MessageTemplateForm
 from .models import Message, MessageTemplate, MessageTemplateVersion
-
-
-def in_back_office(request) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
 
 
 @admin.display(description=_("status"), ordering="status")
@@ -57,7 +53,7 @@ class MessageInline(admin.TabularInline):
     ordering = ["created_at", "pk"]
 
     def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
+        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -70,7 +66,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class MessageAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = ["created_at", "dossier_code", "kind", "channel", "recipient", status_badge, "attempts", short_error]
     list_filter = ["status", "channel", "kind", "language", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["dossier__code", "recipient", "provider_id"]
@@ -103,23 +99,8 @@ class MessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.messages_visible_to(request.user).select_related("template__template")
 
-    def has_module_permission(self, request):
-        return in_back_office(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_resend_permission(self, request):
-        return in_back_office(request)
+        return access.in_back_office(request.user)
 
     @admin.display(description=_("dossier"), ordering="dossier__code")
     def dossier_code(self, message: Message) -> str:

@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from django.db.models import QuerySet
 
+from portal import access
+
 from .constants import MessageStatus
 from .models import Message
 
@@ -20,13 +22,8 @@ def messages_by_event(dossier) -> dict[int, list[Message]]:
 
 
 def messages_visible_to(user) -> QuerySet[Message]:
-    """Officials see their own agency's messages; superusers see all."""
-    messages = Message.objects.select_related("dossier", "dossier__agency")
-    if user.is_superuser:
-        return messages
-    if not getattr(user, "agency_id", None):
-        return messages.none()
-    return messages.filter(dossier__agency_id=user.agency_id)
+    """Officials see their own agency's messages; superusers see all (``portal.access``)."""
+    return access.scope(Message.objects.select_related("dossier", "dossier__agency"), user)
 
 
 def failed_messages(user) -> QuerySet[Message]:

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import access
 from portal.paginator import LargeTableAdminMixin
 
 from . import selectors, services
@@ -21,40 +22,12 @@ from .forms import CounterPaymentForm, DailyReportForm, ExemptionForm, RefundFor
 from .models import GatewayNotification, PaymentLine, PaymentRequest, ProcedurePaymentRule, Receipt, Refund, Transaction
 
 
-def in_back_office(request) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
-
-
 def dossier_admin_url(dossier) -> str:
     return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
 
 
-class AgencyScoped(LargeTableAdminMixin, admin.ModelAdmin):
+class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
     """Read-only lists of the official's own agency; changes go through the services behind the custom pages."""
-
-    agency_path = "request__dossier__agency_id"
-
-    def has_module_permission(self, request):
-        return in_back_office(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{self.agency_path: request.user.agency_id})
 
     def _page(self, request, title: str, form, *, submit_label: str, dossier=None, **extra):
         context = {
@@ -82,7 +55,7 @@ class PaymentLineInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
+        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
 
 class TransactionInline(admin.TabularInline):
@@ -97,12 +70,11 @@ class TransactionInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
+        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(AgencyScoped):
-    agency_path = "dossier__agency_id"
     list_display = ["dossier", "purpose", "amount", "status", "created_at", "paid_at", "pay_at_counter"]
     list_filter = ["status", "purpose"]
     list_select_related = ["dossier"]
@@ -191,9 +163,7 @@ class PaymentRequestAdmin(AgencyScoped):
     def report_view(self, request):
         """The cashier's daily report: every payment settled that day for the agency's dossiers, as CSV."""
         form = DailyReportForm(request.GET or None, initial={"day": timezone.localdate()})
-        agency_id = request.user.agency_id
-        if request.user.is_superuser and request.GET.get("agency"):
-            agency_id = int(request.GET["agency"])
+        agency_id = access.report_agency(request.user, request.GET.get("agency"))
         if not form.is_bound or not form.is_valid() or agency_id is None:
             context = {
                 **self.admin_site.each_context(request),
@@ -310,7 +280,6 @@ class TransactionAdmin(AgencyScoped):
 
 @admin.register(Refund)
 class RefundAdmin(AgencyScoped):
-    agency_path = "transaction__request__dossier__agency_id"
     list_display = ["transaction", "amount", "status", "reason", "requested_at", "message"]
     list_filter = ["status"]
     list_select_related = ["transaction"]
@@ -328,7 +297,7 @@ class RefundAdmin(AgencyScoped):
     actions = ["paid_back_at_counter"]
 
     def has_change_permission(self, request, obj=None):
-        return in_back_office(request)  # for the action below; the fields stay read-only
+        return access.in_back_office(request.user)  # for the action below; the fields stay read-only
 
     @admin.action(description=gettext_lazy("Paid back at the counter"))
     def paid_back_at_counter(self, request, queryset):
@@ -345,7 +314,6 @@ class RefundAdmin(AgencyScoped):
 
 @admin.register(Receipt)
 class ReceiptAdmin(AgencyScoped):
-    agency_path = "agency_id"
     list_display = ["number", "transaction", "issued_at", "download"]
     search_fields = ["number", "transaction__request__dossier__code"]
     list_select_related = ["transaction__request__dossier"]

@@ -6,7 +6,8 @@ Every view, admin page, API view, selector and service asks here; none re-implem
 * An **official** works in the back office of one agency: they see the submitted dossiers of their agency (never
   drafts) and every record that belongs to them (documents, timeline, payments, shipments, messages, ratings),
   plus records the agency owns directly (tracking-number ranges, receipts).
-* A **superuser** sees everything.
+* A **superuser** sees everything: every agency's records in the back office (still never drafts there), and
+  drafts too on the citizens' pages.
 
 Records are reached through their path to the dossier (or to the agency that owns them) in ``PATHS``; a model
 missing there cannot be scoped and raises, so a new model is registered here before any list shows it.
@@ -74,26 +75,47 @@ def in_back_office(user) -> bool:
     return user.is_superuser or is_official(user)
 
 
+def is_official_or_superuser(user) -> bool:
+    """May use the officials' side of the API (which needs no staff flag): an official of an agency, or a superuser."""
+    return bool(getattr(user, "is_superuser", False) or is_official(user))
+
+
 def _agency_q(user, agency_lookup: str) -> Q:
     """The agencies whose records the official works on (their own agency)."""
     return Q(**{agency_lookup: user.agency_id})
+
+
+def agency_condition(user, agency_lookup: str) -> Q | None:
+    """The condition on ``agency_lookup`` (a lookup to an agency or its id) for ``user``'s back office: None for a
+    superuser (every agency), the official's agency, and nothing at all for anyone else."""
+    if getattr(user, "is_superuser", False):
+        return None
+    if not is_official(user):
+        return Q(pk__in=[])
+    return _agency_q(user, agency_lookup)
+
+
+def _submitted_q(path: Path) -> Q:
+    """Records of submitted dossiers only (agency-owned records hang off no dossier: no condition)."""
+    if path.dossier is None:
+        return Q()
+    from dossiers.constants import Status  # the access rule sits below the apps it serves
+
+    return ~Q(**{_join(path.dossier, "status"): Status.DRAFT})
 
 
 # --- Reading --------------------------------------------------------------------------------------------------
 
 
 def back_office_q(user, model: type[Model]) -> Q | None:
-    """The condition on ``model`` for the official's back office; None: everything (superuser)."""
-    if user.is_superuser:
-        return None
-    if not is_official(user):
-        return Q(pk__in=[])
+    """The condition on ``model`` for the back office: the official's agency's records of submitted dossiers (a
+    superuser: every agency's); None when there is no condition at all."""
     path = _path(model)
     if path.dossier is None:
-        return _agency_q(user, _join(path.agency, "id"))
-    from dossiers.constants import Status  # the access rule sits below the apps it serves
-
-    return _agency_q(user, _join(path.dossier, "agency_id")) & ~Q(**{_join(path.dossier, "status"): Status.DRAFT})
+        return agency_condition(user, _join(path.agency, "id"))
+    agency = agency_condition(user, _join(path.dossier, "agency_id"))
+    submitted = _submitted_q(path)
+    return submitted if agency is None else agency & submitted
 
 
 def scope(queryset: QuerySet, user) -> QuerySet:
@@ -119,6 +141,14 @@ def visible(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(condition)
 
 
+def submitted(queryset: QuerySet, user) -> QuerySet:
+    """Records of submitted dossiers (never drafts) that ``user`` works on or filed: an official (by kind) their
+    agency's, as in the back office; anyone else their own filings (a superuser: all)."""
+    if getattr(user, "is_official", False):
+        return scope(queryset, user)
+    return visible(queryset, user).filter(_submitted_q(_path(queryset.model)))
+
+
 def may_see(user, dossier) -> bool:
     return in_agency(user, dossier) or getattr(user, "pk", None) == dossier.applicant_id
 
@@ -133,6 +163,14 @@ def in_agency(user, dossier) -> bool:
 def agency_of(user) -> int | None:
     """The agency whose records a back-office page lists: the official's own; None for a superuser (all)."""
     return None if user.is_superuser else user.agency_id
+
+
+def report_agency(user, requested: str | None = None) -> int | None:
+    """The agency a per-agency report covers: an official's own, whatever they ask for; for a superuser the one
+    ``requested`` (an agency id), else their own if they have one. None: no agency to report on."""
+    if user.is_superuser and requested:
+        return int(requested)
+    return user.agency_id
 
 
 # --- Acting ---------------------------------------------------------------------------------------------------
@@ -173,6 +211,16 @@ def is_colleague(user, dossier, *, role: str = "") -> bool:
     if user is None or not is_official(user) or user.agency_id != dossier.agency_id:
         return False
     return not role or user.role in (role, Role.AGENCY_ADMIN)
+
+
+def colleagues(dossier, *roles: str) -> QuerySet:
+    """The active officials of the dossier's agency, for a choice list (only those holding one of ``roles``, if
+    given; the services accept the agency administrator as well, see ``is_colleague``)."""
+    from .accounts.constants import UserKind
+    from .accounts.models import User
+
+    officials = User.objects.filter(kind=UserKind.OFFICIAL, agency_id=dossier.agency_id, is_active=True)
+    return officials.filter(role__in=roles) if roles else officials
 
 
 # --- The back office ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.models import Dossier
-from dossiers.selectors import visible_dossiers
+from portal import access
 from portal.issued import download
 from portal.paginator import LargeTableAdminMixin
 
@@ -20,11 +20,6 @@ from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
 from .labels import LABEL
 from .models import Shipment, ShipmentUpdate, Tariff, TrackingRange
-
-
-def in_back_office(request) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
 
 
 def dossier_admin_url(dossier) -> str:
@@ -62,8 +57,7 @@ class TrackingRangeAdmin(admin.ModelAdmin):
     fields = ["agency", "prefix", "first", "last"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(agency_id=request.user.agency_id)
+        return access.scope(super().get_queryset(request), request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return ["agency", "prefix", "first", "last"] if obj else []  # a range in use never changes
@@ -91,7 +85,7 @@ class UpdateInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
+        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
 
 class PostResultForm(forms.Form):
@@ -118,7 +112,7 @@ class ReceiveForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = ["tracking_number", "dossier", "direction", "status", "created_at", "updated_at", "label_link"]
     list_filter = ["status", "direction"]
     list_select_related = ["dossier"]
@@ -139,25 +133,6 @@ class ShipmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
     inlines = [UpdateInline]
     change_form_template = "admin/postal/shipment/change_form.html"
-
-    def has_module_permission(self, request):
-        return in_back_office(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return in_back_office(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(dossier__agency_id=request.user.agency_id)
 
     @admin.display(description=gettext_lazy("label"))
     def label_link(self, obj):
@@ -189,10 +164,8 @@ class ShipmentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def _dossier(self, request, dossier_id) -> Dossier:
-        queryset = visible_dossiers(request.user).exclude(status=0)
-        if not request.user.is_superuser:
-            queryset = queryset.filter(agency_id=request.user.agency_id)
-        return get_object_or_404(queryset.select_related("agency", "applicant"), pk=dossier_id)
+        queryset = access.scope(Dossier.objects.select_related("agency", "applicant"), request.user)
+        return get_object_or_404(queryset, pk=dossier_id)
 
     def _page(self, request, title, form, *, dossier, submit_label, summary=()):
         context = {

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal import access
+
 from .models import Rating
 from .selectors import ratings_of_agency
 
@@ -17,16 +19,11 @@ class RatingAdmin(admin.ModelAdmin):
     readonly_fields = fields
     date_hierarchy = "created_at"
 
-    @staticmethod
-    def _in_back_office(request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and (user.is_superuser or (user.is_official and bool(user.agency_id)))
-
     def has_module_permission(self, request):
-        return self._in_back_office(request)
+        return access.in_back_office(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return self._in_back_office(request)
+        return access.in_back_office(request.user)
 
     def get_queryset(self, request):
         return ratings_of_agency(request.user)

@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.admin_views import is_overdue
 from dossiers.codes import is_dossier_code
 from dossiers.constants import DeliveryMethod, Status
 from dossiers.models import Dossier
+from dossiers.selectors import is_overdue
 from dossiers.workflow import TIMELINE_EVENTS
+from portal import access
 
 from .constants import STATUS_EXPLANATIONS, TIMELINE_LABELS
 from .models import Rating
@@ -183,9 +184,4 @@ def lookup_result(dossier: Dossier, *, user=None, id_number: str = "") -> Lookup
 
 def ratings_of_agency(user):
     """Ratings the official may read: their agency's (all for a superuser), newest first."""
-    qs = Rating.objects.select_related("dossier__procedure", "dossier__agency")
-    if user.is_superuser:
-        return qs
-    if getattr(user, "agency_id", None):
-        return qs.filter(dossier__agency_id=user.agency_id)
-    return qs.none()
+    return access.scope(Rating.objects.select_related("dossier__procedure", "dossier__agency"), user)

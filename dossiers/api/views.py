@@ -37,7 +37,6 @@ from ..admin_views import due_soon_bound, queue_counts, queues
 from ..constants import Status
 from ..forms import DeliveryForm
 from ..models import Dossier, DossierDocument, DossierEvent
-from ..selectors import visible_dossiers
 from ..workflow import ACTIONS, InvalidTransition
 from .filters import DossierFilter
 from .serializers import (
@@ -87,16 +86,12 @@ class IsOfficial(permissions.BasePermission):
     message = _("Only officials of an agency can do this.")
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and (user.is_superuser or (user.is_official and user.agency_id)))
+        return access.is_official_or_superuser(request.user)
 
 
 def submitted_dossiers(user: User):
     """A citizen's own submitted dossiers; an official's agency's (as the back office's dossier list)."""
-    queryset = visible_dossiers(user).exclude(status=Status.DRAFT)
-    if getattr(user, "is_official", False) and not user.is_superuser:
-        queryset = queryset.filter(agency_id=user.agency_id)
-    return queryset
+    return access.submitted(Dossier.objects.all(), user)
 
 
 def with_details(queryset):
