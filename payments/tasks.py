@@ -10,8 +10,7 @@ def send_refund(self, refund_id: int) -> str:
     try:
         return services.send_refund(refund_id=refund_id)
     except GatewayError as exc:
-        if self.request.is_eager:
-            return "requested"  # stays requested: the periodic reconciliation sends it again
+        # Run in-process (no broker), the refund stays requested and the periodic reconciliation sends it again.
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
 
 
