@@ -188,8 +188,6 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
                 kwargs.setdefault(key, "")
         if name == "request_payment":
             kwargs.setdefault("amount", 0)
-        if name == "apologise" and "new_due_at" not in kwargs:
-            raise exceptions.ValidationError({"new_due_at": [_("This field is required.")]})
         getattr(processing, name)(
             dossier=dossier, by=request.user, expected_version=data.get("expected_version"), **kwargs
         )
