@@ -202,3 +202,14 @@ def test_a_bad_section_is_refused_naming_the_field(section, change, field_name):
         parse_record(record)
 
     assert field_name in str(raised.value), section
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [(8000, 8000), ("8.000", 8000), ("8,000", 8000), ("8.000đ", 8000), ("8.000 đồng", 8000), ("8.000 Đồng", 8000)],
+)
+def test_an_amount_written_as_text_is_read_in_vnd(written, amount):
+    record = sample(BIRTH)
+    record["CACHTHUCTHUCHIEN"][0]["THOIGIAN"][0]["PHILEPHI"][1]["SOTIEN"] = written
+
+    assert parse_record(record).options[0].fees[1].amount == amount

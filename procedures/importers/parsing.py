@@ -9,6 +9,7 @@ its own small reader.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -148,7 +149,8 @@ def _amount(value: Any) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, str):
-        value = re.sub(r"[.\s,đ]|đồng", "", value, flags=re.IGNORECASE)
+        # "8.000 đồng", "8.000đ": the unit word first, or its "đ" alone would be taken and leave "ồng"
+        value = re.sub(r"đồng|[.\s,đ]", "", unicodedata.normalize("NFC", value), flags=re.IGNORECASE)
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
