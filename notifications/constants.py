@@ -57,5 +57,5 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 DEFAULT_LANGUAGE = "vi"

@@ -90,7 +90,12 @@ class PaymentLine(models.Model):
     exempt = models.BooleanField(_("exempted"), default=False)
     exemption_reason = models.TextField(_("reason for the exemption"), blank=True)
     exempted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exempted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -118,7 +123,9 @@ class PaymentLine(models.Model):
 class Transaction(models.Model):
     """One attempt to pay a request: online through a gateway, or recorded by a cashier at the counter."""
 
-    request = models.ForeignKey(PaymentRequest, on_delete=models.PROTECT, related_name="transactions")
+    request = models.ForeignKey(
+        PaymentRequest, verbose_name=_("payment request"), on_delete=models.PROTECT, related_name="transactions"
+    )
     gateway = models.CharField(_("paid through"), max_length=8, choices=Gateway)
     txn_ref = models.CharField(_("transaction reference"), max_length=32, unique=True)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
@@ -126,19 +133,19 @@ class Transaction(models.Model):
         _("status"), max_length=10, choices=TransactionStatus, default=TransactionStatus.PENDING, db_index=True
     )
     # True once the gateway itself gave a final answer (IPN or query); a local expiry is not one.
-    gateway_confirmed = models.BooleanField(default=False)
+    gateway_confirmed = models.BooleanField(_("confirmed by the gateway"), default=False)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
-    last_queried_at = models.DateTimeField(null=True, blank=True)
+    last_queried_at = models.DateTimeField(_("last asked the gateway"), null=True, blank=True)
     # What the gateway said
     response_code = models.CharField(_("response code"), max_length=4, blank=True)
-    transaction_status = models.CharField(max_length=4, blank=True)
+    transaction_status = models.CharField(_("transaction status (gateway)"), max_length=4, blank=True)
     gateway_transaction_no = models.CharField(_("gateway transaction number"), max_length=32, blank=True)
     bank_code = models.CharField(_("bank"), max_length=20, blank=True)
-    card_type = models.CharField(max_length=20, blank=True)
+    card_type = models.CharField(_("card type"), max_length=20, blank=True)
     paid_at = models.DateTimeField(_("paid at (gateway time)"), null=True, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("payer's IP address"), null=True, blank=True)
     # At the counter
     counter_method = models.CharField(_("method"), max_length=8, choices=CounterMethod, blank=True)
     counter_reference = models.CharField(_("POS slip or reference"), max_length=64, blank=True)
@@ -182,8 +189,12 @@ class ReceiptCounter(models.Model):
 class Receipt(models.Model):
     """The receipt (biên lai) of one successful payment; the PDF is rendered once."""
 
-    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="receipt")
-    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    transaction = models.OneToOneField(
+        Transaction, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="receipt"
+    )
+    agency = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
     number = models.CharField(_("receipt number"), max_length=40, unique=True)
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     file = models.FileField(_("file"), upload_to=receipt_path, max_length=255, blank=True)
@@ -206,18 +217,25 @@ class Receipt(models.Model):
 class Refund(models.Model):
     """Money paid back: when a paid dossier is refused or withdrawn, or a payment arrived twice."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="refunds")
+    transaction = models.ForeignKey(
+        Transaction, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=10, choices=RefundStatus, default=RefundStatus.REQUESTED)
-    request_id = models.CharField(max_length=32, unique=True)
-    response_code = models.CharField(max_length=4, blank=True)
-    message = models.TextField(blank=True)
+    request_id = models.CharField(_("refund request number"), max_length=32, unique=True)
+    response_code = models.CharField(_("response code"), max_length=4, blank=True)
+    message = models.TextField(_("gateway's message"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("refund")
@@ -236,11 +254,11 @@ class Refund(models.Model):
 class GatewayNotification(models.Model):
     """Every signed message the gateway sent (IPN, return, query answer), as received: the audit trail."""
 
-    source = models.CharField(max_length=8)  # ipn, return, query, refund
-    txn_ref = models.CharField(max_length=64, blank=True, db_index=True)
-    params = models.JSONField(default=dict)
-    answer = models.CharField(max_length=4, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("kind"), max_length=8)  # ipn, return, query, refund
+    txn_ref = models.CharField(_("transaction reference"), max_length=64, blank=True, db_index=True)
+    params = models.JSONField(_("parameters"), default=dict)
+    answer = models.CharField(_("our answer"), max_length=4, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("gateway message")

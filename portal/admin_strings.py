@@ -7,4 +7,11 @@ STRINGS = [
     gettext_noop("- Select an option -"),  # the empty choice of a select (Django 6)
     gettext_noop("Show counts"),  # the admin filters' facet toggle
     gettext_noop("Hide counts"),
+    gettext_noop("Toggle theme (current theme: auto)"),  # the admin header's theme switch
+    gettext_noop("Toggle theme (current theme: light)"),
+    gettext_noop("Toggle theme (current theme: dark)"),
+    gettext_noop("Model name"),  # the admin index's table captions
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("Filter by %(field_name)s"),  # the date hierarchy of admin lists
 ]
