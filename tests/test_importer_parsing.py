@@ -213,3 +213,14 @@ def test_an_amount_written_as_text_is_read_in_vnd(written, amount):
     record["CACHTHUCTHUCHIEN"][0]["THOIGIAN"][0]["PHILEPHI"][1]["SOTIEN"] = written
 
     assert parse_record(record).options[0].fees[1].amount == amount
+
+
+def test_long_fee_and_document_codes_are_cut_to_what_the_catalogue_stores():
+    record = sample(BIRTH)
+    record["CACHTHUCTHUCHIEN"][0]["THOIGIAN"][0]["PHILEPHI"][0]["MAPHILEPHI"] = "P" * 40
+    record["THANHPHANHOSO"][0]["GIAYTO"][0]["MAGIAYTO"] = "G" * 40
+
+    parsed = parse_record(record)
+
+    assert parsed.options[0].fees[0].code == "P" * 32
+    assert parsed.cases[0].documents[0].code == "G" * 32

@@ -271,7 +271,7 @@ def parse_fee(item: Mapping) -> ParsedFee:
     description = _text(item.get("MOTA"), "PHILEPHI.MOTA")
     return ParsedFee(
         kind=fee_kind(description),
-        code=_text(item.get("MAPHILEPHI"), "MAPHILEPHI"),
+        code=_text(item.get("MAPHILEPHI"), "MAPHILEPHI")[:32],  # FeeItem.code holds 32
         amount=_amount(item.get("SOTIEN")),
         description=description,
         per_unit=fee_terms.is_per_unit(description),
@@ -305,7 +305,7 @@ def parse_document(item: Mapping) -> ParsedDocument:
     if not name:
         raise RecordError("a document in THANHPHANHOSO has no TENGIAYTO (name)")
     return ParsedDocument(
-        code=_text(item.get("MAGIAYTO"), "MAGIAYTO"),
+        code=_text(item.get("MAGIAYTO"), "MAGIAYTO")[:32],  # RequiredDocument.code holds 32
         name=name,
         originals=_count(item.get("SOBANCHINH"), "SOBANCHINH"),
         copies=_count(item.get("SOBANSAO"), "SOBANSAO"),
