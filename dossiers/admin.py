@@ -17,7 +17,7 @@ from portal.accounts.validators import normalize_vn_phone
 from portal.paginator import LargeTableAdminMixin
 from procedures.models import Procedure
 
-from . import admin_views, costs
+from . import admin_views, costs, selectors
 from .codes import is_dossier_code, normalise_code
 from .models import Dossier
 
@@ -32,9 +32,9 @@ class DueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.filter(admin_views.overdue_q(now))
+            return queryset.filter(selectors.overdue_q(now))
         if self.value() == "soon":
-            return queryset.filter(admin_views.due_soon_q(now, admin_views.due_soon_bound(now)))
+            return queryset.filter(selectors.due_soon_q(now, selectors.due_soon_bound(now)))
         return queryset
 
 
@@ -168,7 +168,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
     @admin.display(description=_("overdue"))
     def overdue_marker(self, dossier):
-        if admin_views.is_overdue(dossier):
+        if selectors.is_overdue(dossier):
             return format_html('<strong class="overdue">{}</strong>', _("Overdue"))
         return ""
 

@@ -5,53 +5,31 @@ dossier of another agency is a 404 whatever the URL.
 """
 
 import io
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portal import access
 from portal.errors import AccessDenied
 from portal.issued import download, file_response
-from procedures.calendar import WorkingCalendar
 from procedures.eforms import display_answers
 
-from . import processing
+from . import processing, sections
 from .admin_forms import ACTION_FORMS
-from .constants import Stage, Status
+from .dashboard import panel_rows
+from .events import DossierAction
 from .models import Dossier, DossierNotice
 from .notices import NOTICE, render_control_slip
-from .selectors import OPEN_STATUSES, is_overdue, overdue_q
-from .workflow import (
-    ACTIONS,
-    TIMELINE_EVENTS,
-    Action,
-    DossierChanged,
-    InvalidTransition,
-    available_actions,
-)
-
-SOON_WORKING_DAYS = 2
-
-EVENT_LABELS = {"submit": gettext_lazy("Submitted online")}
-
-
-def due_soon_bound(now: datetime) -> datetime:
-    return WorkingCalendar.load().add_working_days(now, SOON_WORKING_DAYS)
-
-
-def due_soon_q(now: datetime, bound: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lte=bound)
+from .selectors import clock_status_labels, due_soon_bound, is_overdue, queue_counts, queues
+from .workflow import ACTIONS, Action, DossierChanged, InvalidTransition, available_actions
 
 
 def admin_url(model_admin, name: str, *args) -> str:
@@ -73,63 +51,10 @@ def _context(request, model_admin, **extra) -> dict:
 # --- Dashboard ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Queue:
-    key: str
-    label: str
-    condition: Q
-    params: dict
-
-
-def queues(user, now: datetime, bound: datetime) -> list[Queue]:
-    """The work queues of the dashboard; ``params`` are the changelist filters that list the same dossiers."""
-    return [
-        Queue("intake", _("Awaiting intake"), Q(status=Status.SUBMITTED), {"status__exact": Status.SUBMITTED}),
-        Queue("accepted", _("Newly accepted"), Q(status=Status.ACCEPTED), {"status__exact": Status.ACCEPTED}),
-        Queue(
-            "mine",
-            _("Assigned to me"),
-            Q(status=Status.PROCESSING, handler=user),
-            {"status__exact": Status.PROCESSING, "handled_by": "me"},
-        ),
-        Queue(
-            "approval",
-            _("Awaiting approval"),
-            Q(status=Status.PROCESSING, stage=Stage.APPROVAL),
-            {"status__exact": Status.PROCESSING, "stage__exact": Stage.APPROVAL},
-        ),
-        Queue(
-            "supplement",
-            _("Waiting for a supplement"),
-            Q(status=Status.SUPPLEMENT_REQUESTED),
-            {"status__exact": Status.SUPPLEMENT_REQUESTED},
-        ),
-        Queue(
-            "payment",
-            _("Payment requested"),
-            Q(status=Status.PAYMENT_REQUESTED),
-            {"status__exact": Status.PAYMENT_REQUESTED},
-        ),
-        Queue(
-            "result",
-            _("Result ready to return"),
-            Q(status=Status.RESULT_READY),
-            {"status__exact": Status.RESULT_READY},
-        ),
-        Queue("due_soon", _("Due within 2 working days"), due_soon_q(now, bound), {"due": "soon"}),
-        Queue("overdue", _("Overdue"), overdue_q(now), {"due": "overdue"}),
-    ]
-
-
-def queue_counts(queryset, user, now: datetime, bound: datetime) -> dict[str, int]:
-    """Every queue's count in one aggregate query."""
-    return queryset.order_by().aggregate(
-        **{queue.key: Count("pk", filter=queue.condition) for queue in queues(user, now, bound)}
-    )
-
-
 @require_safe
 def dashboard(request, model_admin):
+    """The work queues (``selectors.queues``), then the rows other apps add (``dossiers.dashboard``), such as the
+    messages to citizens that could not be sent."""
     now = timezone.now()
     bound = due_soon_bound(now)
     counts = queue_counts(model_admin.get_queryset(request), request.user, now, bound)
@@ -138,18 +63,7 @@ def dashboard(request, model_admin):
         {"key": q.key, "label": q.label, "count": counts[q.key], "url": f"{changelist}?{urlencode(q.params)}"}
         for q in queues(request.user, now, bound)
     ]
-    # Messages to citizens that could not be sent: never silent, one click from the resend action.
-    from notifications.selectors import failed_messages
-
-    failed_url = reverse("admin:notifications_message_changelist") + "?status__exact=failed"
-    rows.append(
-        {
-            "key": "failed_messages",
-            "label": _("Messages that could not be sent"),
-            "count": failed_messages(request.user).count(),
-            "url": failed_url,
-        }
-    )
+    rows += [asdict(row) for row in panel_rows(request.user)]
     context = _context(
         request,
         model_admin,
@@ -157,6 +71,7 @@ def dashboard(request, model_admin):
         rows=rows,
         now=now,
         bound=bound,
+        clock_statuses=", ".join(label.lower() for label in clock_status_labels()),
         changelist_url=changelist,
     )
     return TemplateResponse(request, "admin/dossiers/dossier/dashboard.html", context)
@@ -165,16 +80,17 @@ def dashboard(request, model_admin):
 # --- The change view's extra sections ------------------------------------------------------------------
 
 
-def event_label(name: str) -> str:
-    if name in ACTIONS:
-        return ACTIONS[name].label
-    if name in TIMELINE_EVENTS:
-        return TIMELINE_EVENTS[name]
-    return EVENT_LABELS.get(name, name)
+def event_label(action: str) -> str:
+    """The timeline entry's name: its action's label (``DossierAction``), or the stored value if unknown."""
+    try:
+        return str(DossierAction(action).label)
+    except ValueError:
+        return action
 
 
 def change_context(request, model_admin, dossier: Dossier) -> dict:
-    """What the dossier page shows below its summary: declaration, files, notices, timeline, steps, actions."""
+    """What the dossier page shows below its summary: declaration, files, notices, timeline, steps, actions; the
+    other apps' sections fill the page's slots (``dossiers.sections``)."""
     public = {"public_id": dossier.public_id}
     documents = [
         {"document": d, "url": reverse("dossiers:document", kwargs={**public, "pk": d.pk})}
@@ -183,9 +99,14 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
     notices = [
         {"notice": n, "url": admin_url(model_admin, "notice", dossier.pk, n.pk)} for n in dossier.notices.order_by("pk")
     ]
+    columns = [(column, column.cells(dossier)) for column in sections.timeline_columns()]
     events = [
-        {"event": e, "label": event_label(e.action), "messages": e.messages.all()}
-        for e in dossier.events.select_related("actor").prefetch_related("messages")
+        {
+            "event": e,
+            "label": event_label(e.action),
+            "cells": [{"key": column.key, "html": cells.get(e.pk, "")} for column, cells in columns],
+        }
+        for e in dossier.events.select_related("actor")
     ]
     actions = [
         {"action": a, "url": admin_url(model_admin, "action", dossier.pk, a.name)}
@@ -199,6 +120,7 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         "result_url": reverse("dossiers:result", kwargs=public) if dossier.result_file else "",
         "issued_notices": notices,
         "events": events,
+        "timeline_columns": [column for column, _cells in columns],
         "steps": dossier.steps.select_related("handler"),
         "control_slip_url": admin_url(model_admin, "control_slip", dossier.pk),
         "dashboard_url": admin_url(model_admin, "dashboard"),

@@ -139,6 +139,19 @@ class Dossier(models.Model):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
+    # What the pages ask of the status, by name (templates never compare status numbers).
+    @property
+    def is_awaiting_intake(self) -> bool:
+        return self.status == Status.SUBMITTED
+
+    @property
+    def is_awaiting_supplement(self) -> bool:
+        return self.status == Status.SUPPLEMENT_REQUESTED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == Status.RETURNED
+
 
 class DossierDocument(models.Model):
     """One scan per required document of the chosen case."""

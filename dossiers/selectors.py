@@ -1,27 +1,111 @@
 """Reads of dossiers, always through who is asking: a citizen sees their own, an official their agency's."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import access
 from portal.accounts.models import User
+from procedures.calendar import WorkingCalendar
 
-from .constants import Status
+from .constants import Stage, Status
 from .models import Dossier
+
+# --- The deadline ---------------------------------------------------------------------------------------------
 
 # The clock runs in these statuses; a dossier in one of them past its due date is overdue (computed, never stored).
 OPEN_STATUSES = (Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED)
+SOON_WORKING_DAYS = 2  # "due soon": within this many working days
 
 
 def overdue_q(now: datetime) -> Q:
+    """The overdue rule as a query condition; ``is_overdue`` is the same rule for one loaded dossier."""
     return Q(status__in=OPEN_STATUSES, due_at__lt=now)
 
 
 def is_overdue(dossier: Dossier, now: datetime | None = None) -> bool:
+    """Past its due date while the clock runs (``OPEN_STATUSES``): every page, API and PDF asks here."""
     return bool(dossier.due_at and dossier.status in OPEN_STATUSES and dossier.due_at < (now or timezone.now()))
+
+
+def due_soon_bound(now: datetime) -> datetime:
+    """The end of "due soon": ``SOON_WORKING_DAYS`` working days from ``now`` (the agency calendar)."""
+    return WorkingCalendar.load().add_working_days(now, SOON_WORKING_DAYS)
+
+
+def due_soon_q(now: datetime, bound: datetime) -> Q:
+    """Not yet overdue, due by ``bound`` (``due_soon_bound``), while the clock runs."""
+    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lte=bound)
+
+
+def clock_status_labels() -> list[str]:
+    """The statuses in which the clock runs, by name, for the pages that explain "overdue"."""
+    return [str(Status(status).label) for status in OPEN_STATUSES]
+
+
+# --- The back office's work queues ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    condition: Q
+    params: dict  # the back-office changelist's filters that list the same dossiers
+
+
+def queues(user, now: datetime, bound: datetime) -> list[Queue]:
+    """The work queues of the dashboard and of the API's ``/queues/`` (``user``: "assigned to me")."""
+    return [
+        Queue("intake", _("Awaiting intake"), Q(status=Status.SUBMITTED), {"status__exact": Status.SUBMITTED}),
+        Queue("accepted", _("Newly accepted"), Q(status=Status.ACCEPTED), {"status__exact": Status.ACCEPTED}),
+        Queue(
+            "mine",
+            _("Assigned to me"),
+            Q(status=Status.PROCESSING, handler=user),
+            {"status__exact": Status.PROCESSING, "handled_by": "me"},
+        ),
+        Queue(
+            "approval",
+            _("Awaiting approval"),
+            Q(status=Status.PROCESSING, stage=Stage.APPROVAL),
+            {"status__exact": Status.PROCESSING, "stage__exact": Stage.APPROVAL},
+        ),
+        Queue(
+            "supplement",
+            _("Waiting for a supplement"),
+            Q(status=Status.SUPPLEMENT_REQUESTED),
+            {"status__exact": Status.SUPPLEMENT_REQUESTED},
+        ),
+        Queue(
+            "payment",
+            _("Payment requested"),
+            Q(status=Status.PAYMENT_REQUESTED),
+            {"status__exact": Status.PAYMENT_REQUESTED},
+        ),
+        Queue(
+            "result",
+            _("Result ready to return"),
+            Q(status=Status.RESULT_READY),
+            {"status__exact": Status.RESULT_READY},
+        ),
+        Queue("due_soon", _("Due within 2 working days"), due_soon_q(now, bound), {"due": "soon"}),
+        Queue("overdue", _("Overdue"), overdue_q(now), {"due": "overdue"}),
+    ]
+
+
+def queue_counts(queryset: QuerySet[Dossier], user, now: datetime, bound: datetime) -> dict[str, int]:
+    """Every queue's count over ``queryset`` (already scoped to the official) in one aggregate query."""
+    return queryset.order_by().aggregate(
+        **{queue.key: Count("pk", filter=queue.condition) for queue in queues(user, now, bound)}
+    )
+
+
+# --- Who sees which dossier -----------------------------------------------------------------------------------
 
 
 def visible_dossiers(user: User) -> QuerySet[Dossier]:

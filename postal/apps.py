@@ -9,6 +9,7 @@ class PostalConfig(AppConfig):
     def ready(self) -> None:
         from portal import issued
 
-        from . import labels
+        from . import labels, sections
 
         issued.register(labels.LABEL)
+        sections.register()  # the shipments on the dossier's pages (dossiers.sections)

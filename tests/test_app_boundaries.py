@@ -2,6 +2,7 @@
 ``portal.access``. Only the project's URL wiring (``portal/urls.py``, ``portal/api.py``) imports other apps' views."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +58,72 @@ def test_the_check_sees_an_import_from_another_apps_views(tmp_path, monkeypatch)
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
 
     assert crossings() == ["tracking/selectors.py imports dossiers.admin_views"]
+
+
+# --- Dossiers know nothing of the apps that listen to them -----------------------------------------------------
+
+LISTENERS = ["notifications", "payments", "postal", "reports", "tracking"]  # docs/architecture.md: dossiers ← these
+DOSSIER_TEMPLATES = ["dossiers/templates", "templates/admin/dossiers"]
+TEMPLATE_TAG = re.compile(r"{%\s*(load|include|extends|url)\s+(.*?)%}", re.DOTALL)
+VERBS = {"include": "includes", "extends": "extends", "url": "links to"}
+
+
+def listeners_reached_from_dossiers() -> list[str]:
+    """Every import of a listening app in ``dossiers/`` (top level or inside a function, migrations aside), and
+    every template of the dossier pages that loads one's tags, includes one's template or links to one's URLs."""
+    found = set()
+    for path in sorted((ROOT / "dossiers").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if "/migrations/" in relative:
+            continue
+        for module in imported_modules(path):
+            if module.split(".")[0] in LISTENERS:
+                found.add(f"{relative} imports {module.split('.')[0]}")
+    libraries = {}  # template tag library -> the app that provides it
+    for app in LISTENERS:
+        libraries.update({tags.stem: app for tags in (ROOT / app / "templatetags").glob("*.py")})
+    for folder in DOSSIER_TEMPLATES:
+        for path in sorted((ROOT / folder).rglob("*.html")):
+            relative = path.relative_to(ROOT).as_posix()
+            for tag, arguments in TEMPLATE_TAG.findall(path.read_text(encoding="utf-8")):
+                words = arguments.split()
+                if tag == "load":
+                    found.update(f"{relative} loads {w} ({libraries[w]})" for w in words if w in libraries)
+                    continue
+                target = words[0].strip("'\"") if words else ""
+                app = re.split(r"[:/_]", target.removeprefix("admin:"))[0]
+                if app in LISTENERS:
+                    found.add(f"{relative} {VERBS[tag]} {target}")
+    return sorted(found)
+
+
+def test_dossiers_import_none_of_the_apps_that_listen_to_them():
+    assert listeners_reached_from_dossiers() == []
+
+
+def test_the_check_sees_dossiers_reaching_a_listening_app(tmp_path, monkeypatch):
+    """The check itself, on the couplings that used to be here: the dashboard counting notifications' failed
+    messages, the dossier page loading payments' and postal's template tags, linking to notifications' admin."""
+    (tmp_path / "dossiers" / "templates" / "dossiers").mkdir(parents=True)
+    (tmp_path / "templates" / "admin" / "dossiers").mkdir(parents=True)
+    (tmp_path / "payments" / "templatetags").mkdir(parents=True)
+    (tmp_path / "payments" / "templatetags" / "payments_tags.py").write_text("", encoding="utf-8")
+    (tmp_path / "dossiers" / "admin_views.py").write_text(
+        "def dashboard():\n    from notifications.selectors import failed_messages\n", encoding="utf-8"
+    )
+    (tmp_path / "dossiers" / "views.py").write_text("from tracking import selectors\n", encoding="utf-8")
+    (tmp_path / "dossiers" / "templates" / "dossiers" / "detail.html").write_text(
+        "{% load i18n payments_tags %}{% include 'postal/_dossier_shipments.html' %}", encoding="utf-8"
+    )
+    (tmp_path / "templates" / "admin" / "dossiers" / "change_form.html").write_text(
+        "{% url 'admin:notifications_message_change' message.pk %}", encoding="utf-8"
+    )
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+
+    assert listeners_reached_from_dossiers() == [
+        "dossiers/admin_views.py imports notifications",
+        "dossiers/templates/dossiers/detail.html includes postal/_dossier_shipments.html",
+        "dossiers/templates/dossiers/detail.html loads payments_tags (payments)",
+        "dossiers/views.py imports tracking",
+        "templates/admin/dossiers/change_form.html links to admin:notifications_message_change",
+    ]

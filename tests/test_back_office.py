@@ -552,7 +552,7 @@ def test_the_list_and_the_dashboard_run_a_constant_number_of_queries(client, sta
 
 
 def test_the_dashboard_counts_in_one_query(client, staff):
-    from dossiers.admin_views import due_soon_bound, queue_counts
+    from dossiers.selectors import due_soon_bound, queue_counts
 
     many_dossiers(10, staff)
     now = timezone.now()

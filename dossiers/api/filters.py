@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from ..admin_views import due_soon_bound, queues
 from ..constants import Channel, Status
 from ..models import Dossier
+from ..selectors import due_soon_bound, queues
 
 
 def queue_choices() -> list[tuple[str, str]]:
-    """The dashboard's queues (``dossiers.admin_views.queues``): one definition for the back office and the API."""
+    """The dashboard's queues (``dossiers.selectors.queues``): one definition for the back office and the API."""
     now = timezone.now()
     return [(queue.key, queue.label) for queue in queues(None, now, now)]
 

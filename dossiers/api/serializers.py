@@ -1,15 +1,13 @@
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procedures.models import RequiredDocument
 
 from .. import costs
-from ..constants import DeliveryMethod, Status
+from ..constants import DeliveryMethod
 from ..models import Dossier, DossierDocument, DossierEvent
+from ..selectors import is_overdue
 from ..services import delivery_methods, missing_parts
-
-OPEN_STATUSES = {Status.ACCEPTED, Status.PROCESSING, Status.PAYMENT_REQUESTED}
 
 
 class DossierEventSerializer(serializers.ModelSerializer):
@@ -87,7 +85,7 @@ class DossierSerializer(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, dossier: Dossier) -> bool:
-        return bool(dossier.due_at and dossier.status in OPEN_STATUSES and dossier.due_at < timezone.now())
+        return is_overdue(dossier)
 
 
 class DossierDetailSerializer(DossierSerializer):

@@ -33,10 +33,10 @@ from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
 from .. import processing, services
-from ..admin_views import due_soon_bound, queue_counts, queues
 from ..constants import Status
 from ..forms import DeliveryForm
 from ..models import Dossier, DossierDocument, DossierEvent
+from ..selectors import due_soon_bound, queue_counts, queues
 from ..workflow import ACTIONS, InvalidTransition
 from .filters import DossierFilter
 from .serializers import (
