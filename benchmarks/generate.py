@@ -163,6 +163,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from dossiers.constants import Status
     from dossiers.models import Dossier, DossierDocument, DossierEvent
     from notifications.models import Message
     from payments.models import PaymentLine, PaymentRequest, Transaction
@@ -406,7 +407,7 @@ def main():
     paying = [
         (pk, fee_of[code], accepted, agency_id, channel)
         for pk, code, accepted, agency_id, channel in Dossier.objects.filter(agency__code__startswith="9")
-        .exclude(status__in=[1, 3])
+        .exclude(status__in=[Status.SUBMITTED, Status.REFUSED])
         .values_list("pk", "code", "accepted_at", "agency_id", "channel")
         .iterator(50_000)
         if fee_of.get(code)

@@ -63,7 +63,7 @@ def rating_of(dossier: Dossier) -> Rating | None:
 
 def can_be_rated(dossier: Dossier) -> bool:
     """Only a dossier whose result has been returned, and only once."""
-    return dossier.status == Status.RETURNED and rating_of(dossier) is None
+    return dossier.is_returned and rating_of(dossier) is None
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def lookup_result(dossier: Dossier, *, user=None, id_number: str = "") -> Lookup
         next_step=next_step(dossier, full=full),
         shipments=shipments_for(dossier),
         rating=rating,
-        can_rate=full and dossier.status == Status.RETURNED and rating is None,
+        can_rate=full and dossier.is_returned and rating is None,
         documents=documents,
     )
 

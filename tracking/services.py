@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import Status
 from dossiers.models import Dossier
 from portal.errors import DomainError
 
@@ -53,7 +52,7 @@ def rate_dossier(
     locked = Dossier.objects.select_for_update().select_related("applicant").get(pk=dossier.pk)
     if not (is_owner(locked, user) or id_number_matches(locked, id_number)):
         raise RatingNotAllowed(_("Only the applicant can rate this dossier."))
-    if locked.status != Status.RETURNED:
+    if not locked.is_returned:
         raise RatingError(_("A dossier can be rated once its result has been handed over."))
     if Rating.objects.filter(dossier=locked).exists():
         raise RatingError(_("This dossier has already been rated. Thank you."))

@@ -14,7 +14,6 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from dossiers.codes import normalise_code
-from dossiers.constants import Status
 from dossiers.models import Dossier
 
 from . import services
@@ -125,7 +124,7 @@ def rate(request, public_id):
             return redirect_to_login(request.get_full_path())
         raise
     rating = rating_of(dossier)
-    if rating is not None or dossier.status != Status.RETURNED:
+    if rating is not None or not dossier.is_returned:
         return render(request, "tracking/rate.html", {"dossier": dossier, "rating": rating, "form": None})
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
