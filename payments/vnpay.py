@@ -101,21 +101,8 @@ REFUND_FIELDS = (
     "vnp_IpAddr",
     "vnp_OrderInfo",
 )
-REFUND_RESPONSE_FIELDS = (
-    "vnp_ResponseId",
-    "vnp_Command",
-    "vnp_ResponseCode",
-    "vnp_Message",
-    "vnp_TmnCode",
-    "vnp_TxnRef",
-    "vnp_Amount",
-    "vnp_BankCode",
-    "vnp_PayDate",
-    "vnp_TransactionNo",
-    "vnp_TransactionType",
-    "vnp_TransactionStatus",
-    "vnp_OrderInfo",
-)
+# The refund answer signs the same fields as the query answer, without the promotion code.
+REFUND_RESPONSE_FIELDS = tuple(name for name in QUERY_RESPONSE_FIELDS if name != "vnp_PromotionCode")
 REFUND_FULL = "02"
 REFUND_PARTIAL = "03"
 
