@@ -108,10 +108,15 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         }
         for e in dossier.events.select_related("actor")
     ]
+    # What the status and the official's role allow, less what is not possible now, listed with the reason
+    # (e.g. the result is held while fees are owed).
+    allowed = [(a, processing.why_not(dossier, a.name)) for a in available_actions(dossier, request.user)]
     actions = [
         {"action": a, "url": admin_url(model_admin, "action", dossier.pk, a.name)}
-        for a in available_actions(dossier, request.user)
+        for a, reason in allowed
+        if not reason
     ]
+    not_offered = [reason for _a, reason in allowed if reason]
     return {
         "dossier": dossier,
         "answers": display_answers(dossier.procedure.eform, dossier.form_data),
@@ -125,6 +130,7 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         "control_slip_url": admin_url(model_admin, "control_slip", dossier.pk),
         "dashboard_url": admin_url(model_admin, "dashboard"),
         "dossier_actions": actions,
+        "actions_not_offered": not_offered,
         "overdue": is_overdue(dossier),
     }
 
@@ -144,7 +150,7 @@ def refusal(dossier: Dossier, user, action: Action) -> str:
             "code": dossier.code,
             "status": dossier.get_status_display(),
         }
-    return ""
+    return processing.why_not(dossier, action.name)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

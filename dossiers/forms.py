@@ -39,6 +39,14 @@ class DeliveryForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+    pay_on_delivery = forms.BooleanField(
+        label=_("Pay the postman on delivery"),
+        required=False,
+        help_text=_(
+            "By post only: you pay the fees and the postal fee in cash to the postman when the result is delivered "
+            "(collect-on-delivery of the public postal service), instead of paying before it is sent."
+        ),
+    )
 
     def __init__(self, *args, methods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +61,8 @@ class DeliveryForm(forms.Form):
                 data["phone"] = normalize_vn_phone(data.get("phone", ""))
             except forms.ValidationError as error:
                 self.add_error("phone", error)
+        else:
+            data["pay_on_delivery"] = False  # the postman collects only what he delivers
         return data
 
 

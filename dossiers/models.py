@@ -74,6 +74,8 @@ class Dossier(models.Model):
     # fee's zone and the address label come from it. ``delivery_address`` keeps the same address as one line.
     delivery_place = models.JSONField(_("delivery address (structured)"), default=dict, blank=True)
     delivery_phone = models.CharField(_("phone for delivery"), max_length=16, blank=True)
+    # By post only: the citizen pays what is owed to the postman on delivery (BCCI collect-on-delivery, "thu hộ").
+    pay_on_delivery = models.BooleanField(_("pay the postman on delivery"), default=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     receipt = models.FileField(_("receipt"), upload_to=issued_path, max_length=255, blank=True)

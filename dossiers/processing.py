@@ -18,8 +18,10 @@ from portal import access, issued
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
+from procedures.templatetags.catalogue import vnd
 
-from .constants import NoticeKind, Stage, Status, SupplementExpiry, Timeliness
+from . import costs
+from .constants import DeliveryMethod, NoticeKind, Stage, Status, SupplementExpiry, Timeliness
 from .events import DossierAction
 from .models import Dossier, DossierEvent, DossierNotice, DossierStep
 from .notices import NOTICE
@@ -391,6 +393,43 @@ def recall(*, dossier: Dossier, by: User, reason: str, expected_version: int | N
     return dossier
 
 
+class ResultHeld(InvalidTransition):
+    """The result is held until the fees are paid (or exempted, or collected by the postman on delivery)."""
+
+    code = "result_held_until_paid"
+
+
+def owed_before_return(dossier: Dossier) -> int:
+    """What the citizen still owes of what was billed (a quote is not a debt: nothing billed, nothing owed)."""
+    cost = costs.cost_of(dossier)
+    return cost.owed if cost.billed else 0
+
+
+def collects_on_delivery(dossier: Dossier) -> bool:
+    """The citizen chose to pay the postman when the result is delivered (BCCI collect-on-delivery, thu hộ)."""
+    return dossier.delivery_method == DeliveryMethod.POST and dossier.pay_on_delivery
+
+
+def held_reason(dossier: Dossier, *, collected_on_delivery: int = 0) -> str:
+    """Why the result cannot be returned now, or "" if it can: it is held while fees are owed, unless the postman
+    collects the whole amount on delivery (``collected_on_delivery``, only when the citizen chose it)."""
+    owed = owed_before_return(dossier)
+    if owed <= 0 or (collects_on_delivery(dossier) and collected_on_delivery >= owed):
+        return ""
+    values = {"action": ACTIONS[DossierAction.RETURN_RESULT].label, "amount": vnd(owed)}
+    if collects_on_delivery(dossier):
+        return _("%(action)s: not possible while %(amount)s is owed (pay, exempt, or collect on delivery).") % values
+    return _("%(action)s: not possible while %(amount)s is owed (pay or exempt).") % values
+
+
+def why_not(dossier: Dossier, action: str) -> str:
+    """Why an action the status and the official's role allow is still not possible now, or "" (the back office
+    lists the reason instead of the button)."""
+    if action == DossierAction.RETURN_RESULT and dossier.status == Status.RESULT_READY:
+        return held_reason(dossier)
+    return ""
+
+
 @transaction.atomic
 def return_result(
     *,
@@ -398,11 +437,18 @@ def return_result(
     by: User,
     note: str = "",
     tracking_number: str = "",
+    collect_on_delivery: int = 0,
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
-    """9 → 10: handed over at the office, sent online or posted (with the shipment's ``tracking_number``)."""
+    """9 → 10: handed over at the office, sent online or posted (with the shipment's ``tracking_number``).
+
+    Held while fees are owed (``ResultHeld``), unless the result is posted with the postman collecting
+    ``collect_on_delivery`` đồng, the whole amount owed, as the citizen chose."""
     dossier = _lock(dossier, "return_result", by, expected_version)
+    reason = held_reason(dossier, collected_on_delivery=collect_on_delivery if tracking_number else 0)
+    if reason:
+        raise ResultHeld(reason)
     dossier.status, dossier.returned_at = Status.RETURNED, now or timezone.now()
     _record(
         dossier,

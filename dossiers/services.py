@@ -123,9 +123,12 @@ def remove_document(*, document: DossierDocument) -> None:
 
 
 @transaction.atomic
-def choose_delivery(*, dossier: Dossier, method: str, place: dict | None = None, phone: str = "") -> Dossier:
+def choose_delivery(
+    *, dossier: Dossier, method: str, place: dict | None = None, phone: str = "", pay_on_delivery: bool = False
+) -> Dossier:
     """How the result comes back; by post with a structured address (``procedures.eforms.AddressField``'s value:
-    province and ward from the official list, street) and a phone for the postman."""
+    province and ward from the official list, street) and a phone for the postman, and, if the citizen chooses,
+    paying what is owed to the postman on delivery (BCCI collect-on-delivery; never for the other methods)."""
     dossier = _locked_draft(dossier)
     if method not in delivery_methods(dossier.procedure):
         raise DossierError(_("This way of receiving the result is not offered for this procedure."))
@@ -134,11 +137,19 @@ def choose_delivery(*, dossier: Dossier, method: str, place: dict | None = None,
             raise ValidationError({"address": _("Enter the address the result should be posted to.")})
         phone = normalize_vn_phone(phone)
     else:
-        place, phone = {}, ""
+        place, phone, pay_on_delivery = {}, "", False
     dossier.delivery_method, dossier.delivery_place, dossier.delivery_phone = method, place, phone
     dossier.delivery_address = place.get("text", "") if place else ""
+    dossier.pay_on_delivery = bool(pay_on_delivery)
     dossier.save(
-        update_fields=["delivery_method", "delivery_address", "delivery_place", "delivery_phone", "updated_at"]
+        update_fields=[
+            "delivery_method",
+            "delivery_address",
+            "delivery_place",
+            "delivery_phone",
+            "pay_on_delivery",
+            "updated_at",
+        ]
     )
     return dossier
 

@@ -1,8 +1,10 @@
-"""Back office for payments: requests with their lines, the cashier's counter payment, exemptions, refunds,
-receipts and the cashier's daily report (CSV). Officials see their own agency's only; every change is a service."""
+"""Back office for payments: requests with their lines, the cashier's counter payment, the postman's collection on
+delivery, exemptions, refunds, receipts and the cashier's daily report (CSV). Officials see their own agency's
+only; every change is a service."""
 
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from portal import access
 from portal.paginator import LargeTableAdminMixin
+from postal.models import Shipment
+from procedures.templatetags.catalogue import vnd
 
 from . import selectors, services
 from .constants import RefundStatus, RequestStatus
@@ -46,10 +50,16 @@ class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
 class PaymentLineInline(admin.TabularInline):
     model = PaymentLine
-    fields = ["kind", "description", "amount", "exempt", "exemption_reason", "exempted_by"]
+    fields = ["kind", "description", "quantity", "amount_in_dong", "exempt", "exemption_reason", "exempted_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=gettext_lazy("amount"))
+    def amount_in_dong(self, obj):
+        if obj.quantity > 1:
+            return f"{vnd(obj.amount)} ({vnd(obj.unit_amount)} × {obj.quantity})"
+        return vnd(obj.amount)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -71,6 +81,15 @@ class TransactionInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return access.in_back_office(request.user) or super().has_view_permission(request, obj)
+
+
+class CollectionOnDeliveryForm(forms.Form):
+    reference = forms.CharField(
+        label=gettext_lazy("Post office reference"),
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy("The remittance or delivery slip of the post office; the tracking number if empty."),
+    )
 
 
 @admin.register(PaymentRequest)
@@ -96,6 +115,7 @@ class PaymentRequestAdmin(AgencyScoped):
         return [
             path("<int:pk>/quay/", view(self.counter_view), name="payments_paymentrequest_counter"),
             path("<int:pk>/mien/", view(self.exempt_view), name="payments_paymentrequest_exempt"),
+            path("thu-ho/<int:shipment_id>/", view(self.collection_view), name="payments_paymentrequest_cod"),
             path("bao-cao-ngay/", view(self.report_view), name="payments_paymentrequest_report"),
             *super().get_urls(),
         ]
@@ -119,13 +139,13 @@ class PaymentRequestAdmin(AgencyScoped):
             else:
                 messages.success(
                     request,
-                    _("Payment of %(amount)s đ recorded; receipt %(number)s issued.")
-                    % {"amount": f"{txn.amount:,}", "number": txn.receipt.number},
+                    _("Payment of %(amount)s recorded; receipt %(number)s issued.")
+                    % {"amount": vnd(txn.amount), "number": txn.receipt.number},
                 )
             return redirect(dossier_admin_url(payment.dossier))
         summary = [
             (_("Dossier"), payment.dossier.code),
-            (_("To pay"), f"{payment.amount:,} đ"),
+            (_("To pay"), vnd(payment.amount)),
             (_("Status"), payment.get_status_display()),
         ]
         return self._page(
@@ -158,6 +178,43 @@ class PaymentRequestAdmin(AgencyScoped):
             submit_label=_("Exempt"),
             dossier=payment.dossier,
             lines=payment.lines.all(),
+        )
+
+    def collection_view(self, request, shipment_id):
+        """The postman collected on delivery (BCCI "thu hộ"): recorded like a counter payment, with its receipt."""
+        shipment = get_object_or_404(
+            access.scope(Shipment.objects.select_related("dossier"), request.user), pk=shipment_id
+        )
+        shipment_url = reverse("admin:postal_shipment_change", args=[shipment.pk])
+        form = CollectionOnDeliveryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                txn = services.record_collection_on_delivery(
+                    shipment=shipment, by=request.user, reference=form.cleaned_data["reference"]
+                )
+            except services.PaymentError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("The postman's collection of %(amount)s is recorded; receipt %(number)s issued.")
+                    % {"amount": vnd(txn.amount), "number": txn.receipt.number},
+                )
+            return redirect(shipment_url)
+        summary = [
+            (_("Dossier"), shipment.dossier.code),
+            (_("Tracking number"), shipment.tracking_number),
+            (_("Shipment status"), shipment.get_status_display()),
+            (_("Collected on delivery"), vnd(shipment.cod_amount)),
+        ]
+        return self._page(
+            request,
+            _("Record the postman's collection (COD)"),
+            form,
+            submit_label=_("Record the payment"),
+            dossier=shipment.dossier,
+            summary=summary,
+            cancel_url=shipment_url,
         )
 
     def report_view(self, request):

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.models import Dossier
+from dossiers.workflow import InvalidTransition
 from portal import access
 from portal.issued import download
 from portal.paginator import LargeTableAdminMixin
+from procedures.templatetags.catalogue import vnd
 
 from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
@@ -127,6 +129,8 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         "phone",
         "weight",
         "fee",
+        "cod_amount",
+        "cod_collected_at",
         "created_by",
         "created_at",
     ]
@@ -161,6 +165,12 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             )
             extra["label_url"] = reverse("admin:postal_shipment_label", args=[shipment.pk])
             extra["dossier_url"] = dossier_admin_url(shipment.dossier)
+            # The postman's collection on delivery is recorded by payments, as a payment with its receipt.
+            extra["cod_url"] = (
+                reverse("admin:payments_paymentrequest_cod", args=[shipment.pk])
+                if shipment.cod_amount and shipment.cod_collected_at is None
+                else ""
+            )
         return super().change_view(request, object_id, form_url, extra)
 
     def _dossier(self, request, dossier_id) -> Dossier:
@@ -189,7 +199,7 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
                 shipment = services.post_result(
                     dossier=dossier, by=request.user, weight=form.cleaned_data["weight"], note=form.cleaned_data["note"]
                 )
-            except services.PostalError as error:
+            except (services.PostalError, InvalidTransition) as error:  # InvalidTransition: the result is held
                 messages.error(request, str(error))
                 return redirect(dossier_admin_url(dossier))
             messages.success(
@@ -203,6 +213,13 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             (_("Address"), dossier.delivery_address),
             (_("Phone"), dossier.delivery_phone),
         ]
+        held = services.why_not_posted(dossier)
+        if held:
+            messages.error(request, held)
+            return redirect(dossier_admin_url(dossier))
+        collect = services.amount_to_collect(dossier)
+        if collect:
+            summary.append((_("To collect on delivery"), vnd(collect)))
         return self._page(
             request,
             _("Post the result (BCCI)"),

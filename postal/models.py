@@ -94,6 +94,10 @@ class Shipment(models.Model):
     phone = models.CharField(_("phone"), max_length=16, blank=True)
     weight = models.PositiveIntegerField(_("weight (grams)"), default=0)
     fee = models.PositiveBigIntegerField(_("postal fee (VND)"), default=0)
+    # Collect-on-delivery (BCCI "thu hộ"): what the postman collects from the citizen, printed on the label, and
+    # when the agency recorded that he did (payments records it as a payment with its receipt).
+    cod_amount = models.PositiveBigIntegerField(_("to collect on delivery (VND)"), default=0)
+    cod_collected_at = models.DateTimeField(_("collected on delivery"), null=True, blank=True)
     label = models.FileField(_("address label"), upload_to=label_path, max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -2,6 +2,12 @@
 
 Every postal status goes on the dossier's timeline (``dossiers.processing.log_event``), which notifies the
 citizen; posting the result also returns it (status 9 → 10) with the tracking number as the note.
+
+A result is held while fees are owed (``dossiers.processing.held_reason``). When the citizen chose to pay the
+postman on delivery (BCCI collect-on-delivery, "thu hộ"), the shipment carries what is owed (``cod_amount``),
+the label prints it, and payments records the postman's collection like a counter payment.
+
+Locks: the dossier's row first, then the shipment's (the order of ``payments.services``).
 """
 
 import re
@@ -183,16 +189,32 @@ def _check_official(dossier: Dossier, by: User) -> None:
     access.ensure_may_act(by, dossier, error=PostalError)
 
 
+def amount_to_collect(dossier: Dossier) -> int:
+    """What the postman collects on delivery: what is owed, when the citizen chose to pay him then; else 0."""
+    return processing.owed_before_return(dossier) if processing.collects_on_delivery(dossier) else 0
+
+
+def why_not_posted(dossier: Dossier) -> str:
+    """Why the result cannot be posted now for lack of payment, or "" (held while owed, unless collected)."""
+    return processing.held_reason(dossier, collected_on_delivery=amount_to_collect(dossier))
+
+
 @transaction.atomic
 def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: str = "") -> Shipment:
     """The desk posts the result: a tracking number from the agency's range, the shipment, and the dossier is
-    returned (9 → 10) with the tracking number, which the citizen is told."""
+    returned (9 → 10) with the tracking number, which the citizen is told.
+
+    Refused (``processing.ResultHeld``) while fees are owed, unless the citizen chose to pay the postman on
+    delivery: then the shipment carries the amount owed, for the postman to collect."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency", "applicant").get(pk=dossier.pk)
     _check_official(dossier, by)
     if dossier.delivery_method != DeliveryMethod.POST:
         raise PostalError(_("The citizen did not ask for the result by post."))
     if dossier.status != Status.RESULT_READY:
         raise PostalError(_("Only a result that is ready can be posted."))
+    held = why_not_posted(dossier)
+    if held:
+        raise processing.ResultHeld(held)  # before a tracking number is taken
     weight = weight or settings.POSTAL_RESULT_WEIGHT
     place = dossier.delivery_place or {}
     try:
@@ -209,17 +231,22 @@ def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: 
         phone=dossier.delivery_phone,
         weight=weight,
         fee=fee,
+        cod_amount=amount_to_collect(dossier),
         created_by=by,
     )
     ShipmentUpdate.objects.create(shipment=shipment, status=ShipmentStatus.CREATED, note=note, by=by)
-    processing.return_result(dossier=dossier, by=by, note=number, tracking_number=number)
+    processing.return_result(
+        dossier=dossier, by=by, note=number, tracking_number=number, collect_on_delivery=shipment.cod_amount
+    )
     return shipment
 
 
 @transaction.atomic
 def record_status(*, shipment: Shipment, status: str, by: User | None, note: str = "") -> Shipment:
     """A postal status update: on the shipment, and on the dossier's timeline (the citizen is notified)."""
-    shipment = Shipment.objects.select_for_update().select_related("dossier").get(pk=shipment.pk)
+    dossier_id = Shipment.objects.values_list("dossier_id", flat=True).get(pk=shipment.pk)
+    Dossier.objects.select_for_update(of=("self",)).get(pk=dossier_id)  # the dossier first, then the shipment
+    shipment = Shipment.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=shipment.pk)
     if by is not None:
         _check_official(shipment.dossier, by)
     if status not in NEXT_STATUSES.get(shipment.status, ()):

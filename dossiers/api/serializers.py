@@ -182,6 +182,7 @@ class DraftDetailSerializer(DraftSerializer):
             "delivery_methods",
             "delivery_address",
             "delivery_phone",
+            "pay_on_delivery",
             "fees",
             "cost",
             "missing",
@@ -235,6 +236,11 @@ class DeliverySerializer(serializers.Serializer):
         help_text='By post only: {"province": "38", "ward": "Hạc Thành", "street": "12 Lê Lợi"}',
     )
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="By post only")
+    pay_on_delivery = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="By post only: pay the fees and the postal fee to the postman on delivery (collect-on-delivery)",
+    )
 
 
 class SubmitSerializer(serializers.Serializer):

@@ -369,6 +369,8 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = payload.validated_data
         form_data = {"method": data["method"], "phone": data.get("phone", "")}
         form_data |= _answers_as_form_data({"address": data.get("address") or {}})
+        if data.get("pay_on_delivery"):
+            form_data["pay_on_delivery"] = "on"
         form = DeliveryForm(form_data, methods=services.delivery_methods(dossier.procedure))
         if not form.is_valid():
             raise exceptions.ValidationError({key: list(value) for key, value in form.errors.items()})
@@ -377,6 +379,7 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             method=form.cleaned_data["method"],
             place=form.cleaned_data.get("address"),
             phone=form.cleaned_data.get("phone", ""),
+            pay_on_delivery=form.cleaned_data.get("pay_on_delivery", False),
         )
         return self._detail(dossier)
 

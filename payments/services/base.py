@@ -1,10 +1,12 @@
-"""What every part of the payment services shares: the domain error and the official's check."""
+"""What every part of the payment services shares: the domain error, the official's check and the lock order."""
 
 from dossiers.constants import Status
 from dossiers.models import Dossier
 from portal import access
 from portal.accounts.models import User
 from portal.errors import DomainError
+
+from ..models import PaymentRequest, Transaction
 
 ENDED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED})  # money paid now cannot be used
 
@@ -17,3 +19,26 @@ class PaymentError(DomainError):
 
 def check_official(dossier: Dossier, by: User, roles: tuple[str, ...] = ()) -> None:
     access.ensure_may_act(by, dossier, roles=roles, error=PaymentError)
+
+
+def lock_dossier(dossier_id: int) -> Dossier:
+    """The first lock of every change to a dossier's money (see the order in ``payments.services``)."""
+    return Dossier.objects.select_for_update(of=("self",)).select_related("agency", "procedure").get(pk=dossier_id)
+
+
+def lock_request(request_id: int) -> tuple[Dossier, PaymentRequest]:
+    """The request's dossier, then the request, locked in that order; ``request.dossier`` is the locked dossier."""
+    dossier_id = PaymentRequest.objects.values_list("dossier_id", flat=True).get(pk=request_id)
+    dossier = lock_dossier(dossier_id)
+    request = PaymentRequest.objects.select_for_update().get(pk=request_id)
+    request.dossier = dossier
+    return dossier, request
+
+
+def lock_transaction(transaction_id: int) -> tuple[Dossier, PaymentRequest, Transaction]:
+    """The dossier, its request, then the transaction, locked in that order, related to each other."""
+    request_id = Transaction.objects.values_list("request_id", flat=True).get(pk=transaction_id)
+    dossier, request = lock_request(request_id)
+    txn = Transaction.objects.select_for_update().get(pk=transaction_id)
+    txn.request = request
+    return dossier, request, txn

@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
 from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
-from .base import PaymentError, check_official
+from .base import PaymentError, check_official, lock_request
 from .refunds import _request_refund
 
 logger = logging.getLogger(__name__)
@@ -83,10 +83,13 @@ def cancel_and_refund(change: DossierChange) -> None:
         "code": change.dossier.code,
         "action": change.event.get_to_status_display(),
     }
-    PaymentRequest.objects.filter(dossier=change.dossier, status=RequestStatus.OPEN).update(
+    # The dossier is locked by the action; then its requests, then their transactions (the order of every path).
+    requests = list(PaymentRequest.objects.select_for_update().filter(dossier=change.dossier).order_by("pk"))
+    PaymentRequest.objects.filter(pk__in=[r.pk for r in requests], status=RequestStatus.OPEN).update(
         status=RequestStatus.CANCELLED
     )
-    for txn in Transaction.objects.filter(request__dossier=change.dossier, status=TransactionStatus.SUCCEEDED):
+    paid = Transaction.objects.select_for_update().filter(request__in=requests, status=TransactionStatus.SUCCEEDED)
+    for txn in paid.order_by("pk"):
         _request_refund(txn, reason=reason, by=change.actor)
 
 
@@ -95,7 +98,7 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
     """An official exempts one line item, with the reason (e.g. a policy beneficiary); the total is recomputed."""
     if not reason.strip():
         raise PaymentError(_("Give the reason for the exemption."))
-    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=line.request_id)
+    _dossier, request = lock_request(line.request_id)  # the dossier first, then the request
     check_official(request.dossier, by)
     if not request.is_open:
         raise PaymentError(_("Only a payment that is still awaited can be changed."))

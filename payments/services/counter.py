@@ -9,7 +9,7 @@ from portal.accounts.models import User
 
 from ..constants import CounterMethod, Gateway, TransactionStatus
 from ..models import PaymentRequest, Transaction
-from .base import PaymentError, check_official
+from .base import PaymentError, check_official, lock_request
 from .online import _after_success, new_txn_ref
 
 
@@ -18,16 +18,22 @@ def record_counter_payment(
     *, request: PaymentRequest, by: User, method: str = CounterMethod.CASH, reference: str = ""
 ) -> Transaction:
     """The cashier took the whole amount in cash or by card: the payment, its receipt, the dossier moves on."""
-    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
-    check_official(request.dossier, by, roles=(Role.CASHIER,))
+    dossier, request = lock_request(request.pk)  # the dossier first, then the request
+    check_official(dossier, by, roles=(Role.CASHIER,))
+    if method not in CounterMethod.values:
+        raise PaymentError(_("Choose cash or card."))
+    return _take_payment(request, by=by, method=method, reference=reference)
+
+
+def _take_payment(request: PaymentRequest, *, by: User, method: str, reference: str) -> Transaction:
+    """The whole amount of an open request taken by hand (at the counter, or by the postman), on the locked dossier
+    and request: a succeeded payment, its receipt, the request paid."""
     if not request.is_open:
         raise PaymentError(_("This payment is no longer awaited."))
     if request.transactions.filter(status=TransactionStatus.PENDING).exists():
         raise PaymentError(
             _("The citizen has started paying online; wait for that payment to finish or expire before taking cash.")
         )
-    if method not in CounterMethod.values:
-        raise PaymentError(_("Choose cash or card."))
     now = timezone.now()
     txn = Transaction.objects.create(
         request=request,
@@ -42,5 +48,5 @@ def record_counter_payment(
         counter_reference=reference.strip()[:64],
         recorded_by=by,
     )
-    _after_success(txn, by=by)
+    _after_success(txn, dossier=request.dossier, request=request, by=by)
     return txn

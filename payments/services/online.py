@@ -3,8 +3,9 @@ return, and what a confirmed payment does.
 
 * Only the gateway's signed server-to-server notification (IPN) or its signed answer to a query settles an online
   payment; the return URL the citizen's browser brings back is shown, never believed.
-* A transaction is settled under a row lock: a replayed or concurrent notification finds it settled and changes
-  nothing ("already confirmed").
+* A transaction is settled under row locks, taken in the order of ``payments.services`` (dossier, request,
+  transaction): a replayed or concurrent notification finds it settled and changes nothing ("already
+  confirmed"); a counter payment, an exemption, a refusal or a withdrawal at the same moment waits its turn.
 * The amount the gateway reports must be the amount of the transaction, or nothing changes.
 * A success that arrives after we gave up on the transaction (expired, or a failure we inferred without the
   gateway) is still recorded. If the request was paid meanwhile, or the dossier can no longer use the money
@@ -26,7 +27,7 @@ from .. import vnpay
 from ..constants import Gateway, RequestStatus, TransactionStatus
 from ..gateways import InvalidSignature, NotSupported, Outcome, expiry, gateway_for, online_gateway_name
 from ..models import GatewayNotification, PaymentRequest, Transaction
-from .base import ENDED, PaymentError
+from .base import ENDED, PaymentError, lock_request, lock_transaction
 from .billing import _mark_paid
 from .receipts import issue_receipt
 from .refunds import _request_refund
@@ -50,7 +51,7 @@ def start_online_payment(
 ) -> tuple[Transaction, str]:
     """A new transaction for the whole amount, and the gateway URL to send the citizen's browser to."""
     name = online_gateway_name()
-    request = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
+    _dossier, request = lock_request(request.pk)
     if request.dossier.applicant_id != by.pk:
         raise PaymentError(_("Only the applicant can pay for this dossier online."))
     if not request.is_open:
@@ -107,22 +108,24 @@ def _apply_notification(params: dict) -> str:
         return vnpay.IPN_INVALID_SIGNATURE
     if params.get("vnp_TmnCode") != settings.VNPAY_TMN_CODE:
         return vnpay.IPN_ORDER_NOT_FOUND
-    txn = Transaction.objects.select_for_update().filter(txn_ref=outcome.txn_ref).exclude(gateway=Gateway.COUNTER)
-    txn = txn.first()
-    if txn is None:
+    found = (
+        Transaction.objects.filter(txn_ref=outcome.txn_ref).exclude(gateway=Gateway.COUNTER).values_list("pk").first()
+    )
+    if found is None:
         return vnpay.IPN_ORDER_NOT_FOUND
+    dossier, request, txn = lock_transaction(found[0])
     if outcome.amount != txn.amount:
         return vnpay.IPN_INVALID_AMOUNT
     if txn.gateway_confirmed or txn.status == TransactionStatus.SUCCEEDED:
         return vnpay.IPN_ALREADY_CONFIRMED
     if outcome.success is None:
         return vnpay.IPN_UNKNOWN_ERROR  # not final: the gateway tries again later
-    _settle(txn, outcome)
+    _settle(txn, outcome, dossier=dossier, request=request)
     return vnpay.IPN_CONFIRMED
 
 
-def _settle(txn: Transaction, outcome: Outcome) -> None:
-    """Record the gateway's final answer on a locked transaction."""
+def _settle(txn: Transaction, outcome: Outcome, *, dossier: Dossier, request: PaymentRequest) -> None:
+    """Record the gateway's final answer on a transaction locked after its dossier and request."""
     now = timezone.now()
     txn.gateway_confirmed = True
     txn.response_code, txn.transaction_status = outcome.response_code, outcome.transaction_status
@@ -135,25 +138,33 @@ def _settle(txn: Transaction, outcome: Outcome) -> None:
     txn.status = TransactionStatus.SUCCEEDED if outcome.success else TransactionStatus.FAILED
     txn.save()
     if outcome.success:
-        _after_success(txn)
+        _after_success(txn, dossier=dossier, request=request)
 
 
-def _after_success(txn: Transaction, *, by: User | None = None) -> None:
-    """Money received: a receipt; the request paid; the dossier moves on; or a refund when it cannot be used."""
+def _after_success(txn: Transaction, *, dossier: Dossier, request: PaymentRequest, by: User | None = None) -> None:
+    """Money received: a receipt; the request paid; the dossier moves on; or a refund when it cannot be used.
+
+    The caller holds the locks, in order: the dossier, the request, the transaction."""
+    request.dossier, txn.request = dossier, request
     issue_receipt(txn)
-    # Lock order everywhere: transaction, dossier, request (the dossier's own actions lock the dossier first).
-    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=txn.request.dossier_id)
-    request = PaymentRequest.objects.select_for_update().get(pk=txn.request_id)
-    request.dossier = dossier
-    if request.is_open and dossier.status not in ENDED:
+    if request.is_open and dossier.status not in ENDED and txn.amount >= request.amount:
         note = _("Paid: %(ref)s") % {"ref": txn.txn_ref}
         _mark_paid(request, by=by, note=note)
+        if txn.amount > request.amount:  # a line was exempted after this payment started
+            _request_refund(
+                txn,
+                amount=txn.amount - request.amount,
+                reason=_("A line item was exempted after the payment started: the difference is paid back."),
+                by=by,
+            )
         return
     # Paid twice, paid for a superseded request, or the dossier ended meanwhile: give the money back.
     if request.status == RequestStatus.PAID:
         reason = _("Paid twice: the request was already paid.")
     elif dossier.status in ENDED:
         reason = _("The dossier is “%(status)s”.") % {"status": dossier.get_status_display()}
+    elif request.is_open:
+        reason = _("Less than the amount asked for was paid.")
     else:
         reason = _("The payment request had been replaced by another one.")
     _request_refund(txn, reason=reason, by=by)

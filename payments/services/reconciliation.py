@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..constants import Gateway, TransactionStatus
 from ..gateways import GatewayError, gateway_for
 from ..models import Transaction
+from .base import lock_transaction
 from .online import _log, _settle, order_info
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def reconcile_one(*, transaction_id: int, now: datetime | None = None) -> str:
         client_ip=settings.VNPAY_SERVER_IP,
     )  # outside the lock: a slow gateway must not hold the row
     with transaction.atomic():
-        txn = Transaction.objects.select_for_update().get(pk=transaction_id)
+        dossier, request, txn = lock_transaction(transaction_id)  # dossier, request, transaction: the one order
         txn.last_queried_at = now
         txn.save(update_fields=["last_queried_at"])
         _log("query", outcome.raw or {"vnp_TxnRef": txn.txn_ref})
@@ -63,7 +64,7 @@ def reconcile_one(*, transaction_id: int, now: datetime | None = None) -> str:
             if outcome.amount != txn.amount:
                 logger.error("Gateway reports %s đ for %s (%s đ expected)", outcome.amount, txn.txn_ref, txn.amount)
                 return "pending"
-            _settle(txn, outcome)
+            _settle(txn, outcome, dossier=dossier, request=request)
             return "settled"
         if txn.status == TransactionStatus.PENDING and txn.expires_at and now > txn.expires_at:
             txn.status, txn.settled_at = TransactionStatus.EXPIRED, now

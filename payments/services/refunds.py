@@ -16,17 +16,18 @@ from portal.accounts.models import User
 from ..constants import RefundStatus, TransactionStatus
 from ..gateways import GatewayError, gateway_for
 from ..models import Refund, Transaction
-from .base import PaymentError, check_official
+from .base import PaymentError, check_official, lock_transaction
 
 logger = logging.getLogger(__name__)
 
 
-def _request_refund(txn: Transaction, *, reason: str, by: User | None) -> Refund | None:
+def _request_refund(txn: Transaction, *, reason: str, by: User | None, amount: int | None = None) -> Refund | None:
+    """Pay back ``amount`` (all of it when not given) of a successful payment, once; sent after commit."""
     if Refund.objects.filter(transaction=txn).exclude(status=RefundStatus.FAILED).exists():
         return None
     refund = Refund.objects.create(
         transaction=txn,
-        amount=txn.amount,
+        amount=txn.amount if amount is None else amount,
         reason=reason,
         request_id=uuid.uuid4().hex,
         requested_by=by if by and by.is_authenticated else None,
@@ -40,7 +41,7 @@ def _request_refund(txn: Transaction, *, reason: str, by: User | None) -> Refund
 @transaction.atomic
 def refund_payment(*, txn: Transaction, by: User, reason: str) -> Refund:
     """An official refunds a payment by hand (e.g. charged by mistake)."""
-    txn = Transaction.objects.select_for_update().select_related("request__dossier").get(pk=txn.pk)
+    _dossier, _request, txn = lock_transaction(txn.pk)
     check_official(txn.request.dossier, by, roles=(Role.CASHIER,))
     if txn.status != TransactionStatus.SUCCEEDED:
         raise PaymentError(_("Only a successful payment can be refunded."))
