@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal import access
-from portal.errors import AccessDenied
 from portal.issued import download, file_response
 from procedures.eforms import display_answers
 
@@ -140,16 +138,10 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
 
 def refusal(dossier: Dossier, user, action: Action) -> str:
     """Why ``user`` cannot take ``action`` now (the services' own wording), or "" if they can."""
-    try:  # the agency and role, as the service checks them under its lock
-        access.ensure_may_act(user, dossier, roles=action.roles, action_label=action.label)
-    except AccessDenied as error:
+    try:  # the service's own checks, as it runs them under its lock
+        processing.check(dossier, action.name, user)
+    except InvalidTransition as error:
         return error.message
-    if dossier.status not in action.sources:
-        return _("“%(action)s” is not possible while dossier %(code)s is “%(status)s”.") % {
-            "action": action.label,
-            "code": dossier.code,
-            "status": dossier.get_status_display(),
-        }
     return processing.why_not(dossier, action.name)
 
 

@@ -44,20 +44,27 @@ def _lock(dossier: Dossier, action: str, by: User | None, expected_version: int 
         .select_related("procedure", "agency", "applicant", "handler")
         .get(pk=dossier.pk)
     )
+    check(locked, action, by, expected_version)
+    return locked
+
+
+def check(dossier: Dossier, action: str, by: User | None, expected_version: int | None = None) -> None:
+    """Whether ``by`` may take ``action`` on the dossier as it is: their agency and role, nobody acted since they
+    loaded it (``expected_version``), and the transition table. Raises; the services call it on the locked row,
+    the back office to say why an action is not offered."""
     act = ACTIONS[action]
     if by is not None and act.roles:
-        access.ensure_may_act(by, locked, roles=act.roles, error=InvalidTransition, action_label=act.label)
-    if expected_version is not None and locked.version != expected_version:
+        access.ensure_may_act(by, dossier, roles=act.roles, error=InvalidTransition, action_label=act.label)
+    if expected_version is not None and dossier.version != expected_version:
         raise DossierChanged(
             _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
-            % {"code": locked.code}
+            % {"code": dossier.code}
         )
-    if locked.status not in act.sources:
+    if dossier.status not in act.sources:
         raise InvalidTransition(
             _("“%(action)s” is not possible while dossier %(code)s is “%(status)s”.")
-            % {"action": act.label, "code": locked.code, "status": locked.get_status_display()}
+            % {"action": act.label, "code": dossier.code, "status": dossier.get_status_display()}
         )
-    return locked
 
 
 def _record(

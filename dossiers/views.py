@@ -226,7 +226,12 @@ def remove_document(request, dossier: Dossier, pk: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def delivery(request, dossier: Dossier):
     methods = services.delivery_methods(dossier.procedure)
-    initial = {"method": dossier.delivery_method, "address": dossier.delivery_place, "phone": dossier.delivery_phone}
+    initial = {
+        "method": dossier.delivery_method,
+        "address": dossier.delivery_place,
+        "phone": dossier.delivery_phone,
+        "pay_on_delivery": dossier.pay_on_delivery,
+    }
     form = DeliveryForm(request.POST or None, methods=methods, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -235,6 +240,7 @@ def delivery(request, dossier: Dossier):
                 method=form.cleaned_data["method"],
                 place=form.cleaned_data.get("address"),
                 phone=form.cleaned_data.get("phone", ""),
+                pay_on_delivery=form.cleaned_data.get("pay_on_delivery", False),
             )
         except (services.DossierError, ValidationError) as error:
             form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
@@ -328,8 +334,13 @@ def _result_available(dossier: Dossier, user) -> bool:
         return False
     if dossier.applicant_id != user.pk:
         return True  # an official of the agency
-    return dossier.status == Status.RETURNED or (
-        dossier.status == Status.RESULT_READY and dossier.delivery_method == DeliveryMethod.ONLINE
+    if dossier.status == Status.RETURNED:
+        return True
+    # An electronic result is the citizen's to download once ready, but, like any result, not while fees are owed.
+    return (
+        dossier.status == Status.RESULT_READY
+        and dossier.delivery_method == DeliveryMethod.ONLINE
+        and not processing.held_reason(dossier)
     )
 
 

@@ -48,6 +48,10 @@ FINAL_STATUSES = frozenset({TransactionStatus.SUCCEEDED, TransactionStatus.FAILE
 class CounterMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD = "card", _("Card (POS)")
+    COD = "cod", _("Collected by the postman on delivery (COD)")
+
+
+AT_THE_COUNTER = (CounterMethod.CASH, CounterMethod.CARD)  # what the cashier takes; COD is recorded from the shipment
 
 
 class RefundStatus(models.TextChoices):

@@ -1,11 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .constants import CounterMethod
+from .constants import AT_THE_COUNTER
 
 
 class CounterPaymentForm(forms.Form):
-    method = forms.ChoiceField(label=_("Paid by"), choices=CounterMethod.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=[(method.value, method.label) for method in AT_THE_COUNTER],
+        widget=forms.RadioSelect,
+    )
     reference = forms.CharField(
         label=_("POS slip number"), required=False, max_length=64, help_text=_("For a card payment.")
     )

@@ -51,6 +51,18 @@ def file_dossier(*, citizen: User | None = None, place: dict | None = HAC_THANH_
     return dossier
 
 
+def pay_at_counter(dossier: Dossier) -> Dossier:
+    """What the dossier owes, paid in cash at the counter (a result is held until paid)."""
+    from payments import services as payments
+    from payments.constants import RequestStatus
+    from payments.models import PaymentRequest
+
+    request = PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN).first()
+    if request is not None:
+        payments.record_counter_payment(request=request, by=official("thuphi"))
+    return dossier
+
+
 def to_processing(dossier: Dossier) -> Dossier:
     processing.accept(dossier=dossier, by=official("tiepnhan"))
     return processing.assign(dossier=dossier, by=official("tiepnhan"), handler=official("chuyenvien"))

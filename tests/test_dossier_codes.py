@@ -10,7 +10,7 @@ from captcha.models import CaptchaStore
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers import services
 from dossiers.codes import DossierCodeUnavailable, is_dossier_code, next_dossier_code, normalise_code
@@ -24,6 +24,13 @@ from procedures.models import Agency, Procedure
 from .conftest import load_demo_catalogue
 from .factories import AgencyFactory, CitizenFactory
 from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages checked here are the English source texts (the suite's default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 def in_threads(function, count: int, workers: int = 10) -> list:

@@ -25,7 +25,7 @@ from tracking.models import Rating
 
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH
-from .payments_support import file_dossier, gateway_params
+from .payments_support import file_dossier, gateway_params, pay_at_counter
 
 BASE_DIR = Path(settings.BASE_DIR)
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -201,6 +201,7 @@ def returned(submitted):
     processing.assign(dossier=submitted, by=staff[Role.DESK], handler=staff[Role.SPECIALIST])
     processing.submit_for_approval(dossier=submitted, by=staff[Role.SPECIALIST], leader=staff[Role.LEADER])
     processing.approve(dossier=submitted, by=staff[Role.LEADER])
+    pay_at_counter(submitted)  # a result is held until paid
     processing.return_result(dossier=submitted, by=staff[Role.DESK])
     submitted.refresh_from_db()
     return submitted

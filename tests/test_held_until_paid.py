@@ -34,7 +34,7 @@ from procedures.models import Agency, Procedure
 
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
-from .payments_support import HAC_THANH_PLACE, file_dossier, official, to_result_ready
+from .payments_support import HAC_THANH_PLACE, file_dossier, official, to_processing, to_result_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +123,23 @@ def test_a_result_online_is_held_too(catalogue):
     assert not dossier.pay_on_delivery
     with pytest.raises(ResultHeld, match="8,000 VND is owed"):
         processing.return_result(dossier=dossier, by=official("tiepnhan"))
+
+
+def test_an_electronic_result_is_not_downloaded_while_fees_are_owed(client, catalogue):
+    dossier = to_processing(file_for(DeliveryMethod.ONLINE))
+    processing.submit_for_approval(dossier=dossier, by=official("chuyenvien"), leader=official("lanhdao"))
+    processing.approve(
+        dossier=dossier, by=official("lanhdao"), result=SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, "application/pdf")
+    )
+    client.force_login(dossier.applicant)
+    url = reverse("dossiers:result", kwargs={"public_id": dossier.public_id})
+
+    held = client.get(url)
+    payments.record_counter_payment(request=open_request(dossier), by=official("thuphi"), method="cash")
+    paid = client.get(url)
+
+    assert held.status_code == 404
+    assert paid.status_code == 200 and paid["Content-Type"] == "application/pdf"
 
 
 def test_the_back_office_says_why_the_result_cannot_be_returned_and_refuses_it(client, catalogue):
@@ -236,10 +253,6 @@ def test_a_result_by_post_is_posted_once_paid(catalogue, tracking_range):
 # --- Collect on delivery -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the delivery view (dossiers/views.py) does not pass the form's pay_on_delivery to choose_delivery yet",
-)
 def test_the_citizen_chooses_to_pay_the_postman_on_the_delivery_step(client, catalogue):
     citizen = CitizenFactory()
     procedure = Procedure.objects.get(code=BIRTH)

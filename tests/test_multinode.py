@@ -119,7 +119,8 @@ def test_a_dossier_filed_on_node_a_and_processed_on_node_b_arrives_exactly_once(
         "post", "/api/v1/drafts/", json={"procedure": BIRTH, "agency": HAC_THANH}, expect=201
     ).json()
     base = f"/api/v1/drafts/{draft['id']}/"
-    as_citizen.call("put", base + "declaration/", json={"answers": api_declaration()})
+    # No copy asked for: nothing to pay (a result is held until paid, and the cluster has no cashier).
+    as_citizen.call("put", base + "declaration/", json={"answers": api_declaration(copies=0)})
     uploaded = {}  # document id → the bytes sent
     for slot, (name, content) in zip(draft["required_documents"], scans(), strict=False):
         document = as_citizen.call(

@@ -20,7 +20,7 @@ from procedures.models import Agency
 
 from .factories import AgencyFactory
 from .filing import HAC_THANH
-from .payments_support import file_dossier, official, to_result_ready
+from .payments_support import file_dossier, official, pay_at_counter, to_result_ready
 
 
 @pytest.fixture(autouse=True)
@@ -246,7 +246,7 @@ def test_the_back_office_form_explains_a_range_out_of_order(client, catalogue):
 
 def test_posting_the_result_returns_it_with_a_tracking_number_told_to_the_citizen(catalogue):
     give_range(Agency.objects.get(code=HAC_THANH))
-    dossier = to_result_ready(file_dossier())
+    dossier = to_result_ready(pay_at_counter(file_dossier()))
 
     shipment = services.post_result(dossier=dossier, by=official("tiepnhan"), weight=120)
 
@@ -262,7 +262,7 @@ def test_posting_the_result_returns_it_with_a_tracking_number_told_to_the_citize
 
 def test_postal_statuses_go_on_the_timeline_and_are_notified_in_order(catalogue):
     give_range(Agency.objects.get(code=HAC_THANH))
-    dossier = to_result_ready(file_dossier())
+    dossier = to_result_ready(pay_at_counter(file_dossier()))
     shipment = services.post_result(dossier=dossier, by=official("tiepnhan"))
 
     for status in (ShipmentStatus.HANDED_OVER, ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED):
@@ -300,7 +300,7 @@ def test_only_a_ready_result_asked_by_post_can_be_posted(catalogue):
 def test_an_exhausted_range_leaves_the_result_ready(catalogue):
     give_range(Agency.objects.get(code=HAC_THANH), first=5, last=5)
     services.allocate_tracking_number(agency=Agency.objects.get(code=HAC_THANH))
-    dossier = to_result_ready(file_dossier())
+    dossier = to_result_ready(pay_at_counter(file_dossier()))
     with pytest.raises(services.TrackingRangeExhausted):
         services.post_result(dossier=dossier, by=official("tiepnhan"))
     dossier.refresh_from_db()
@@ -326,7 +326,7 @@ def test_the_label_pdf_and_the_citizens_page(client, catalogue):
     from pypdf import PdfReader
 
     give_range(Agency.objects.get(code=HAC_THANH))
-    dossier = to_result_ready(file_dossier())
+    dossier = to_result_ready(pay_at_counter(file_dossier()))
     shipment = services.post_result(dossier=dossier, by=official("tiepnhan"))
 
     label = label_for(shipment.pk)

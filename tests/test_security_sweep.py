@@ -534,6 +534,12 @@ def build_world() -> World:
             post={"status": "picked_up", "note": ""},
         ),
         target("admin:postal_shipment_label", reverse("admin:postal_shipment_label", args=[shipment.pk]), {OFFICIAL}),
+        target(
+            "admin:payments_paymentrequest_cod",
+            reverse("admin:payments_paymentrequest_cod", args=[shipment.pk]),
+            {OFFICIAL},
+            post={"reference": ""},
+        ),
     ]
     back_office.append(
         target(

@@ -21,6 +21,7 @@ from tracking.selectors import mask_name
 
 from .factories import CitizenFactory
 from .filing import HAC_THANH
+from .payments_support import pay_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,7 @@ def in_processing(dossier: Dossier, staff) -> Dossier:
 def returned(dossier: Dossier, staff) -> Dossier:
     in_processing(dossier, staff)
     processing.approve(dossier=dossier, by=staff[Role.LEADER])
+    pay_at_counter(dossier)  # a result is held until paid
     processing.return_result(dossier=dossier, by=staff[Role.DESK])
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from knox.models import AuthToken
 from pypdf import PdfWriter
 
@@ -23,6 +24,13 @@ from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, image_bytes
 
 # --- Files, built here byte by byte or with pypdf ---
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages checked here are the English source texts (the suite's default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 def real_pdf(pages: int = 1, **encryption) -> bytes:

@@ -11,13 +11,13 @@ from postal.constants import ShipmentStatus
 from postal.models import Shipment
 from procedures.templatetags.catalogue import vnd
 
-from ..constants import RequestStatus
+from ..constants import CounterMethod, RequestStatus
 from ..models import PaymentRequest, Transaction
 from .base import PaymentError, check_official, lock_dossier
 from .counter import _take_payment
 
 # ``Transaction.counter_method`` of a payment the postman collected on delivery (a counter payment otherwise).
-COLLECTED_ON_DELIVERY = "cod"
+COLLECTED_ON_DELIVERY = CounterMethod.COD
 
 
 @transaction.atomic

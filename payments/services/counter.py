@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from ..constants import CounterMethod, Gateway, TransactionStatus
+from ..constants import AT_THE_COUNTER, CounterMethod, Gateway, TransactionStatus
 from ..models import PaymentRequest, Transaction
 from .base import PaymentError, check_official, lock_request
 from .online import _after_success, new_txn_ref
@@ -20,7 +20,7 @@ def record_counter_payment(
     """The cashier took the whole amount in cash or by card: the payment, its receipt, the dossier moves on."""
     dossier, request = lock_request(request.pk)  # the dossier first, then the request
     check_official(dossier, by, roles=(Role.CASHIER,))
-    if method not in CounterMethod.values:
+    if method not in AT_THE_COUNTER:
         raise PaymentError(_("Choose cash or card."))
     return _take_payment(request, by=by, method=method, reference=reference)
 

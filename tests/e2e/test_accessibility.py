@@ -31,7 +31,7 @@ from procedures.eforms import EForm
 from procedures.models import Agency, Procedure
 from tests.conftest import load_demo_catalogue
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
-from tests.payments_support import seed_tariff
+from tests.payments_support import pay_at_counter, seed_tariff
 
 BLOCKING_IMPACTS = ("serious", "critical")
 LANGUAGES = {"vi": "vi-VN", "en": "en-GB"}
@@ -171,6 +171,7 @@ def build_world() -> dict:
     processing.assign(dossier=returned, by=desk, handler=specialist)
     processing.submit_for_approval(dossier=returned, by=specialist, leader=leader)
     processing.approve(dossier=returned, by=leader)
+    pay_at_counter(returned)  # a result is held until paid
     processing.return_result(dossier=returned, by=desk)
     returned.refresh_from_db()
 

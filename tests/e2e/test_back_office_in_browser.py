@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
+from tests.payments_support import pay_at_counter
 
 ADMIN = "/quan-tri/"
 DASHBOARD = ADMIN + "dossiers/dossier/bang-dieu-khien/"
@@ -120,7 +121,8 @@ def test_a_dossier_goes_from_intake_to_returned_result_in_the_back_office(page, 
     dossier.refresh_from_db()
     assert dossier.status == Status.RESULT_READY and dossier.result_file
 
-    # The desk hands the result over.
+    # The fees paid at the counter (a result is held until paid), the desk hands the result over.
+    pay_at_counter(dossier)
     sign_in(page, "tiepnhan")
     open_from_queue(page, "result", dossier)
     act(page, "return_result")

@@ -8,6 +8,7 @@ from dossiers.constants import Status
 from portal import demo
 from portal.accounts.models import User
 from tests.e2e.test_back_office_in_browser import file_birth_registration
+from tests.payments_support import pay_at_counter
 from tracking.models import Rating
 
 DEMO_ID_NUMBER = "038090001234"  # the demo citizen's CCCD
@@ -31,6 +32,7 @@ def test_a_citizen_looks_up_the_dossier_by_code_sees_its_timeline_and_rates_it(p
         dossier=dossier, by=staff["chuyenvien"], leader=staff["lanhdao"], note="Ghi chú nội bộ, không công khai."
     )
     processing.approve(dossier=dossier, by=staff["lanhdao"])
+    pay_at_counter(dossier)  # a result is held until paid
     processing.return_result(dossier=dossier, by=staff["tiepnhan"])
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
