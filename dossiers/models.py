@@ -119,6 +119,12 @@ class Dossier(models.Model):
             models.Index(fields=["finished_at"], name="dossier_finished"),  # timeliness by period
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
             models.Index(fields=["delivery_phone"], name="dossier_delivery_phone"),  # the back office's search
+            # The issued-documents sweep: submitted dossiers whose receipt is not stored yet (a handful at most).
+            models.Index(
+                fields=["submitted_at"],
+                name="dossier_receipt_missing",
+                condition=Q(receipt="") & ~Q(status=Status.DRAFT),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -189,17 +195,22 @@ class DossierEvent(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=32, choices=DossierAction, default=DossierAction.SUBMIT)
-    from_status = models.PositiveSmallIntegerField(choices=Status, null=True, blank=True)
-    to_status = models.PositiveSmallIntegerField(choices=Status)
+    from_status = models.PositiveSmallIntegerField(_("from status"), choices=Status, null=True, blank=True)
+    to_status = models.PositiveSmallIntegerField(_("to status"), choices=Status)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField(_("internal note"), blank=True)
     public_note = models.TextField(_("message to the citizen"), blank=True)
     attachment = models.FileField(_("attachment"), upload_to=issued_path, max_length=255, blank=True)
     # The action's own data (``events.DossierChange``): the amount asked for, the postal tracking number.
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("dossier event")
@@ -252,6 +263,8 @@ class DossierNotice(models.Model):
         verbose_name = _("issued notice")
         verbose_name_plural = _("issued notices")
         ordering = ["issued_at", "pk"]
+        # The issued-documents sweep: notices whose PDF is not stored yet.
+        indexes = [models.Index(fields=["issued_at"], name="notice_file_missing", condition=Q(file=""))]
 
     def __str__(self) -> str:
         return self.get_kind_display()

@@ -203,6 +203,8 @@ class Receipt(models.Model):
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
         ordering = ["-issued_at", "-pk"]
+        # The issued-documents sweep: receipts whose PDF is not stored yet.
+        indexes = [models.Index(fields=["issued_at"], name="receipt_file_missing", condition=Q(file=""))]
 
     def __str__(self) -> str:
         return self.number

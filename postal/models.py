@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import Direction, ShipmentStatus, Zone
@@ -50,7 +51,7 @@ class TrackingRange(models.Model):
     first = models.PositiveIntegerField(_("first serial"))
     last = models.PositiveIntegerField(_("last serial"))
     next = models.PositiveIntegerField(_("next serial"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("tracking number range")
@@ -100,7 +101,12 @@ class Shipment(models.Model):
     cod_collected_at = models.DateTimeField(_("collected on delivery"), null=True, blank=True)
     label = models.FileField(_("address label"), upload_to=label_path, max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -120,7 +126,14 @@ class ShipmentUpdate(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(_("status"), max_length=12, choices=ShipmentStatus)
     note = models.TextField(_("note"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -129,4 +142,6 @@ class ShipmentUpdate(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.shipment_id}: {self.status}"
+        if self.at is None:
+            return str(self.get_status_display())
+        return f"{self.get_status_display()}, {timezone.localtime(self.at):%H:%M %d/%m/%Y}"

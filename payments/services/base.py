@@ -1,6 +1,6 @@
 """What every part of the payment services shares: the domain error, the official's check and the lock order."""
 
-from dossiers.constants import Status
+from dossiers.constants import TERMINAL_STATUSES, Status
 from dossiers.models import Dossier
 from portal import access
 from portal.accounts.models import User
@@ -8,7 +8,8 @@ from portal.errors import DomainError
 
 from ..models import PaymentRequest, Transaction
 
-ENDED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED})  # money paid now cannot be used
+# Ended without a result: money paid now cannot be used (returned is the one terminal status with a result).
+ENDED = TERMINAL_STATUSES - {Status.RETURNED}
 
 
 class PaymentError(DomainError):
