@@ -260,7 +260,7 @@ class GatewayNotification(models.Model):
     txn_ref = models.CharField(_("transaction reference"), max_length=64, blank=True, db_index=True)
     params = models.JSONField(_("parameters"), default=dict)
     answer = models.CharField(_("our answer"), max_length=4, blank=True)
-    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("gateway message")
