@@ -65,6 +65,16 @@ class DeliveryForm(forms.Form):
             data["pay_on_delivery"] = False  # the postman collects only what he delivers
         return data
 
+    def choice(self) -> dict:
+        """The valid form as ``services.choose_delivery``'s arguments (the page and the API both call it so)."""
+        data = self.cleaned_data
+        return {
+            "method": data["method"],
+            "place": data.get("address"),
+            "phone": data.get("phone", ""),
+            "pay_on_delivery": data.get("pay_on_delivery", False),
+        }
+
 
 class SubmitForm(forms.Form):
     confirm = forms.BooleanField(

@@ -235,13 +235,7 @@ def delivery(request, dossier: Dossier):
     form = DeliveryForm(request.POST or None, methods=methods, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.choose_delivery(
-                dossier=dossier,
-                method=form.cleaned_data["method"],
-                place=form.cleaned_data.get("address"),
-                phone=form.cleaned_data.get("phone", ""),
-                pay_on_delivery=form.cleaned_data.get("pay_on_delivery", False),
-            )
+            services.choose_delivery(dossier=dossier, **form.choice())
         except (services.DossierError, ValidationError) as error:
             form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
         else:

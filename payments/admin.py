@@ -48,12 +48,9 @@ class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
         return TemplateResponse(request, "admin/payments/form.html", context)
 
 
-class PaymentLineInline(admin.TabularInline):
+class PaymentLineInline(access.ReadOnlyInline):
     model = PaymentLine
     fields = ["kind", "description", "quantity", "amount_in_dong", "exempt", "exemption_reason", "exempted_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     @admin.display(description=gettext_lazy("amount"))
     def amount_in_dong(self, obj):
@@ -61,26 +58,11 @@ class PaymentLineInline(admin.TabularInline):
             return f"{vnd(obj.amount)} ({vnd(obj.unit_amount)} × {obj.quantity})"
         return vnd(obj.amount)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_view_permission(self, request, obj=None):
-        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
-
-
-class TransactionInline(admin.TabularInline):
+class TransactionInline(access.ReadOnlyInline):
     model = Transaction
     fields = ["txn_ref", "gateway", "amount", "status", "settled_at", "counter_method", "recorded_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
 
 class CollectionOnDeliveryForm(forms.Form):

@@ -249,6 +249,23 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         return scope(super().get_queryset(request), request.user)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under a record of the official's agency (the parent admin scoped it): read-only, never added or
+    deleted here; ``readonly_fields`` defaults to ``fields``."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or self.fields or ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return in_back_office(request.user) or super().has_view_permission(request, obj)
+
+
 class EditableAgencyScopedAdmin(AgencyScopedAdmin):
     """The same list, where the agency's officials may also add and change records (Django's model
     permissions still apply)."""

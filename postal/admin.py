@@ -76,18 +76,9 @@ class TrackingRangeAdmin(admin.ModelAdmin):
         return obj.remaining
 
 
-class UpdateInline(admin.TabularInline):
+class UpdateInline(access.ReadOnlyInline):
     model = ShipmentUpdate
     fields = ["at", "status", "note", "by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return access.in_back_office(request.user) or super().has_view_permission(request, obj)
 
 
 class PostResultForm(forms.Form):

@@ -11,6 +11,7 @@ from portal.accounts.models import User
 
 from .factories import CitizenFactory
 from .filing import HAC_THANH, PDF_BYTES
+from .payments_support import pay_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,8 @@ def test_the_result_is_available_online_once_ready_for_online_delivery(client, w
     processing.approve(
         dossier=waiting, by=staff(Role.LEADER), result=SimpleUploadedFile("kq.pdf", PDF_BYTES, "application/pdf")
     )
+    assert client.get(url).status_code == 404  # held while the fees are owed
+    pay_at_counter(waiting)
 
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")

@@ -374,13 +374,7 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         form = DeliveryForm(form_data, methods=services.delivery_methods(dossier.procedure))
         if not form.is_valid():
             raise exceptions.ValidationError({key: list(value) for key, value in form.errors.items()})
-        services.choose_delivery(
-            dossier=dossier,
-            method=form.cleaned_data["method"],
-            place=form.cleaned_data.get("address"),
-            phone=form.cleaned_data.get("phone", ""),
-            pay_on_delivery=form.cleaned_data.get("pay_on_delivery", False),
-        )
+        services.choose_delivery(dossier=dossier, **form.choice())
         return self._detail(dossier)
 
     @extend_schema(
