@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import access
+from portal.admin_pages import dossier_admin_url, form_page
 from portal.paginator import LargeTableAdminMixin
 from postal.models import Shipment
 from procedures.templatetags.catalogue import vnd
@@ -26,26 +27,11 @@ from .forms import CounterPaymentForm, DailyReportForm, ExemptionForm, RefundFor
 from .models import GatewayNotification, PaymentLine, PaymentRequest, ProcedurePaymentRule, Receipt, Refund, Transaction
 
 
-def dossier_admin_url(dossier) -> str:
-    return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
-
-
 class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
     """Read-only lists of the official's own agency; changes go through the services behind the custom pages."""
 
     def _page(self, request, title: str, form, *, submit_label: str, dossier=None, **extra):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "form": form,
-            "submit_label": submit_label,
-            "dossier": dossier,
-            "dossier_url": dossier_admin_url(dossier) if dossier else "",
-            "cancel_url": dossier_admin_url(dossier) if dossier else "",
-            **extra,
-        }
-        return TemplateResponse(request, "admin/payments/form.html", context)
+        return form_page(self, request, title, form, submit_label=submit_label, dossier=dossier, **extra)
 
 
 class PaymentLineInline(access.ReadOnlyInline):

@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from dossiers.models import Dossier
 from dossiers.workflow import InvalidTransition
 from portal import access
+from portal.admin_pages import dossier_admin_url, form_page
 from portal.issued import download
 from portal.paginator import LargeTableAdminMixin
 from procedures.templatetags.catalogue import vnd
@@ -22,10 +22,6 @@ from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
 from .labels import LABEL
 from .models import Shipment, ShipmentUpdate, Tariff, TrackingRange
-
-
-def dossier_admin_url(dossier) -> str:
-    return reverse("admin:dossiers_dossier_change", args=[dossier.pk])
 
 
 @admin.register(Tariff)
@@ -169,18 +165,7 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         return get_object_or_404(queryset, pk=dossier_id)
 
     def _page(self, request, title, form, *, dossier, submit_label, summary=()):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "form": form,
-            "submit_label": submit_label,
-            "dossier": dossier,
-            "dossier_url": dossier_admin_url(dossier),
-            "cancel_url": dossier_admin_url(dossier),
-            "summary": summary,
-        }
-        return TemplateResponse(request, "admin/payments/form.html", context)
+        return form_page(self, request, title, form, submit_label=submit_label, dossier=dossier, summary=summary)
 
     def post_view(self, request, dossier_id):
         dossier = self._dossier(request, dossier_id)
