@@ -20,9 +20,9 @@ code is not in the national format) is never issued: the submission fails instea
 import re
 from datetime import date
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from portal.counters import next_number
 from portal.errors import DomainError
 from procedures.models import AGENCY_CODE_PATTERN, Agency
 
@@ -53,14 +53,7 @@ def is_dossier_code(code: str) -> bool:
 
 
 def next_dossier_code(*, agency: Agency, day: date) -> str:
-    table = connection.ops.quote_name(DossierCodeCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [agency.pk, day],
-        )
-        (number,) = cursor.fetchone()
+    number = next_number(DossierCodeCounter, agency=agency.pk, day=day)
     code = format_dossier_code(agency_code=agency.code, day=day, number=number)
     if not is_dossier_code(code):
         raise DossierCodeUnavailable(

@@ -33,8 +33,16 @@ def official(username: str) -> User:
     return User.objects.get(username=username)
 
 
-def file_dossier(*, citizen: User | None = None, place: dict | None = HAC_THANH_PLACE, code: str = BIRTH) -> Dossier:
-    """A level 4 birth registration filed online by ``citizen``; the result by post to ``place`` (None: office)."""
+def file_dossier(
+    *,
+    citizen: User | None = None,
+    place: dict | None = HAC_THANH_PLACE,
+    code: str = BIRTH,
+    method: str | None = None,
+    pay_on_delivery: bool = False,
+) -> Dossier:
+    """A level 4 birth registration filed online by ``citizen``; the result by post to ``place`` (None: at the office,
+    or ``method``), paying the postman on delivery if asked."""
     citizen = citizen or CitizenFactory(email=f"congdan-{uuid.uuid4().hex[:10]}@example.vn")
     procedure = Procedure.objects.get(code=code)
     dossier = services.start_draft(
@@ -45,8 +53,16 @@ def file_dossier(*, citizen: User | None = None, place: dict | None = HAC_THANH_
     services.save_declaration(dossier=dossier, data=form.to_json())
     for slot in dossier.case.documents.filter(is_required=True):
         services.attach_document(dossier=dossier, required_document=slot, upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
-    if place is not None:
-        services.choose_delivery(dossier=dossier, method=DeliveryMethod.POST, place=place, phone="0912345678")
+    if place is not None and method in (None, DeliveryMethod.POST):
+        services.choose_delivery(
+            dossier=dossier,
+            method=DeliveryMethod.POST,
+            place=place,
+            phone="0912345678",
+            pay_on_delivery=pay_on_delivery,
+        )
+    elif method is not None:
+        services.choose_delivery(dossier=dossier, method=method, pay_on_delivery=pay_on_delivery)
     dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
     return dossier
 

@@ -9,7 +9,6 @@ Thanh Hóa 30,000 đ (with the 22,000 đ postal fee).
 
 import io
 import re
-import uuid
 
 import pytest
 from django.contrib.messages import get_messages
@@ -34,7 +33,7 @@ from procedures.models import Agency, Procedure
 
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
-from .payments_support import HAC_THANH_PLACE, file_dossier, official, to_processing, to_result_ready
+from .payments_support import file_dossier, official, to_processing, to_result_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -64,20 +63,7 @@ def file_paying_the_postman() -> Dossier:
 
 def file_for(method: str, *, pay_on_delivery: bool = False) -> Dossier:
     """The birth registration filed online with the result ``method`` (by post: to Thanh Hóa)."""
-    citizen = CitizenFactory(email=f"congdan-{uuid.uuid4().hex[:10]}@example.vn")
-    procedure = Procedure.objects.get(code=BIRTH)
-    dossier = services.start_draft(
-        procedure=procedure, applicant=citizen, agency=Agency.objects.get(code=HAC_THANH), case=procedure.cases.get()
-    )
-    form = EForm(birth_declaration(), spec=procedure.eform)
-    assert form.is_valid(), form.errors
-    services.save_declaration(dossier=dossier, data=form.to_json())
-    for slot in dossier.case.documents.filter(is_required=True):
-        services.attach_document(dossier=dossier, required_document=slot, upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
-    place, phone = (HAC_THANH_PLACE, "0912345678") if method == DeliveryMethod.POST else (None, "")
-    services.choose_delivery(dossier=dossier, method=method, place=place, phone=phone, pay_on_delivery=pay_on_delivery)
-    dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
-    return dossier
+    return file_dossier(method=method, pay_on_delivery=pay_on_delivery)
 
 
 def open_request(dossier: Dossier) -> PaymentRequest:

@@ -1,20 +1,14 @@
 """Receipts: one per successful payment, numbered per agency and year."""
 
-from django.db import connection
 from django.utils import timezone
+
+from portal.counters import next_number
 
 from ..models import Receipt, ReceiptCounter, Transaction
 
 
 def next_receipt_number(*, agency, year: int) -> str:
-    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
-            f"ON CONFLICT (agency_id, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [agency.pk, year],
-        )
-        (number,) = cursor.fetchone()
+    number = next_number(ReceiptCounter, agency=agency.pk, year=year)
     return f"BL{year % 100:02d}-{agency.code}-{number:06d}"
 
 
