@@ -35,6 +35,11 @@ def online_fee_items(procedure: Procedure) -> list[FeeItem]:
     return list(chosen[0].fees.all()) if chosen else []
 
 
+# No declaration asks for more of anything than this; a larger number typed into a field without a maximum is read
+# as this many (a bill that fits the database, never an overflow).
+MAX_QUANTITY = 1000
+
+
 def asked_quantity(form_data: dict | None, name: str) -> int:
     """The number the citizen gave in the declaration field ``name``; 0 when empty, missing or not a number."""
     value = (form_data or {}).get(name)
@@ -44,7 +49,7 @@ def asked_quantity(form_data: dict | None, name: str) -> int:
         number = int(str(value).strip())
     except ValueError:
         return 0
-    return max(number, 0)
+    return min(max(number, 0), MAX_QUANTITY)
 
 
 def quantity_for(item: FeeItem, form_data: dict | None) -> int:

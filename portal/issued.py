@@ -27,6 +27,9 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import FileStoreUnavailable, storage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +113,13 @@ def store(kind: DocumentKind | str, pk: int) -> models.Model:
 
 
 def _save(kind: DocumentKind, locked: models.Model, filename: str, content: bytes) -> None:
-    getattr(locked, kind.field).save(filename, ContentFile(content), save=False)
+    try:
+        getattr(locked, kind.field).save(filename, ContentFile(content), save=False)
+    except storage_errors() as error:
+        logger.error("Could not store issued document %s %s: %s", kind.name, locked.pk, error)
+        raise FileStoreUnavailable(
+            _("The document could not be stored: the file store is not answering. Try again in a few minutes.")
+        ) from None
     fields = [kind.field]
     if any(f.name == "updated_at" for f in kind.model._meta.concrete_fields):
         fields.append("updated_at")

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from . import issued
-from .errors import storage_errors
+from .errors import FileStoreUnavailable, storage_errors
 from .storage_sweep import sweep_storage
 
 
@@ -18,7 +18,7 @@ def render_issued(self, kind: str, pk: int) -> None:
     after that the periodic sweep renders it."""
     try:
         issued.store(kind, pk)
-    except storage_errors() as exc:
+    except (FileStoreUnavailable, *storage_errors()) as exc:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 

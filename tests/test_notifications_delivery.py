@@ -325,6 +325,6 @@ def test_a_worker_whose_main_process_dies_mid_send_is_replaced_within_a_minute(o
 
     assert settings.NOTIFICATIONS_STUCK_AFTER - 2 <= recovered < 60, recovered
     print(f"\nlost in-flight message sent again {recovered:.1f} s after its worker died")
-    assert (message.attempts == 2 and "sent again" in message.error.lower()) or message.error == ""
+    assert message.attempts == 2  # one lost with the worker, one sent
     assert {r["headers"]["idempotency-key"] for r in gateway.requests} == {message.reference}
     assert len(gateway.texts_to(citizen.phone)) == 1  # the citizen gets one SMS

@@ -166,3 +166,14 @@ def test_the_schema_documents_the_look_up_and_rating_endpoints(api, catalogue):
     assert {"/api/v1/lookup/", "/api/v1/lookup/captcha/", "/api/v1/ratings/", "/api/v1/ratings/{code}/"} <= set(paths)
     assert set(paths["/api/v1/lookup/"]) >= {"get", "post"}
     assert "LookupResult" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("answer", [2, 3])
+def test_the_timeliness_answer_is_yes_early_yes_on_the_day_or_no(api, dossier, staff, answer):  # noqa: F811
+    dossier = returned(dossier, staff)
+    api.force_authenticate(dossier.applicant)
+
+    response = api.post(RATINGS, {"code": dossier.code, **SCORES, "on_time": answer}, format="json")
+
+    assert response.status_code == 400 and "on_time" in response.json()["fields"]
+    assert not Rating.objects.exists()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from dossiers.models import Dossier
 from portal.errors import DomainError
 
-from .models import SCORE_MAX, SCORE_MIN, Rating
+from .models import SCORE_MAX, SCORE_MIN, OnTime, Rating
 from .selectors import id_number_matches, is_owner
 
 COMMENT_MAX_LENGTH = 2000
@@ -57,6 +57,8 @@ def rate_dossier(
     if Rating.objects.filter(dossier=locked).exists():
         raise RatingError(_("This dossier has already been rated. Thank you."))
     _check_scores({"score": score, "on_time": on_time, "attitude": attitude, "clarity": clarity})
+    if on_time not in OnTime.values:
+        raise RatingError(_("Say whether the result was on time."))
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise RatingError(_("The comment is too long (at most %(max)d characters).") % {"max": COMMENT_MAX_LENGTH})

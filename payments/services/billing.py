@@ -30,26 +30,41 @@ def collection_for(procedure) -> str:
 
 
 def _create_request(*, dossier: Dossier, event: DossierEvent | None, purpose: str, lines: list[CostLine]):
-    # A new request supersedes an open one (e.g. the agency asks for a different amount).
+    """The dossier's one open request replaces the open one. What the agency asked for before (``other`` lines of a
+    request of the same purpose) is replaced by the new amount; every other unpaid line (fees still owed from the
+    submission, the postal fee), exemptions included, is carried into the new request: nothing owed disappears."""
+    carried = [
+        line
+        for previous in PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN)
+        for line in previous.lines.all()
+        if previous.purpose != purpose or line.kind != LineKind.OTHER
+    ]
     PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN).update(status=RequestStatus.CANCELLED)
-    request = PaymentRequest.objects.create(
-        dossier=dossier,
-        event=event,
-        purpose=purpose,
-        amount=sum(line.amount for line in lines),
-        online=dossier.procedure.pays_online,
-    )
-    PaymentLine.objects.bulk_create(
+    rows = [
         PaymentLine(
-            request=request,
-            position=n,
             kind=line.kind,
             description=line.description,
             quantity=line.quantity,
             amount=line.amount,
+            exempt=line.exempt,
+            exemption_reason=line.exemption_reason,
+            exempted_by=line.exempted_by,
         )
-        for n, line in enumerate(lines)
+        for line in carried
+    ] + [
+        PaymentLine(kind=line.kind, description=line.description, quantity=line.quantity, amount=line.amount)
+        for line in lines
+    ]
+    request = PaymentRequest.objects.create(
+        dossier=dossier,
+        event=event,
+        purpose=purpose,
+        amount=sum(row.amount for row in rows if not row.exempt),
+        online=dossier.procedure.pays_online,
     )
+    for position, row in enumerate(rows):
+        row.request, row.position = request, position
+    PaymentLine.objects.bulk_create(rows)
     return request
 
 

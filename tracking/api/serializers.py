@@ -6,7 +6,7 @@ from rest_framework import serializers
 from dossiers import costs
 from dossiers.codes import CODE_EXAMPLE
 
-from ..models import SCORE_MAX, SCORE_MIN, Rating
+from ..models import SCORE_MAX, SCORE_MIN, OnTime, Rating
 from ..services import COMMENT_MAX_LENGTH
 
 
@@ -99,7 +99,9 @@ class RatingSerializer(serializers.ModelSerializer):
 
     code = serializers.CharField(source="dossier.code", max_length=40, help_text="Dossier code")
     score = _score()
-    on_time = _score()
+    on_time = serializers.ChoiceField(
+        choices=OnTime.choices, help_text="Was the result on time: 5 earlier than the date, 4 on the date, 1 late"
+    )
     attitude = _score()
     clarity = _score()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, default="")
