@@ -360,6 +360,25 @@ def test_the_postmans_collection_is_recorded_only_once_delivered_and_by_a_cashie
     assert open_request(dossier).status == RequestStatus.OPEN
 
 
+def test_once_with_the_postman_the_amount_is_neither_paid_nor_exempted_a_second_way(catalogue, tracking_range):
+    dossier = to_result_ready(file_paying_the_postman())
+    shipment = postal.post_result(dossier=dossier, by=official("tiepnhan"))
+    assert shipment.cod_amount > 0
+    request = open_request(dossier)
+
+    with pytest.raises(payments.PaymentError, match="postman collects"):
+        payments.record_counter_payment(request=request, by=official("thuphi"), method="cash")
+    with pytest.raises(payments.PaymentError, match="postman collects"):
+        payments.exempt_line(line=request.lines.first(), by=official("thuphi"), reason="Hộ nghèo")
+    with pytest.raises(payments.PaymentError, match="postman collects"):
+        payments.start_online_payment(
+            request=request, by=dossier.applicant, return_url="http://127.0.0.1/", client_ip="127.0.0.1"
+        )
+
+    assert not Transaction.objects.filter(request__dossier=dossier).exists()
+    assert PaymentRequest.objects.get(pk=request.pk).amount == shipment.cod_amount
+
+
 def test_paying_the_postman_is_not_needed_once_paid(catalogue, tracking_range):
     dossier = to_result_ready(file_paying_the_postman())
     payments.record_counter_payment(request=open_request(dossier), by=official("thuphi"), method="cash")

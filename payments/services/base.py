@@ -1,5 +1,7 @@
 """What every part of the payment services shares: the domain error, the official's check and the lock order."""
 
+from django.utils.translation import gettext as _
+
 from dossiers.constants import TERMINAL_STATUSES, Status
 from dossiers.models import Dossier
 from portal import access
@@ -20,6 +22,21 @@ class PaymentError(DomainError):
 
 def check_official(dossier: Dossier, by: User, roles: tuple[str, ...] = ()) -> None:
     access.ensure_may_act(by, dossier, roles=roles, error=PaymentError)
+
+
+def ensure_not_with_the_postman(dossier: Dossier) -> None:
+    """The result went out by post with the amount for the postman to collect: the money is taken on delivery and
+    recorded from the shipment, never a second time here. Call with the dossier locked (``post_result`` creates the
+    shipment under that lock, so the answer cannot change meanwhile)."""
+    from postal.models import Shipment
+
+    if Shipment.objects.filter(dossier=dossier, cod_amount__gt=0, cod_collected_at__isnull=True).exists():
+        raise PaymentError(
+            _(
+                "The postman collects this amount when delivering the result; it is recorded from the shipment once "
+                "collected and cannot be paid or exempted here."
+            )
+        )
 
 
 def lock_dossier(dossier_id: int) -> Dossier:

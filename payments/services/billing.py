@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
 from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
-from .base import PaymentError, check_official, lock_request
+from .base import PaymentError, check_official, ensure_not_with_the_postman, lock_request
 from .refunds import _request_refund
 
 logger = logging.getLogger(__name__)
@@ -113,8 +113,9 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
     """An official exempts one line item, with the reason (e.g. a policy beneficiary); the total is recomputed."""
     if not reason.strip():
         raise PaymentError(_("Give the reason for the exemption."))
-    _dossier, request = lock_request(line.request_id)  # the dossier first, then the request
+    dossier, request = lock_request(line.request_id)  # the dossier first, then the request
     check_official(request.dossier, by)
+    ensure_not_with_the_postman(dossier)
     if not request.is_open:
         raise PaymentError(_("Only a payment that is still awaited can be changed."))
     if request.transactions.filter(status=TransactionStatus.PENDING).exists():

@@ -9,7 +9,7 @@ from portal.accounts.models import User
 
 from ..constants import AT_THE_COUNTER, CounterMethod, Gateway, TransactionStatus
 from ..models import PaymentRequest, Transaction
-from .base import PaymentError, check_official, lock_request
+from .base import PaymentError, check_official, ensure_not_with_the_postman, lock_request
 from .online import _after_success, new_txn_ref
 
 
@@ -22,6 +22,7 @@ def record_counter_payment(
     check_official(dossier, by, roles=(Role.CASHIER,))
     if method not in AT_THE_COUNTER:
         raise PaymentError(_("Choose cash or card."))
+    ensure_not_with_the_postman(dossier)
     return _take_payment(request, by=by, method=method, reference=reference)
 
 

@@ -27,7 +27,7 @@ from .. import vnpay
 from ..constants import Gateway, RequestStatus, TransactionStatus
 from ..gateways import InvalidSignature, NotSupported, Outcome, expiry, gateway_for, online_gateway_name
 from ..models import GatewayNotification, PaymentRequest, Transaction
-from .base import ENDED, PaymentError, lock_request, lock_transaction
+from .base import ENDED, PaymentError, ensure_not_with_the_postman, lock_request, lock_transaction
 from .billing import _mark_paid
 from .receipts import issue_receipt
 from .refunds import _request_refund
@@ -51,9 +51,10 @@ def start_online_payment(
 ) -> tuple[Transaction, str]:
     """A new transaction for the whole amount, and the gateway URL to send the citizen's browser to."""
     name = online_gateway_name()
-    _dossier, request = lock_request(request.pk)
+    dossier, request = lock_request(request.pk)
     if request.dossier.applicant_id != by.pk:
         raise PaymentError(_("Only the applicant can pay for this dossier online."))
+    ensure_not_with_the_postman(dossier)
     if not request.is_open:
         raise PaymentError(_("This payment is no longer awaited."))
     if not request.online or name is None:
