@@ -33,8 +33,18 @@ class Channel(models.TextChoices):
     """How the dossier reached the agency (public statistics count the online share)."""
 
     ONLINE = "online", _("Online")
-    COUNTER = "counter", _("In person")
+    COUNTER = "counter", _("At the counter")
     POST = "post", _("By post")
+
+
+class DigitisationExemption(models.TextChoices):
+    """Papers received at the counter that are not turned into electronic copies at intake (Circular
+    03/2025/TT-VPCP, art. 5)."""
+
+    SHOWN_ONLY = "shown", _("Only shown for comparison")
+    INTERNAL_VERIFICATION = "verification", _("Result of an internal verification")
+    CONFIDENTIAL = "confidential", _("Confidential document")
+    ALREADY_ELECTRONIC = "electronic", _("Already submitted electronically")
 
 
 class DocumentKind(models.TextChoices):

@@ -56,6 +56,8 @@ class DossierAction(models.TextChoices):
     POST_DELIVERED = "post_delivered", _("Delivered by post")
     POST_RETURNED = "post_returned", _("Returned by the post office (not delivered)")
     POST_RECEIVED = "post_received", _("Paper dossier received by post")
+    ROUTE = "route", _("Sent to the competent agency")
+    PREREQUISITE_DONE = "prerequisite_done", _("The part it needs is done")
 
 
 TIMELINE_ONLY = frozenset(
@@ -65,6 +67,8 @@ TIMELINE_ONLY = frozenset(
         DossierAction.POST_DELIVERED,
         DossierAction.POST_RETURNED,
         DossierAction.POST_RECEIVED,
+        DossierAction.ROUTE,
+        DossierAction.PREREQUISITE_DONE,
     }
 )
 

@@ -8,7 +8,17 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .constants import TERMINAL_STATUSES, Channel, DeliveryMethod, DocumentKind, NoticeKind, Stage, Status, Timeliness
+from .constants import (
+    TERMINAL_STATUSES,
+    Channel,
+    DeliveryMethod,
+    DigitisationExemption,
+    DocumentKind,
+    NoticeKind,
+    Stage,
+    Status,
+    Timeliness,
+)
 from .events import DossierAction
 
 
@@ -38,6 +48,34 @@ class DossierCodeCounter(models.Model):
         return f"{self.agency_id} {self.day}: {self.last}"
 
 
+class LinkedFiling(models.Model):
+    """Linked procedures filed once (``procedures.ProcedureGroup``): one code for the citizen, one dossier per part
+    (``Dossier.filing``), each with its own competent agency, status, due date and result. See ``linked.py``."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("filing code"), max_length=32, unique=True, null=True, blank=True, editable=False)
+    group = models.ForeignKey(
+        "procedures.ProcedureGroup", verbose_name=_("linked procedures"), on_delete=models.PROTECT, related_name="+"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="filings"
+    )
+    received_by = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("receiving centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("linked filing")
+        verbose_name_plural = _("linked filings")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.code or f"{_('Draft')} {self.public_id}"
+
+
 class DossierQuerySet(models.QuerySet):
     def submitted(self):
         return self.exclude(status=Status.DRAFT)
@@ -57,8 +95,36 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="dossiers",
     )
+    # The competent agency processes the dossier (its queue); the receiving centre did intake and may hand the
+    # result back (intake regardless of boundary, Decree 118/2025). Usually the same agency. ``portal.access`` and
+    # ``procedures.routing`` hold the rules.
     agency = models.ForeignKey(
-        "procedures.Agency", verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="dossiers"
+        "procedures.Agency", verbose_name=_("competent agency"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    received_by = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("receiving centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    # A part of a linked filing, and the part whose result it needs before it can start.
+    filing = models.ForeignKey(
+        LinkedFiling,
+        verbose_name=_("linked filing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+    )
+    needs = models.ForeignKey(
+        "self",
+        verbose_name=_("starts after"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="needed_by",
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="dossiers"
@@ -99,6 +165,9 @@ class Dossier(models.Model):
     finished_at = models.DateTimeField(_("result ready"), null=True, blank=True)
     timeliness = models.CharField(_("timeliness"), max_length=8, choices=Timeliness, blank=True)
     result_file = models.FileField(_("result"), upload_to=issued_path, max_length=255, blank=True)
+    result_reference = models.CharField(
+        _("result number"), max_length=64, blank=True, help_text=_("The number of the document issued, if any.")
+    )
     returned_at = models.DateTimeField(_("result returned"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -112,6 +181,7 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant_created"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status"),
+            models.Index(fields=["received_by", "status"], name="dossier_received_status"),
             # Public statistics: dossiers received per period, per agency and per procedure.
             models.Index(fields=["submitted_at"], name="dossier_submitted"),
             models.Index(fields=["agency", "submitted_at"], name="dossier_agency_submitted"),
@@ -160,19 +230,42 @@ class Dossier(models.Model):
     def is_returned(self) -> bool:
         return self.status == Status.RETURNED
 
+    @property
+    def is_done(self) -> bool:
+        """Its result is ready or handed over (a linked part that others wait for may let them start)."""
+        return self.status in (Status.RESULT_READY, Status.RETURNED)
+
+    @property
+    def is_waiting(self) -> bool:
+        """A linked part waiting for the part whose result it needs."""
+        return bool(self.needs_id) and self.status == Status.SUBMITTED and not self.needs.is_done
+
+    @property
+    def receiving_centre(self):
+        return self.received_by or self.agency
+
+    @property
+    def is_routed(self) -> bool:
+        """Received by one centre, processed by another agency."""
+        return bool(self.received_by_id) and self.received_by_id != self.agency_id
+
 
 class DossierDocument(models.Model):
-    """One scan per required document of the chosen case."""
+    """One scan per required document of the chosen case; at the counter, or a paper exempt from digitisation."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
     required_document = models.ForeignKey(
         "procedures.RequiredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
     )
-    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
-    original_name = models.CharField(_("file name as uploaded"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=32, choices=DocumentKind)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255, blank=True)
+    original_name = models.CharField(_("file name as uploaded"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=32, choices=DocumentKind, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    # Scanned by the desk at intake (Circular 03/2025/TT-VPCP), or not digitised for one of its legal reasons.
+    scanned_at_intake = models.BooleanField(_("digitised at intake"), default=False)
+    exemption = models.CharField(_("not digitised because"), max_length=16, choices=DigitisationExemption, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
@@ -180,7 +273,11 @@ class DossierDocument(models.Model):
         verbose_name_plural = _("dossier documents")
         ordering = ["required_document__position"]
         constraints = [
-            models.UniqueConstraint(fields=["dossier", "required_document"], name="dossier_document_one_per_slot")
+            models.UniqueConstraint(fields=["dossier", "required_document"], name="dossier_document_one_per_slot"),
+            models.CheckConstraint(
+                condition=(~Q(file="") & Q(exemption="")) | (Q(file="") & ~Q(exemption="")),
+                name="dossier_document_file_or_exemption",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from portal import access, issued
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
+from procedures.models import Agency
 from procedures.templatetags.catalogue import vnd
 
 from . import costs
@@ -54,7 +55,9 @@ def check(dossier: Dossier, action: str, by: User | None, expected_version: int 
     the back office to say why an action is not offered."""
     act = ACTIONS[action]
     if by is not None and act.roles:
-        access.ensure_may_act(by, dossier, roles=act.roles, error=InvalidTransition, action_label=act.label)
+        access.ensure_may_act(
+            by, dossier, roles=act.roles, error=InvalidTransition, action_label=act.label, action=action
+        )
     if expected_version is not None and dossier.version != expected_version:
         raise DossierChanged(
             _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
@@ -64,6 +67,11 @@ def check(dossier: Dossier, action: str, by: User | None, expected_version: int 
         raise InvalidTransition(
             _("“%(action)s” is not possible while dossier %(code)s is “%(status)s”.")
             % {"action": act.label, "code": dossier.code, "status": dossier.get_status_display()}
+        )
+    if action == DossierAction.ACCEPT and dossier.needs_id and not dossier.needs.is_done:
+        raise InvalidTransition(
+            _("Dossier %(code)s starts when %(needed)s (“%(procedure)s”) is done.")
+            % {"code": dossier.code, "needed": dossier.needs.code, "procedure": dossier.needs.procedure.name}
         )
 
 
@@ -134,6 +142,54 @@ def accept(*, dossier: Dossier, by: User, expected_version: int | None = None, n
         notice_data={"official": by.full_name, "due_at": dossier.due_at.isoformat() if dossier.due_at else None},
         fields=["accepted_at", "due_at"],
     )
+    if dossier.received_by_id and dossier.received_by_id != dossier.agency_id:
+        _routed(dossier, by=by)
+    return dossier
+
+
+def _routed(dossier: Dossier, *, by: User | None, note: str = "") -> DossierEvent:
+    """The timeline says where the dossier went (and the look-up where it is)."""
+    return write_event(
+        dossier,
+        action=DossierAction.ROUTE,
+        from_status=dossier.status,
+        by=by,
+        note=note,
+        public_note=_("Sent to %(agency)s for processing.") % {"agency": dossier.agency.name},
+        extra={"to": dossier.agency.code, "from": dossier.received_by.code if dossier.received_by_id else ""},
+    )
+
+
+@transaction.atomic
+def route(*, dossier: Dossier, to: Agency, by: User, reason: str = "", expected_version: int | None = None) -> Dossier:
+    """Send the dossier to another competent agency (one that handles its procedure): the receiving centre before
+    processing starts, or the competent agency that finds it is not theirs."""
+    from procedures.routing import ensure_handles
+
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency", "received_by")
+        .get(pk=dossier.pk)
+    )
+    if dossier.status not in (Status.SUBMITTED, Status.ACCEPTED):
+        raise InvalidTransition(
+            _("Dossier %(code)s can no longer be sent elsewhere: it is “%(status)s”.")
+            % {"code": dossier.code, "status": dossier.get_status_display()}
+        )
+    if not (access.in_agency(by, dossier) and access.has_role(by, {Role.DESK, Role.LEADER})):
+        raise InvalidTransition(_("Only the desk or a leader of the receiving centre or the competent agency can."))
+    if expected_version is not None and dossier.version != expected_version:
+        raise DossierChanged(
+            _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
+            % {"code": dossier.code}
+        )
+    ensure_handles(to, dossier.procedure)
+    if to.pk == dossier.agency_id:
+        raise InvalidTransition(_("The dossier is already with %(agency)s.") % {"agency": to.name})
+    dossier.agency = to
+    dossier.version += 1
+    dossier.save(update_fields=["agency", "version", "updated_at"])
+    _routed(dossier, by=by, note=reason)
     return dossier
 
 

@@ -13,6 +13,7 @@ from portal import issued
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
 from portal.errors import DomainError, FileStoreUnavailable, storage_errors
+from procedures import routing
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
@@ -50,19 +51,33 @@ def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
 
 
 @transaction.atomic
-def start_draft(*, procedure: Procedure, applicant: User, agency: Agency, case: ProcedureCase | None) -> Dossier:
+def start_draft(
+    *,
+    procedure: Procedure,
+    applicant: User,
+    agency: Agency,
+    case: ProcedureCase | None,
+    received_by: Agency | None = None,
+) -> Dossier:
+    """A draft for ``agency`` (the competent agency), filed at ``received_by`` (a one-stop centre that may receive
+    the procedure, ``procedures.routing``; by default the competent agency itself)."""
     if not (procedure.is_published and procedure.accepts_online_submission):
         raise DossierError(_("This procedure cannot be filed online."))
     if applicant.is_official:
         raise DossierError(_("Officials cannot file dossiers with their back-office account."))
     if procedure.agencies.exists() and not procedure.agencies.filter(pk=agency.pk).exists():
         raise DossierError(_("This agency does not handle this procedure."))
+    received_by = received_by or agency
+    if received_by.pk != agency.pk:
+        routing.ensure_may_receive(received_by, procedure)
     cases = list(procedure.cases.all())
     if case is None and len(cases) == 1:
         case = cases[0]
     if case is None or case.procedure_id != procedure.pk:
         raise DossierError(_("Choose the case that applies to you."))
-    return Dossier.objects.create(procedure=procedure, applicant=applicant, agency=agency, case=case)
+    return Dossier.objects.create(
+        procedure=procedure, applicant=applicant, agency=agency, received_by=received_by, case=case
+    )
 
 
 @transaction.atomic
@@ -189,7 +204,9 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     Returns the dossier and whether this call submitted it.
     """
     dossier = (
-        Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "agency", "case").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency", "received_by", "case")
+        .get(pk=dossier.pk)
     )
     if dossier.applicant_id != by.pk:
         raise DossierError(_("Only the applicant can submit this dossier."))
@@ -199,7 +216,7 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     if problems:
         raise DossierError(" ".join(problems))
     now = timezone.now()
-    dossier.code = next_dossier_code(agency=dossier.agency, day=timezone.localdate(now))
+    dossier.code = next_dossier_code(agency=dossier.receiving_centre, day=timezone.localdate(now))
     dossier.status = Status.SUBMITTED
     dossier.submitted_at = now
     dossier.save(update_fields=["code", "status", "submitted_at", "updated_at"])  # billed by payments (events)

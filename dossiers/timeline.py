@@ -23,6 +23,7 @@ def write_event(
 ) -> DossierEvent:
     action = DossierAction(action)  # ValueError for an action the contract does not know
     data = {key: value for key, value in (("amount", amount), ("tracking_number", tracking_number)) if value}
+    data.update(extra or {})
     event = DossierEvent.objects.create(
         data=data,
         dossier=dossier,

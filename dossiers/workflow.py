@@ -96,5 +96,15 @@ def can_act(user, action: Action) -> bool:
     return access.has_role(user, action.roles)
 
 
+def for_my_agency(dossier, user, action: Action) -> bool:
+    """The action is the user's agency's to take (``access.acting_agency_id``: the receiving centre or the
+    competent agency); superusers act for both."""
+    return user.is_superuser or user.agency_id == access.acting_agency_id(dossier, action.name)
+
+
 def available_actions(dossier, user) -> list[Action]:
-    return [a for a in ACTIONS.values() if a.roles and dossier.status in a.sources and can_act(user, a)]
+    return [
+        a
+        for a in ACTIONS.values()
+        if a.roles and dossier.status in a.sources and can_act(user, a) and for_my_agency(dossier, user, a)
+    ]

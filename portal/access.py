@@ -6,14 +6,17 @@ Every view, admin page, API view, selector and service asks here; none re-implem
 * An **official** works in the back office of one agency: they see the submitted dossiers of their agency (never
   drafts) and every record that belongs to them (documents, timeline, payments, shipments, messages, ratings),
   plus records the agency owns directly (tracking-number ranges, receipts).
+* **Intake regardless of boundary** (Decree 118/2025/NĐ-CP): a dossier has a competent agency (``agency``, it
+  processes) and a receiving centre (``received_by``, it did intake). Both see the dossier and its records; the
+  receiving centre acts only at intake and hands back a result collected at its desk (``acting_agency_id``), the
+  competent agency does the rest; no other agency sees it.
 * A **superuser** sees everything: every agency's records in the back office (still never drafts there), and
   drafts too on the citizens' pages.
 
 Records are reached through their path to the dossier (or to the agency that owns them) in ``PATHS``; a model
 missing there cannot be scoped and raises, so a new model is registered here before any list shows it.
 
-The receiving centre of a dossier filed for another agency (intake regardless of boundary) is added in
-``_agency_q``: that is the only line that changes for it.
+The receiving centre of a dossier filed for another agency is the second lookup of ``DOSSIER_AGENCIES``.
 """
 
 from collections.abc import Iterable
@@ -49,6 +52,10 @@ PATHS: dict[str, Path] = {
 }
 
 
+# The dossier's agencies whose officials see it: the competent agency and the receiving centre.
+DOSSIER_AGENCIES = ("agency_id", "received_by_id")
+
+
 def _join(prefix: str, field: str) -> str:
     return f"{prefix}__{field}" if prefix else field
 
@@ -80,19 +87,22 @@ def is_official_or_superuser(user) -> bool:
     return bool(getattr(user, "is_superuser", False) or is_official(user))
 
 
-def _agency_q(user, agency_lookup: str) -> Q:
-    """The agencies whose records the official works on (their own agency)."""
-    return Q(**{agency_lookup: user.agency_id})
+def _agency_q(user, *agency_lookups: str) -> Q:
+    """The records the official works on: ``any of agency_lookups`` is their own agency."""
+    condition = Q(pk__in=[])
+    for lookup in agency_lookups:
+        condition |= Q(**{lookup: user.agency_id})
+    return condition
 
 
-def agency_condition(user, agency_lookup: str) -> Q | None:
-    """The condition on ``agency_lookup`` (a lookup to an agency or its id) for ``user``'s back office: None for a
-    superuser (every agency), the official's agency, and nothing at all for anyone else."""
+def agency_condition(user, *agency_lookups: str) -> Q | None:
+    """The condition on ``agency_lookups`` (lookups to an agency or its id, any of which may match) for ``user``'s
+    back office: None for a superuser (every agency), the official's agency, and nothing at all for anyone else."""
     if getattr(user, "is_superuser", False):
         return None
     if not is_official(user):
         return Q(pk__in=[])
-    return _agency_q(user, agency_lookup)
+    return _agency_q(user, *agency_lookups)
 
 
 def _submitted_q(path: Path) -> Q:
@@ -113,7 +123,7 @@ def back_office_q(user, model: type[Model]) -> Q | None:
     path = _path(model)
     if path.dossier is None:
         return agency_condition(user, _join(path.agency, "id"))
-    agency = agency_condition(user, _join(path.dossier, "agency_id"))
+    agency = agency_condition(user, *(_join(path.dossier, lookup) for lookup in DOSSIER_AGENCIES))
     submitted = _submitted_q(path)
     return submitted if agency is None else agency & submitted
 
@@ -154,10 +164,49 @@ def may_see(user, dossier) -> bool:
 
 
 def in_agency(user, dossier) -> bool:
-    """The official works on this (submitted) dossier's agency; superusers work on every one."""
+    """The official works for the (submitted) dossier's competent agency or its receiving centre; superusers work
+    on every one."""
     if getattr(user, "is_superuser", False):
         return True
-    return is_official(user) and user.agency_id == dossier.agency_id and not dossier.is_draft
+    return is_official(user) and user.agency_id in _agencies_of(dossier) and not dossier.is_draft
+
+
+def _agencies_of(dossier) -> set[int]:
+    return {dossier.agency_id, dossier.received_by_id or dossier.agency_id}
+
+
+def is_receiving_centre_only(user, dossier) -> bool:
+    """The official's agency received the dossier for another (competent) agency: it follows, and acts only where
+    ``acting_agency_id`` says so."""
+    return bool(is_official(user) and user.agency_id != dossier.agency_id and user.agency_id == dossier.received_by_id)
+
+
+def at_intake(dossier) -> bool:
+    """Intake is not over: awaiting it, or paused for a supplement asked for at intake."""
+    from dossiers.constants import Status
+
+    return dossier.status == Status.SUBMITTED or (
+        dossier.status == Status.SUPPLEMENT_REQUESTED and dossier.paused_from == Status.SUBMITTED
+    )
+
+
+def acting_agency_id(dossier, action: str) -> int:
+    """The agency that takes ``action`` on the dossier: its receiving centre for intake (accept, refuse or ask for a
+    supplement while intake is not over, route it, record a withdrawal before intake) and to hand back a result
+    collected at its desk; the competent agency for everything else."""
+    from dossiers.constants import DeliveryMethod
+    from dossiers.events import DossierAction as A
+
+    receiving = dossier.received_by_id or dossier.agency_id
+    if receiving == dossier.agency_id:
+        return receiving
+    if action in (A.ACCEPT, A.ROUTE):
+        return receiving
+    if action in (A.REFUSE, A.REQUEST_SUPPLEMENT, A.WITHDRAW) and at_intake(dossier):
+        return receiving
+    if action == A.RETURN_RESULT and dossier.delivery_method == DeliveryMethod.OFFICE:
+        return receiving
+    return dossier.agency_id
 
 
 def agency_of(user) -> int | None:
@@ -177,15 +226,30 @@ def report_agency(user, requested: str | None = None) -> int | None:
 
 
 def ensure_may_act(
-    user, dossier, *, roles: Iterable[str] = (), error: type[DomainError] = AccessDenied, action_label: str = ""
+    user,
+    dossier,
+    *,
+    roles: Iterable[str] = (),
+    error: type[DomainError] = AccessDenied,
+    action_label: str = "",
+    action: str = "",
 ) -> None:
-    """Raise ``error`` unless ``user`` is an official of the dossier's agency (with one of ``roles`` if given;
-    the agency administrator holds every role) or a superuser."""
+    """Raise ``error`` unless ``user`` is an official of the agency that takes ``action`` on the dossier
+    (``acting_agency_id``; without an action, the competent agency), with one of ``roles`` if given (the agency
+    administrator holds every role), or a superuser."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise error(_("Sign in as an official of this agency."))
     if user.is_superuser:
         return
-    if not is_official(user) or user.agency_id != dossier.agency_id:
+    acting = acting_agency_id(dossier, action) if action else dossier.agency_id
+    if not is_official(user) or user.agency_id != acting:
+        if is_official(user) and user.agency_id in _agencies_of(dossier):
+            if acting == dossier.agency_id:
+                raise error(
+                    _("%(agency)s processes this dossier; your centre follows its progress.")
+                    % {"agency": dossier.agency.name}
+                )
+            raise error(_("The receiving centre (%(agency)s) does this.") % {"agency": dossier.received_by.name})
         raise error(_("This dossier belongs to another agency."))
     if not has_role(user, roles):
         if action_label:

@@ -45,6 +45,22 @@ class Agency(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Two-tier local government (Decree 118/2025/NĐ-CP): the province's and the communes' one-stop centres receive
+    # dossiers for procedures of any agency of the province ("phi địa giới hành chính"), see procedures/routing.py.
+    receives_dossiers = models.BooleanField(
+        _("one-stop centre"),
+        default=False,
+        help_text=_(
+            "Receives dossiers for the procedures of other agencies of the province (intake regardless of "
+            "administrative boundary) and sends them to the competent agency."
+        ),
+    )
+    ward_code = models.CharField(
+        _("commune or ward code"),
+        max_length=8,
+        blank=True,
+        help_text=_("The commune's or ward's code in the official list of administrative units (2025)."),
+    )
 
     class Meta:
         verbose_name = _("agency")
@@ -103,6 +119,21 @@ class Procedure(models.Model):
     at_province = models.BooleanField(_("province level"), default=False)
     at_district = models.BooleanField(_("district level"), default=False)
     at_commune = models.BooleanField(_("commune level"), default=False)
+    # A record still published at district level (before 1 July 2025): imported, flagged, and given the level of
+    # its ``DistrictRule`` (``at_district`` keeps what the record said; the pages never offer it).
+    district_legacy = models.BooleanField(
+        _("published at district level"),
+        default=False,
+        help_text=_("The national record still says “Cấp huyện”; its level here comes from the district rules."),
+    )
+    any_centre = models.BooleanField(
+        _("received at any one-stop centre"),
+        default=True,
+        help_text=_(
+            "Any one-stop centre of the province may receive it and send it to the competent agency "
+            "(intake regardless of administrative boundary)."
+        ),
+    )
     implementing_bodies = models.TextField(
         _("implementing bodies (as published)"),
         blank=True,
@@ -430,3 +461,107 @@ class ProcessingStep(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DistrictRule(models.Model):
+    """Where a procedure still published at district level goes now that the district tier is gone (1 July 2025).
+
+    One rule per field of administration, and one rule without a field for every other field; with no rule at all
+    such procedures go to the commune level, where most district competences moved (Decree 118/2025/NĐ-CP)."""
+
+    field = models.OneToOneField(
+        Field,
+        verbose_name=_("field"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="district_rule",
+        help_text=_("Leave empty for the rule that applies to every other field."),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("assigned to"),
+        choices=[(AdministrativeLevel.PROVINCE, _("Province")), (AdministrativeLevel.COMMUNE, _("Commune"))],
+        default=AdministrativeLevel.COMMUNE,
+    )
+
+    class Meta:
+        verbose_name = _("rule for former district-level procedures")
+        verbose_name_plural = _("rules for former district-level procedures")
+        ordering = ["field__name"]
+
+    def __str__(self) -> str:
+        field = self.field.name if self.field_id else _("every other field")
+        return f"{field} → {self.get_level_display()}"
+
+
+class ProcedureGroup(models.Model):
+    """Linked procedures (liên thông, Decree 63/2024/NĐ-CP): filed once with one e-form, processed as one part
+    per competent agency. Defined as data; see ``dossiers/linked.py``."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    eform = models.JSONField(
+        _("e-form"),
+        default=list,
+        blank=True,
+        validators=[validate_spec],
+        help_text=_("The one declaration for the whole group (the same format as a procedure's e-form)."),
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        verbose_name = _("linked procedure group")
+        verbose_name_plural = _("linked procedure groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcedureGroupMember(models.Model):
+    """One procedure of a linked group: one part of every filing, for its competent agency."""
+
+    group = models.ForeignKey(ProcedureGroup, on_delete=models.CASCADE, related_name="members")
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="group_memberships"
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("competent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Leave empty: the receiving centre if it handles the procedure, otherwise the procedure's only agency."
+        ),
+    )
+    needs = models.ForeignKey(
+        "self",
+        verbose_name=_("starts after"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="needed_by",
+        help_text=_("The part whose result this part needs; it starts when that part is done."),
+    )
+    inputs = models.JSONField(
+        _("data received"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Declaration fields filled from the part it needs: {"field": "result_reference" or '
+            '"form:<field of that part>"}.'
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("procedure in a group")
+        verbose_name_plural = _("procedures in a group")
+        ordering = ["group", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["group", "procedure"], name="group_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.procedure.code}"

@@ -34,7 +34,7 @@ def test_a_citizen_is_created_with_normalised_phone_and_checked_id_number():
         full_name="Nguyễn Văn An",
         email="an@example.vn",
         phone="0912345678",
-        id_number="038090001234",
+        id_number="038190004321",
         password="MatKhau@2026",
     )
 

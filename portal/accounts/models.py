@@ -57,6 +57,8 @@ class User(AbstractUser):
         indexes = [models.Index(fields=["phone"], name="user_phone")]  # finding a citizen's dossiers by phone
         constraints = [
             models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique"),
+            # One person, one record: the counter's citizen search and the identity sign-in find people by CCCD.
+            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="user_id_number_unique"),
             models.CheckConstraint(
                 condition=Q(kind=UserKind.CITIZEN, agency__isnull=True, role="") | Q(kind=UserKind.OFFICIAL),
                 name="user_citizen_has_no_agency_role",
