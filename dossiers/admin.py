@@ -1,5 +1,7 @@
 """The officials' back office for dossiers: read-only pages; every change goes through a processing action."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -17,7 +19,7 @@ from portal.accounts.validators import normalize_vn_phone
 from portal.paginator import LargeTableAdminMixin
 from procedures.models import Procedure
 
-from . import admin_views, costs, selectors
+from . import admin_views, costs, counter_views, selectors
 from .codes import is_dossier_code, normalise_code
 from .models import Dossier
 
@@ -182,7 +184,25 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             path("<int:object_id>/action/<str:name>/", view(self.action_view), name=f"{prefix}_action"),
             path("<int:object_id>/thong-bao/<int:notice_id>/", view(self.notice_view), name=f"{prefix}_notice"),
             path("<int:object_id>/phieu-kiem-soat/", view(self.control_slip_view), name=f"{prefix}_control_slip"),
+            *self.counter_urls(prefix),
             *super().get_urls(),
+        ]
+
+    def counter_urls(self, prefix: str) -> list:
+        """Counter intake of paper dossiers (``dossiers.counter_views``)."""
+        view, base = self.admin_site.admin_view, "tiep-nhan-tai-quay"
+        draft = f"{base}/<int:object_id>/"
+
+        def page(function):
+            return view(partial(function, model_admin=self))
+
+        return [
+            path(f"{base}/", page(counter_views.start), name=f"{prefix}_counter"),
+            path(f"{base}/lien-ket-mat-khau/", page(counter_views.claim), name=f"{prefix}_counter_claim"),
+            path(f"{base}/thu-tuc/", page(counter_views.procedure), name=f"{prefix}_counter_procedure"),
+            path(f"{draft}to-khai/", page(counter_views.declaration), name=f"{prefix}_counter_declaration"),
+            path(f"{draft}giay-to/", page(counter_views.documents), name=f"{prefix}_counter_documents"),
+            path(draft, page(counter_views.review), name=f"{prefix}_counter_review"),
         ]
 
     def dashboard_view(self, request):

@@ -18,7 +18,7 @@ from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
 from .codes import next_dossier_code
-from .constants import DeliveryMethod, Status
+from .constants import Channel, DeliveryMethod, Status
 from .events import DossierAction
 from .models import Dossier, DossierDocument
 from .receipts import RECEIPT
@@ -47,6 +47,8 @@ def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
     allowed = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED} if supplementing else {Status.DRAFT}
     if dossier.status not in allowed:
         raise DossierError(_("This dossier has been submitted and can no longer be changed."))
+    if dossier.status == Status.DRAFT and dossier.channel == Channel.COUNTER:
+        raise DossierError(_("This dossier is being registered at the counter; the desk completes it."))
     return dossier
 
 
@@ -212,14 +214,25 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
         raise DossierError(_("Only the applicant can submit this dossier."))
     if dossier.status != Status.DRAFT:
         return dossier, False
-    problems = missing_parts(dossier)
-    if problems:
-        raise DossierError(" ".join(problems))
+    if dossier.channel == Channel.COUNTER:
+        raise DossierError(_("This dossier is being registered at the counter; the desk completes it."))
+    return file_submission(dossier, by=by), True
+
+
+def file_submission(dossier: Dossier, *, by: User, complete: bool = True, public_note: str = "") -> Dossier:
+    """The one submission step, on the locked draft, for the citizen's submit and the counter's registration
+    (``dossiers.counter``): its code from the receiving centre's counter, the submitted status, the SUBMIT event
+    (fees, notifications) and the receipt. ``complete``: refuse it while ``missing_parts`` lists something (a
+    dossier registered at the counter only to ask for a supplement or to refuse it need not be)."""
+    if complete:
+        problems = missing_parts(dossier)
+        if problems:
+            raise DossierError(" ".join(problems))
     now = timezone.now()
     dossier.code = next_dossier_code(agency=dossier.receiving_centre, day=timezone.localdate(now))
     dossier.status = Status.SUBMITTED
     dossier.submitted_at = now
     dossier.save(update_fields=["code", "status", "submitted_at", "updated_at"])  # billed by payments (events)
-    write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by)
+    write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by, public_note=public_note)
     issued.issue(RECEIPT, dossier.pk)  # rendered after commit; or by the sweep if the broker is down
-    return dossier, True
+    return dossier

@@ -318,7 +318,7 @@ def receipt(request, public_id):
 @require_safe
 def document(request, public_id, pk: int):
     dossier = dossier_for(request.user, public_id)
-    document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
+    document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier, exemption="")  # a paper not digitised
     extension = document.file.name.rsplit(".", 1)[-1]
     return file_response(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
 

@@ -1,13 +1,19 @@
 """Accounts: officials' role groups and the creation of accounts."""
 
+import secrets
+
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
 
 from .constants import Role, UserKind
 from .models import User
-from .validators import normalize_vn_phone
+from .validators import normalize_vn_phone, validate_cccd
+
+RECORD_EMAIL_TAKEN = _("This email address is already used by another person: leave it empty or ask for another one.")
 
 CATALOGUE_MODELS = [
     "agency",
@@ -87,3 +93,86 @@ def create_citizen(*, username: str, full_name: str, email: str, phone: str, id_
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+# --- Citizen records without an account (the counter) -------------------------------------------------------------
+
+
+def find_citizen(id_number: str) -> User | None:
+    """The one citizen record with this CCCD, or None."""
+    return User.objects.filter(kind=UserKind.CITIZEN, id_number=id_number).first() if id_number else None
+
+
+def find_or_create_citizen_record(
+    *, id_number: str, full_name: str, phone: str = "", email: str = ""
+) -> tuple[User, bool]:
+    """The citizen with CCCD ``id_number``, or a new record of them without an account (an unusable password, a
+    generated username): how the one-stop desk registers someone who has never signed in.
+
+    One person, one record: ``User.id_number`` is unique, so when two desks register the same person at once one
+    insert wins and the other reads its row back (the insert runs in a savepoint). Returns (user, created). An
+    official's CCCD is not a citizen record: ``CitizenRecordError``.
+    """
+    validate_cccd(id_number)
+    existing = User.objects.filter(id_number=id_number).first()
+    if existing is not None:
+        return _citizen_or_error(existing), False
+    user = User(
+        username=f"cd-{id_number}-{secrets.token_hex(3)}",
+        full_name=" ".join(full_name.split()),
+        email=User.objects.normalize_email(email) if email else "",
+        phone=normalize_vn_phone(phone) if phone else "",
+        id_number=id_number,
+        kind=UserKind.CITIZEN,
+    )
+    user.set_unusable_password()
+    if user.email and User.objects.filter(email__iexact=user.email).exists():
+        raise ValidationError({"email": RECORD_EMAIL_TAKEN})
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the other desk's win
+            user.save()
+    except IntegrityError:
+        existing = User.objects.filter(id_number=id_number).first()
+        if existing is None:  # not the CCCD that collided: the e-mail belongs to someone else
+            raise ValidationError({"email": RECORD_EMAIL_TAKEN}) from None
+        return _citizen_or_error(existing), False
+    return user, True
+
+
+def _citizen_or_error(user: User) -> User:
+    if user.kind != UserKind.CITIZEN:
+        raise ValidationError({"id_number": _("This citizen ID number belongs to an official's account.")})
+    return user
+
+
+def send_set_password_link(*, user: User, request) -> None:
+    """E-mail a citizen record that has no account yet a link to choose a password (Django's password-reset token,
+    used once): how a person registered at the counter claims their record and sees their dossiers online. The
+    desk sends it with the citizen in front of them, to the address the citizen gave."""
+    from django.conf import settings
+    from django.contrib.auth.forms import PasswordResetForm
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if user.kind != UserKind.CITIZEN:
+        raise ValidationError(_("Only a citizen's record can be claimed."))
+    if user.has_usable_password():
+        raise ValidationError(_("This citizen already has an account: they sign in, or reset their password."))
+    if not user.email:
+        raise ValidationError(_("This citizen's record has no email address to send the link to."))
+    context = {
+        "email": user.email,
+        "domain": request.get_host(),
+        "site_name": settings.PORTAL_NAME,
+        "portal_name": settings.PORTAL_NAME,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request.is_secure() else "http",
+        "agency": getattr(getattr(request.user, "agency", None), "name", settings.PORTAL_NAME),
+    }
+    PasswordResetForm().send_mail(
+        "accounts/email/set_password_subject.txt", "accounts/email/set_password.txt", context, None, user.email
+    )

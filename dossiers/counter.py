@@ -1,0 +1,324 @@
+"""Intake of paper dossiers at the one-stop desk, with digitisation at intake (Circular 03/2025/TT-VPCP, art. 5).
+
+The desk officer of a receiving centre registers, for a citizen standing at the counter, the same dossier the
+citizen could have filed online: a draft received by the centre (``Channel.COUNTER``), the procedure's e-form, one
+PDF per required document made from the pages scanned (or the reason it is not digitised), then accepts it, asks
+for a supplement or refuses it. The last step files it through the citizen's own submission
+(``services.file_submission``: code from the centre's counter, SUBMIT event, receipt) and the officials' actions
+(``processing.accept`` / ``request_supplement`` / ``refuse``): same code, notices, messages and look-up as online.
+
+One function per change, each in a transaction, each checking that ``by`` is a desk officer (or the agency
+administrator) of the centre that holds the draft.
+"""
+
+import io
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from portal import access
+from portal.accounts.constants import Role, UserKind
+from portal.accounts.models import User
+from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
+from procedures import routing
+from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
+
+from . import processing, services
+from .constants import Channel, DigitisationExemption, DocumentKind, Status
+from .models import Dossier, DossierDocument
+from .uploads import check_upload
+
+logger = logging.getLogger(__name__)
+
+# A paper document is rarely more than a few dozen pages; a scan of hundreds is a mistake (or a hostile file).
+MAX_PAGES = 200
+
+
+class CounterError(DomainError):
+    """The registration cannot go on as asked; the message tells the desk officer why."""
+
+    code = "counter"
+
+
+# --- Who registers ------------------------------------------------------------------------------------------------
+
+
+def may_register(user) -> bool:
+    """A desk officer (or the agency administrator) of an agency, in the back office."""
+    return bool(access.in_back_office(user) and access.is_official(user) and access.has_role(user, {Role.DESK}))
+
+
+def ensure_desk(user) -> Agency:
+    """The centre ``user`` registers paper dossiers for (their own agency), or AccessDenied."""
+    if not may_register(user):
+        raise AccessDenied(_("Only the one-stop desk of a receiving centre registers paper dossiers."))
+    return user.agency
+
+
+def drafts(user) -> QuerySet[Dossier]:
+    """The paper dossiers being registered at the user's centre (none for anyone who may not register)."""
+    if not may_register(user):
+        return Dossier.objects.none()
+    return Dossier.objects.filter(status=Status.DRAFT, channel=Channel.COUNTER, received_by_id=user.agency_id)
+
+
+def receivable_procedures(centre: Agency) -> QuerySet[Procedure]:
+    """The published procedures ``centre`` may receive (``routing.may_receive``), of any online level."""
+    procedures = Procedure.objects.published().order_by("name")
+    if not centre.is_active:
+        return procedures.none()
+    if centre.receives_dossiers:
+        return procedures.filter(Q(agencies=centre) | Q(any_centre=True)).distinct()
+    return procedures.filter(agencies=centre)
+
+
+def _locked(dossier: Dossier, by: User) -> Dossier:
+    """The counter draft, locked, if ``by`` may go on registering it."""
+    centre = ensure_desk(by)
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency", "received_by", "case", "applicant")
+        .get(pk=dossier.pk)
+    )
+    if dossier.channel != Channel.COUNTER or dossier.received_by_id != centre.pk:
+        raise AccessDenied(_("This dossier is being registered at another counter."))
+    if dossier.status != Status.DRAFT:
+        raise CounterError(
+            _("Dossier %(code)s has already been registered: it is “%(status)s”.")
+            % {"code": dossier.code, "status": dossier.get_status_display()}
+        )
+    return dossier
+
+
+# --- Registering ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start(*, by: User, applicant: User, procedure: Procedure, case: ProcedureCase | None, agency: Agency) -> Dossier:
+    """A paper dossier received by ``by``'s centre for ``agency`` (the competent agency), as a counter draft."""
+    centre = ensure_desk(by)
+    if not procedure.is_published:
+        raise CounterError(_("This procedure is not published."))
+    if applicant.kind != UserKind.CITIZEN:
+        raise CounterError(_("Dossiers are registered for citizens, not for officials' accounts."))
+    routing.ensure_may_receive(centre, procedure)
+    routing.ensure_handles(agency, procedure)
+    cases = list(procedure.cases.all())
+    if case is None and len(cases) == 1:
+        case = cases[0]
+    if case is None or case.procedure_id != procedure.pk:
+        raise CounterError(_("Choose the case that applies to the citizen."))
+    return Dossier.objects.create(
+        procedure=procedure, applicant=applicant, agency=agency, received_by=centre, case=case, channel=Channel.COUNTER
+    )
+
+
+@transaction.atomic
+def save_declaration(*, dossier: Dossier, by: User, data: dict) -> Dossier:
+    """The procedure's e-form as the citizen declared it on paper (``procedures.eforms.EForm.to_json``)."""
+    dossier = _locked(dossier, by)
+    dossier.form_data = data
+    dossier.save(update_fields=["form_data", "updated_at"])
+    return dossier
+
+
+def _slot(dossier: Dossier, required_document: RequiredDocument) -> None:
+    if required_document.case_id != dossier.case_id:
+        raise CounterError(_("This document is not part of the chosen case."))
+
+
+def _replace(dossier: Dossier, required_document: RequiredDocument) -> None:
+    """Drop what the slot held (a scan or an exemption); its file is deleted once the change commits."""
+    existing = dossier.documents.filter(required_document=required_document).first()
+    if existing is None:
+        return
+    old_file = existing.file
+    existing.delete()
+    if old_file:
+        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+
+
+def combine_scans(uploads: Sequence[UploadedFile], *, already_stored: int = 0) -> tuple[bytes, int]:
+    """The pages of ``uploads`` (PDFs, JPEG or PNG images, in order) as one PDF, and its number of pages.
+
+    Each file passes the citizen's upload checks first (``uploads.check_upload``: its type from its content, its
+    size); a file that fails raises that ValidationError, naming it."""
+    from PIL import Image, ImageOps
+    from pypdf import PdfReader, PdfWriter
+
+    if not uploads:
+        raise ValidationError(_("Choose the scanned pages of the document."), code="required")
+    writer = PdfWriter()
+    total = already_stored
+    for upload in uploads:
+        kind = check_upload(upload, already_stored=total)
+        total += upload.size
+        upload.seek(0)
+        try:
+            if kind == DocumentKind.PDF:
+                writer.append(PdfReader(upload, strict=False))
+            else:
+                with Image.open(upload) as image:
+                    page = ImageOps.exif_transpose(image).convert("RGB")
+                    dpi = image.info.get("dpi", (300, 300))[0] or 300
+                    buffer = io.BytesIO()
+                    page.save(buffer, format="PDF", resolution=float(dpi))
+                buffer.seek(0)
+                writer.append(PdfReader(buffer))
+        except Exception:  # a file the checks let through but that cannot be read to the end
+            logger.info("Could not combine %r", upload.name, exc_info=True)
+            raise ValidationError(
+                _("“%(name)s” could not be read to the end. Scan or save it again.") % {"name": upload.name},
+                code="unreadable",
+            ) from None
+        if len(writer.pages) > MAX_PAGES:
+            raise ValidationError(
+                _("A document may have at most %(max)s pages.") % {"max": MAX_PAGES}, code="too_many_pages"
+            )
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue(), len(writer.pages)
+
+
+@transaction.atomic
+def scan_document(
+    *, dossier: Dossier, by: User, required_document: RequiredDocument, uploads: Sequence[UploadedFile]
+) -> DossierDocument:
+    """Digitise one paper document: its pages (several files) combined into one PDF, stored as the slot's scan made
+    at intake (replacing what the slot held). Raises ValidationError naming a file that is not a document."""
+    dossier = _locked(dossier, by)
+    _slot(dossier, required_document)
+    others = dossier.documents.exclude(required_document=required_document)
+    stored = others.aggregate(total=Sum("size"))["total"] or 0
+    content, pages = combine_scans(uploads, already_stored=stored)
+    if stored + len(content) > settings.DOSSIER_MAX_TOTAL_SIZE:
+        raise ValidationError(
+            _("The scan would take the dossier over its limit of %(max)s in all; scan at a lower resolution.")
+            % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)},
+            code="dossier_too_large",
+        )
+    _replace(dossier, required_document)
+    names = ", ".join(upload.name or "" for upload in uploads)
+    document = DossierDocument(
+        dossier=dossier,
+        required_document=required_document,
+        original_name=names[:255],
+        content_type=DocumentKind.PDF,
+        size=len(content),
+        sha256=_sha256(content),
+        pages=pages,
+        scanned_at_intake=True,
+    )
+    try:
+        document.file.save("scan.pdf", ContentFile(content), save=False)
+    except storage_errors() as error:
+        logger.error("Could not store a counter scan for dossier %s: %s", dossier.pk, error)
+        raise FileStoreUnavailable(
+            _(
+                "The scan of “%(name)s” was not saved: the file store is not answering. Everything else is kept; "
+                "scan it again in a few minutes."
+            )
+            % {"name": required_document.name}
+        ) from None
+    saved_file = document.file
+    try:
+        document.save()
+    except Exception:
+        saved_file.storage.delete(saved_file.name)  # no row points at it: do not leave it behind
+        raise
+    return document
+
+
+def _sha256(content: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
+
+
+@transaction.atomic
+def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDocument, reason: str) -> DossierDocument:
+    """Record that a paper document is not digitised, for one of the reasons of Circular 03/2025/TT-VPCP art. 5
+    (``DigitisationExemption``); it counts as present."""
+    if reason not in DigitisationExemption.values:
+        raise CounterError(_("Choose why the document is not digitised."))
+    dossier = _locked(dossier, by)
+    _slot(dossier, required_document)
+    _replace(dossier, required_document)
+    return DossierDocument.objects.create(
+        dossier=dossier,
+        required_document=required_document,
+        original_name="",
+        exemption=reason,
+        scanned_at_intake=False,
+    )
+
+
+@transaction.atomic
+def clear_document(*, dossier: Dossier, by: User, required_document: RequiredDocument) -> None:
+    """Undo a scan or an exemption (a wrong document scanned)."""
+    dossier = _locked(dossier, by)
+    _slot(dossier, required_document)
+    _replace(dossier, required_document)
+
+
+def what_is_missing(dossier: Dossier) -> list[str]:
+    """What stops the dossier from being accepted (the online rule: ``services.missing_parts``); a document not
+    digitised for a legal reason counts as present."""
+    return services.missing_parts(dossier)
+
+
+@transaction.atomic
+def discard(*, dossier: Dossier, by: User) -> None:
+    """Drop a counter draft (the citizen left); its scans are deleted once this commits."""
+    dossier = _locked(dossier, by)
+    files = [d.file for d in dossier.documents.all() if d.file]
+    dossier.documents.all().delete()
+    dossier.delete()
+    for file in files:
+        transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+
+
+# --- Deciding: file it and take the intake action -----------------------------------------------------------------
+
+
+def _file(dossier: Dossier, by: User, *, complete: bool) -> Dossier:
+    note = _("Received at the counter of %(agency)s.") % {"agency": dossier.received_by.name}
+    return services.file_submission(dossier, by=by, complete=complete, public_note=note)
+
+
+@transaction.atomic
+def accept(*, dossier: Dossier, by: User) -> Dossier:
+    """File the complete paper dossier and accept it: code, receipt, due date and notice as for an online one."""
+    dossier = _locked(dossier, by)
+    problems = what_is_missing(dossier)
+    if problems:
+        raise CounterError(" ".join(problems))
+    dossier = _file(dossier, by, complete=True)
+    return processing.accept(dossier=dossier, by=by, expected_version=dossier.version)
+
+
+@transaction.atomic
+def request_supplement(*, dossier: Dossier, by: User, missing: str, days: int | None = None) -> Dossier:
+    """File the (incomplete) paper dossier and ask for what is missing (form 02); the citizen supplements it as
+    any online dossier."""
+    dossier = _locked(dossier, by)
+    dossier = _file(dossier, by, complete=False)
+    return processing.request_supplement(
+        dossier=dossier, by=by, missing=missing, days=days, expected_version=dossier.version
+    )
+
+
+@transaction.atomic
+def refuse(*, dossier: Dossier, by: User, reason: str) -> Dossier:
+    """File the paper dossier and refuse it with the reason (form 03): it keeps its code and record."""
+    dossier = _locked(dossier, by)
+    dossier = _file(dossier, by, complete=False)
+    return processing.refuse(dossier=dossier, by=by, reason=reason, expected_version=dossier.version)

@@ -1,0 +1,408 @@
+"""Counter intake in the back office: the pages of ``dossiers.counter``, one per step, working without JavaScript.
+
+1. the citizen, found by CCCD or recorded without an account;
+2. the procedure, its case and the competent agency (what the centre may receive, ``procedures.routing``);
+3. the declaration (the procedure's e-form);
+4. the documents: the pages of each scanned into one PDF, or the reason it is not digitised;
+5. the checklist, then accept, ask for a supplement or refuse.
+
+Only a desk officer (or the agency administrator) of the centre may open them (``counter.ensure_desk``); a draft
+registered at another centre is a 403.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from portal.accounts.services import find_citizen, find_or_create_citizen_record, send_set_password_link
+from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
+from procedures import routing
+from procedures.eforms import EForm, display_answers
+from procedures.models import Procedure
+
+from . import counter
+from .admin_views import admin_url
+from .constants import Channel, Status
+from .counter_forms import (
+    CitizenLookupForm,
+    CitizenRecordForm,
+    ExemptionForm,
+    ProcedureForm,
+    RefuseForm,
+    SupplementForm,
+    clean_id_number,
+)
+from .models import Dossier
+
+STEPS = [
+    ("citizen", gettext_lazy("Citizen")),
+    ("procedure", gettext_lazy("Procedure")),
+    ("declaration", gettext_lazy("Declaration")),
+    ("documents", gettext_lazy("Documents")),
+    ("review", gettext_lazy("Check and decide")),
+]
+
+
+def _context(request, model_admin, title: str, step: str, **extra) -> dict:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "steps": [(key, str(label)) for key, label in STEPS],
+        "step": step,
+        "start_url": admin_url(model_admin, "counter"),
+        "dashboard_url": admin_url(model_admin, "dashboard"),
+        **extra,
+    }
+
+
+def _draft(request, model_admin, object_id: int) -> Dossier:
+    """The counter draft of the official's centre; 403 for another centre's."""
+    centre = counter.ensure_desk(request.user)
+    queryset = Dossier.objects.select_related("procedure", "agency", "received_by", "case", "applicant")
+    dossier = get_object_or_404(queryset, pk=object_id, channel=Channel.COUNTER)
+    if dossier.received_by_id != centre.pk:
+        raise AccessDenied(_("This dossier is being registered at another counter."))
+    return dossier
+
+
+def _registered(model_admin, dossier: Dossier):
+    """A draft already filed: its page in the back office."""
+    return redirect(admin_url(model_admin, "change", dossier.pk))
+
+
+def _step_urls(model_admin, dossier: Dossier) -> dict:
+    return {
+        "declaration_url": admin_url(model_admin, "counter_declaration", dossier.pk),
+        "documents_url": admin_url(model_admin, "counter_documents", dossier.pk),
+        "review_url": admin_url(model_admin, "counter_review", dossier.pk),
+    }
+
+
+# --- 1. The citizen -----------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request, model_admin):
+    """Find the citizen by CCCD; record one who has no record yet."""
+    centre = counter.ensure_desk(request.user)
+    lookup = CitizenLookupForm(request.GET or None)
+    citizen, record_form, status = None, None, 200
+    if request.method == "POST":
+        record_form = CitizenRecordForm(request.POST)
+        if record_form.is_valid():
+            data = record_form.cleaned_data
+            try:
+                citizen, _created = find_or_create_citizen_record(
+                    id_number=data["id_number"], full_name=data["full_name"], phone=data["phone"], email=data["email"]
+                )
+            except ValidationError as error:
+                _add_errors(record_form, error)
+            else:
+                return redirect(_procedure_url(model_admin, citizen.id_number))
+        lookup = CitizenLookupForm(initial={"id_number": request.POST.get("id_number", "")})
+        status = 400
+    elif lookup.is_valid():
+        citizen = find_citizen(lookup.cleaned_data["id_number"])
+        if citizen is None:
+            record_form = CitizenRecordForm(initial={"id_number": lookup.cleaned_data["id_number"]})
+    elif lookup.is_bound:
+        status = 400
+    context = _context(
+        request,
+        model_admin,
+        _("Register a paper dossier"),
+        "citizen",
+        centre=centre,
+        lookup=lookup,
+        citizen=citizen,
+        record_form=record_form,
+        procedure_url=_procedure_url(model_admin, citizen.id_number) if citizen else "",
+        claim_url=admin_url(model_admin, "counter_claim"),
+        drafts=[
+            {"dossier": d, "url": admin_url(model_admin, "counter_review", d.pk)}
+            for d in counter.drafts(request.user).select_related("procedure", "applicant").order_by("-created_at")[:20]
+        ],
+    )
+    return TemplateResponse(request, "admin/dossiers/counter_start.html", context, status=status)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _procedure_url(model_admin, id_number: str) -> str:
+    return f"{admin_url(model_admin, 'counter_procedure')}?{urlencode({'id_number': id_number})}"
+
+
+@require_http_methods(["POST"])
+def claim(request, model_admin):
+    """Send the citizen standing at the desk a link to set a password for their record (the e-mail they give)."""
+    counter.ensure_desk(request.user)
+    try:
+        id_number = clean_id_number(request.POST.get("id_number", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(admin_url(model_admin, "counter"))
+    citizen = find_citizen(id_number)
+    if citizen is None:
+        messages.error(request, _("No citizen has this ID number."))
+    else:
+        try:
+            send_set_password_link(user=citizen, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("A link to set a password was sent to %(email)s.") % {"email": citizen.email})
+    return redirect(f"{admin_url(model_admin, 'counter')}?{urlencode({'id_number': id_number})}")
+
+
+# --- 2. The procedure ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def procedure(request, model_admin):
+    centre = counter.ensure_desk(request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    try:
+        id_number = clean_id_number(source.get("id_number", ""))
+    except ValidationError:
+        id_number = ""
+    citizen = find_citizen(id_number)
+    if citizen is None:
+        messages.error(request, _("Find the citizen by their ID number first."))
+        return redirect(admin_url(model_admin, "counter"))
+    procedures = counter.receivable_procedures(centre).only("code", "name")
+    chosen, status = None, 200
+    if request.method == "POST":
+        code = " ".join(request.POST.get("procedure", "").split())
+        chosen = Procedure.objects.published().filter(code=code).first()
+    form = ProcedureForm(request.POST or None, procedures=procedures, chosen=chosen, initial={"id_number": id_number})
+    if request.method == "POST" and form.is_valid():
+        if chosen is None:
+            form.add_error("procedure", _("No published procedure has this code."))
+        elif not routing.may_receive(centre, chosen):
+            form.add_error("procedure", str(_cannot_receive(centre, chosen)))
+        else:
+            case = form.cleaned_data["case"]
+            agency = form.cleaned_data["agency"] or routing.competent_for(chosen, centre)
+            cases = list(chosen.cases.all())
+            if case is None and len(cases) == 1:
+                case = cases[0]
+            if case is not None and agency is not None:
+                try:
+                    dossier = counter.start(
+                        by=request.user, applicant=citizen, procedure=chosen, case=case, agency=agency
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    urls = _step_urls(model_admin, dossier)
+                    return redirect(urls["declaration_url"] if chosen.eform else urls["documents_url"])
+            elif "choose" in request.POST:  # the second round: the case or agency was left out
+                if case is None:
+                    form.add_error("case", _("Choose the case that applies to the citizen."))
+                if agency is None:
+                    form.add_error("agency", _("Choose the agency that will process the dossier."))
+            if not form.errors:
+                default = routing.competent_for(chosen, centre)
+                form = ProcedureForm(
+                    initial={"id_number": id_number, "procedure": chosen.code, "agency": default, "case": case},
+                    procedures=procedures,
+                    chosen=chosen,
+                )
+    if form.errors:
+        status = 400
+    context = _context(
+        request,
+        model_admin,
+        _("Register a paper dossier: the procedure"),
+        "procedure",
+        citizen=citizen,
+        form=form,
+        chosen=chosen,
+        centre=centre,
+    )
+    return TemplateResponse(request, "admin/dossiers/counter_procedure.html", context, status=status)
+
+
+def _cannot_receive(centre, procedure) -> str:
+    try:
+        routing.ensure_may_receive(centre, procedure)
+    except routing.RoutingError as error:
+        return error.message
+    return ""
+
+
+# --- 3. The declaration -------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def declaration(request, model_admin, object_id: int):
+    dossier = _draft(request, model_admin, object_id)
+    if dossier.status != Status.DRAFT:
+        return _registered(model_admin, dossier)
+    spec = dossier.procedure.eform
+    urls = _step_urls(model_admin, dossier)
+    if not spec:
+        return redirect(urls["documents_url"])
+    status = 200
+    if request.method == "POST":
+        form = EForm(request.POST, spec=spec)
+        if form.is_valid():
+            counter.save_declaration(dossier=dossier, by=request.user, data=form.to_json())
+            return redirect(urls["documents_url"])
+        status = 400
+    else:
+        form = EForm(initial=dossier.form_data, spec=spec)
+    context = _context(
+        request, model_admin, _("Register a paper dossier: the declaration"), "declaration",
+        dossier=dossier, form=form, **urls,
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_declaration.html", context, status=status)
+
+
+# --- 4. The documents ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def documents(request, model_admin, object_id: int):
+    """One form per document: its scanned pages (several files, combined into one PDF) or why it is not
+    digitised. Each document is saved on its own: a file that is refused loses nothing entered before."""
+    dossier = _draft(request, model_admin, object_id)
+    if dossier.status != Status.DRAFT:
+        return _registered(model_admin, dossier)
+    slots = list(dossier.case.documents.all()) if dossier.case else []
+    errors: dict[int, str] = {}
+    status = 200
+    if request.method == "POST":
+        slot = next((s for s in slots if str(s.pk) == request.POST.get("document", "")), None)
+        action = request.POST.get("action", "")
+        if slot is None:
+            messages.error(request, _("Choose one of the documents of the case."))
+            status = 400
+        else:
+            try:
+                if action == "scan":
+                    counter.scan_document(
+                        dossier=dossier, by=request.user, required_document=slot, uploads=request.FILES.getlist("pages")
+                    )
+                    messages.success(request, _("“%(name)s” is scanned.") % {"name": slot.name})
+                elif action == "exempt":
+                    form = ExemptionForm(request.POST)
+                    if not form.is_valid():
+                        raise ValidationError(_("Choose why the document is not digitised."))
+                    counter.exempt_document(
+                        dossier=dossier, by=request.user, required_document=slot, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("“%(name)s” is recorded as not digitised.") % {"name": slot.name})
+                elif action == "clear":
+                    counter.clear_document(dossier=dossier, by=request.user, required_document=slot)
+                else:
+                    raise ValidationError(_("Scan the document or say why it is not digitised."))
+            except ValidationError as error:
+                errors[slot.pk], status = " ".join(error.messages), 400
+            except FileStoreUnavailable as error:
+                errors[slot.pk], status = error.message, error.status
+            except DomainError as error:
+                errors[slot.pk], status = error.message, error.status
+            else:
+                return redirect(_step_urls(model_admin, dossier)["documents_url"])
+    stored = {d.required_document_id: d for d in dossier.documents.all()}
+    rows = [
+        {
+            "slot": slot,
+            "stored": stored.get(slot.pk),
+            "required": slot.is_required and slot.asks_for_scan(dossier.procedure),
+            "error": errors.get(slot.pk, ""),
+            "url": stored[slot.pk].get_absolute_url() if slot.pk in stored and stored[slot.pk].file else "",
+        }
+        for slot in slots
+    ]
+    context = _context(
+        request, model_admin, _("Register a paper dossier: the documents"), "documents",
+        dossier=dossier, rows=rows, exemptions=ExemptionForm.base_fields["reason"].choices,
+        **_step_urls(model_admin, dossier),
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_documents.html", context, status=status)
+
+
+# --- 5. Check and decide ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request, model_admin, object_id: int):
+    dossier = _draft(request, model_admin, object_id)
+    if dossier.status != Status.DRAFT:
+        return _registered(model_admin, dossier)
+    missing = counter.what_is_missing(dossier)
+    supplement_form = SupplementForm(initial={"missing": "\n".join(missing)})
+    refuse_form = RefuseForm()
+    status = 200
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        try:
+            done = _decide(request, dossier, decision)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            done, status = None, 400
+        except DomainError as error:
+            messages.error(request, error.message)
+            done, status = None, error.status
+        if done is not None:
+            if decision == "discard":
+                messages.success(request, _("The paper dossier was discarded."))
+                return redirect(admin_url(model_admin, "counter"))
+            messages.success(
+                request,
+                _("Paper dossier %(code)s is registered: it is now “%(status)s”. Print its receipt below.")
+                % {"code": done.code, "status": done.get_status_display()},
+            )
+            return _registered(model_admin, done)
+        if decision == "supplement":
+            supplement_form = SupplementForm(request.POST)
+            supplement_form.is_valid()
+        elif decision == "refuse":
+            refuse_form = RefuseForm(request.POST)
+            refuse_form.is_valid()
+    documents = {d.required_document_id: d for d in dossier.documents.all()}
+    slots = list(dossier.case.documents.all()) if dossier.case else []
+    context = _context(
+        request, model_admin, _("Register a paper dossier: check and decide"), "review",
+        dossier=dossier, missing=missing, answers=display_answers(dossier.procedure.eform, dossier.form_data),
+        rows=[{"slot": s, "stored": documents.get(s.pk)} for s in slots],
+        supplement_form=supplement_form, refuse_form=refuse_form, **_step_urls(model_admin, dossier),
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_review.html", context, status=status)
+
+
+def _decide(request, dossier: Dossier, decision: str):
+    """The decision posted: the dossier as filed (None for a form that does not validate), or True (discarded)."""
+    if decision == "accept":
+        return counter.accept(dossier=dossier, by=request.user)
+    if decision == "supplement":
+        form = SupplementForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("List what the citizen must add or correct."))
+        return counter.request_supplement(
+            dossier=dossier, by=request.user, missing=form.cleaned_data["missing"], days=form.cleaned_data["days"]
+        )
+    if decision == "refuse":
+        form = RefuseForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for refusing the dossier."))
+        return counter.refuse(dossier=dossier, by=request.user, reason=form.cleaned_data["reason"])
+    if decision == "discard":
+        counter.discard(dossier=dossier, by=request.user)
+        return True
+    raise ValidationError(_("Accept, ask for a supplement or refuse the dossier."))
