@@ -44,7 +44,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from knox.models import AuthToken
 
-from dossiers import processing
+from dossiers import counter, processing
 from dossiers import services as dossier_services
 from dossiers.constants import Status
 from dossiers.models import Dossier, DossierDocument
@@ -332,6 +332,11 @@ def build_world() -> World:
     complete = start_draft(owner)
     for slot in complete.case.documents.filter(is_required=True):
         dossier_services.attach_document(dossier=complete, required_document=slot, upload=pdf_upload())
+    # A paper dossier being registered at the desk of the receiving agency for the owner.
+    birth = Procedure.objects.get(code=BIRTH)
+    at_counter = counter.start(
+        by=desk, applicant=owner, procedure=birth, case=birth.cases.get(), agency=Agency.objects.get(code=HAC_THANH)
+    )
 
     message = Message.objects.filter(dossier__agency__code=HAC_THANH, dossier__applicant=owner).first()
     assert message is not None, "filing should have written the citizen's notifications to the outbox"
@@ -490,6 +495,39 @@ def build_world() -> World:
             "admin:dossiers_dossier_control_slip",
             reverse("admin:dossiers_dossier_control_slip", args=[done.pk]),
             {OFFICIAL},
+        ),
+        # Counter intake: every desk registers at its own counter (the outsider too, at theirs); a paper dossier
+        # being registered is its centre's only.
+        target(
+            "admin:dossiers_dossier_counter", reverse("admin:dossiers_dossier_counter"), {OFFICIAL}, skip={OUTSIDER}
+        ),
+        target(
+            "admin:dossiers_dossier_counter_procedure",
+            reverse("admin:dossiers_dossier_counter_procedure") + "?id_number=038090001234",
+            {OFFICIAL},
+            skip={OUTSIDER},
+        ),
+        target(
+            "admin:dossiers_dossier_counter_claim",
+            reverse("admin:dossiers_dossier_counter_claim"),
+            {OFFICIAL},
+            skip={OUTSIDER},
+            method="POST",
+            data={"id_number": "038090001234"},
+            expect=302,
+        ),
+        *(
+            target(
+                f"admin:dossiers_dossier_counter_{name}",
+                reverse(f"admin:dossiers_dossier_counter_{name}", args=[at_counter.pk]),
+                {OFFICIAL},
+                post=post,
+            )
+            for name, post in (
+                ("declaration", birth_declaration()),
+                ("documents", {"document": slots[0].pk, "action": "exempt", "reason": "shown"}),
+                ("review", {"decision": "refuse", "reason": "Không đủ điều kiện"}),
+            )
         ),
         target(
             "admin:payments_paymentrequest_counter",
