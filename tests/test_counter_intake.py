@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
@@ -425,3 +426,17 @@ def test_a_counter_draft_cannot_be_changed_or_submitted_by_the_citizen(client_at
     with pytest.raises(services.DossierError):
         services.save_declaration(dossier=dossier, data={})
     assert Dossier.objects.get(pk=dossier.pk).status == Status.DRAFT
+
+
+def test_registering_online_with_the_cccd_of_a_record_points_to_the_desk(client, catalogue):
+    cache.clear()  # registrations are rate-limited per address in the shared cache
+    find_or_create_citizen_record(id_number=NEW_CCCD, full_name="Lê Thị Hoa")
+    response = client.post(
+        reverse("accounts:register"),
+        {"full_name": "Lê Thị Hoa", "email": "hoa@example.vn", "phone": "0912345678", "id_number": NEW_CCCD,
+         "password1": "HoaLe@2026xyz", "password2": "HoaLe@2026xyz"},
+        **EN,
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "ask it to e-mail you a link" in " ".join(response.context["form"].errors["id_number"])
+    assert User.objects.filter(id_number=NEW_CCCD).count() == 1

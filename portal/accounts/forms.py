@@ -68,6 +68,14 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
     def clean_id_number(self) -> str:
         id_number = "".join(self.cleaned_data["id_number"].split())
         validate_cccd(id_number)
+        if User.objects.filter(id_number=id_number).exists():  # one person, one record
+            raise ValidationError(
+                _(
+                    "This ID number already has a record: sign in, reset your password, or, if a one-stop desk "
+                    "registered a dossier for you, ask it to e-mail you a link to choose a password."
+                ),
+                code="id_number_taken",
+            )
         return id_number
 
     def clean(self):
