@@ -21,7 +21,7 @@ from django.test import modify_settings, override_settings
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from dossiers import processing, services
+from dossiers import counter, processing, services
 from dossiers.models import Dossier
 from payments.constants import RequestStatus
 from payments.models import PaymentRequest
@@ -122,6 +122,9 @@ SCREENS = [
     Screen("admin-dossier-processed", "official", DOSSIER_ADMIN + "{awaiting_payment_pk}/change/"),
     Screen("admin-action-supplement", "official", DOSSIER_ADMIN + "{submitted_pk}/action/request_supplement/"),
     Screen("admin-counter-payment", "official", ADMIN + "payments/paymentrequest/{payment_pk}/quay/"),
+    Screen("admin-counter-citizen", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/?id_number=038195012345"),
+    Screen("admin-counter-documents", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/giay-to/"),
+    Screen("admin-counter-review", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/"),
 ]
 
 
@@ -175,7 +178,13 @@ def build_world() -> dict:
     processing.return_result(dossier=returned, by=desk)
     returned.refresh_from_db()
 
+    # A paper dossier being registered at the desk.
+    at_counter = counter.start(
+        by=desk, applicant=citizen, procedure=procedure, case=procedure.cases.get(), agency=desk.agency
+    )
+
     return {
+        "at_counter_pk": at_counter.pk,
         "blank_draft": blank.public_id,
         "draft": draft.public_id,
         "submitted": submitted.public_id,
