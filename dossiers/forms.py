@@ -11,7 +11,7 @@ from .constants import DeliveryMethod
 
 class StartForm(forms.Form):
     agency = forms.ModelChoiceField(
-        label=_("Agency you file with"), queryset=None, empty_label=None, widget=forms.RadioSelect
+        label=_("Agency that handles your dossier"), queryset=None, empty_label=None, widget=forms.RadioSelect
     )
     received_by = forms.ModelChoiceField(
         label=_("One-stop centre that receives your dossier"),

@@ -247,3 +247,22 @@ def test_the_start_page_offers_the_centres_of_the_province(client, province):
     draft = Dossier.objects.get(procedure=province["procedure"], status=Status.DRAFT)
     assert (draft.agency, draft.received_by) == (province["department"], province["centre"])
     assert Agency.objects.filter(pk=draft.received_by_id, receives_dossiers=True).exists()
+
+
+def test_the_api_files_at_a_centre_and_refuses_one_that_may_not_receive(client, province):
+    from .test_api_filing import token_for
+
+    auth = token_for(CitizenFactory())
+    procedure = province["procedure"]
+    body = {"procedure": procedure.code, "agency": province["department"].code, "received_by": province["centre"].code}
+    draft = client.post("/api/v1/drafts/", body, content_type="application/json", **auth)
+    assert draft.status_code == 201, draft.content
+    assert (draft.json()["agency_code"], draft.json()["received_by_code"]) == (
+        province["department"].code,
+        province["centre"].code,
+    )
+
+    procedure.any_centre = False
+    procedure.save(update_fields=["any_centre"])
+    refused = client.post("/api/v1/drafts/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth)
+    assert refused.status_code == 409 and "cannot receive dossiers" in refused.json()["message"]
