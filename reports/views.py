@@ -74,6 +74,22 @@ def chart_context(stats: Statistics) -> dict:
             }
             for row in stats.channels
         ],
+        "centre_rows": [
+            {"row": row, "segments": segments([("chart-digitised", row.counter_digitised, "")], row.counter)}
+            for row in stats.centres
+        ],
+        "processing_rows": [
+            {"row": row, "segments": segments([("chart-electronic", row.electronic_results, "")], row.results)}
+            for row in stats.processing
+        ],
+        "digitised_segments": segments(
+            [("chart-digitised", stats.digitisation.counter_digitised, _("Digitised at intake"))],
+            stats.digitisation.counter,
+        ),
+        "electronic_segments": segments(
+            [("chart-electronic", stats.digitisation.electronic_results, _("Issued electronically"))],
+            stats.digitisation.results,
+        ),
         "overall_segments": _timeliness_bars([stats.finished])[0]["segments"],
         "agency_rows": _timeliness_bars(stats.by_agency),
         "field_rows": _timeliness_bars(stats.by_field),
@@ -143,6 +159,24 @@ def csv_rows(stats: Statistics) -> list[list]:
         ]
     rows.append(["received", "", _("Dossiers received"), "count", stats.received])
     rows.append(["received", "", _("Received online"), "share", stats.online_share])
+    rows.append(["received", "", _("Received by one centre for another agency"), "routed", stats.routed])
+    rows.append(["received", "", _("Received by one centre for another agency"), "routed_share", stats.routed_share])
+    for row in stats.centres:
+        for measure in ("received", "online", "counter", "post", "routed", "counter_digitised", "digitised_share"):
+            rows.append(["centre", row.key, row.name, measure, getattr(row, measure)])
+    for row in stats.processing:
+        for measure in ("received", "routed", "results", "electronic_results", "electronic_share"):
+            rows.append(["processing", row.key, row.name, measure, getattr(row, measure)])
+    digitisation = stats.digitisation
+    for measure, label in (
+        ("counter", _("Dossiers received at the counter")),
+        ("counter_digitised", _("Counter dossiers digitised at intake")),
+        ("digitised_share", _("Counter dossiers digitised at intake")),
+        ("results", _("Results ready")),
+        ("electronic_results", _("Results issued electronically")),
+        ("electronic_share", _("Results issued electronically")),
+    ):
+        rows.append(["digitisation", "", label, measure, getattr(digitisation, measure)])
     for section, items in (
         ("timeliness_all", [stats.finished]),
         ("timeliness_agency", stats.by_agency),
