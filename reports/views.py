@@ -78,10 +78,7 @@ def chart_context(stats: Statistics) -> dict:
             {"row": row, "segments": segments([("chart-digitised", row.counter_digitised, "")], row.counter)}
             for row in stats.centres
         ],
-        "processing_rows": [
-            {"row": row, "segments": segments([("chart-electronic", row.electronic_results, "")], row.results)}
-            for row in stats.processing
-        ],
+        "processing_rows": [{"row": row} for row in stats.processing],
         "digitised_segments": segments(
             [("chart-digitised", stats.digitisation.counter_digitised, _("Digitised at intake"))],
             stats.digitisation.counter,
