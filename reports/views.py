@@ -1,14 +1,20 @@
 """The public statistics page and its CSV download (thin: the figures come from ``selectors.statistics``)."""
 
 import csv
+from dataclasses import replace
 
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dossiers.constants import Channel, Timeliness
+from portal import access
 from procedures.constants import ServiceLevel
+from procedures.models import Agency
 
 from .charts import month_chart, segments
 from .forms import StatisticsFilterForm
@@ -109,12 +115,41 @@ def chart_context(stats: Statistics) -> dict:
 def statistics_page(request):
     form = _form(request, agencies_for_filter())
     filters = _filters(form)
-    context = {"form": form}
+    context = {"form": form, "form_action": reverse("reports:statistics")}
     if filters is not None:
         context |= chart_context(statistics(filters))
         query = request.GET.copy()
         query.pop("page", None)
         context["csv_query"] = query.urlencode()
+    return render(request, "reports/statistics.html", context, status=200 if filters else 400)
+
+
+@require_safe
+def agency_statistics_page(request):
+    """The same figures for one agency, for its officials: their own agency, whatever they ask for; a superuser
+    chooses one (``?agency=<id>``). Which agency a per-agency report covers is ``access.report_agency``'s rule."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not access.is_official_or_superuser(user):
+        raise PermissionDenied
+    agency_id = access.report_agency(user, request.GET.get("agency"))
+    agency = Agency.objects.filter(pk=agency_id).first() if agency_id is not None else None
+    form = _form(request)
+    del form.fields["agency"]  # the agency is not asked for: it is the official's own
+    context = {"form": form, "form_action": reverse("reports:agency"), "agency_page": True}
+    if agency is None:  # a superuser (or staff without an agency) who has not chosen one
+        context["choose_agencies"] = agencies_for_filter() if user.is_superuser else []
+        return render(request, "reports/statistics.html", context)
+    filters = _filters(form)
+    if filters is not None:
+        context |= chart_context(statistics(replace(filters, agency=agency)))
+        query = QueryDict(mutable=True)
+        query.update({key: request.GET[key] for key in ("date_from", "date_to") if request.GET.get(key)})
+        query["agency"] = agency.code
+        context["csv_query"] = query.urlencode()
+        if user.is_superuser:
+            context["agency_param"] = agency.pk
     return render(request, "reports/statistics.html", context, status=200 if filters else 400)
 
 

@@ -8,18 +8,20 @@ import re
 from datetime import date, datetime
 from html import unescape
 from itertools import count
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from dossiers.constants import Channel, DeliveryMethod, DigitisationExemption, Status, Timeliness
 from dossiers.models import Dossier, DossierDocument
 from reports.selectors import StatisticsFilters, compute_statistics
 
-from .factories import AgencyFactory, CitizenFactory, ProcedureFactory
+from .factories import AgencyFactory, CitizenFactory, ProcedureFactory, official, superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +257,45 @@ def test_the_page_for_one_centre(client, desks):
     assert list(table_rows(html, "stats-centres")) == [c.code]
     assert text_of(html, "digitised-summary") == "40.0% 2 of 5 dossiers received at the counter in the period."
     assert text_of(html, "electronic-summary") == "0.0% 0 of 0 dossiers whose result was ready in the period."
+
+
+AGENCY_PAGE = "/thong-ke/co-quan/"
+
+
+def test_an_official_sees_the_figures_of_their_own_agency_whatever_they_ask(client, desks):
+    a, c = desks["a"], desks["c"]
+    client.force_login(official(agency=a))
+
+    response = client.get(AGENCY_PAGE, {**PERIOD, "agency": c.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert list(table_rows(html, "stats-centres")) == list(table_rows(html, "stats-processing")) == [a.code]
+    assert text_of(html, "digitised-summary") == "50.0% 1 of 2 dossiers received at the counter in the period."
+    assert text_of(html, "electronic-summary") == "50.0% 2 of 4 dossiers whose result was ready in the period."
+    assert f"agency={a.code}" in html  # the CSV of the same figures
+    assert 'name="agency"' not in html  # nothing to choose
+
+
+def test_a_superuser_chooses_the_agency(client, desks):
+    c = desks["c"]
+    client.force_login(superuser())
+
+    choice = client.get(AGENCY_PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="?agency={c.pk}"' in choice and 'id="stats-centres"' not in choice
+
+    html = client.get(AGENCY_PAGE, {**PERIOD, "agency": c.pk}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert list(table_rows(html, "stats-centres")) == [c.code]
+    assert text_of(html, "digitised-summary") == "40.0% 2 of 5 dossiers received at the counter in the period."
+    assert f'<input type="hidden" name="agency" value="{c.pk}">' in html  # kept when the period changes
+
+
+def test_the_agency_page_is_for_officials(client, desks):
+    response = client.get(AGENCY_PAGE)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={quote(AGENCY_PAGE)}"
+    client.force_login(CitizenFactory())
+    assert client.get(AGENCY_PAGE).status_code == 403
 
 
 def read_csv(response) -> dict[tuple[str, str, str], str]:
