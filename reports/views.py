@@ -1,4 +1,5 @@
-"""The public statistics page and its CSV download (thin: the figures come from ``selectors.statistics``)."""
+"""The public statistics page, its CSV download and the same page for an agency's officials (thin: the figures come
+from ``selectors.statistics``)."""
 
 import csv
 from dataclasses import replace
@@ -84,7 +85,6 @@ def chart_context(stats: Statistics) -> dict:
             {"row": row, "segments": segments([("chart-digitised", row.counter_digitised, "")], row.counter)}
             for row in stats.centres
         ],
-        "processing_rows": [{"row": row} for row in stats.processing],
         "digitised_segments": segments(
             [("chart-digitised", stats.digitisation.counter_digitised, _("Digitised at intake"))],
             stats.digitisation.counter,
@@ -138,8 +138,8 @@ def agency_statistics_page(request):
     form = _form(request)
     del form.fields["agency"]  # the agency is not asked for: it is the official's own
     context = {"form": form, "form_action": reverse("reports:agency"), "agency_page": True}
-    if agency is None:  # a superuser (or staff without an agency) who has not chosen one
-        context["choose_agencies"] = agencies_for_filter() if user.is_superuser else []
+    if agency is None:  # a superuser who has not chosen one (officials always have their own)
+        context["choose_agencies"] = agencies_for_filter()
         return render(request, "reports/statistics.html", context)
     filters = _filters(form)
     if filters is not None:
