@@ -482,6 +482,12 @@ def build_world() -> World:
             post={"version": filed.version},
         ),
         target(
+            "admin:dossiers_dossier_route",
+            reverse("admin:dossiers_dossier_route", args=[filed.pk]),
+            {OFFICIAL},
+            post={"version": filed.version, "to": ""},
+        ),
+        target(
             "admin:dossiers_dossier_notice",
             reverse("admin:dossiers_dossier_notice", args=[done.pk, notice.pk]),
             {OFFICIAL},
