@@ -43,9 +43,7 @@ def test_one_stop_centres_are_the_provincial_centre_and_real_2025_wards_of_thanh
     wards = {str(int(w.code)): w for w in Ward.iter_all() if int(w.province_code) == THANH_HOA}
     centres = Agency.objects.filter(receives_dossiers=True, is_active=True)
 
-    assert set(centres.filter(level=AdministrativeLevel.PROVINCE).values_list("code", flat=True)) == {
-        PROVINCIAL_CENTRE
-    }
+    assert set(centres.filter(level=AdministrativeLevel.PROVINCE).values_list("code", flat=True)) == {PROVINCIAL_CENTRE}
     communes = centres.filter(level=AdministrativeLevel.COMMUNE)
     assert HAC_THANH in {c.code for c in communes} and communes.count() >= 5
     assert {w.name.split()[0] for w in (wards[c.ward_code] for c in communes)} == {"Phường", "Xã"}
