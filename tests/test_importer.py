@@ -253,3 +253,15 @@ def test_the_import_command_lists_the_district_records(tmp_path, capsys):
     call_command("import_procedures", str(package))
 
     assert "1.999010" in capsys.readouterr().out
+
+
+def test_applying_the_rules_also_flags_a_district_procedure_imported_before_the_flag_existed():
+    import_package([DISTRICT_RECORD])
+    Procedure.objects.filter(code="1.999010").update(
+        district_legacy=False, at_commune=False
+    )  # as an older import left it
+
+    call_command("apply_district_rules")
+
+    procedure = Procedure.objects.get(code="1.999010")
+    assert procedure.district_legacy and procedure.administrative_levels == [AdministrativeLevel.COMMUNE]
