@@ -13,9 +13,9 @@ from .models import Agency, Field, Procedure, ProcedureCase
 from .text import fold
 
 CODE_QUERY = re.compile(r"^\d\.\d{3,6}(\.[0-9A-Za-z]*)?$")
+# The levels a procedure can be found by: province and commune (two-tier local government since 1 July 2025).
 LEVEL_FLAGS = {
     AdministrativeLevel.PROVINCE: "at_province",
-    AdministrativeLevel.DISTRICT: "at_district",
     AdministrativeLevel.COMMUNE: "at_commune",
 }
 

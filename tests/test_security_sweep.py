@@ -57,7 +57,7 @@ from portal.accounts.models import User
 from portal.accounts.services import create_official
 from postal import services as postal_services
 from procedures.eforms import EForm
-from procedures.models import Agency, Procedure
+from procedures.models import Agency, DistrictRule, Procedure
 from tracking.services import rate_dossier
 
 from .factories import CitizenFactory
@@ -161,6 +161,7 @@ ADMIN_MODELS = {
     "procedures.processingoption": CONFIG,
     "procedures.procedurecase": CONFIG,
     "procedures.calendarday": CONFIG,
+    "procedures.districtrule": CONFIG,
     "payments.procedurepaymentrule": CONFIG,
     "postal.tariff": CONFIG,
     "postal.trackingrange": CONFIG,
@@ -359,6 +360,7 @@ def build_world() -> World:
         "payments.procedurepaymentrule": ProcedurePaymentRule.objects.create(
             procedure=Procedure.objects.get(code=MARRIAGE), collection=Collection.ON_REQUEST
         ),
+        "procedures.districtrule": DistrictRule.objects.create(field=None),
     }
 
     public = {"public_id": filed.public_id}
