@@ -1,6 +1,6 @@
 """Intake regardless of boundary in a browser: the citizen files a provincial procedure at their ward's one-stop
-centre, the ward's desk accepts it and it goes to the department, the department processes it, and the ward's desk
-hands the result back; the look-up says who received it and who processed it."""
+centre, the ward's desk accepts it and it goes to the provincial police, who processes it, and the ward's desk
+hands the result back (the demo's agencies and accounts); the look-up says who received it and who processed it."""
 
 from captcha.models import CaptchaStore
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,25 +18,24 @@ from procedures.models import Agency, Procedure
 from tests.e2e.test_back_office_in_browser import act, confirm, open_from_queue, sign_in
 from tests.filing import HAC_THANH, PDF_BYTES, address
 
-CRIMINAL_RECORD = "3.000333"  # Cấp Phiếu lý lịch tư pháp: level 4, province (Sở Tư pháp)
-JUSTICE_DEPARTMENT = "000.00.12.H56"  # Sở Tư pháp tỉnh Thanh Hóa
+CRIMINAL_RECORD = "3.000333"  # Cấp Phiếu lý lịch tư pháp: level 4, province (the provincial police since 2025)
+PROVINCIAL_POLICE = "000.00.19.H56"  # Công an tỉnh Thanh Hóa
 
 
 def department_officials(department: Agency) -> dict[str, User]:
-    people = {}
-    for username, full_name, role in [
-        ("e2e.lanhdao.stp", "Đỗ Văn Lãnh", Role.LEADER),
-        ("e2e.chuyenvien.stp", "Ngô Thị Chuyên", Role.SPECIALIST),
-        ("e2e.thuphi.stp", "Lý Thị Thu", Role.CASHIER),
-    ]:
-        people[role] = User.objects.filter(username=username).first() or create_official(
-            username=username,
-            full_name=full_name,
-            email=f"{username}@example.gov.vn",
-            agency=department,
-            role=role,
-            password=demo.DEMO_PASSWORD,
-        )
+    """The demo's officials of the provincial police, and a cashier for the fees."""
+    people = {
+        Role.LEADER: User.objects.get(username="lanhdao.congan"),
+        Role.SPECIALIST: User.objects.get(username="chuyenvien.congan"),
+    }
+    people[Role.CASHIER] = User.objects.filter(username="e2e.thuphi.congan").first() or create_official(
+        username="e2e.thuphi.congan",
+        full_name="Lý Thị Thu",
+        email="e2e.thuphi.congan@example.gov.vn",
+        agency=department,
+        role=Role.CASHIER,
+        password=demo.DEMO_PASSWORD,
+    )
     return people
 
 
@@ -67,12 +66,10 @@ def test_a_ward_centre_receives_a_provincial_dossier_the_department_processes_it
     page, screenshot
 ):
     demo.create_demo_accounts()
-    ward = Agency.objects.get(code=HAC_THANH)
-    Agency.objects.filter(pk=ward.pk).update(receives_dossiers=True)
-    department = Agency.objects.get(code=JUSTICE_DEPARTMENT)
-    procedure = Procedure.objects.get(code=CRIMINAL_RECORD)
-    procedure.agencies.set([department])
-    Procedure.objects.filter(pk=procedure.pk).update(any_centre=True)
+    ward = Agency.objects.get(code=HAC_THANH, receives_dossiers=True)  # the ward's one-stop centre
+    department = Agency.objects.get(code=PROVINCIAL_POLICE)
+    procedure = Procedure.objects.get(code=CRIMINAL_RECORD, any_centre=True)
+    assert list(procedure.agencies.all()) == [department]
     staff = department_officials(department)
     citizen = User.objects.get(username="congdan")
 
