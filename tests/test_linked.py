@@ -1,0 +1,271 @@
+"""Linked procedures filed once (Decree 63/2024/NĐ-CP): a birth registration, the child's permanent residence and
+health-insurance card in one filing; each agency processes its part; results flow to the parts waiting for them."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
+
+from dossiers import linked, processing, services
+from dossiers.constants import Status
+from dossiers.events import DossierAction
+from dossiers.models import Dossier, DossierCodeCounter, LinkedFiling
+from dossiers.workflow import InvalidTransition
+from portal import access
+from portal.accounts.constants import Role
+from procedures import routing
+from procedures.eforms import EForm
+from procedures.groups import load_groups
+from procedures.models import Agency, ProcedureGroup
+
+from .conftest import load_demo_catalogue
+from .factories import CitizenFactory, official
+from .filing import HAC_THANH, PDF_BYTES, address, birth_declaration
+from .test_dossier_codes import in_threads
+
+BIRTH_GROUP = "khai-sinh-thuong-tru-bhyt"
+DEATH_GROUP = "khai-tu-mai-tang"
+POLICE = "000.23.30.H56"  # Công an phường Hạc Thành
+SOCIAL_INSURANCE = "000.00.20.H56"  # Bảo hiểm xã hội tỉnh Thanh Hóa
+DONG_SON = "000.22.30.H56"  # Ủy ban nhân dân xã Đông Sơn
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
+
+
+def _centre() -> Agency:
+    """Hạc Thành's one-stop desk receives dossiers for any procedure the province lets any centre receive."""
+    Agency.objects.filter(code=HAC_THANH).update(receives_dossiers=True)
+    return Agency.objects.get(code=HAC_THANH)
+
+
+def group_declaration(**overrides) -> dict:
+    """What the citizen types into the group's one e-form (the birth declaration, then residence and insurance)."""
+    return birth_declaration(
+        **address("residence_address"),
+        household_head="Nguyễn Văn An",
+        relation_to_head="Con",
+        health_facility="Trạm Y tế phường Hạc Thành",
+        contact_phone="0912345678",
+        **overrides,
+    )
+
+
+def _cases(group: ProcedureGroup) -> dict:
+    """The first case of each procedure (the residence: "về ở với cha, mẹ" is the child's case)."""
+    chosen = {}
+    for member in group.members.select_related("procedure"):
+        cases = list(member.procedure.cases.all())
+        chosen[member.pk] = next((c for c in cases if "cha/mẹ" in c.name), cases[0])
+    return chosen
+
+
+def ready_filing(owner=None, *, centre: Agency | None = None) -> LinkedFiling:
+    """Group (a) with its declaration and every required scan, not submitted."""
+    owner = owner or CitizenFactory()
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    filing = linked.start_filing(group=group, applicant=owner, received_by=centre or _centre(), cases=_cases(group))
+    form = EForm(group_declaration(), spec=group.eform)
+    assert form.is_valid(), form.errors
+    linked.save_declaration(filing=filing, data=form.to_json())
+    for part in filing.parts.all():
+        for slot in part.case.documents.filter(is_required=True):
+            if slot.asks_for_scan(part.procedure):
+                linked.attach_document(
+                    filing=filing, part=part, required_document=slot, upload=SimpleUploadedFile("a.pdf", PDF_BYTES)
+                )
+    return filing
+
+
+def _part(filing: LinkedFiling, code: str) -> Dossier:
+    return filing.parts.get(procedure__code=code)
+
+
+def finish(part: Dossier, *, result_reference: str = "") -> Dossier:
+    """The normal back office: the receiving centre's desk accepts; the competent agency assigns, checks, approves."""
+    processing.accept(dossier=part, by=official(Role.DESK, part.receiving_centre))
+    agency = Agency.objects.get(pk=part.agency_id)
+    specialist, leader = official(Role.SPECIALIST, agency), official(Role.LEADER, agency)
+    processing.assign(dossier=part, by=official(Role.DESK, agency), handler=specialist)
+    processing.submit_for_approval(dossier=part, by=specialist, leader=leader)
+    return processing.approve(dossier=part, by=leader, result_reference=result_reference)
+
+
+def test_the_demo_defines_both_groups_of_the_decree_as_data(catalogue):
+    births = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    members = list(births.members.select_related("procedure", "agency", "needs__procedure"))
+
+    assert [m.procedure.code for m in members] == ["1.001193", "1.004222", "1.014137"]
+    assert [m.agency.code if m.agency else None for m in members] == [None, POLICE, SOCIAL_INSURANCE]
+    assert [m.needs.procedure.code if m.needs else None for m in members] == [None, "1.001193", "1.001193"]
+    assert members[1].inputs["so_dang_ky_khai_sinh"] == "result_reference"
+    deaths = ProcedureGroup.objects.get(code=DEATH_GROUP)
+    assert [m.procedure.code for m in deaths.members.all()] == ["1.000656", "1.001731"]
+
+
+def test_loading_the_groups_again_changes_nothing(catalogue, settings):
+    before = list(ProcedureGroup.objects.values_list("code", "members__procedure__code", "members__needs"))
+
+    load_groups(settings.BASE_DIR / "procedures" / "demo" / "groups.json")
+
+    assert list(ProcedureGroup.objects.values_list("code", "members__procedure__code", "members__needs")) == before
+
+
+def test_the_groups_e_form_is_a_complete_birth_declaration(catalogue):
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    birth = group.members.get(procedure__code="1.001193").procedure
+    group_form = EForm(group_declaration(), spec=group.eform)
+    assert group_form.is_valid(), group_form.errors
+
+    assert EForm(group_declaration(), spec=birth.eform).is_valid()
+
+
+def test_a_filing_starts_one_draft_per_procedure_for_its_competent_agency(catalogue):
+    filing = ready_filing()
+
+    parts = linked.parts_of(filing)
+    assert [(p.procedure.code, p.agency.code, p.received_by.code) for p in parts] == [
+        ("1.001193", HAC_THANH, HAC_THANH),
+        ("1.004222", POLICE, HAC_THANH),
+        ("1.014137", SOCIAL_INSURANCE, HAC_THANH),
+    ]
+    assert [p.needs_id for p in parts] == [None, parts[0].pk, parts[0].pk]
+    assert all(p.is_draft and p.form_data["child_name"] == "Nguyễn Minh Khôi" for p in parts)
+
+
+def test_only_a_centre_that_may_receive_every_procedure_of_the_group_is_offered(catalogue):
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    centre = _centre()
+    dong_son = Agency.objects.get(code=DONG_SON)  # a commune that handles births only, not a one-stop centre here
+
+    assert centre in linked.receiving_centres(group)
+    assert dong_son not in linked.receiving_centres(group)
+    with pytest.raises(routing.RoutingError, match="cannot receive dossiers"):
+        linked.start_filing(group=group, applicant=CitizenFactory(), received_by=dong_son, cases=_cases(group))
+    assert not LinkedFiling.objects.filter(received_by=dong_son).exists()  # nothing half-made is left
+
+
+def test_the_residence_case_must_be_chosen(catalogue):
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+
+    with pytest.raises(linked.LinkedFilingError, match="Choose the case"):
+        linked.start_filing(group=group, applicant=CitizenFactory(), received_by=_centre())
+
+
+def test_submission_gives_the_filing_and_every_part_a_code_from_the_receiving_centre(catalogue):
+    filing = ready_filing()
+
+    filing, submitted = linked.submit_filing(filing=filing, by=filing.applicant)
+
+    day = timezone.localdate().strftime("%y%m%d")
+    parts = linked.parts_of(filing)
+    codes = [filing.code, *(p.code for p in parts)]
+    assert submitted and filing.submitted_at is not None
+    assert all(code.startswith(f"{HAC_THANH}-{day}-") for code in codes)
+    numbers = [int(code.rsplit("-", 1)[1]) for code in codes]
+    assert numbers == list(range(numbers[0], numbers[0] + 4))  # one counter: the filing's number, then each part's
+    assert [p.status for p in parts] == [Status.SUBMITTED] * 3
+    assert [list(p.events.values_list("action", flat=True)) for p in parts] == [[DossierAction.SUBMIT]] * 3
+    assert [p.is_waiting for p in parts] == [False, True, True]
+
+
+def test_a_filing_without_every_parts_documents_is_not_submitted(catalogue):
+    filing = ready_filing()
+    residence = _part(filing, "1.004222")
+    residence.documents.all().delete()
+
+    with pytest.raises(linked.LinkedFilingError, match="Missing document for “Đăng ký thường trú”"):
+        linked.submit_filing(filing=filing, by=filing.applicant)
+    assert not Dossier.objects.filter(filing=filing).exclude(status=Status.DRAFT).exists()
+
+
+def test_a_part_cannot_be_submitted_on_its_own(catalogue):
+    filing = ready_filing()
+
+    with pytest.raises(services.DossierError, match="part of linked procedures"):
+        services.submit_dossier(dossier=_part(filing, "1.001193"), by=filing.applicant)
+
+
+def test_a_waiting_part_cannot_be_accepted_until_the_part_it_needs_is_done(catalogue):
+    owner = CitizenFactory()
+    filing = ready_filing(owner)
+    filing, _ = linked.submit_filing(filing=filing, by=owner)
+    residence = _part(filing, "1.004222")
+
+    with pytest.raises(InvalidTransition, match=r"starts when .* is done"):
+        processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
+
+    finish(_part(filing, "1.001193"), result_reference="125/2026")
+    processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
+    assert Dossier.objects.get(pk=residence.pk).status == Status.ACCEPTED
+
+
+def test_the_birth_registrations_number_and_the_childs_details_reach_the_waiting_parts(catalogue):
+    filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
+
+    finish(_part(filing, "1.001193"), result_reference="125/2026")
+
+    residence, insurance = _part(filing, "1.004222"), _part(filing, "1.014137")
+    assert residence.form_data["so_dang_ky_khai_sinh"] == "125/2026"
+    assert residence.form_data["applicant_name"] == "Nguyễn Minh Khôi"
+    assert residence.form_data["new_address"]["ward"] == "Phường Hạc Thành"
+    assert insurance.form_data["so_dang_ky_khai_sinh"] == "125/2026"
+    assert insurance.form_data["health_facility"] == "Trạm Y tế phường Hạc Thành"
+    event = residence.events.get(action=DossierAction.PREREQUISITE_DONE)
+    assert "125/2026" in event.public_note and "Nguyễn Minh Khôi" in event.public_note
+    assert event.to_status == Status.SUBMITTED  # it may now be accepted; nothing else changed
+    assert not residence.is_waiting
+
+
+def test_the_filing_is_done_when_every_part_is(catalogue):
+    filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
+    birth, residence, insurance = linked.parts_of(filing)
+
+    finish(birth, result_reference="125/2026")
+    finish(residence)
+    assert not linked.is_done(filing)
+
+    finish(insurance, result_reference="TE1383820000001")
+    assert linked.is_done(filing)
+
+
+def test_each_agency_sees_only_its_part_and_the_receiving_centre_sees_them_all(catalogue):
+    filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
+    parts = {p.procedure.code: p.pk for p in filing.parts.all()}
+
+    def seen_by(agency_code):
+        user = official(Role.SPECIALIST, agency_code)
+        return set(access.visible(Dossier.objects.filter(filing=filing), user).values_list("pk", flat=True))
+
+    assert seen_by(POLICE) == {parts["1.004222"]}
+    assert seen_by(SOCIAL_INSURANCE) == {parts["1.014137"]}
+    assert seen_by(HAC_THANH) == set(parts.values())
+    assert seen_by(DONG_SON) == set()
+
+
+def test_another_citizen_cannot_submit_or_open_the_filing(catalogue):
+    filing = ready_filing()
+    stranger = CitizenFactory()
+
+    with pytest.raises(linked.LinkedFilingError):
+        linked.submit_filing(filing=filing, by=stranger)
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        linked.filing_for(stranger, filing.public_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_filing_submitted_twice_at_once_gets_one_set_of_codes():
+    load_demo_catalogue(templates_for=())
+    filing = ready_filing()
+    counters_before = sum(DossierCodeCounter.objects.values_list("last", flat=True))
+
+    results = in_threads(lambda: linked.submit_filing(filing=filing, by=filing.applicant), count=2, workers=2)
+
+    assert sorted(submitted for _, submitted in results) == [False, True]
+    assert len({f.code for f, _ in results}) == 1
+    assert sum(DossierCodeCounter.objects.values_list("last", flat=True)) - counters_before == 4
+    assert [p.events.count() for p in Dossier.objects.filter(filing=filing)] == [1, 1, 1]
