@@ -286,20 +286,25 @@ def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
         part.form_data = {**part.form_data, **values}
         part.save(update_fields=["form_data", "updated_at"])
         labels = {item.get("name"): item.get("label") for item in part.filing.group.eform + part.procedure.eform}
-        arrived = "; ".join(
-            f"{_label_of(name, source, labels)}: {_shown(values[name])}"
-            for name, source in (member.inputs.items() if member else [])
-            if name in values
-        )
-        note = _("%(procedure)s is done (dossier %(code)s).") % {"procedure": done.procedure.name, "code": done.code}
-        if arrived:
-            note = f"{note} {_('Received')}: {arrived}"
+        received = [(name, source) for name, source in (member.inputs.items() if member else []) if name in values]
+        done_note = _("%(procedure)s is done (dossier %(code)s).") % {
+            "procedure": done.procedure.name,
+            "code": done.code,
+        }
+        # The citizen's timeline (and the public look-up) names what arrived; the values are for the officials.
+        public_note = done_note
+        if received:
+            public_note += " " + _("Passed on to this dossier: %(fields)s.") % {
+                "fields": ", ".join(_label_of(name, source, labels) for name, source in received)
+            }
+        note = "; ".join(f"{_label_of(name, source, labels)}: {_shown(values[name])}" for name, source in received)
         write_event(
             part,
             action=DossierAction.PREREQUISITE_DONE,
             from_status=part.status,
             by=by,
-            public_note=note,
+            note=note,
+            public_note=public_note,
             extra={"needed": done.code, "values": sorted(values)},
         )
         updated.append(part)

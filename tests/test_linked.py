@@ -1,7 +1,10 @@
 """Linked procedures filed once (Decree 63/2024/NĐ-CP): a birth registration, the child's permanent residence and
 health-insurance card in one filing; each agency processes its part; results flow to the parts waiting for them."""
 
+import re
+
 import pytest
+from captcha.models import CaptchaStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -214,7 +217,9 @@ def test_the_birth_registrations_number_and_the_childs_details_reach_the_waiting
     assert insurance.form_data["so_dang_ky_khai_sinh"] == "125/2026"
     assert insurance.form_data["health_facility"] == "Trạm Y tế phường Hạc Thành"
     event = residence.events.get(action=DossierAction.PREREQUISITE_DONE)
-    assert "125/2026" in event.public_note and "Nguyễn Minh Khôi" in event.public_note
+    assert "Result number" in event.public_note and "Họ, chữ đệm, tên" in event.public_note  # what arrived
+    assert "Nguyễn Minh Khôi" not in event.public_note  # the look-up shows public notes: no personal data there
+    assert "125/2026" in event.note and "Nguyễn Minh Khôi" in event.note  # the officials see the values
     assert event.to_status == Status.SUBMITTED  # it may now be accepted; nothing else changed
     assert not residence.is_waiting
 
@@ -269,3 +274,94 @@ def test_the_same_filing_submitted_twice_at_once_gets_one_set_of_codes():
     assert len({f.code for f, _ in results}) == 1
     assert sum(DossierCodeCounter.objects.values_list("last", flat=True)) - counters_before == 4
     assert [p.events.count() for p in Dossier.objects.filter(filing=filing)] == [1, 1, 1]
+
+
+# --- Pages -----------------------------------------------------------------------------------------------------
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _captcha(client, url) -> dict:
+    html = client.get(url, **EN).content.decode()
+    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', html).group(1)
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+def test_the_pages_of_each_procedure_offer_to_file_the_group_together(client, catalogue):
+    for code in ("1.001193", "1.004222", "1.014137"):
+        html = client.get(f"/thu-tuc/{code}/", **EN).content.decode()
+        assert "/ho-so/lien-thong/nop/khai-sinh-thuong-tru-bhyt/" in html
+        assert "File these procedures together" in html
+
+
+def test_a_citizen_files_the_group_through_the_pages(client, catalogue):
+    centre = _centre()
+    owner = CitizenFactory()
+    client.force_login(owner)
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    residence = group.members.get(procedure__code="1.004222")
+    insurance = group.members.get(procedure__code="1.014137")
+    cases = _cases(group)
+
+    start = client.get(f"/ho-so/lien-thong/nop/{BIRTH_GROUP}/", **EN)
+    assert start.status_code == 200 and centre.name in start.content.decode()
+    response = client.post(
+        f"/ho-so/lien-thong/nop/{BIRTH_GROUP}/",
+        {
+            "centre": centre.pk,
+            f"case_{residence.pk}": cases[residence.pk].pk,
+            f"case_{insurance.pk}": cases[insurance.pk].pk,
+        },
+    )
+    filing = LinkedFiling.objects.get(applicant=owner)
+    assert response.url == f"/ho-so/lien-thong/{filing.public_id}/to-khai/"
+
+    assert client.post(response.url, group_declaration()).status_code == 302
+    uploads = {}
+    for part in filing.parts.all():
+        for slot in part.case.documents.filter(is_required=True):
+            if slot.asks_for_scan(part.procedure):
+                uploads[f"document-{slot.pk}"] = SimpleUploadedFile(f"{slot.pk}.pdf", PDF_BYTES)
+    documents = client.post(f"/ho-so/lien-thong/{filing.public_id}/giay-to/", {"continue": "1", **uploads})
+    assert documents.url == f"/ho-so/lien-thong/{filing.public_id}/kiem-tra/"
+    review_url = documents.url
+    submitted = client.post(review_url, {"confirm": "on", **_captcha(client, review_url)})
+
+    filing.refresh_from_db()
+    assert submitted.url == f"/ho-so/lien-thong/{filing.public_id}/"
+    page = client.get(submitted.url, **EN).content.decode()
+    assert filing.code in page and "Your dossiers have been submitted" in page
+    for part in filing.parts.all():
+        assert part.code in page and part.agency.name in page
+    mine = client.get("/ho-so/", **EN).content.decode()
+    assert filing.code in mine and "Linked procedures filed together" in mine
+
+
+def _look_up(client, code: str, id_number: str = ""):
+    data = {"code": code, "id_number": id_number, **_captcha(client, "/tra-cuu/")}
+    return client.post("/tra-cuu/", data, **EN)
+
+
+def test_looking_up_the_filing_code_shows_every_part_masked(client, catalogue):
+    owner = CitizenFactory(full_name="Nguyễn Văn An")
+    filing, _ = linked.submit_filing(filing=ready_filing(owner), by=owner)
+    finish(_part(filing, "1.001193"), result_reference="125/2026")
+
+    response = _look_up(client, filing.code)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert all(part.code in html for part in filing.parts.all())
+    assert "Công an phường Hạc Thành" in html and "Bảo hiểm xã hội tỉnh Thanh Hóa" in html
+    assert "Nguyễn V*** A**" in html and "Nguyễn Văn An" not in html
+    assert "Nguyễn Minh Khôi" not in html and "125/2026" not in html  # no personal data, no result number
+
+
+def test_looking_up_a_parts_code_shows_that_part_and_names_the_filing(client, catalogue):
+    filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
+    residence = _part(filing, "1.004222")
+
+    html = _look_up(client, residence.code).content.decode()
+
+    assert residence.code in html and filing.code in html
+    assert _part(filing, "1.014137").code not in html
