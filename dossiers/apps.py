@@ -9,6 +9,7 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         from portal import issued
 
-        from . import linked, notices, receipts  # noqa: F401 - linked: listens to approvals (data flow)
+        from . import linked, notices, receipts  # linked: listens to approvals (data flow)
 
         issued.register(receipts.RECEIPT, notices.NOTICE)
+        linked.register_sections()

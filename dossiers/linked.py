@@ -359,3 +359,27 @@ def find_filing(code: str) -> LinkedFiling | None:
 
 def answers(filing: LinkedFiling) -> list:
     return display_answers(filing.group.eform, filing.form_data)
+
+
+# --- What a part's pages say about its filing (``sections``: registered in ``apps.DossiersConfig.ready``) ---------
+
+
+def part_section(request, dossier: Dossier) -> dict | None:
+    """On a part's page: the filing it belongs to and, while it waits, the part whose result it needs (its code and
+    procedure only: an agency sees no other part of the filing)."""
+    if not dossier.filing_id:
+        return None
+    user = getattr(request, "user", None)
+    return {
+        "filing": dossier.filing,
+        "part": dossier,
+        "needed": dossier.needs if dossier.needs_id else None,
+        "for_citizen": bool(user and dossier.applicant_id == user.pk),
+    }
+
+
+def register_sections() -> None:
+    from .sections import register_section
+
+    for slot in ("citizen_top", "back_office_tools"):
+        register_section(slot, template="dossiers/linked/_part_section.html", context=part_section, order=10)

@@ -1,11 +1,14 @@
 """Linked procedures filed once (Decree 63/2024/NĐ-CP): a birth registration, the child's permanent residence and
 health-insurance card in one filing; each agency processes its part; results flow to the parts waiting for them."""
 
+import json
 import re
 
 import pytest
 from captcha.models import CaptchaStore
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from dossiers import linked, processing, services
@@ -21,7 +24,7 @@ from procedures.groups import load_groups
 from procedures.models import Agency, ProcedureGroup
 
 from .conftest import load_demo_catalogue
-from .factories import CitizenFactory, official
+from .factories import CitizenFactory, official, superuser
 from .filing import HAC_THANH, PDF_BYTES, address, birth_declaration
 from .test_dossier_codes import in_threads
 
@@ -365,3 +368,53 @@ def test_looking_up_a_parts_code_shows_that_part_and_names_the_filing(client, ca
 
     assert residence.code in html and filing.code in html
     assert _part(filing, "1.014137").code not in html
+
+
+def test_a_parts_pages_name_its_filing_and_what_it_waits_for(client, catalogue):
+    owner = CitizenFactory()
+    filing, _ = linked.submit_filing(filing=ready_filing(owner), by=owner)
+    residence = _part(filing, "1.004222")
+    birth = _part(filing, "1.001193")
+
+    client.force_login(official(Role.DESK, POLICE))
+    back_office = client.get(reverse("admin:dossiers_dossier_change", args=[residence.pk]), **EN).content.decode()
+    assert f"Part of linked filing {filing.code}" in back_office
+    assert f"Waiting: it starts when dossier {birth.code}" in back_office
+
+    client.force_login(owner)
+    page = client.get(residence.get_absolute_url(), **EN).content.decode()
+    assert f"/ho-so/lien-thong/{filing.public_id}/" in page and "Waiting" in page
+
+
+def _write_groups(tmp_path, members: list[dict]):
+    path = tmp_path / "groups.json"
+    path.write_text(json.dumps({"groups": [{"code": "thu", "name": "Thử", "members": members}]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "problem"),
+    [
+        ([{"procedure": "1.001193"}, {"procedure": "9.999999"}], "no procedure"),
+        ([{"procedure": "1.001193"}, {"procedure": "1.004222", "agency": SOCIAL_INSURANCE}], "does not handle"),
+        ([{"procedure": "1.004222", "needs": "1.001193"}, {"procedure": "1.001193"}], "not listed before it"),
+        (
+            [{"procedure": "1.001193"}, {"procedure": "1.004222", "needs": "1.001193", "inputs": {"x": "y"}}],
+            "neither result_reference nor form",
+        ),
+    ],
+)
+def test_a_group_file_with_a_mistake_is_refused_whole(catalogue, tmp_path, members, problem):
+    with pytest.raises(ValidationError, match=problem):
+        load_groups(_write_groups(tmp_path, members))
+    assert not ProcedureGroup.objects.filter(code="thu").exists()
+
+
+def test_the_back_office_edits_a_group_with_its_procedures(client, catalogue):
+    client.force_login(superuser())
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+
+    page = client.get(reverse("admin:procedures_proceduregroup_change", args=[group.pk]), **EN)
+
+    assert page.status_code == 200
+    assert "1.004222" in page.content.decode()
