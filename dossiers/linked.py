@@ -12,6 +12,7 @@ The filing is done when every part is.
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,8 +75,15 @@ def receiving_centres(group: ProcedureGroup) -> list[Agency]:
 # --- The citizen's filing --------------------------------------------------------------------------------------
 
 
+def _filings():
+    return LinkedFiling.objects.select_related("group", "received_by")
+
+
+_PARTS = Dossier.objects.select_related("procedure", "agency")
+
+
 def _locked_draft(filing: LinkedFiling) -> LinkedFiling:
-    filing = LinkedFiling.objects.select_for_update().select_related("group", "received_by").get(pk=filing.pk)
+    filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
     if filing.submitted_at is not None:
         raise LinkedFilingError(_("This filing has been submitted and can no longer be changed."))
     return filing
@@ -211,7 +219,7 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
 
     Returns the filing and whether this call submitted it.
     """
-    filing = LinkedFiling.objects.select_for_update().select_related("group", "received_by").get(pk=filing.pk)
+    filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
     if filing.applicant_id != by.pk:
         raise LinkedFilingError(_("Only the applicant can submit this filing."))
     if filing.submitted_at is not None:
@@ -347,7 +355,7 @@ def filings_of_applicant(user: User) -> list[LinkedFiling]:
     return list(
         LinkedFiling.objects.filter(applicant=user)
         .select_related("group", "received_by")
-        .prefetch_related("parts__procedure", "parts__agency")
+        .prefetch_related(Prefetch("parts", queryset=_PARTS.order_by("pk")))
         .order_by("-submitted_at", "-created_at")
     )
 
