@@ -59,6 +59,19 @@ class AcceptForm(ActionForm):
     pass
 
 
+class RouteForm(ActionForm):
+    """Send the dossier to another agency that handles its procedure (``processing.route``)."""
+
+    to = forms.ModelChoiceField(label=_("Send to"), queryset=None, empty_label=None)
+    reason = _text(_("Why (internal note)"), required=False)
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, dossier=dossier, **kwargs)
+        from procedures.routing import competent_agencies
+
+        self.fields["to"].queryset = competent_agencies(dossier.procedure).exclude(pk=dossier.agency_id)
+
+
 class ReasonForm(ActionForm):
     reason = _text(_("Reason"))
 

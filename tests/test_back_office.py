@@ -507,6 +507,7 @@ def test_the_dashboard_counts_each_queue_and_its_links_list_the_same_dossiers(cl
         "result": 1,
         "due_soon": 1,
         "overdue": 2,
+        "following": 0,
         "failed_messages": 0,
     }
     for row in response.context["rows"]:

@@ -510,6 +510,12 @@ def build_world() -> World:
             shows=has(done.code),
         ),
         target(
+            "reports:agency",
+            reverse("reports:agency"),
+            {OFFICIAL},
+            shows=has(Agency.objects.get(code=HAC_THANH).name),  # another agency's official sees their own
+        ),
+        target(
             "admin:payments_transaction_refund",
             reverse("admin:payments_transaction_refund", args=[paid.pk]),
             {OFFICIAL},

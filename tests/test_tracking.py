@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 LOOKUP = "/tra-cuu/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-ID_NUMBER = "038090001234"
+ID_NUMBER = "038090005678"
 INTERNAL = "Ghi chú nội bộ: hồ sơ đã đối chiếu với sổ hộ tịch."
 MISSING = "Bản sao Giấy chứng sinh rõ nét."
 ADDRESS = "12 Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa"
@@ -147,7 +147,7 @@ def test_a_look_up_shows_status_dates_timeline_and_masks_personal_data(client, d
 
 
 def test_the_applicants_id_number_shows_the_full_detail(client, dossier):
-    html = look_up(client, dossier.code, id_number="038 090 001 234", **EN).content.decode()
+    html = look_up(client, dossier.code, id_number="038 090 005 678", **EN).content.decode()
     assert "Nguyễn Văn An" in html and "V***" not in html
     assert ADDRESS in html and PHONE in html
     assert "Documents submitted" in html
