@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from procedures.models import Agency, ProcedureGroup
 
-from . import linked
+from . import costs, linked
 from .forms import SubmitForm
 from .models import DossierDocument, LinkedFiling
 from .selectors import is_overdue
@@ -168,7 +168,7 @@ def review(request, filing: LinkedFiling):
         form=form,
         problems=problems,
         answers=linked.answers(filing),
-        parts=[(part, part.documents.select_related("required_document")) for part in parts],
+        parts=[(part, part.documents.select_related("required_document"), costs.quote(part)) for part in parts],
     )
     return render(request, "dossiers/linked/review.html", context, status=400 if form.errors else 200)
 
