@@ -418,3 +418,47 @@ def test_the_back_office_edits_a_group_with_its_procedures(client, catalogue):
 
     assert page.status_code == 200
     assert "1.004222" in page.content.decode()
+
+
+def test_group_b_files_a_death_registration_and_the_funeral_allowance_at_a_commune(catalogue):
+    """The sample catalogue has no "xóa đăng ký thường trú": group (b) links the two procedures it has."""
+    group = ProcedureGroup.objects.get(code=DEATH_GROUP)
+    dong_son = Agency.objects.get(code=DONG_SON)  # handles both: no one-stop rule needed
+    owner = CitizenFactory()
+    assert dong_son in linked.receiving_centres(group)
+    filing = linked.start_filing(group=group, applicant=owner, received_by=dong_son)
+    form = EForm(
+        {
+            "requester_name": "Nguyễn Văn An",
+            "requester_id": "038090001234",
+            "requester_relation": "Con",
+            "deceased_name": "Nguyễn Văn Bình",
+            "deceased_birth_date": "1940-03-02",
+            "deceased_sex": "Nam",
+            **address("deceased_address", ward="Đông Sơn"),
+            "death_date": "2026-11-20",
+            "death_place": "Tại nhà",
+            "death_cause": "Tuổi già",
+            "funeral_organiser": "Nguyễn Văn An",
+            "funeral_organiser_relation": "Con",
+            "contact_phone": "0912345678",
+        },
+        spec=group.eform,
+    )
+    assert form.is_valid(), form.errors
+    linked.save_declaration(filing=filing, data=form.to_json())
+    for part in filing.parts.all():
+        for slot in part.case.documents.filter(is_required=True):
+            if slot.asks_for_scan(part.procedure):
+                linked.attach_document(
+                    filing=filing, part=part, required_document=slot, upload=SimpleUploadedFile("a.pdf", PDF_BYTES)
+                )
+
+    filing, _ = linked.submit_filing(filing=filing, by=owner)
+    death, funeral = linked.parts_of(filing)
+    finish(death, result_reference="37/2026")
+
+    funeral.refresh_from_db()
+    assert filing.code.startswith(DONG_SON) and {death.agency.code, funeral.agency.code} == {DONG_SON}
+    assert funeral.form_data["so_dang_ky_khai_tu"] == "37/2026"
+    assert funeral.form_data["deceased_name"] == "Nguyễn Văn Bình"
