@@ -135,6 +135,12 @@ class ApproveForm(ActionForm):
         help_text=_("The signed result, scanned or exported as PDF."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
+    result_reference = forms.CharField(
+        label=_("Result number"),
+        required=False,
+        max_length=64,
+        help_text=_("The number of the document issued, if any (a linked procedure waiting for this one receives it)."),
+    )
     note = _text(_("Note"), required=False)
 
     def clean_result(self):

@@ -419,10 +419,12 @@ def approve(
     by: User,
     result: UploadedFile | None = None,
     note: str = "",
+    result_reference: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
-    """4 → 9: the leader approves; the result is attached and ready to return."""
+    """4 → 9: the leader approves; the result is attached and ready to return (with the number of the document
+    issued, if any: a linked part waiting for this one receives it)."""
     now = now or timezone.now()
     dossier = _lock(dossier, "approve", by, expected_version)
     previous = dossier.status
@@ -430,6 +432,8 @@ def approve(
         dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", result, save=False)
     dossier.status, dossier.stage, dossier.finished_at = Status.RESULT_READY, Stage.NONE, now
     dossier.timeliness = _timeliness(now, dossier.due_at)
+    if result_reference.strip():
+        dossier.result_reference = result_reference.strip()[:64]
     _finish_current_step(dossier, now)
     _record(
         dossier,
@@ -439,7 +443,7 @@ def approve(
         note=note,
         notice=NoticeKind.RESULT,
         notice_data={"official": by.full_name},
-        fields=["stage", "finished_at", "timeliness", "result_file"],
+        fields=["stage", "finished_at", "timeliness", "result_file", "result_reference"],
     )
     return dossier
 

@@ -139,6 +139,6 @@ def dossier_for(user: User, public_id, *, own: bool = False) -> Dossier:
 def dossiers_of_applicant(user: User) -> list[Dossier]:
     return list(
         Dossier.objects.filter(applicant=user)
-        .select_related("procedure", "agency")
+        .select_related("procedure", "agency", "filing")
         .order_by("-submitted_at", "-created_at")
     )

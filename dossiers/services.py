@@ -212,6 +212,8 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
         raise DossierError(_("Only the applicant can submit this dossier."))
     if dossier.status != Status.DRAFT:
         return dossier, False
+    if dossier.filing_id:
+        raise DossierError(_("This dossier is part of linked procedures: submit them together from the filing’s page."))
     problems = missing_parts(dossier)
     if problems:
         raise DossierError(" ".join(problems))

@@ -13,6 +13,7 @@ from portal.accounts.services import create_citizen, create_official, sync_role_
 from procedures.constants import ONLINE_SUBMISSION_LEVEL, TEMPLATE_DOWNLOAD_LEVEL, AdministrativeLevel
 from procedures.documents import attach_stand_in_template
 from procedures.eforms import validate_spec
+from procedures.groups import load_groups
 from procedures.importers import ImportReport, import_package, load_package
 from procedures.models import Agency, FeeItem, FormTemplate, Procedure
 
@@ -169,6 +170,7 @@ def load_catalogue() -> ImportReport:
     assign_agencies()
     load_eforms()
     link_fee_quantities()
+    load_groups(DEMO_DIR / "groups.json")  # linked procedures (Decree 63/2024), once agencies handle them
     return report
 
 

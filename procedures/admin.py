@@ -15,6 +15,8 @@ from .models import (
     LegalDocument,
     Procedure,
     ProcedureCase,
+    ProcedureGroup,
+    ProcedureGroupMember,
     ProcedureStep,
     ProcessingOption,
     ProcessingStep,
@@ -279,3 +281,27 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+class ProcedureGroupMemberInline(admin.TabularInline):
+    model = ProcedureGroupMember
+    fk_name = "group"
+    extra = 0
+    fields = ["position", "procedure", "agency", "needs", "inputs"]
+    autocomplete_fields = ["procedure", "agency"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "needs":  # a part of the same group only
+            group_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = ProcedureGroupMember.objects.filter(group_id=group_id).select_related("procedure")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ProcedureGroup)
+class ProcedureGroupAdmin(admin.ModelAdmin):
+    """Linked procedures (Decree 63/2024/NĐ-CP): filed once, one part per procedure (``procedures/groups.py``)."""
+
+    list_display = ["name", "code", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["name", "code"]
+    inlines = [ProcedureGroupMemberInline]

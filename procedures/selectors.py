@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
 
 from .constants import AdministrativeLevel
-from .models import Agency, Field, Procedure, ProcedureCase
+from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
 from .text import fold
 
 CODE_QUERY = re.compile(r"^\d\.\d{3,6}(\.[0-9A-Za-z]*)?$")
@@ -95,6 +95,10 @@ def procedure_detail(code: str) -> Procedure:
             Prefetch(
                 "cases",
                 queryset=ProcedureCase.objects.prefetch_related("documents__form_template", "steps"),
+            ),
+            Prefetch(  # linked procedures it may be filed with (Decree 63/2024)
+                "group_memberships",
+                queryset=ProcedureGroupMember.objects.filter(group__is_published=True).select_related("group"),
             ),
         )
         .get(code=code)

@@ -44,7 +44,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from knox.models import AuthToken
 
-from dossiers import processing
+from dossiers import linked, processing
 from dossiers import services as dossier_services
 from dossiers.constants import Status
 from dossiers.models import Dossier, DossierDocument
@@ -64,6 +64,7 @@ from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, MARRIAGE, PDF_BYTES, api_declaration, birth_declaration, image_bytes
 from .payments_support import file_dossier, gateway_params, official
 from .test_back_office import OTHER_AGENCY, dossier_in
+from .test_linked import BIRTH_GROUP, group_declaration, ready_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,7 @@ ADMIN_MODELS = {
     "procedures.procedurecase": CONFIG,
     "procedures.calendarday": CONFIG,
     "procedures.districtrule": CONFIG,
+    "procedures.proceduregroup": CONFIG,
     "payments.procedurepaymentrule": CONFIG,
     "postal.tariff": CONFIG,
     "postal.trackingrange": CONFIG,
@@ -334,6 +336,12 @@ def build_world() -> World:
     for slot in complete.case.documents.filter(is_required=True):
         dossier_services.attach_document(dossier=complete, required_document=slot, upload=pdf_upload())
 
+    # Linked procedures (birth, residence, health insurance): a draft filing with its scans, and a submitted one.
+    linked_draft = ready_filing(owner)
+    linked_scan = DossierDocument.objects.filter(dossier__filing=linked_draft).first()
+    linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
+    linked_draft_id = {"public_id": linked_draft.public_id}
+
     message = Message.objects.filter(dossier__agency__code=HAC_THANH, dossier__applicant=owner).first()
     assert message is not None, "filing should have written the citizen's notifications to the outbox"
     token, owner_token = AuthToken.objects.create(user=owner)
@@ -418,6 +426,35 @@ def build_world() -> World:
             post={"send": "1", "note": "Đã bổ sung"},
         ),
         target(
+            "dossiers:linked_start",
+            reverse("dossiers:linked_start", kwargs={"code": BIRTH_GROUP}),
+            {OWNER},
+            shows=has(str(linked_draft.public_id)),
+        ),
+        target(
+            "dossiers:linked_detail",
+            reverse("dossiers:linked_detail", kwargs={"public_id": linked_filed.public_id}),
+            {OWNER},
+        ),
+        target(
+            "dossiers:linked_declaration",
+            reverse("dossiers:linked_declaration", kwargs=linked_draft_id),
+            {OWNER},
+            post=group_declaration,
+        ),
+        target(
+            "dossiers:linked_documents",
+            reverse("dossiers:linked_documents", kwargs=linked_draft_id),
+            {OWNER},
+            post=lambda: {f"document-{linked_scan.required_document_id}": pdf_upload("ke-la.pdf")},
+        ),
+        target(
+            "dossiers:linked_review",
+            reverse("dossiers:linked_review", kwargs=linked_draft_id),
+            {OWNER},
+            post={"confirm": "on"},
+        ),
+        target(
             "payments:pay", reverse("payments:pay", kwargs=public), {OWNER}, shows=has(filed.code), post={"pay": "1"}
         ),
         target(
@@ -442,6 +479,13 @@ def build_world() -> World:
         target(
             "dossiers:remove_document",
             reverse("dossiers:remove_document", kwargs={"public_id": draft.public_id, "pk": first_scan.pk}),
+            {OWNER},
+            method="POST",
+            expect=302,
+        ),
+        target(
+            "dossiers:linked_remove",
+            reverse("dossiers:linked_remove", kwargs={**linked_draft_id, "pk": linked_scan.pk}),
             {OWNER},
             method="POST",
             expect=302,
