@@ -192,7 +192,7 @@ def main():
         province = Agency.objects.create(code="900.00.00.H99", name="UBND tỉnh (thử tải)", level=1)
         agencies = [province]
         for i in range(1, args.agencies):
-            level = 2 if i < args.agencies // 10 else 3
+            level = 1 if i < args.agencies // 10 else 3  # provincial departments, then communes (two tiers)
             agencies.append(
                 Agency(code=f"9{i // 100:02d}.{i % 100:02d}.00.H99", name=f"UBND đơn vị {i:03d}", level=level)
             )
@@ -205,8 +205,10 @@ def main():
                     code=f"9.{i:06d}",
                     name=f"{subject} (thủ tục {i + 1})",
                     field=fields[i % len(fields)],
-                    at_commune=i % 3 == 0,
+                    # A third still published at district level: flagged, and at the commune by the default rule.
+                    at_commune=i % 3 != 2,
                     at_district=i % 3 == 1,
+                    district_legacy=i % 3 == 1,
                     at_province=i % 3 == 2,
                     service_level=rng.choices([1, 2, 3, 4], weights=[10, 25, 25, 40])[0],
                     processing_days=rng.choice([1, 3, 5, 10, 15, 20]),
@@ -217,8 +219,7 @@ def main():
             procedure.search_text = procedure.build_search_text()
         procedures = ProcedureModel.objects.bulk_create(procedures, batch_size=1000)
         # Each agency handles up to 150 procedures of its level (a commune offers a hundred or two, not all).
-        by_level = {1: [p for p in procedures if p.at_province], 2: [p for p in procedures if p.at_district]}
-        by_level[3] = [p for p in procedures if p.at_commune]
+        by_level = {1: [p for p in procedures if p.at_province], 3: [p for p in procedures if p.at_commune]}
         links = ProcedureModel.agencies.through
         links.objects.bulk_create(
             [

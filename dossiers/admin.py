@@ -74,6 +74,25 @@ class HandledByFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TurnFilter(admin.SimpleListFilter):
+    """Whose step it is (``access.turn_q``): the official's agency's, or dossiers the centre received for another
+    agency and follows."""
+
+    title = _("whose turn")
+    parameter_name = "turn"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("My agency's")), ("following", _("Received here for other agencies"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            turn = access.turn_q(request.user)
+            return queryset if turn is None else queryset.filter(turn)
+        if self.value() == "following":
+            return queryset.filter(access.following_q(request.user))
+        return queryset
+
+
 @admin.register(Dossier)
 class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = [
@@ -86,7 +105,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         "due_at",
         "overdue_marker",
     ]
-    list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter]
+    list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter, TurnFilter]
     list_select_related = ["procedure", "applicant", "handler"]
     search_fields = ["code", "applicant__full_name", "applicant__phone", "delivery_phone"]
     search_help_text = _("Dossier code, applicant's name or phone number.")
@@ -97,7 +116,20 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "procedure", "case", "agency", "applicant_contact", "status", "stage", "handler"]},
+            {
+                "fields": [
+                    "code",
+                    "procedure",
+                    "case",
+                    "agency",
+                    "received_by",
+                    "channel",
+                    "applicant_contact",
+                    "status",
+                    "stage",
+                    "handler",
+                ]
+            },
         ),
         (
             _("Deadlines"),
@@ -182,6 +214,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         return [
             path("bang-dieu-khien/", view(self.dashboard_view), name=f"{prefix}_dashboard"),
             path("<int:object_id>/action/<str:name>/", view(self.action_view), name=f"{prefix}_action"),
+            path("<int:object_id>/chuyen-co-quan/", view(self.route_view), name=f"{prefix}_route"),
             path("<int:object_id>/thong-bao/<int:notice_id>/", view(self.notice_view), name=f"{prefix}_notice"),
             path("<int:object_id>/phieu-kiem-soat/", view(self.control_slip_view), name=f"{prefix}_control_slip"),
             *self.counter_urls(prefix),
@@ -210,6 +243,9 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
     def action_view(self, request, object_id, name):
         return admin_views.take_action(request, self, object_id, name)
+
+    def route_view(self, request, object_id):
+        return admin_views.route(request, self, object_id)
 
     def notice_view(self, request, object_id, notice_id):
         return admin_views.notice(request, self, object_id, notice_id)

@@ -59,6 +59,19 @@ class AcceptForm(ActionForm):
     pass
 
 
+class RouteForm(ActionForm):
+    """Send the dossier to another agency that handles its procedure (``processing.route``)."""
+
+    to = forms.ModelChoiceField(label=_("Send to"), queryset=None, empty_label=None)
+    reason = _text(_("Why (internal note)"), required=False)
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, dossier=dossier, **kwargs)
+        from procedures.routing import competent_agencies
+
+        self.fields["to"].queryset = competent_agencies(dossier.procedure).exclude(pk=dossier.agency_id)
+
+
 class ReasonForm(ActionForm):
     reason = _text(_("Reason"))
 
@@ -121,6 +134,12 @@ class ApproveForm(ActionForm):
         required=False,
         help_text=_("The signed result, scanned or exported as PDF."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+    result_reference = forms.CharField(
+        label=_("Result number"),
+        required=False,
+        max_length=64,
+        help_text=_("The number of the document issued, if any (a linked procedure waiting for this one receives it)."),
     )
     note = _text(_("Note"), required=False)
 

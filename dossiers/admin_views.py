@@ -1,7 +1,7 @@
 """Back-office views next to the dossier admin: the action forms, the dashboard, notice and control slip PDFs.
 
-Every view looks the dossier up through the admin's queryset (the official's own agency, never drafts), so a
-dossier of another agency is a 404 whatever the URL.
+Every view looks the dossier up through the admin's queryset (the official's own agency, or the centre that
+received it; never drafts), so a dossier of another agency is a 404 whatever the URL.
 """
 
 import io
@@ -15,13 +15,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from portal import access
 from portal.issued import download, file_response
 from procedures.eforms import display_answers
+from procedures.routing import RoutingError
 
 from . import processing, sections
-from .admin_forms import ACTION_FORMS
+from .admin_forms import ACTION_FORMS, RouteForm
 from .dashboard import panel_rows
 from .events import DossierAction
 from .models import Dossier, DossierNotice
@@ -38,7 +41,9 @@ def admin_url(model_admin, name: str, *args) -> str:
 
 
 def _dossier(request, model_admin, object_id) -> Dossier:
-    queryset = model_admin.get_queryset(request).select_related("procedure", "agency", "case", "applicant", "handler")
+    queryset = model_admin.get_queryset(request).select_related(
+        "procedure", "agency", "received_by", "case", "applicant", "handler"
+    )
     return get_object_or_404(queryset, pk=object_id)
 
 
@@ -128,6 +133,11 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         "control_slip_url": admin_url(model_admin, "control_slip", dossier.pk),
         "dashboard_url": admin_url(model_admin, "dashboard"),
         "dossier_actions": actions,
+        "route_url": ""
+        if processing.why_not_route(dossier, request.user)
+        else admin_url(model_admin, "route", dossier.pk),
+        "route_label": ROUTE_LABEL,
+        "following": access.is_receiving_centre_only(request.user, dossier),
         "actions_not_offered": not_offered,
         "overdue": is_overdue(dossier),
     }
@@ -187,6 +197,50 @@ def take_action(request, model_admin, object_id: int, name: str):
         overdue=is_overdue(dossier),
     )
     return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def route(request, model_admin, object_id: int):
+    """Send the dossier to another competent agency (``processing.route``)."""
+    dossier = _dossier(request, model_admin, object_id)
+    change_url = admin_url(model_admin, "change", dossier.pk)
+    reason = processing.why_not_route(dossier, request.user)
+    if reason:
+        messages.error(request, reason)
+        return redirect(change_url)
+    form = RouteForm(request.POST or None, dossier=dossier)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = processing.route(
+                dossier=dossier,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (InvalidTransition, DossierChanged, RoutingError) as error:
+            messages.error(request, str(error))
+            return redirect(change_url)
+        messages.success(
+            request, _("Dossier %(code)s was sent to %(agency)s.") % {"code": changed.code, "agency": changed.agency}
+        )
+        after = change_url if access.in_agency(request.user, changed) else admin_url(model_admin, "changelist")
+        return redirect(after)
+    context = _context(
+        request,
+        model_admin,
+        title=f"{ROUTE_LABEL}: {dossier.code}",
+        dossier=dossier,
+        action={"label": ROUTE_LABEL},
+        form=form,
+        change_url=change_url,
+        changelist_url=admin_url(model_admin, "changelist"),
+        overdue=is_overdue(dossier),
+    )
+    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+
+
+ROUTE_LABEL = gettext_lazy("Send to another agency")
 
 
 # --- Files ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         from portal import issued
 
-        from . import notices, receipts
+        from . import linked, notices, receipts  # linked: listens to approvals (data flow)
 
         issued.register(receipts.RECEIPT, notices.NOTICE)
+        linked.register_sections()

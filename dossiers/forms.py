@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone
+from procedures import routing
 from procedures.eforms import AddressField
 
 from .constants import DeliveryMethod
@@ -10,13 +11,28 @@ from .constants import DeliveryMethod
 
 class StartForm(forms.Form):
     agency = forms.ModelChoiceField(
-        label=_("Agency you file with"), queryset=None, empty_label=None, widget=forms.RadioSelect
+        label=_("Agency that handles your dossier"), queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
+    received_by = forms.ModelChoiceField(
+        label=_("One-stop centre that receives your dossier"),
+        queryset=None,
+        required=False,
+        empty_label=_("The agency above"),
+        help_text=_(
+            "Any one-stop centre of the province can receive this procedure: it sends your dossier to the agency "
+            "above, and you may collect the result there."
+        ),
     )
     case = forms.ModelChoiceField(label=_("Your case"), queryset=None, empty_label=None, widget=forms.RadioSelect)
 
     def __init__(self, *args, procedure, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = procedure.agencies.filter(is_active=True).order_by("name")
+        self.fields["agency"].queryset = routing.competent_agencies(procedure).order_by("name")
+        centres = routing.receiving_centres(procedure).exclude(procedures=procedure)
+        if centres.exists():
+            self.fields["received_by"].queryset = centres
+        else:
+            del self.fields["received_by"]
         self.fields["case"].queryset = procedure.cases.all()
         self.fields["case"].label_from_instance = lambda case: case.name or _("General case")
         if self.fields["agency"].queryset.count() == 1:

@@ -160,6 +160,21 @@ def _routed(dossier: Dossier, *, by: User | None, note: str = "") -> DossierEven
     )
 
 
+ROUTABLE = (Status.SUBMITTED, Status.ACCEPTED)  # before processing starts
+
+
+def why_not_route(dossier: Dossier, by: User) -> str:
+    """Why ``by`` cannot send the dossier to another agency now, or "" if they can."""
+    if dossier.status not in ROUTABLE:
+        return _("Dossier %(code)s can no longer be sent elsewhere: it is “%(status)s”.") % {
+            "code": dossier.code,
+            "status": dossier.get_status_display(),
+        }
+    if not (access.in_agency(by, dossier) and access.has_role(by, {Role.DESK, Role.LEADER})):
+        return _("Only the desk or a leader of the receiving centre or the competent agency can send it elsewhere.")
+    return ""
+
+
 @transaction.atomic
 def route(*, dossier: Dossier, to: Agency, by: User, reason: str = "", expected_version: int | None = None) -> Dossier:
     """Send the dossier to another competent agency (one that handles its procedure): the receiving centre before
@@ -171,13 +186,9 @@ def route(*, dossier: Dossier, to: Agency, by: User, reason: str = "", expected_
         .select_related("procedure", "agency", "received_by")
         .get(pk=dossier.pk)
     )
-    if dossier.status not in (Status.SUBMITTED, Status.ACCEPTED):
-        raise InvalidTransition(
-            _("Dossier %(code)s can no longer be sent elsewhere: it is “%(status)s”.")
-            % {"code": dossier.code, "status": dossier.get_status_display()}
-        )
-    if not (access.in_agency(by, dossier) and access.has_role(by, {Role.DESK, Role.LEADER})):
-        raise InvalidTransition(_("Only the desk or a leader of the receiving centre or the competent agency can."))
+    refused = why_not_route(dossier, by)
+    if refused:
+        raise InvalidTransition(refused)
     if expected_version is not None and dossier.version != expected_version:
         raise DossierChanged(
             _("Someone else has acted on dossier %(code)s since you opened it. Reload it and check its status.")
@@ -408,10 +419,12 @@ def approve(
     by: User,
     result: UploadedFile | None = None,
     note: str = "",
+    result_reference: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
-    """4 → 9: the leader approves; the result is attached and ready to return."""
+    """4 → 9: the leader approves; the result is attached and ready to return (with the number of the document
+    issued, if any: a linked part waiting for this one receives it)."""
     now = now or timezone.now()
     dossier = _lock(dossier, "approve", by, expected_version)
     previous = dossier.status
@@ -419,6 +432,8 @@ def approve(
         dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", result, save=False)
     dossier.status, dossier.stage, dossier.finished_at = Status.RESULT_READY, Stage.NONE, now
     dossier.timeliness = _timeliness(now, dossier.due_at)
+    if result_reference.strip():
+        dossier.result_reference = result_reference.strip()[:64]
     _finish_current_step(dossier, now)
     _record(
         dossier,
@@ -428,7 +443,7 @@ def approve(
         note=note,
         notice=NoticeKind.RESULT,
         notice_data={"official": by.full_name},
-        fields=["stage", "finished_at", "timeliness", "result_file"],
+        fields=["stage", "finished_at", "timeliness", "result_file", "result_reference"],
     )
     return dossier
 

@@ -12,7 +12,7 @@ from portal import access
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
 
-from .constants import Stage, Status
+from .constants import TERMINAL_STATUSES, Stage, Status
 from .models import Dossier
 
 # --- The deadline ---------------------------------------------------------------------------------------------
@@ -59,7 +59,21 @@ class Queue:
 
 
 def queues(user, now: datetime, bound: datetime) -> list[Queue]:
-    """The work queues of the dashboard and of the API's ``/queues/`` (``user``: "assigned to me")."""
+    """The work queues of the dashboard and of the API's ``/queues/`` (``user``: "assigned to me"): each lists the
+    dossiers whose next step is the user's agency's (``access.turn_q``: a receiving centre's intake and hand-back,
+    the competent agency's processing); the last lists what the centre received for other agencies."""
+    turn = access.turn_q(user)
+    mine = [
+        Queue(q.key, q.label, q.condition if turn is None else q.condition & turn, {**q.params, "turn": "mine"})
+        for q in _work_queues(user, now, bound)
+    ]
+    if not access.is_official(user):
+        return mine
+    following = access.following_q(user) & ~Q(status__in=TERMINAL_STATUSES)
+    return [*mine, Queue("following", _("Received here for other agencies"), following, {"turn": "following"})]
+
+
+def _work_queues(user, now: datetime, bound: datetime) -> list[Queue]:
     return [
         Queue("intake", _("Awaiting intake"), Q(status=Status.SUBMITTED), {"status__exact": Status.SUBMITTED}),
         Queue("accepted", _("Newly accepted"), Q(status=Status.ACCEPTED), {"status__exact": Status.ACCEPTED}),
@@ -117,7 +131,7 @@ def dossier_for(user: User, public_id, *, own: bool = False) -> Dossier:
     """The dossier if ``user`` may see it (``own``: only as its applicant); 404 otherwise, never 403."""
     qs = Dossier.objects.filter(applicant=user) if own else visible_dossiers(user)
     try:
-        return qs.select_related("procedure", "agency", "case", "applicant").get(public_id=public_id)
+        return qs.select_related("procedure", "agency", "received_by", "case", "applicant").get(public_id=public_id)
     except (Dossier.DoesNotExist, ValueError):
         raise Http404 from None
 
@@ -125,6 +139,6 @@ def dossier_for(user: User, public_id, *, own: bool = False) -> Dossier:
 def dossiers_of_applicant(user: User) -> list[Dossier]:
     return list(
         Dossier.objects.filter(applicant=user)
-        .select_related("procedure", "agency")
+        .select_related("procedure", "agency", "filing")
         .order_by("-submitted_at", "-created_at")
     )

@@ -214,6 +214,8 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
         raise DossierError(_("Only the applicant can submit this dossier."))
     if dossier.status != Status.DRAFT:
         return dossier, False
+    if dossier.filing_id:
+        raise DossierError(_("This dossier is part of linked procedures: submit them together from the filing’s page."))
     if dossier.channel == Channel.COUNTER:
         raise DossierError(_("This dossier is being registered at the counter; the desk completes it."))
     return file_submission(dossier, by=by), True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import linked_views, views
 
 app_name = "dossiers"
 
@@ -18,4 +18,11 @@ urlpatterns = [
     path("<uuid:public_id>/bo-sung/", views.supplement, name="supplement"),
     path("<uuid:public_id>/thong-bao/<int:pk>/", views.notice, name="notice"),
     path("<uuid:public_id>/ket-qua/", views.result, name="result"),
+    # Linked procedures filed once (liên thông, Decree 63/2024): linked_views.py
+    path("lien-thong/nop/<slug:code>/", linked_views.start, name="linked_start"),
+    path("lien-thong/<uuid:public_id>/", linked_views.detail, name="linked_detail"),
+    path("lien-thong/<uuid:public_id>/to-khai/", linked_views.declaration, name="linked_declaration"),
+    path("lien-thong/<uuid:public_id>/giay-to/", linked_views.documents, name="linked_documents"),
+    path("lien-thong/<uuid:public_id>/giay-to/<int:pk>/xoa/", linked_views.remove_document, name="linked_remove"),
+    path("lien-thong/<uuid:public_id>/kiem-tra/", linked_views.review, name="linked_review"),
 ]

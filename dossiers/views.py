@@ -13,6 +13,7 @@ from portal.errors import FileStoreUnavailable
 from portal.issued import download, file_response
 from procedures.eforms import EForm, display_answers
 from procedures.models import Procedure
+from procedures.routing import RoutingError
 
 from . import costs, processing, services
 from .constants import DeliveryMethod, Status
@@ -77,8 +78,9 @@ def start(request, code: str):
                 applicant=request.user,
                 agency=form.cleaned_data["agency"],
                 case=form.cleaned_data["case"],
+                received_by=form.cleaned_data.get("received_by"),
             )
-        except services.DossierError as error:
+        except (services.DossierError, RoutingError) as error:
             form.add_error(None, str(error))
         else:
             return redirect("dossiers:declaration", public_id=dossier.public_id)

@@ -190,6 +190,36 @@ def at_intake(dossier) -> bool:
     )
 
 
+def _receiving_turn_q() -> Q:
+    """Dossiers whose next step is the receiving centre's (``acting_agency_id`` as a query condition)."""
+    from dossiers.constants import DeliveryMethod, Status
+
+    return (
+        Q(status=Status.SUBMITTED)
+        | Q(status=Status.SUPPLEMENT_REQUESTED, paused_from=Status.SUBMITTED)
+        | Q(status=Status.RESULT_READY, delivery_method=DeliveryMethod.OFFICE)
+    )
+
+
+def turn_q(user) -> Q | None:
+    """Dossiers whose next step falls to ``user``'s agency: intake and hand-back at a receiving centre, the rest at
+    the competent agency (the back office's queues). None for a superuser (every agency's turn)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    if not is_official(user):
+        return Q(pk__in=[])
+    me = user.agency_id
+    receiving_me = Q(received_by_id=me) | Q(received_by__isnull=True, agency_id=me)
+    return (_receiving_turn_q() & receiving_me) | (~_receiving_turn_q() & Q(agency_id=me))
+
+
+def following_q(user) -> Q:
+    """Dossiers ``user``'s centre received for another agency (it follows their progress)."""
+    if not is_official(user):
+        return Q(pk__in=[])
+    return Q(received_by_id=user.agency_id) & ~Q(agency_id=user.agency_id)
+
+
 def acting_agency_id(dossier, action: str) -> int:
     """The agency that takes ``action`` on the dossier: its receiving centre for intake (accept, refuse or ask for a
     supplement while intake is not over, route it, record a withdrawal before intake) and to hand back a result

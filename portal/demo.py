@@ -13,6 +13,7 @@ from portal.accounts.services import create_citizen, create_official, sync_role_
 from procedures.constants import ONLINE_SUBMISSION_LEVEL, TEMPLATE_DOWNLOAD_LEVEL, AdministrativeLevel
 from procedures.documents import attach_stand_in_template
 from procedures.eforms import validate_spec
+from procedures.groups import load_groups
 from procedures.importers import ImportReport, import_package, load_package
 from procedures.models import Agency, FeeItem, FormTemplate, Procedure
 
@@ -22,6 +23,7 @@ AGENCIES_FILE = DEMO_DIR / "agencies.json"
 EFORMS_FILE = DEMO_DIR / "eforms.json"
 DEMO_PASSWORD = "DichVuCong@2026"  # noqa: S105 - documented demo password, demo data only
 DEMO_AGENCY = "000.20.30.H56"  # Ủy ban nhân dân phường Hạc Thành
+PROVINCIAL_CENTRE = "000.00.01.H56"  # Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa
 
 DEMO_OFFICIALS = [
     ("tiepnhan", "Lê Thị Tiếp Nhận", Role.DESK),
@@ -31,14 +33,87 @@ DEMO_OFFICIALS = [
     ("quantridonvi", "Vũ Đức Quản", Role.AGENCY_ADMIN),
 ]
 
+# A desk officer, a specialist and a leader at the province's one-stop centre, the departments the linked and
+# provincial procedures go to, and one more ward: (agency code, mail domain, [(username, full name, role)]).
+DEMO_AGENCY_OFFICIALS = [
+    (
+        PROVINCIAL_CENTRE,
+        "tinh",
+        [
+            ("tiepnhan.tinh", "Nguyễn Thị Hồng Nhung", Role.DESK),
+            ("chuyenvien.tinh", "Lê Văn Thành", Role.SPECIALIST),
+            ("lanhdao.tinh", "Trịnh Quốc Hưng", Role.LEADER),
+        ],
+    ),
+    (
+        "000.00.12.H56",  # Sở Tư pháp
+        "sotuphap",
+        [
+            ("tiepnhan.sotuphap", "Đỗ Thị Mai", Role.DESK),
+            ("chuyenvien.sotuphap", "Hà Văn Luật", Role.SPECIALIST),
+            ("lanhdao.sotuphap", "Mai Xuân Phúc", Role.LEADER),
+        ],
+    ),
+    (
+        "000.00.19.H56",  # Công an tỉnh
+        "congan",
+        [
+            ("tiepnhan.congan", "Lê Thị Thu Trang", Role.DESK),
+            ("chuyenvien.congan", "Nguyễn Văn Cường", Role.SPECIALIST),
+            ("lanhdao.congan", "Lê Đình Dũng", Role.LEADER),
+        ],
+    ),
+    (
+        "000.23.30.H56",  # Công an phường Hạc Thành (the ward's police point: permanent and temporary residence)
+        "conganhacthanh",
+        [
+            ("tiepnhan.conganhacthanh", "Phạm Thị Lan", Role.DESK),
+            ("chuyenvien.conganhacthanh", "Vũ Văn Hòa", Role.SPECIALIST),
+            ("lanhdao.conganhacthanh", "Cao Văn Bình", Role.LEADER),
+        ],
+    ),
+    (
+        "000.00.20.H56",  # Bảo hiểm xã hội tỉnh
+        "bhxh",
+        [
+            ("tiepnhan.bhxh", "Lương Thị Hạnh", Role.DESK),
+            ("chuyenvien.bhxh", "Đinh Văn Tâm", Role.SPECIALIST),
+            ("lanhdao.bhxh", "Hoàng Minh Sơn", Role.LEADER),
+        ],
+    ),
+    (
+        "000.24.30.H56",  # Ủy ban nhân dân phường Hàm Rồng
+        "hamrong",
+        [
+            ("tiepnhan.hamrong", "Bùi Thị Ngọc", Role.DESK),
+            ("chuyenvien.hamrong", "Lê Văn Rồng", Role.SPECIALIST),
+            ("lanhdao.hamrong", "Nguyễn Đức Hàm", Role.LEADER),
+        ],
+    ),
+]
+
 
 def _demo_definition() -> dict:
     return json.loads(AGENCIES_FILE.read_text(encoding="utf-8"))
 
 
+def _ward_code(province_code: int, ward: str) -> str:
+    """The ward's or commune's code in the official list of 2025 (``vietnam_provinces``), found by its name."""
+    from procedures.eforms import wards_by_province
+    from procedures.text import fold
+
+    try:
+        return str(wards_by_province()[province_code][fold(ward)][0])
+    except KeyError:
+        raise ValueError(f"{ward} is not a commune or ward of province {province_code} in the 2025 list") from None
+
+
 @transaction.atomic
 def load_agencies() -> int:
-    rows = _demo_definition()["agencies"]
+    """The demo province's agencies: the province, its departments and its communes' one-stop centres. Agencies of
+    the former demo that no longer exist (the tier abolished on 1 July 2025) are deactivated, never offered."""
+    definition = _demo_definition()
+    rows = definition["agencies"]
     for row in rows:  # parents come before children in the file
         Agency.objects.update_or_create(
             code=row["code"],
@@ -46,29 +121,45 @@ def load_agencies() -> int:
                 "name": row["name"],
                 "level": row["level"],
                 "parent": Agency.objects.get(code=row["parent"]) if row.get("parent") else None,
+                "receives_dossiers": row.get("receives_dossiers", False),
+                "ward_code": _ward_code(definition["province_code"], row["ward"]) if row.get("ward") else "",
+                "is_active": True,
             },
         )
+    Agency.objects.filter(code__in=definition.get("retired", [])).update(is_active=False, receives_dossiers=False)
     return len(rows)
+
+
+def commune_centres() -> list[Agency]:
+    """The communes' and wards' one-stop centres of the demo province."""
+    return list(
+        Agency.objects.filter(level=AdministrativeLevel.COMMUNE, receives_dossiers=True, is_active=True).order_by(
+            "code"
+        )
+    )
 
 
 @transaction.atomic
 def assign_agencies() -> None:
-    """Link each procedure to the demo agencies that handle its published implementing bodies."""
+    """Link each procedure to the demo agencies that handle its published implementing bodies.
+
+    A procedure whose bodies no demo agency handles goes by its level: the province's one-stop centre, or every
+    commune centre. A procedure still published at district level goes by the level its district rule gave it
+    (procedures.routing.level_for_district_record): the bodies of the abolished tier are handled by no one."""
     definition = _demo_definition()
     by_body: dict[str, list[str]] = {}
     for row in definition["agencies"]:
         for body in row.get("handles", []):
             by_body.setdefault(body, []).append(row["code"])
-    agencies = {a.code: a for a in Agency.objects.all()}
+    agencies = {a.code: a for a in Agency.objects.filter(is_active=True)}
     fallback = {
-        AdministrativeLevel.PROVINCE: ["000.00.01.H56"],
-        AdministrativeLevel.DISTRICT: ["000.01.30.H56"],
-        AdministrativeLevel.COMMUNE: list(by_body.get("Ủy ban nhân dân cấp xã", [])),
+        AdministrativeLevel.PROVINCE: [PROVINCIAL_CENTRE],
+        AdministrativeLevel.COMMUNE: [agency.code for agency in commune_centres()],
     }
     for procedure in Procedure.objects.prefetch_related("agencies"):
         codes = {code for body in procedure.implementing_bodies.splitlines() for code in by_body.get(body, [])}
-        if not codes:
-            codes = {code for level in procedure.administrative_levels for code in fallback[level]}
+        if not codes or procedure.district_legacy:
+            codes |= {code for level in procedure.administrative_levels for code in fallback[level]}
         procedure.agencies.add(*(agencies[c] for c in codes if c in agencies))
     for code, popularity in definition["popularity"].items():
         Procedure.objects.filter(code=code).update(popularity=popularity)
@@ -79,6 +170,7 @@ def load_catalogue() -> ImportReport:
     assign_agencies()
     load_eforms()
     link_fee_quantities()
+    load_groups(DEMO_DIR / "groups.json")  # linked procedures (Decree 63/2024), once agencies handle them
     return report
 
 
@@ -124,20 +216,25 @@ def generate_stand_in_templates() -> int:
 
 
 def create_demo_accounts() -> list[str]:
+    """The demo's officials (at phường Hạc Thành, and at the agencies of ``DEMO_AGENCY_OFFICIALS``), the demo
+    citizen and the superuser, all with the demo password. Accounts that exist are left alone."""
     sync_role_groups()
     created = []
     agency = Agency.objects.get(code=DEMO_AGENCY)
-    for username, full_name, role in DEMO_OFFICIALS:
-        if not User.objects.filter(username=username).exists():
-            create_official(
-                username=username,
-                full_name=full_name,
-                email=f"{username}@hacthanh.example.gov.vn",
-                agency=agency,
-                role=role,
-                password=DEMO_PASSWORD,
-            )
-            created.append(username)
+    staff = [(DEMO_AGENCY, "hacthanh", DEMO_OFFICIALS), *DEMO_AGENCY_OFFICIALS]
+    for code, domain, officials in staff:
+        office = agency if code == DEMO_AGENCY else Agency.objects.get(code=code)
+        for username, full_name, role in officials:
+            if not User.objects.filter(username=username).exists():
+                create_official(
+                    username=username,
+                    full_name=full_name,
+                    email=f"{username.split('.')[0]}@{domain}.example.gov.vn",
+                    agency=office,
+                    role=role,
+                    password=DEMO_PASSWORD,
+                )
+                created.append(username)
     _demo_tracking_range(agency)
     if not User.objects.filter(username="congdan").exists():
         create_citizen(

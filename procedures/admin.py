@@ -1,28 +1,76 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
+from .constants import CURRENT_LEVELS, current_level_choices
 from .models import (
     Agency,
     CalendarDay,
+    DistrictRule,
     FeeItem,
     Field,
     FormTemplate,
     LegalDocument,
     Procedure,
     ProcedureCase,
+    ProcedureGroup,
+    ProcedureGroupMember,
     ProcedureStep,
     ProcessingOption,
     ProcessingStep,
     RequiredDocument,
 )
+from .selectors import LEVEL_FLAGS
+
+
+class AgencyLevelFilter(admin.SimpleListFilter):
+    """Province or commune: the two tiers of local government since 1 July 2025 (the district level is not offered)."""
+
+    title = _("administrative level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return current_level_choices()
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in {str(level.value) for level in CURRENT_LEVELS}:
+            return queryset.filter(level=int(value))
+        return queryset
+
+
+class AgencyForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = [
+            "code",
+            "name",
+            "level",
+            "parent",
+            "receives_dossiers",
+            "ward_code",
+            "address",
+            "phone",
+            "email",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # New agencies are of the province or a commune; an agency of before the reform keeps its level on display.
+        choices = current_level_choices()
+        if self.instance.pk and self.instance.level not in CURRENT_LEVELS:
+            choices.append((self.instance.level, self.instance.get_level_display()))
+        self.fields["level"].choices = choices
 
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "is_active"]
-    list_filter = ["level", "is_active"]
+    form = AgencyForm
+    list_display = ["code", "name", "level", "parent", "receives_dossiers", "is_active"]
+    list_filter = [AgencyLevelFilter, "receives_dossiers", "is_active"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
@@ -75,22 +123,38 @@ class FormTemplateInline(admin.TabularInline):
     fields = ["name", "file", "is_stand_in"]
 
 
+class ProcedureLevelFilter(admin.SimpleListFilter):
+    """The levels a procedure is handled at now: province or commune."""
+
+    title = _("administrative level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return current_level_choices()
+
+    def queryset(self, request, queryset):
+        flag = LEVEL_FLAGS.get(int(self.value())) if (self.value() or "").isdigit() else None
+        return queryset.filter(**{flag: True}) if flag else queryset
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "field", "service_level", "processing_days", "is_published"]
-    list_filter = ["service_level", "is_published", "at_province", "at_district", "at_commune", "field"]
+    list_filter = ["service_level", "is_published", ProcedureLevelFilter, "district_legacy", "field"]
     search_fields = ["code", "name", "search_text"]
     list_select_related = ["field"]
     autocomplete_fields = ["field", "agencies", "legal_basis"]
     inlines = [ProcessingOptionInline, ProcedureCaseInline, FormTemplateInline, ProcessingStepInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["district_legacy", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "name", "field", "service_level", "is_published", "popularity"]}),
         (
             _("Where it is handled"),
             {
                 "fields": [
-                    ("at_province", "at_district", "at_commune"),
+                    ("at_province", "at_commune"),
+                    "district_legacy",
+                    "any_centre",
                     "implementing_bodies",
                     "agencies",
                 ]
@@ -99,6 +163,59 @@ class ProcedureAdmin(admin.ModelAdmin):
         (_("Content"), {"fields": ["processing_days", "requirements", "result", "legal_basis"]}),
         (_("Provenance"), {"classes": ["collapse"], "fields": ["source", "unverified", "created_at", "updated_at"]}),
     ]
+
+
+@admin.register(DistrictRule)
+class DistrictRuleAdmin(admin.ModelAdmin):
+    """Where procedures still published at district level go. Saving or deleting a rule re-assigns them at once."""
+
+    list_display = ["__str__", "field", "level"]
+    list_select_related = ["field"]
+    autocomplete_fields = ["field"]
+    actions = ["apply_rules"]
+    fieldsets = [
+        (
+            None,
+            {
+                "description": _(
+                    "The district level is gone since 1 July 2025 (Decree 118/2025/NĐ-CP). A procedure whose national "
+                    "record still says “Cấp huyện” is imported all the same, flagged, and handled at the level its "
+                    "rule gives: the rule of its field, else the rule without a field, else the commune. Saving or "
+                    "deleting a rule re-assigns the flagged procedures; then check the agencies that handle them."
+                ),
+                "fields": ["field", "level"],
+            },
+        ),
+    ]
+
+    def _apply(self, request) -> None:
+        changed = services.apply_district_rules()
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d procedure published at district level was re-assigned.",
+                "%(count)d procedures published at district level were re-assigned.",
+                len(changed),
+            )
+            % {"count": len(changed)},
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._apply(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._apply(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._apply(request)
+
+    @admin.action(description=_("Apply the district rules to every procedure published at district level"))
+    def apply_rules(self, request, queryset):
+        self._apply(request)
 
 
 class FeeItemForm(forms.ModelForm):
@@ -164,3 +281,27 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+class ProcedureGroupMemberInline(admin.TabularInline):
+    model = ProcedureGroupMember
+    fk_name = "group"
+    extra = 0
+    fields = ["position", "procedure", "agency", "needs", "inputs"]
+    autocomplete_fields = ["procedure", "agency"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "needs":  # a part of the same group only
+            group_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = ProcedureGroupMember.objects.filter(group_id=group_id).select_related("procedure")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ProcedureGroup)
+class ProcedureGroupAdmin(admin.ModelAdmin):
+    """Linked procedures (Decree 63/2024/NĐ-CP): filed once, one part per procedure (``procedures/groups.py``)."""
+
+    list_display = ["name", "code", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["name", "code"]
+    inlines = [ProcedureGroupMemberInline]

@@ -10,6 +10,15 @@ class AdministrativeLevel(models.IntegerChoices):
     COMMUNE = 3, _("Commune")
 
 
+# Two-tier local government since 1 July 2025 (Decree 118/2025/NĐ-CP): the levels the portal offers. DISTRICT stays
+# above for old data (a record's "Cấp huyện", agencies of before the reform) and is never offered.
+CURRENT_LEVELS = (AdministrativeLevel.PROVINCE, AdministrativeLevel.COMMUNE)
+
+
+def current_level_choices() -> list[tuple[int, str]]:
+    return [(level.value, level.label) for level in CURRENT_LEVELS]
+
+
 class ServiceLevel(models.IntegerChoices):
     """Online service level (Decree 43/2011); 3 is "partial", 4 "full process" under Decree 42/2022."""
 

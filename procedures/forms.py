@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .constants import AdministrativeLevel, ServiceLevel
+from .constants import ServiceLevel, current_level_choices
 from .models import Agency, Field
 from .selectors import CatalogueFilters
 
@@ -30,7 +30,7 @@ class CatalogueFilterForm(forms.Form):
     )
     level = forms.TypedChoiceField(
         label=_("Administrative level"),
-        choices=[("", _("All levels")), *AdministrativeLevel.choices],
+        choices=[("", _("All levels")), *current_level_choices()],
         coerce=int,
         required=False,
         empty_value=None,

@@ -221,11 +221,9 @@ class Procedure(models.Model):
 
     @property
     def administrative_levels(self) -> list[AdministrativeLevel]:
-        flags = [
-            (self.at_province, AdministrativeLevel.PROVINCE),
-            (self.at_district, AdministrativeLevel.DISTRICT),
-            (self.at_commune, AdministrativeLevel.COMMUNE),
-        ]
+        """The levels it is handled at now: province and commune (a record's "Cấp huyện" is history, kept in
+        ``at_district``; its level here comes from the district rules)."""
+        flags = [(self.at_province, AdministrativeLevel.PROVINCE), (self.at_commune, AdministrativeLevel.COMMUNE)]
         return [level for on, level in flags if on]
 
     @property
@@ -467,7 +465,12 @@ class DistrictRule(models.Model):
     """Where a procedure still published at district level goes now that the district tier is gone (1 July 2025).
 
     One rule per field of administration, and one rule without a field for every other field; with no rule at all
-    such procedures go to the commune level, where most district competences moved (Decree 118/2025/NĐ-CP)."""
+    such procedures go to the commune level, where most district competences moved (Decree 118/2025/NĐ-CP).
+
+    A record that still says "Cấp huyện" predates the reform as a whole: it is imported with ``district_legacy`` set,
+    ``at_district`` keeps what it said, and its level here is its rule's alone (``at_province`` / ``at_commune``).
+    Changing a rule in the back office re-assigns the flagged procedures at once; ``manage.py apply_district_rules``
+    does the same after a bulk change (see procedures/services.py)."""
 
     field = models.OneToOneField(
         Field,

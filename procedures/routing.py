@@ -85,3 +85,13 @@ def level_for_district_record(procedure: Procedure) -> AdministrativeLevel:
     if level is None:
         level = rules.get(None, AdministrativeLevel.COMMUNE)
     return AdministrativeLevel(level)
+
+
+def district_record_flags(procedure: Procedure) -> dict[str, bool]:
+    """The level flags of a procedure whose record still says "Cấp huyện": its rule's level alone. The record
+    predates the reform as a whole, so its other levels are not carried over; ``at_district`` keeps its word."""
+    level = level_for_district_record(procedure)
+    return {
+        "at_province": level == AdministrativeLevel.PROVINCE,
+        "at_commune": level == AdministrativeLevel.COMMUNE,
+    }

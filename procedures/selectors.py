@@ -9,13 +9,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
 
 from .constants import AdministrativeLevel
-from .models import Agency, Field, Procedure, ProcedureCase
+from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
 from .text import fold
 
 CODE_QUERY = re.compile(r"^\d\.\d{3,6}(\.[0-9A-Za-z]*)?$")
+# The levels a procedure can be found by: province and commune (two-tier local government since 1 July 2025).
 LEVEL_FLAGS = {
     AdministrativeLevel.PROVINCE: "at_province",
-    AdministrativeLevel.DISTRICT: "at_district",
     AdministrativeLevel.COMMUNE: "at_commune",
 }
 
@@ -95,6 +95,10 @@ def procedure_detail(code: str) -> Procedure:
             Prefetch(
                 "cases",
                 queryset=ProcedureCase.objects.prefetch_related("documents__form_template", "steps"),
+            ),
+            Prefetch(  # linked procedures it may be filed with (Decree 63/2024)
+                "group_memberships",
+                queryset=ProcedureGroupMember.objects.filter(group__is_published=True).select_related("group"),
             ),
         )
         .get(code=code)

@@ -2,9 +2,17 @@
 
 Every figure comes from ``GROUP BY`` queries in the database (no per-row work in Python), so the cost is the same
 for a thousand dossiers or a million; the number of queries is constant. Periods are calendar days in
-Asia/Ho_Chi_Minh: dossiers *received* in the period count for the monthly and channel figures (by
-``submitted_at``), dossiers *finished* in the period for the timeliness rates (by ``finished_at``), ratings given
-in the period for satisfaction.
+Asia/Ho_Chi_Minh: dossiers *received* in the period count for the monthly, channel, receiving-centre and
+digitisation figures (by ``submitted_at``), dossiers *finished* in the period for the timeliness rates and the
+electronic results (by ``finished_at``), ratings given in the period for satisfaction.
+
+A dossier received by one centre for another agency (intake regardless of boundary, Decree 118/2025) counts as
+*received* by its receiving centre (``received_by``, or the competent agency itself when null) and as *processed*
+by its competent agency (``agency``): an agency filter selects the intake figures by the first and the processing
+figures (timeliness, results, ratings) by the second.
+
+The two digitisation figures of the service quality index (Decision 766/QĐ-TTg) have one definition each, here:
+``digitised_at_intake`` and ``electronic_result``.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -13,16 +21,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dossiers.constants import Channel, Status, Timeliness
-from dossiers.models import Dossier
+from dossiers.constants import Channel, DeliveryMethod, Status, Timeliness
+from dossiers.models import Dossier, DossierDocument
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # bumped whenever ``Statistics`` changes shape
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,42 @@ def _average(value) -> float | None:
     if value is None:
         return None
     return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# --- What the service quality index counts (Decision 766/QĐ-TTg): one definition each ---------------------------
+
+
+def scanned_document() -> Q:
+    """A document row turned into an electronic copy by the desk at intake: marked scanned, with its file stored."""
+    return Q(scanned_at_intake=True) & ~Q(file="")
+
+
+def exempt_document() -> Q:
+    """A paper not digitised for one of the four reasons of Circular 03/2025/TT-VPCP, art. 5."""
+    return ~Q(exemption="")
+
+
+def digitised_at_intake() -> Q:
+    """A dossier (meant: one received at the counter) whose papers were digitised at intake: it has at least one
+    scanned document row, and every one of its document rows is either scanned or exempt. A dossier with no
+    document row, with only exempt papers, or with one document neither scanned nor exempt (a file not scanned at
+    intake) is not. Documents are the rows recorded for the dossier; a required paper never recorded is not seen."""
+    documents = DossierDocument.objects.filter(dossier=OuterRef("pk"))
+    return Q(Exists(documents.filter(scanned_document()))) & ~Q(
+        Exists(documents.exclude(scanned_document() | exempt_document()))
+    )
+
+
+def electronic_result() -> Q:
+    """A dossier whose result was issued electronically: the result is stored as a file (``result_file``) and the
+    citizen chose to receive it online (``delivery_method`` online). Counted among dossiers whose result was ready
+    in the period (``finished_at``); a result printed and collected at the office or sent by post is not."""
+    return Q(delivery_method=DeliveryMethod.ONLINE) & ~Q(result_file="")
+
+
+def received_at(agency: Agency) -> Q:
+    """Dossiers whose receiving centre is ``agency``: received by it, or its own when no centre is recorded."""
+    return Q(received_by=agency) | Q(received_by__isnull=True, agency=agency)
 
 
 @dataclass
@@ -126,6 +170,61 @@ class TimelinessRow:
 
 
 @dataclass
+class CentreRow:
+    """Dossiers received at one centre's desk in the period, whichever agency processes them."""
+
+    key: str  # agency code
+    name: str
+    online: int = 0
+    counter: int = 0
+    post: int = 0
+    routed: int = 0  # received here for another (competent) agency
+    counter_digitised: int = 0  # counter dossiers digitised at intake
+
+    @property
+    def received(self) -> int:
+        return self.online + self.counter + self.post
+
+    @property
+    def digitised_share(self) -> float:
+        return percent(self.counter_digitised, self.counter)
+
+
+@dataclass
+class ProcessingRow:
+    """Dossiers one competent agency processes: received in the period (at any centre), results ready in it."""
+
+    key: str  # agency code
+    name: str
+    received: int = 0
+    routed: int = 0  # received for it by another centre
+    results: int = 0  # results ready in the period
+    electronic_results: int = 0
+
+    @property
+    def electronic_share(self) -> float:
+        return percent(self.electronic_results, self.results)
+
+
+@dataclass
+class Digitisation:
+    """The two digitisation figures of the service quality index (Decision 766/QĐ-TTg)."""
+
+    counter: int = 0  # dossiers received at the counter in the period
+    counter_digitised: int = 0  # of which digitised at intake (``digitised_at_intake``)
+    results: int = 0  # dossiers whose result was ready in the period
+    electronic_results: int = 0  # of which issued electronically (``electronic_result``)
+
+    @property
+    def digitised_share(self) -> float:
+        return percent(self.counter_digitised, self.counter)
+
+    @property
+    def electronic_share(self) -> float:
+        return percent(self.electronic_results, self.results)
+
+
+@dataclass
 class Satisfaction:
     ratings: int = 0
     score: float | None = None
@@ -147,6 +246,10 @@ class Statistics:
     months: list[MonthRow]
     channels: list[ChannelRow]
     online_share: float
+    routed: int  # received by one centre for another agency
+    centres: list[CentreRow]
+    processing: list[ProcessingRow]
+    digitisation: Digitisation
     finished: TimelinessRow
     by_agency: list[TimelinessRow]
     by_field: list[TimelinessRow]
@@ -158,6 +261,10 @@ class Statistics:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def routed_share(self) -> float:
+        return percent(self.routed, self.received)
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -179,14 +286,18 @@ def _timeliness_counts() -> dict:
 def compute_statistics(filters: StatisticsFilters) -> Statistics:
     """Every figure of the statistics page, in six aggregate queries."""
     start, end = filters.bounds()
+    agency = filters.agency
     dossiers = Dossier.objects.exclude(status=Status.DRAFT)
-    if filters.agency is not None:
-        dossiers = dossiers.filter(agency=filters.agency)
+    received_in_period = dossiers.filter(submitted_at__gte=start, submitted_at__lt=end)
+    # Intake figures follow the receiving centre, processing figures the competent agency.
+    received_here = received_in_period if agency is None else received_in_period.filter(received_at(agency))
+    if agency is not None:
+        dossiers = dossiers.filter(agency=agency)
 
     # 1. Published procedures by online service level (those the agency handles, when one is chosen).
     procedures = Procedure.objects.published()
-    if filters.agency is not None:
-        procedures = procedures.filter(agencies=filters.agency)
+    if agency is not None:
+        procedures = procedures.filter(agencies=agency)
     by_level = dict(procedures.order_by().values_list("service_level").annotate(n=Count("pk", distinct=True)))
     total_procedures = sum(by_level.values())
     levels = [
@@ -196,8 +307,7 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
 
     # 2. Dossiers received, per month and channel (one GROUP BY gives the months, the channels and the total).
     received_rows = (
-        dossiers.filter(submitted_at__gte=start, submitted_at__lt=end)
-        .annotate(month=TruncMonth("submitted_at", tzinfo=timezone.get_default_timezone()))
+        received_here.annotate(month=TruncMonth("submitted_at", tzinfo=timezone.get_default_timezone()))
         .order_by()
         .values_list("month", "channel")
         .annotate(n=Count("pk"))
@@ -212,14 +322,53 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
     received = sum(by_channel.values())
     channels = [ChannelRow(channel=c, count=n, share=percent(n, received)) for c, n in by_channel.items()]
 
-    # 3–4. Dossiers finished in the period: ahead of time / on time / late, per agency and per field.
-    finished = dossiers.filter(finished_at__gte=start, finished_at__lt=end).exclude(timeliness="").order_by()
-    by_agency = [
-        TimelinessRow(key=code, name=name, ahead=ahead, on_time=on_time, late=late)
-        for code, name, ahead, on_time, late in finished.values("agency__code", "agency__name")
-        .annotate(**_timeliness_counts())
-        .values_list("agency__code", "agency__name", "ahead", "on_time", "late")
-    ]
+    # 3. Received in the period, per receiving centre, competent agency and channel, with the counter dossiers
+    #    digitised at intake (one GROUP BY: the pairs of agencies give both tables and the routed dossiers).
+    pairs = received_in_period if agency is None else received_in_period.filter(received_at(agency) | Q(agency=agency))
+    pair_rows = (
+        pairs.order_by()
+        .values_list("received_by__code", "received_by__name", "agency__code", "agency__name", "channel")
+        .annotate(n=Count("pk"), digitised=Count("pk", filter=Q(channel=Channel.COUNTER) & digitised_at_intake()))
+    )
+    centres: dict[str, CentreRow] = {}
+    processing: dict[str, ProcessingRow] = {}
+    for centre_code, centre_name, agency_code, agency_name, channel, n, digitised in pair_rows:
+        routed = bool(centre_code) and centre_code != agency_code
+        centre_code, centre_name = (centre_code, centre_name) if centre_code else (agency_code, agency_name)
+        if agency is None or centre_code == agency.code:
+            centre = centres.setdefault(centre_code, CentreRow(key=centre_code, name=centre_name))
+            setattr(centre, channel, getattr(centre, channel) + n)
+            centre.routed += n if routed else 0
+            centre.counter_digitised += digitised
+        if agency is None or agency_code == agency.code:
+            row = processing.setdefault(agency_code, ProcessingRow(key=agency_code, name=agency_name))
+            row.received += n
+            row.routed += n if routed else 0
+
+    # 4. Dossiers whose result was ready in the period, per competent agency: how many, how many issued
+    #    electronically, and ahead of time / on time / late (one GROUP BY).
+    finished_in_period = dossiers.filter(finished_at__gte=start, finished_at__lt=end).order_by()
+    by_agency = []
+    for code, name, results, electronic, ahead, on_time, late in (
+        finished_in_period.values("agency__code", "agency__name")
+        .annotate(results=Count("pk"), electronic=Count("pk", filter=electronic_result()), **_timeliness_counts())
+        .values_list("agency__code", "agency__name", "results", "electronic", "ahead", "on_time", "late")
+    ):
+        row = processing.setdefault(code, ProcessingRow(key=code, name=name))
+        row.results, row.electronic_results = results, electronic
+        if ahead or on_time or late:
+            by_agency.append(TimelinessRow(key=code, name=name, ahead=ahead, on_time=on_time, late=late))
+    centre_rows = sorted(centres.values(), key=lambda row: (-row.received, row.name))
+    processing_rows = sorted(processing.values(), key=lambda row: (-row.received, -row.results, row.name))
+    digitisation = Digitisation(
+        counter=sum(row.counter for row in centre_rows),
+        counter_digitised=sum(row.counter_digitised for row in centre_rows),
+        results=sum(row.results for row in processing_rows),
+        electronic_results=sum(row.electronic_results for row in processing_rows),
+    )
+
+    # 5. The same dossiers with a timeliness, per field.
+    finished = finished_in_period.exclude(timeliness="")
     by_field = [
         TimelinessRow(key=str(pk or ""), name=name or "", ahead=ahead, on_time=on_time, late=late)
         for pk, name, ahead, on_time, late in finished.values("procedure__field", "procedure__field__name")
@@ -236,12 +385,12 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
         late=sum(r.late for r in by_agency),
     )
 
-    # 5. Satisfaction: ratings given in the period.
+    # 6. Satisfaction: ratings given in the period.
     from tracking.models import Rating
 
     ratings = Rating.objects.filter(created_at__gte=start, created_at__lt=end)
-    if filters.agency is not None:
-        ratings = ratings.filter(dossier__agency=filters.agency)
+    if agency is not None:
+        ratings = ratings.filter(dossier__agency=agency)
     figures = ratings.aggregate(
         n=Count("pk"),
         **{f"avg_{name}": Avg(name) for name in ("score", "on_time", "attitude", "clarity")},
@@ -267,6 +416,10 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
         months=sorted(months.values(), key=lambda row: row.month),
         channels=channels,
         online_share=percent(by_channel[Channel.ONLINE], received),
+        routed=sum(row.routed for row in centre_rows),
+        centres=centre_rows,
+        processing=processing_rows,
+        digitisation=digitisation,
         finished=overall,
         by_agency=by_agency,
         by_field=by_field,

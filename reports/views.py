@@ -1,14 +1,21 @@
-"""The public statistics page and its CSV download (thin: the figures come from ``selectors.statistics``)."""
+"""The public statistics page, its CSV download and the same page for an agency's officials (thin: the figures come
+from ``selectors.statistics``)."""
 
 import csv
+from dataclasses import replace
 
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dossiers.constants import Channel, Timeliness
+from portal import access
 from procedures.constants import ServiceLevel
+from procedures.models import Agency
 
 from .charts import month_chart, segments
 from .forms import StatisticsFilterForm
@@ -74,6 +81,18 @@ def chart_context(stats: Statistics) -> dict:
             }
             for row in stats.channels
         ],
+        "centre_rows": [
+            {"row": row, "segments": segments([("chart-digitised", row.counter_digitised, "")], row.counter)}
+            for row in stats.centres
+        ],
+        "digitised_segments": segments(
+            [("chart-digitised", stats.digitisation.counter_digitised, _("Digitised at intake"))],
+            stats.digitisation.counter,
+        ),
+        "electronic_segments": segments(
+            [("chart-electronic", stats.digitisation.electronic_results, _("Issued electronically"))],
+            stats.digitisation.results,
+        ),
         "overall_segments": _timeliness_bars([stats.finished])[0]["segments"],
         "agency_rows": _timeliness_bars(stats.by_agency),
         "field_rows": _timeliness_bars(stats.by_field),
@@ -96,12 +115,41 @@ def chart_context(stats: Statistics) -> dict:
 def statistics_page(request):
     form = _form(request, agencies_for_filter())
     filters = _filters(form)
-    context = {"form": form}
+    context = {"form": form, "form_action": reverse("reports:statistics")}
     if filters is not None:
         context |= chart_context(statistics(filters))
         query = request.GET.copy()
         query.pop("page", None)
         context["csv_query"] = query.urlencode()
+    return render(request, "reports/statistics.html", context, status=200 if filters else 400)
+
+
+@require_safe
+def agency_statistics_page(request):
+    """The same figures for one agency, for its officials: their own agency, whatever they ask for; a superuser
+    chooses one (``?agency=<id>``). Which agency a per-agency report covers is ``access.report_agency``'s rule."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not access.is_official_or_superuser(user):
+        raise PermissionDenied
+    agency_id = access.report_agency(user, request.GET.get("agency"))
+    agency = Agency.objects.filter(pk=agency_id).first() if agency_id is not None else None
+    form = _form(request)
+    del form.fields["agency"]  # the agency is not asked for: it is the official's own
+    context = {"form": form, "form_action": reverse("reports:agency"), "agency_page": True}
+    if agency is None:  # a superuser who has not chosen one (officials always have their own)
+        context["choose_agencies"] = agencies_for_filter()
+        return render(request, "reports/statistics.html", context)
+    filters = _filters(form)
+    if filters is not None:
+        context |= chart_context(statistics(replace(filters, agency=agency)))
+        query = QueryDict(mutable=True)
+        query.update({key: request.GET[key] for key in ("date_from", "date_to") if request.GET.get(key)})
+        query["agency"] = agency.code
+        context["csv_query"] = query.urlencode()
+        if user.is_superuser:
+            context["agency_param"] = agency.pk
     return render(request, "reports/statistics.html", context, status=200 if filters else 400)
 
 
@@ -143,6 +191,24 @@ def csv_rows(stats: Statistics) -> list[list]:
         ]
     rows.append(["received", "", _("Dossiers received"), "count", stats.received])
     rows.append(["received", "", _("Received online"), "share", stats.online_share])
+    rows.append(["received", "", _("Received by one centre for another agency"), "routed", stats.routed])
+    rows.append(["received", "", _("Received by one centre for another agency"), "routed_share", stats.routed_share])
+    for row in stats.centres:
+        for measure in ("received", "online", "counter", "post", "routed", "counter_digitised", "digitised_share"):
+            rows.append(["centre", row.key, row.name, measure, getattr(row, measure)])
+    for row in stats.processing:
+        for measure in ("received", "routed", "results", "electronic_results", "electronic_share"):
+            rows.append(["processing", row.key, row.name, measure, getattr(row, measure)])
+    digitisation = stats.digitisation
+    for measure, label in (
+        ("counter", _("Dossiers received at the counter")),
+        ("counter_digitised", _("Counter dossiers digitised at intake")),
+        ("digitised_share", _("Counter dossiers digitised at intake")),
+        ("results", _("Results ready")),
+        ("electronic_results", _("Results issued electronically")),
+        ("electronic_share", _("Results issued electronically")),
+    ):
+        rows.append(["digitisation", "", label, measure, getattr(digitisation, measure)])
     for section, items in (
         ("timeliness_all", [stats.finished]),
         ("timeliness_agency", stats.by_agency),

@@ -171,9 +171,10 @@ class DossierFactory(factory.django.DjangoModelFactory):
     procedure = factory.LazyFunction(lambda: Procedure.objects.get(code=BIRTH))
     case = factory.LazyAttribute(lambda o: o.procedure.cases.order_by("position").first())
     agency = factory.LazyFunction(lambda: _agency(HAC_THANH))
+    received_by = factory.LazyAttribute(lambda o: o.agency)
     applicant = factory.SubFactory(CitizenFactory)
     code = factory.LazyAttribute(
-        lambda o: None if o.status == S.DRAFT else f"{o.agency.code}-200101-{next(_dossier_numbers):04d}"
+        lambda o: None if o.status == S.DRAFT else f"{o.received_by.code}-200101-{next(_dossier_numbers):04d}"
     )
     submitted_at = factory.LazyAttribute(lambda o: None if o.status == S.DRAFT else timezone.now() - timedelta(hours=1))
     accepted_at = factory.LazyAttribute(lambda o: o.submitted_at if _was_accepted(o) else None)

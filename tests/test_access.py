@@ -47,6 +47,9 @@ STAFF_WITHOUT_AGENCY = "staff without agency"  # an official's account with the 
 
 # --- Whose record -------------------------------------------------------------------------------------------------
 OWN, OTHER = "own agency", "other agency"
+# Intake regardless of boundary: a dossier received at the demo agency's desk for the other agency (the demo agency
+# is its receiving centre), and one received at the other agency for the demo agency (its competent agency).
+RECEIVED, ROUTED_IN = "received here for the other agency", "received there for this agency"
 
 # --- What: every kind of record in access.PATHS, in the order of the table's columns ------------------------------
 KINDS = [
@@ -129,11 +132,68 @@ SEES = [
     (STAFF_WITHOUT_AGENCY, OTHER, {"scope":   "- - - - - - - - - - - - - -",
                                  "visible":   "- - - - - - - - - - - - - -",
                                  "submitted": "- - - - - - - - - - - - - -"}),
-    # --- Receiving agency (the next issue): a dossier filed for the other agency and received at the demo
-    # agency's one-stop desk (intake regardless of boundary). Its rows come here, e.g.
-    #   (DESK, RECEIVED,  {"scope": ..., "visible": ..., "submitted": ...}),  # the receiving desk
-    #   (LEADER, RECEIVED, ...),                                               # and its other roles
-    # once portal.access._agency_q lets the receiving agency in.
+    # --- Intake regardless of boundary: the receiving centre and the competent agency both see the dossier and
+    # what hangs off it; records the other agency owns (its receipts, its tracking ranges) stay its own.
+    (ANONYMOUS, RECEIVED,       {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
+    (APPLICANT, RECEIVED,       {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (OTHER_CITIZEN, RECEIVED,   {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
+    (DESK, RECEIVED,            {"scope":     "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (SPECIALIST, RECEIVED,      {"scope":     "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (LEADER, RECEIVED,          {"scope":     "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (CASHIER, RECEIVED,         {"scope":     "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (AGENCY_ADMIN, RECEIVED,    {"scope":     "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (SUPERUSER, RECEIVED,       {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (STAFF_WITHOUT_AGENCY, RECEIVED, {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
+    (ANONYMOUS, ROUTED_IN,      {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
+    (APPLICANT, ROUTED_IN,      {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y - Y - Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y - Y - Y Y"}),
+    (OTHER_CITIZEN, ROUTED_IN,  {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
+    (DESK, ROUTED_IN,           {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (SPECIALIST, ROUTED_IN,     {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (LEADER, ROUTED_IN,         {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (CASHIER, ROUTED_IN,        {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (AGENCY_ADMIN, ROUTED_IN,   {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (SUPERUSER, ROUTED_IN,      {"scope":     "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "visible":   "Y Y Y Y Y Y Y Y Y Y Y Y Y Y",
+                                 "submitted": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y"}),
+    (STAFF_WITHOUT_AGENCY, ROUTED_IN, {"scope":     "- - - - - - - - - - - - - -",
+                                 "visible":   "- - - - - - - - - - - - - -",
+                                 "submitted": "- - - - - - - - - - - - - -"}),
 ]  # fmt: skip
 
 # A draft at the demo agency, filed by the applicant, with one scan: who sees it where. Y yes, - no.
@@ -171,8 +231,28 @@ MAY_ACT = [
     (SUPERUSER, OTHER,          ("ok",      "ok",      "ok",      "ok",      "ok",      "ok")),
     (STAFF_WITHOUT_AGENCY, OWN, ("agency",  "agency",  "agency",  "agency",  "agency",  "agency")),
     (STAFF_WITHOUT_AGENCY, OTHER, ("agency", "agency", "agency",  "agency",  "agency",  "agency")),
-    # --- Receiving agency (the next issue): (DESK, RECEIVED, ...) rows: what the receiving desk may do on a
-    # dossier of the other agency it took in.
+    # --- Intake regardless of boundary (no action named: the competent agency's work): the receiving centre only
+    # follows; the competent agency acts as on its own dossiers. test_routing.py covers intake and hand-back.
+    (ANONYMOUS, RECEIVED, ("sign in", "sign in", "sign in", "sign in", "sign in", "sign in")),
+    (APPLICANT, RECEIVED, ("agency",  "agency",  "agency",  "agency",  "agency",  "agency")),
+    (OTHER_CITIZEN, RECEIVED, ("agency",  "agency",  "agency",  "agency",  "agency",  "agency")),
+    (DESK, RECEIVED, ("follows", "follows", "follows", "follows", "follows", "follows")),
+    (SPECIALIST, RECEIVED, ("follows", "follows", "follows", "follows", "follows", "follows")),
+    (LEADER, RECEIVED, ("follows", "follows", "follows", "follows", "follows", "follows")),
+    (CASHIER, RECEIVED, ("follows", "follows", "follows", "follows", "follows", "follows")),
+    (AGENCY_ADMIN, RECEIVED, ("follows", "follows", "follows", "follows", "follows", "follows")),
+    (SUPERUSER, RECEIVED, ("ok",      "ok",      "ok",      "ok",      "ok",      "ok")),
+    (STAFF_WITHOUT_AGENCY, RECEIVED, ("agency", "agency", "agency",  "agency",  "agency",  "agency")),
+    (ANONYMOUS, ROUTED_IN, ("sign in", "sign in", "sign in", "sign in", "sign in", "sign in")),
+    (APPLICANT, ROUTED_IN, ("agency",  "agency",  "agency",  "agency",  "agency",  "agency")),
+    (OTHER_CITIZEN, ROUTED_IN, ("agency",  "agency",  "agency",  "agency",  "agency",  "agency")),
+    (DESK, ROUTED_IN, ("ok",      "ok",      "role",    "role",    "role",    "role")),
+    (SPECIALIST, ROUTED_IN, ("ok",      "role",    "ok",      "role",    "role",    "ok")),
+    (LEADER, ROUTED_IN, ("ok",      "role",    "role",    "ok",      "role",    "role")),
+    (CASHIER, ROUTED_IN, ("ok",      "role",    "role",    "role",    "ok",      "ok")),
+    (AGENCY_ADMIN, ROUTED_IN, ("ok",      "ok",      "ok",      "ok",      "ok",      "ok")),
+    (SUPERUSER, ROUTED_IN, ("ok",      "ok",      "ok",      "ok",      "ok",      "ok")),
+    (STAFF_WITHOUT_AGENCY, ROUTED_IN, ("agency", "agency", "agency",  "agency",  "agency",  "agency")),
 ]  # fmt: skip
 
 # Who may open the back office (in_back_office) and the officials' side of the API (is_official_or_superuser).
@@ -193,6 +273,7 @@ REFUSALS = {
     "sign in": "Sign in as an official of this agency.",
     "agency": "This dossier belongs to another agency.",
     "role": "Your role ({role}) cannot do this.",
+    "follows": "{agency} processes this dossier; your centre follows its progress.",
 }
 ROLE_LABELS = {
     DESK: "One-stop desk officer",
@@ -258,7 +339,7 @@ def records_of(dossier: Dossier, *, serial: int) -> dict:
             dossier=dossier, tracking_number=f"ZZ{serial:08d}VN", recipient="Nguyễn Văn An", address="12 Lê Lợi"
         ),
         "postal.trackingrange": TrackingRange.objects.create(
-            agency=dossier.agency, prefix="Z" + "AB"[serial % 2], first=1, last=9, next=1
+            agency=dossier.agency, prefix="Z" + "ABCD"[serial % 4], first=1, last=9, next=1
         ),
         "notifications.message": Message.objects.create(
             dossier=dossier, event=event, kind="accepted", channel="email", language="vi", recipient="a@example.vn"
@@ -274,6 +355,18 @@ def world(catalogue):
     records = {
         OWN: records_of(dossier_in(Status.RETURNED, HAC_THANH, applicant=applicant), serial=1),
         OTHER: records_of(dossier_in(Status.RETURNED, OTHER_AGENCY, applicant=applicant), serial=2),
+        RECEIVED: records_of(
+            dossier_in(
+                Status.RETURNED, OTHER_AGENCY, received_by=Agency.objects.get(code=HAC_THANH), applicant=applicant
+            ),
+            serial=3,
+        ),
+        ROUTED_IN: records_of(
+            dossier_in(
+                Status.RETURNED, HAC_THANH, received_by=Agency.objects.get(code=OTHER_AGENCY), applicant=applicant
+            ),
+            serial=4,
+        ),
     }
     return who, records
 
@@ -370,7 +463,7 @@ def test_who_may_act_on_which_dossier_with_which_roles(world, who, where, outcom
                 continue
             with pytest.raises(AccessDenied) as refused:
                 access.ensure_may_act(user, dossier, roles=roles)
-            expected = REFUSALS[outcome].format(role=ROLE_LABELS.get(who, ""))
+            expected = REFUSALS[outcome].format(role=ROLE_LABELS.get(who, ""), agency=dossier.agency.name)
             assert refused.value.message == expected, roles
             assert refused.value.code == "permission_denied"
 

@@ -261,7 +261,7 @@ CASES = {
         {"stage": Stage.APPROVAL},
         Role.LEADER,
         Role.SPECIALIST,
-        {"result": RESULT_PDF, "note": "Đồng ý"},
+        {"result": RESULT_PDF, "result_reference": "125/2026", "note": "Đồng ý"},
         Status.RESULT_READY,
     ),
     "recall": (Status.RESULT_READY, {}, Role.LEADER, Role.DESK, {"reason": "Sai tên cha"}, Status.PROCESSING),
@@ -327,6 +327,7 @@ def test_each_action_works_through_its_form_for_the_right_role(client, staff, na
     assert any(en(ACTIONS[name].label) in m for m in messages_of(response))
     if name == "approve":
         assert dossier.result_file.name.endswith(".pdf")
+        assert dossier.result_reference == "125/2026"
     if name == "apologise":
         assert dossier.apology_issued_at is not None
 
@@ -506,6 +507,7 @@ def test_the_dashboard_counts_each_queue_and_its_links_list_the_same_dossiers(cl
         "result": 1,
         "due_soon": 1,
         "overdue": 2,
+        "following": 0,
         "failed_messages": 0,
     }
     for row in response.context["rows"]:

@@ -1,9 +1,14 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from procedures.models import FormTemplate, Procedure
+from portal.accounts.models import User
+from procedures.constants import AdministrativeLevel
+from procedures.models import DistrictRule, FormTemplate, Procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +143,93 @@ def test_pages_send_a_content_security_policy(client, catalogue):
 
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+# --- Two-tier local government since 1 July 2025: province and commune only -------------------------------------
+
+FORMER_DISTRICT = "1.001612"  # Đăng ký thành lập hộ kinh doanh: the record still says "Cấp Huyện"
+JUDICIAL_RECORD = "3.000333"  # Cấp Phiếu Lý lịch tư pháp: province
+
+
+def select_options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_the_catalogue_offers_the_province_and_the_commune_only(client, catalogue):
+    with translation.override("en"):
+        html = client.get(reverse("procedures:catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert select_options(html, "level") == ["", "1", "3"]
+    assert "District" not in html
+
+
+def test_the_district_level_finds_nothing_special_it_is_ignored(client, catalogue):
+    html = page(client, reverse("procedures:catalogue"), level="2", per_page=100)
+
+    assert f"Tìm thấy {catalogue.count()} thủ tục" in html
+
+
+def test_a_former_district_procedure_is_listed_and_shown_at_its_level_now(client, catalogue):
+    communes = page(client, reverse("procedures:catalogue"), level="3", per_page=100)
+    provinces = page(client, reverse("procedures:catalogue"), level="1", per_page=100)
+    with translation.override("en"):
+        detail = client.get(
+            reverse("procedures:detail", kwargs={"code": FORMER_DISTRICT}), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+
+    assert reverse("procedures:detail", kwargs={"code": FORMER_DISTRICT}) in communes
+    assert reverse("procedures:detail", kwargs={"code": FORMER_DISTRICT}) not in provinces
+    assert reverse("procedures:detail", kwargs={"code": JUDICIAL_RECORD}) in provinces
+    assert re.search(r"Administrative level</dt>\s*<dd>Commune</dd>", detail)
+    assert "District" not in detail
+
+
+def test_the_api_offers_two_levels_and_lists_the_levels_now(client, catalogue):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameters = schema["paths"]["/api/v1/procedures/"]["get"]["parameters"]
+    assert next(p for p in parameters if p["name"] == "level")["schema"]["enum"] == [1, 3]
+    agency_level = schema["components"]["schemas"]["Agency"]["properties"]["level"]
+    enum = agency_level["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][enum]["enum"] == [1, 3]
+
+    listed = client.get("/api/v1/procedures/", {"level": 3, "q": FORMER_DISTRICT}).json()
+    codes = {row["code"]: row for row in listed["results"]}
+    assert codes[FORMER_DISTRICT]["administrative_levels"] == [AdministrativeLevel.COMMUNE]
+    everything = client.get("/api/v1/procedures/", {"level": 2}).json()
+    assert everything["count"] == catalogue.count()  # not a filter any more
+
+
+def test_the_back_office_filters_procedures_and_agencies_by_province_or_commune(client, catalogue):
+    client.force_login(User.objects.get(username="admin"))
+    with translation.override("en"):
+        procedures = client.get("/quan-tri/procedures/procedure/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        agencies = client.get("/quan-tri/procedures/agency/add/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        agency_list = client.get("/quan-tri/procedures/agency/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "?level=1" in procedures and "?level=3" in procedures and "?level=2" not in procedures
+    assert "at_district" not in procedures
+    assert select_options(agencies, "level") == ["1", "3"]
+    assert "?level=2" not in agency_list
+    assert "District" not in procedures + agencies + agency_list
+
+
+def test_saving_a_district_rule_in_the_back_office_reassigns_the_flagged_procedures(client, catalogue):
+    client.force_login(User.objects.get(username="admin"))
+    procedure = Procedure.objects.get(code=FORMER_DISTRICT)
+
+    response = client.post(
+        "/quan-tri/procedures/districtrule/add/", {"field": procedure.field_id, "level": AdministrativeLevel.PROVINCE}
+    )
+
+    assert response.status_code == 302
+    rule = DistrictRule.objects.get(field=procedure.field)
+    procedure.refresh_from_db()
+    assert procedure.administrative_levels == [AdministrativeLevel.PROVINCE]
+    others = Procedure.objects.filter(district_legacy=True).exclude(field=procedure.field)
+    assert all(p.administrative_levels == [AdministrativeLevel.COMMUNE] for p in others)
+
+    client.post(f"/quan-tri/procedures/districtrule/{rule.pk}/delete/", {"post": "yes"})
+
+    procedure.refresh_from_db()
+    assert procedure.administrative_levels == [AdministrativeLevel.COMMUNE]

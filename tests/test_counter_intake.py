@@ -438,5 +438,5 @@ def test_registering_online_with_the_cccd_of_a_record_points_to_the_desk(client,
         **EN,
     )  # fmt: skip
     assert response.status_code == 200
-    assert "ask it to e-mail you a link" in " ".join(response.context["form"].errors["id_number"])
+    assert "send you a link to set your password" in " ".join(response.context["form"].errors["id_number"])
     assert User.objects.filter(id_number=NEW_CCCD).count() == 1

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from portal import demo
 from procedures.constants import AdministrativeLevel, Channel, FeeKind, ServiceLevel
 from procedures.importers import import_package, load_package
-from procedures.models import FeeItem, Procedure, ProcedureCase, RequiredDocument
+from procedures.models import DistrictRule, FeeItem, Field, Procedure, ProcedureCase, RequiredDocument
+from procedures.selectors import CatalogueFilters, search_procedures
 
 pytestmark = pytest.mark.django_db
 
@@ -156,5 +157,111 @@ def test_the_demo_package_imports_cleanly_and_again_without_duplicates(catalogue
     assert levels == {1, 2, 3, 4}
     assert Procedure.objects.filter(cases__position=1).exists()  # several cases
     assert Procedure.objects.filter(at_province=True).exists()
-    assert Procedure.objects.filter(at_district=True).exists()
     assert Procedure.objects.filter(at_commune=True).exists()
+    # The records still published at district level are imported, flagged and listed, at the commune by default.
+    flagged = {code for code, _ in report.district}
+    assert flagged == {"1.001612", "2.000815", "2.000884", "2.002481"}
+    assert set(Procedure.objects.filter(district_legacy=True).values_list("code", flat=True)) == flagged
+    assert {level for _, level in report.district} == {AdministrativeLevel.COMMUNE}
+
+
+# --- Records still published at district level ("Cấp huyện", gone since 1 July 2025) ----------------------------
+
+DISTRICT_RECORD = copy.deepcopy(RECORD) | {
+    "MaTTHC": "1.999010",
+    "TENTTHC": "Chứng thực thử nghiệm",
+    "CAPTHUCHIEN": [{"CAPTHUCHIEN": 2, "TENCAP": "Cấp Huyện"}],
+    "LINHVUCTHUCHIEN": [{"MALINHVUC": "", "TENLINHVUC": "Chứng thực thử nghiệm"}],
+    "COQUANTHUCHIEN": [{"MADONVI": "", "TENDONVI": "Phòng Tư pháp cấp huyện"}],
+}
+
+
+def at_level(level: AdministrativeLevel) -> set[str]:
+    return set(search_procedures(CatalogueFilters(administrative_level=level)).values_list("code", flat=True))
+
+
+def test_a_district_record_is_imported_flagged_at_the_commune_by_default_and_listed_in_the_report():
+    report = import_package([RECORD, DISTRICT_RECORD])
+
+    assert report.ok and report.created == ["1.999001", "1.999010"]
+    assert report.district == [("1.999010", AdministrativeLevel.COMMUNE)]
+    procedure = Procedure.objects.get(code="1.999010")
+    assert procedure.district_legacy and procedure.at_district  # what the record said, kept for history
+    assert procedure.administrative_levels == [AdministrativeLevel.COMMUNE]
+    assert "1.999010" in at_level(AdministrativeLevel.COMMUNE)
+    assert "1.999010" not in at_level(AdministrativeLevel.PROVINCE)
+    assert not Procedure.objects.get(code="1.999001").district_legacy
+
+
+def test_a_district_record_goes_where_the_rule_of_its_field_says():
+    field = Field.objects.create(name="Chứng thực thử nghiệm")
+    DistrictRule.objects.create(field=field, level=AdministrativeLevel.PROVINCE)
+    DistrictRule.objects.create(field=None, level=AdministrativeLevel.COMMUNE)
+    other_field = copy.deepcopy(DISTRICT_RECORD) | {
+        "MaTTHC": "1.999011",
+        "LINHVUCTHUCHIEN": [{"MALINHVUC": "", "TENLINHVUC": "Giáo dục thử nghiệm"}],
+    }
+
+    report = import_package([DISTRICT_RECORD, other_field])
+
+    assert report.district == [("1.999010", AdministrativeLevel.PROVINCE), ("1.999011", AdministrativeLevel.COMMUNE)]
+    assert Procedure.objects.get(code="1.999010").administrative_levels == [AdministrativeLevel.PROVINCE]
+    assert Procedure.objects.get(code="1.999011").administrative_levels == [AdministrativeLevel.COMMUNE]
+
+
+def test_the_rule_for_every_other_field_replaces_the_commune_default():
+    DistrictRule.objects.create(field=None, level=AdministrativeLevel.PROVINCE)
+
+    report = import_package([DISTRICT_RECORD])
+
+    assert report.district == [("1.999010", AdministrativeLevel.PROVINCE)]
+    assert "1.999010" in at_level(AdministrativeLevel.PROVINCE)
+
+
+def test_applying_a_changed_rule_reassigns_the_flagged_procedures_once(capsys):
+    import_package([RECORD, DISTRICT_RECORD])
+    DistrictRule.objects.create(
+        field=Field.objects.get(name="Chứng thực thử nghiệm"), level=AdministrativeLevel.PROVINCE
+    )
+
+    call_command("apply_district_rules")
+
+    assert "1.999010" in capsys.readouterr().out
+    procedure = Procedure.objects.get(code="1.999010")
+    assert procedure.administrative_levels == [AdministrativeLevel.PROVINCE] and procedure.district_legacy
+    assert Procedure.objects.get(code="1.999001").administrative_levels == [AdministrativeLevel.COMMUNE]
+    call_command("apply_district_rules")
+    assert "0 procedure(s) re-assigned" in capsys.readouterr().out  # idempotent
+
+
+def test_a_record_republished_without_the_district_level_is_no_longer_flagged():
+    import_package([DISTRICT_RECORD])
+    republished = copy.deepcopy(DISTRICT_RECORD) | {"CAPTHUCHIEN": [{"CAPTHUCHIEN": 1, "TENCAP": "Cấp Tỉnh"}]}
+
+    report = import_package([republished])
+
+    assert not report.district
+    procedure = Procedure.objects.get(code="1.999010")
+    assert not procedure.district_legacy and not procedure.at_district
+    assert procedure.administrative_levels == [AdministrativeLevel.PROVINCE]
+
+
+def test_the_import_command_lists_the_district_records(tmp_path, capsys):
+    package = tmp_path / "package.json"
+    package.write_text(json.dumps([DISTRICT_RECORD], ensure_ascii=False), encoding="utf-8")
+
+    call_command("import_procedures", str(package))
+
+    assert "1.999010" in capsys.readouterr().out
+
+
+def test_applying_the_rules_also_flags_a_district_procedure_imported_before_the_flag_existed():
+    import_package([DISTRICT_RECORD])
+    Procedure.objects.filter(code="1.999010").update(
+        district_legacy=False, at_commune=False
+    )  # as an older import left it
+
+    call_command("apply_district_rules")
+
+    procedure = Procedure.objects.get(code="1.999010")
+    assert procedure.district_legacy and procedure.administrative_levels == [AdministrativeLevel.COMMUNE]

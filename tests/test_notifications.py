@@ -29,7 +29,17 @@ from .factories import AgencyFactory
 from .notifications_support import SmtpListener, dossier_in, make_citizen, make_office
 
 MONDAY_9 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
-SILENT_ACTIONS = {"supplement", "assign", "forward", "submit_for_approval", "payment_received", "recall"}
+# Routing and a linked part's prerequisite are timeline entries; the acceptance message already told the citizen.
+SILENT_ACTIONS = {
+    "supplement",
+    "assign",
+    "forward",
+    "submit_for_approval",
+    "payment_received",
+    "recall",
+    "route",
+    "prerequisite_done",
+}
 
 
 @pytest.fixture(autouse=True)

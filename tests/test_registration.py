@@ -43,7 +43,7 @@ def registration(**overrides) -> dict:
         "full_name": "Trần Văn Bình",
         "email": "Binh.Tran@Example.VN",
         "phone": "0912 345 678",
-        "id_number": "038090005678",  # not the demo citizen's: one record per CCCD
+        "id_number": "038085002468",
         "password1": PASSWORD,
         "password2": PASSWORD,
         **overrides,
@@ -60,7 +60,7 @@ def test_registration_creates_a_signed_in_citizen_and_sends_a_link_that_verifies
     assert response.status_code == 302 and response["Location"] == reverse("accounts:verify_email_sent")
     user = User.objects.get(email__iexact="binh.tran@example.vn")
     assert user.username == "binh.tran@example.vn"
-    assert user.phone == "+84912345678" and user.id_number == "038090005678"
+    assert user.phone == "+84912345678" and user.id_number == "038085002468"
     assert user.kind == UserKind.CITIZEN and user.full_name == "Trần Văn Bình"
     assert user.check_password(PASSWORD) and user.is_active and user.email_verified_at is None
     assert logged_in_user_id(client) == str(user.pk)

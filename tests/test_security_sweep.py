@@ -44,7 +44,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from knox.models import AuthToken
 
-from dossiers import counter, processing
+from dossiers import counter, linked, processing
 from dossiers import services as dossier_services
 from dossiers.constants import Status
 from dossiers.models import Dossier, DossierDocument
@@ -57,13 +57,14 @@ from portal.accounts.models import User
 from portal.accounts.services import create_official
 from postal import services as postal_services
 from procedures.eforms import EForm
-from procedures.models import Agency, Procedure
+from procedures.models import Agency, DistrictRule, Procedure
 from tracking.services import rate_dossier
 
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, MARRIAGE, PDF_BYTES, api_declaration, birth_declaration, image_bytes
 from .payments_support import file_dossier, gateway_params, official
 from .test_back_office import OTHER_AGENCY, dossier_in
+from .test_linked import BIRTH_GROUP, group_declaration, ready_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +162,8 @@ ADMIN_MODELS = {
     "procedures.processingoption": CONFIG,
     "procedures.procedurecase": CONFIG,
     "procedures.calendarday": CONFIG,
+    "procedures.districtrule": CONFIG,
+    "procedures.proceduregroup": CONFIG,
     "payments.procedurepaymentrule": CONFIG,
     "postal.tariff": CONFIG,
     "postal.trackingrange": CONFIG,
@@ -338,6 +341,12 @@ def build_world() -> World:
         by=desk, applicant=owner, procedure=birth, case=birth.cases.get(), agency=Agency.objects.get(code=HAC_THANH)
     )
 
+    # Linked procedures (birth, residence, health insurance): a draft filing with its scans, and a submitted one.
+    linked_draft = ready_filing(owner)
+    linked_scan = DossierDocument.objects.filter(dossier__filing=linked_draft).first()
+    linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
+    linked_draft_id = {"public_id": linked_draft.public_id}
+
     message = Message.objects.filter(dossier__agency__code=HAC_THANH, dossier__applicant=owner).first()
     assert message is not None, "filing should have written the citizen's notifications to the outbox"
     token, owner_token = AuthToken.objects.create(user=owner)
@@ -364,6 +373,7 @@ def build_world() -> World:
         "payments.procedurepaymentrule": ProcedurePaymentRule.objects.create(
             procedure=Procedure.objects.get(code=MARRIAGE), collection=Collection.ON_REQUEST
         ),
+        "procedures.districtrule": DistrictRule.objects.create(field=None),
     }
 
     public = {"public_id": filed.public_id}
@@ -421,6 +431,35 @@ def build_world() -> World:
             post={"send": "1", "note": "Đã bổ sung"},
         ),
         target(
+            "dossiers:linked_start",
+            reverse("dossiers:linked_start", kwargs={"code": BIRTH_GROUP}),
+            {OWNER},
+            shows=has(str(linked_draft.public_id)),
+        ),
+        target(
+            "dossiers:linked_detail",
+            reverse("dossiers:linked_detail", kwargs={"public_id": linked_filed.public_id}),
+            {OWNER},
+        ),
+        target(
+            "dossiers:linked_declaration",
+            reverse("dossiers:linked_declaration", kwargs=linked_draft_id),
+            {OWNER},
+            post=group_declaration,
+        ),
+        target(
+            "dossiers:linked_documents",
+            reverse("dossiers:linked_documents", kwargs=linked_draft_id),
+            {OWNER},
+            post=lambda: {f"document-{linked_scan.required_document_id}": pdf_upload("ke-la.pdf")},
+        ),
+        target(
+            "dossiers:linked_review",
+            reverse("dossiers:linked_review", kwargs=linked_draft_id),
+            {OWNER},
+            post={"confirm": "on"},
+        ),
+        target(
             "payments:pay", reverse("payments:pay", kwargs=public), {OWNER}, shows=has(filed.code), post={"pay": "1"}
         ),
         target(
@@ -445,6 +484,13 @@ def build_world() -> World:
         target(
             "dossiers:remove_document",
             reverse("dossiers:remove_document", kwargs={"public_id": draft.public_id, "pk": first_scan.pk}),
+            {OWNER},
+            method="POST",
+            expect=302,
+        ),
+        target(
+            "dossiers:linked_remove",
+            reverse("dossiers:linked_remove", kwargs={**linked_draft_id, "pk": linked_scan.pk}),
             {OWNER},
             method="POST",
             expect=302,
@@ -485,6 +531,12 @@ def build_world() -> World:
             reverse("admin:dossiers_dossier_action", args=[filed.pk, "accept"]),
             {OFFICIAL},
             post={"version": filed.version},
+        ),
+        target(
+            "admin:dossiers_dossier_route",
+            reverse("admin:dossiers_dossier_route", args=[filed.pk]),
+            {OFFICIAL},
+            post={"version": filed.version, "to": ""},
         ),
         target(
             "admin:dossiers_dossier_notice",
@@ -546,6 +598,12 @@ def build_world() -> World:
             reverse("admin:payments_paymentrequest_report") + f"?day={today}",
             {OFFICIAL},
             shows=has(done.code),
+        ),
+        target(
+            "reports:agency",
+            reverse("reports:agency"),
+            {OFFICIAL},
+            shows=has(Agency.objects.get(code=HAC_THANH).name),  # another agency's official sees their own
         ),
         target(
             "admin:payments_transaction_refund",

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 LOOKUP = "/tra-cuu/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-ID_NUMBER = "038090005678"  # not the demo citizen's: one record per CCCD
+ID_NUMBER = "038090005678"
 INTERNAL = "Ghi chú nội bộ: hồ sơ đã đối chiếu với sổ hộ tịch."
 MISSING = "Bản sao Giấy chứng sinh rõ nét."
 ADDRESS = "12 Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa"

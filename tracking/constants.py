@@ -36,4 +36,6 @@ TIMELINE_LABELS = {
     "stop": _("Processing stopped"),
     "withdraw": _("Dossier withdrawn"),
     "apologise": _("The agency apologised and set a new date"),
+    "route": _("Sent to the competent agency"),
+    "prerequisite_done": _("The linked procedure it waited for is done"),
 }

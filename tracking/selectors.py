@@ -37,7 +37,7 @@ def find_dossier(code: str) -> Dossier | None:
         return None
     return (
         Dossier.objects.submitted()
-        .select_related("procedure", "agency", "applicant", "rating")
+        .select_related("procedure", "agency", "received_by", "applicant", "rating")
         .filter(code=code)
         .first()
     )
@@ -124,7 +124,7 @@ def next_step(dossier: Dossier, *, full: bool) -> NextStep | None:
             return NextStep(_("The result will be sent to you by post."))
         return NextStep(
             _("Collect the result at %(agency)s. Bring your citizen ID card and the receipt.")
-            % {"agency": dossier.agency.name}
+            % {"agency": dossier.receiving_centre.name}
         )
     if status in (Status.SUBMITTED, Status.ACCEPTED, Status.PROCESSING):
         return NextStep(_("Nothing for now: the agency will tell you by email or SMS when something changes."))

@@ -14,7 +14,8 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from dossiers.codes import normalise_code
-from dossiers.models import Dossier
+from dossiers.linked import find_filing, parts_of
+from dossiers.models import Dossier, LinkedFiling
 
 from . import services
 from .forms import LookupForm, RatingForm
@@ -67,6 +68,14 @@ def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200):
     )
 
 
+def _show_filing(request, filing: LinkedFiling, *, id_number: str = ""):
+    """A linked filing's code: every part, each shown (and masked) as its own look-up would show it."""
+    results = [lookup_result(part, user=request.user, id_number=id_number) for part in parts_of(filing)]
+    full = bool(results) and all(result.full for result in results)
+    context = {"filing": filing, "results": results, "full": full, "id_mismatch": bool(id_number) and not full}
+    return render(request, "tracking/filing.html", context)
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def lookup(request):
@@ -81,6 +90,9 @@ def lookup(request):
         if not form.is_valid():
             return render(request, "tracking/lookup.html", {"form": form}, status=400)
         dossier = find_dossier(form.cleaned_data["code"])
+        filing = find_filing(form.cleaned_data["code"]) if dossier is None else None
+        if filing is not None:
+            return _show_filing(request, filing, id_number=form.cleaned_data["id_number"])
         if dossier is None:
             # The same answer whatever the reason (no such code, or a draft): codes cannot be probed.
             form = LookupForm(initial={"code": form.cleaned_data["code"]})
@@ -92,6 +104,9 @@ def lookup(request):
         dossier = find_dossier(code)
         if dossier is not None and is_owner(dossier, request.user):
             return _show(request, dossier)
+        filing = find_filing(code) if dossier is None else None
+        if filing is not None and filing.applicant_id == request.user.pk:
+            return _show_filing(request, filing)
     return render(request, "tracking/lookup.html", {"form": LookupForm(initial={"code": code} if code else None)})
 
 

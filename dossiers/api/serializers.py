@@ -57,7 +57,10 @@ class CostSerializer(serializers.Serializer):
 class DossierSerializer(serializers.ModelSerializer):
     procedure_code = serializers.CharField(source="procedure.code", read_only=True)
     procedure_name = serializers.CharField(source="procedure.name", read_only=True)
-    agency_code = serializers.CharField(source="agency.code", read_only=True)
+    agency_code = serializers.CharField(source="agency.code", read_only=True, help_text="The competent agency")
+    received_by_code = serializers.CharField(
+        source="receiving_centre.code", read_only=True, help_text="The one-stop centre that received the dossier"
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     handler = serializers.CharField(source="handler.username", default=None, read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -69,6 +72,7 @@ class DossierSerializer(serializers.ModelSerializer):
             "procedure_code",
             "procedure_name",
             "agency_code",
+            "received_by_code",
             "channel",
             "status",
             "status_label",
@@ -147,6 +151,7 @@ class DraftSerializer(serializers.ModelSerializer):
     procedure_code = serializers.CharField(source="procedure.code", read_only=True)
     procedure_name = serializers.CharField(source="procedure.name", read_only=True)
     agency_code = serializers.CharField(source="agency.code", read_only=True)
+    received_by_code = serializers.CharField(source="receiving_centre.code", read_only=True)
 
     class Meta:
         model = Dossier
@@ -155,6 +160,7 @@ class DraftSerializer(serializers.ModelSerializer):
             "procedure_code",
             "procedure_name",
             "agency_code",
+            "received_by_code",
             "delivery_method",
             "created_at",
             "updated_at",
@@ -210,7 +216,13 @@ class DraftDetailSerializer(DraftSerializer):
 
 class StartDraftSerializer(serializers.Serializer):
     procedure = serializers.CharField(max_length=32, help_text="National code of a level 3–4 procedure")
-    agency = serializers.CharField(max_length=16, help_text="Electronic code of the agency you file with")
+    agency = serializers.CharField(max_length=16, help_text="Electronic code of the competent agency")
+    received_by = serializers.CharField(
+        max_length=16,
+        required=False,
+        help_text="Electronic code of the one-stop centre that receives the dossier (any centre of the province "
+        "for procedures received regardless of boundary); by default the competent agency",
+    )
     case = serializers.IntegerField(
         required=False, min_value=1, max_value=2**62, help_text="Case id; may be left out when there is only one"
     )

@@ -97,7 +97,7 @@ def submitted_dossiers(user: User):
 def with_details(queryset):
     """What a dossier's detail shows, in a fixed number of queries."""
     return (
-        queryset.select_related("procedure", "agency", "handler")
+        queryset.select_related("procedure", "agency", "received_by", "handler")
         .prefetch_related(
             Prefetch("events", queryset=DossierEvent.objects.select_related("actor")),
             Prefetch("documents", queryset=DossierDocument.objects.select_related("required_document")),
@@ -141,7 +141,7 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
         qs = submitted_dossiers(self.request.user)
         if self.action != "list":
             return with_details(qs)
-        return qs.select_related("procedure", "agency", "handler").order_by("-submitted_at", "-pk")
+        return qs.select_related("procedure", "agency", "received_by", "handler").order_by("-submitted_at", "-pk")
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -275,7 +275,7 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         qs = Dossier.objects.filter(applicant=self.request.user)
         if self.action != "submit":  # submitting again answers with the dossier already submitted
             qs = qs.filter(status=Status.DRAFT)
-        qs = qs.select_related("procedure", "agency", "case").order_by("-created_at", "-pk")
+        qs = qs.select_related("procedure", "agency", "received_by", "case").order_by("-created_at", "-pk")
         if self.action != "list":
             qs = qs.prefetch_related(
                 "case__documents",
@@ -309,11 +309,16 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = payload.validated_data
         procedure = Procedure.objects.published().filter(code=data["procedure"]).first()
         agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
+        received_by = None
         errors = {}
         if procedure is None:
             errors["procedure"] = [_("There is no published procedure with this code.")]
         if agency is None:
             errors["agency"] = [_("There is no agency with this code.")]
+        if data.get("received_by"):
+            received_by = Agency.objects.filter(code=data["received_by"], is_active=True).first()
+            if received_by is None:
+                errors["received_by"] = [_("There is no agency with this code.")]
         if errors:
             raise exceptions.ValidationError(errors)
         case = None
@@ -321,7 +326,9 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             case = ProcedureCase.objects.filter(pk=data["case"], procedure=procedure).first()
             if case is None:
                 raise exceptions.ValidationError({"case": [_("Choose the case that applies to you.")]})
-        dossier = services.start_draft(procedure=procedure, applicant=request.user, agency=agency, case=case)
+        dossier = services.start_draft(
+            procedure=procedure, applicant=request.user, agency=agency, case=case, received_by=received_by
+        )
         return self._detail(dossier, status.HTTP_201_CREATED)
 
     @extend_schema(

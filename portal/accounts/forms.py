@@ -11,6 +11,10 @@ from .models import User
 from .validators import normalize_vn_phone, validate_cccd
 
 EMAIL_TAKEN = _("An account with this email address already exists. Sign in or reset your password.")
+ID_NUMBER_TAKEN = _(
+    "A citizen with this ID number is already on record. Sign in with that account, or, if your dossier was "
+    "registered at a one-stop desk, ask the desk to send you a link to set your password."
+)
 
 
 def username_for_email(email: str) -> str:
@@ -68,14 +72,8 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
     def clean_id_number(self) -> str:
         id_number = "".join(self.cleaned_data["id_number"].split())
         validate_cccd(id_number)
-        if User.objects.filter(id_number=id_number).exists():  # one person, one record
-            raise ValidationError(
-                _(
-                    "This ID number already has a record: sign in, reset your password, or, if a one-stop desk "
-                    "registered a dossier for you, ask it to e-mail you a link to choose a password."
-                ),
-                code="id_number_taken",
-            )
+        if User.objects.filter(id_number=id_number).exists():
+            raise ValidationError(ID_NUMBER_TAKEN, code="id_number_taken")
         return id_number
 
     def clean(self):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..constants import current_level_choices
 from ..models import (
     Agency,
     FeeItem,
@@ -21,6 +22,8 @@ class FieldSerializer(serializers.ModelSerializer):
 
 class AgencySerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Province or commune: the district level is gone since 1 July 2025 and is never offered.
+    level = serializers.ChoiceField(choices=current_level_choices(), read_only=True)
 
     class Meta:
         model = Agency

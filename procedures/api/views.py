@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from ..constants import AdministrativeLevel, ServiceLevel
+from ..constants import CURRENT_LEVELS, ServiceLevel
 from ..models import Agency, Field, Procedure
 from ..selectors import CatalogueFilters, procedure_detail, search_procedures
 from .serializers import AgencySerializer, FieldSerializer, ProcedureDetailSerializer, ProcedureListSerializer
@@ -21,7 +21,12 @@ def _int_param(request, name: str, allowed) -> int | None:
             OpenApiParameter("q", OpenApiTypes.STR, description="Words to find, with or without diacritics"),
             OpenApiParameter("agency", OpenApiTypes.STR, description="Agency electronic code"),
             OpenApiParameter("field", OpenApiTypes.INT, description="Field id"),
-            OpenApiParameter("level", OpenApiTypes.INT, enum=AdministrativeLevel.values),
+            OpenApiParameter(
+                "level",
+                OpenApiTypes.INT,
+                enum=[level.value for level in CURRENT_LEVELS],
+                description="Administrative level: 1 province, 3 commune",
+            ),
             OpenApiParameter("service_level", OpenApiTypes.INT, enum=ServiceLevel.values),
         ],
     ),
@@ -42,7 +47,7 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
                 q=params.get("q", "")[:200],
                 agency=Agency.objects.filter(code=params.get("agency", "")).first() if params.get("agency") else None,
                 field=Field.objects.filter(pk=params["field"]).first() if params.get("field", "").isdigit() else None,
-                administrative_level=_int_param(self.request, "level", AdministrativeLevel.values),
+                administrative_level=_int_param(self.request, "level", [level.value for level in CURRENT_LEVELS]),
                 service_level=_int_param(self.request, "service_level", ServiceLevel.values),
             )
         )

@@ -4,7 +4,9 @@ One record per procedure (``MaTTHC``, ``TENTTHC``, ``CAPTHUCHIEN``, ``LINHVUCTHU
 ``CACHTHUCTHUCHIEN``, ``THANHPHANHOSO``, ``TRINHTUTHUCHIEN``, ``CANCUPHAPLY``, ``KETQUATHUCHIEN``, ``YEUCAU``).
 Each record is validated fully before anything is written and imported in its own transaction, keyed by its
 national code: importing the same package again updates records in place and never duplicates them. A bad
-record is reported with its position, code and reason; the others are imported all the same.
+record is reported with its position, code and reason; the others are imported all the same. A record still
+published at district level ("Cấp huyện", gone since 1 July 2025) is imported, flagged ``district_legacy`` and given
+the level of its district rule (``procedures.routing.level_for_district_record``); the report lists it.
 
 - ``parsing``: one record to plain dataclasses (``ParsedProcedure`` …), checked, with no database access;
 - ``saving``: a ``ParsedProcedure`` synced into the catalogue's models in one transaction;

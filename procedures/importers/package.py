@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..constants import AdministrativeLevel
+from ..models import Procedure
+from ..routing import level_for_district_record
 from .parsing import RecordError, parse_record
 from .saving import save_procedure
 
@@ -17,6 +20,8 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (position, code, reason)
+    # Records still published at district level ("Cấp huyện"): imported, flagged, and at their rule's level.
+    district: list[tuple[str, AdministrativeLevel]] = field(default_factory=list)  # (code, level assigned)
 
     @property
     def ok(self) -> bool:
@@ -49,4 +54,7 @@ def import_package(records: Iterable[Any]) -> ImportReport:
             report.errors.append((position, str(code or "?"), str(exc)))
             continue
         (report.created if created else report.updated).append(parsed.code)
+        if parsed.at_district:
+            procedure = Procedure.objects.select_related("field").get(code=parsed.code)
+            report.district.append((parsed.code, level_for_district_record(procedure)))
     return report

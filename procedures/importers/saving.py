@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from .. import routing
 from ..models import (
     Agency,
     FeeItem,
@@ -73,9 +74,15 @@ def _save_procedure(parsed: ParsedProcedure, field_obj: Field | None) -> tuple[P
         procedure = Procedure(code=parsed.code)
     procedure.name = parsed.name
     procedure.field = field_obj
-    procedure.at_province = parsed.at_province
-    procedure.at_district = parsed.at_district
-    procedure.at_commune = parsed.at_commune
+    # A record still saying "Cấp huyện" is imported, flagged, and given the level of its district rule; at_district
+    # keeps the record's word (history, never offered). Re-importing it once it no longer says so clears the flag.
+    procedure.at_district = procedure.district_legacy = parsed.at_district
+    if parsed.at_district:
+        for name, value in routing.district_record_flags(procedure).items():
+            setattr(procedure, name, value)
+    else:
+        procedure.at_province = parsed.at_province
+        procedure.at_commune = parsed.at_commune
     procedure.implementing_bodies = "\n".join(name for _, name in parsed.bodies if name)
     if parsed.service_level:
         procedure.service_level = parsed.service_level

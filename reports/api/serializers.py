@@ -36,6 +36,42 @@ class TimelinessSerializer(serializers.Serializer):
     in_time_share = serializers.FloatField(help_text="Ahead of time or on time, per cent")
 
 
+class CentreSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Receiving centre's agency code")
+    name = serializers.CharField()
+    received = serializers.IntegerField(help_text="Dossiers received at its desk in the period")
+    online = serializers.IntegerField()
+    counter = serializers.IntegerField(help_text="Received in person")
+    post = serializers.IntegerField()
+    routed = serializers.IntegerField(help_text="Received for another (competent) agency")
+    counter_digitised = serializers.IntegerField(help_text="Counter dossiers digitised at intake")
+    digitised_share = serializers.FloatField(help_text="Per cent of its counter dossiers digitised at intake")
+
+
+class ProcessingSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Competent agency's code")
+    name = serializers.CharField()
+    received = serializers.IntegerField(help_text="Dossiers it processes received in the period, at any centre")
+    routed = serializers.IntegerField(help_text="Of which received by another centre")
+    results = serializers.IntegerField(help_text="Results ready in the period")
+    electronic_results = serializers.IntegerField(help_text="Of which issued electronically")
+    electronic_share = serializers.FloatField()
+
+
+class DigitisationSerializer(serializers.Serializer):
+    counter = serializers.IntegerField(help_text="Dossiers received at the counter in the period")
+    counter_digitised = serializers.IntegerField(
+        help_text="Of which digitised at intake: at least one document scanned at intake, and every document "
+        "either scanned at intake or exempt from digitisation"
+    )
+    digitised_share = serializers.FloatField(help_text="Per cent, one decimal (Decision 766/QĐ-TTg)")
+    results = serializers.IntegerField(help_text="Dossiers whose result was ready in the period")
+    electronic_results = serializers.IntegerField(
+        help_text="Of which issued electronically: a stored result file, delivered online"
+    )
+    electronic_share = serializers.FloatField(help_text="Per cent, one decimal (Decision 766/QĐ-TTg)")
+
+
 class SatisfactionSerializer(serializers.Serializer):
     ratings = serializers.IntegerField()
     score = serializers.FloatField(allow_null=True)
@@ -56,6 +92,11 @@ class StatisticsSerializer(serializers.Serializer):
     months = MonthSerializer(many=True)
     channels = ChannelSerializer(many=True)
     online_share = serializers.FloatField()
+    routed = serializers.IntegerField(help_text="Received by one centre for another agency")
+    routed_share = serializers.FloatField()
+    centres = CentreSerializer(many=True, help_text="By receiving centre (null centre: the competent agency)")
+    processing = ProcessingSerializer(many=True, help_text="By competent (processing) agency")
+    digitisation = DigitisationSerializer()
     finished = TimelinessSerializer()
     by_agency = TimelinessSerializer(many=True)
     by_field = TimelinessSerializer(many=True)

@@ -10,7 +10,8 @@ from .serializers import StatisticsSerializer
 
 
 class StatisticsView(APIView):
-    """Public statistics: procedures by service level, dossiers received, timeliness, satisfaction."""
+    """Public statistics: procedures by service level, dossiers received (by channel, receiving centre and competent
+    agency), digitisation at intake and electronic results, timeliness, satisfaction."""
 
     permission_classes = [permissions.AllowAny]
 
@@ -19,7 +20,11 @@ class StatisticsView(APIView):
         parameters=[
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: 12 months ago)"),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)"),
-            OpenApiParameter("agency", OpenApiTypes.STR, description="Agency electronic code"),
+            OpenApiParameter(
+                "agency",
+                OpenApiTypes.STR,
+                description="Agency electronic code: intake figures of its desk, processing figures of its dossiers",
+            ),
         ],
         responses={200: StatisticsSerializer},
     )

@@ -122,6 +122,7 @@ SCREENS = [
     Screen("admin-dossier-processed", "official", DOSSIER_ADMIN + "{awaiting_payment_pk}/change/"),
     Screen("admin-action-supplement", "official", DOSSIER_ADMIN + "{submitted_pk}/action/request_supplement/"),
     Screen("admin-counter-payment", "official", ADMIN + "payments/paymentrequest/{payment_pk}/quay/"),
+    Screen("agency-statistics", "official", "/thong-ke/co-quan/"),
     Screen("admin-counter-citizen", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/?id_number=038195012345"),
     Screen("admin-counter-documents", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/giay-to/"),
     Screen("admin-counter-review", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/"),

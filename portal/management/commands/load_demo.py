@@ -17,6 +17,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Calendar days: {seed_calendar([this_year - 1, this_year, this_year + 1])} added")
         report = demo.load_catalogue()
         self.stdout.write(f"Procedures: {len(report.created)} created, {len(report.updated)} updated")
+        for code, level in report.district:
+            self.stdout.write(f"  {code}: record of before 1 July 2025, assigned to {level.label} by its rule")
         for position, code, reason in report.errors:
             self.stderr.write(self.style.ERROR(f"  record {position} ({code}): {reason}"))
         if not options["no_templates"]:

@@ -20,6 +20,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{path}: {len(report.created)} created, {len(report.updated)} updated, {len(report.errors)} rejected"
             )
+            for code, level in report.district:
+                self.stdout.write(f"  {code}: published at district level, assigned to {level.label} by its rule")
             for position, code, reason in report.errors:
                 self.stderr.write(self.style.ERROR(f"  record {position} ({code}): {reason}"))
             failed += len(report.errors)

@@ -1,0 +1,393 @@
+"""Linked procedures filed once (liên thông, Decree 63/2024/NĐ-CP): one filing, one dossier per procedure.
+
+A ``procedures.ProcedureGroup`` (defined as data, ``procedures/groups.py``) lists its procedures. The citizen starts
+a ``LinkedFiling`` at a receiving centre that may receive every one of them; one draft dossier (a *part*) is made
+per procedure, for its competent agency. The citizen fills in the group's one declaration and uploads each part's
+documents; on submission the filing and every part get a code from the centre's counter, and each part goes to its
+agency's back office like any dossier. A part that needs another part's result (``Dossier.needs``) waits: it cannot
+be accepted (``processing.check``) until that part is approved; the approval passes on the result number and the
+declaration fields the group maps (``ProcedureGroupMember.inputs``) and says so on the waiting part's timeline.
+The filing is done when every part is.
+"""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import issued
+from portal.accounts.models import User
+from portal.errors import DomainError
+from procedures import routing
+from procedures.eforms import EForm, display_answers
+from procedures.groups import FORM_PREFIX, RESULT_REFERENCE
+from procedures.models import Agency, ProcedureCase, ProcedureGroup, ProcedureGroupMember, RequiredDocument
+
+from . import services
+from .codes import next_dossier_code
+from .constants import Status
+from .events import DossierAction, DossierChange, listen
+from .models import Dossier, DossierDocument, LinkedFiling
+from .receipts import RECEIPT
+from .timeline import write_event
+
+
+class LinkedFilingError(DomainError):
+    code = "linked_filing_not_allowed"
+
+
+# --- Where a group may be filed --------------------------------------------------------------------------------
+
+
+def _members(group: ProcedureGroup) -> list[ProcedureGroupMember]:
+    return list(group.members.select_related("procedure", "agency", "needs").order_by("position", "pk"))
+
+
+def competent_agency(member: ProcedureGroupMember, received_by: Agency) -> Agency | None:
+    """The agency that processes the member's part of a filing received at ``received_by``: the member's own agency
+    when the group names one, else the centre itself if it handles the procedure, else the procedure's only agency."""
+    if member.agency_id:
+        return member.agency
+    return routing.competent_for(member.procedure, received_by)
+
+
+def _may_take(agency: Agency, member: ProcedureGroupMember) -> bool:
+    competent = competent_agency(member, agency)
+    if competent is None or not competent.is_active:
+        return False
+    return competent.pk == agency.pk or routing.may_receive(agency, member.procedure)
+
+
+def may_receive_group(agency: Agency, group: ProcedureGroup) -> bool:
+    return agency.is_active and all(_may_take(agency, member) for member in _members(group))
+
+
+def receiving_centres(group: ProcedureGroup) -> list[Agency]:
+    """The agencies where the citizen may file the whole group: each may receive every procedure of it (or is its
+    competent agency), and each part has an agency to process it."""
+    members = _members(group)
+    candidates = Agency.objects.filter(is_active=True).order_by("level", "name")
+    return [agency for agency in candidates if all(_may_take(agency, member) for member in members)]
+
+
+# --- The citizen's filing --------------------------------------------------------------------------------------
+
+
+def _filings():
+    return LinkedFiling.objects.select_related("group", "received_by")
+
+
+_PARTS = Dossier.objects.select_related("procedure", "agency")
+
+
+def _locked_draft(filing: LinkedFiling) -> LinkedFiling:
+    filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
+    if filing.submitted_at is not None:
+        raise LinkedFilingError(_("This filing has been submitted and can no longer be changed."))
+    return filing
+
+
+@transaction.atomic
+def start_filing(
+    *,
+    group: ProcedureGroup,
+    applicant: User,
+    received_by: Agency,
+    cases: dict[int, ProcedureCase] | None = None,
+) -> LinkedFiling:
+    """A draft filing at ``received_by`` with one draft dossier per procedure of the group. ``cases``: the case
+    chosen for each member (by member id) whose procedure has several."""
+    if not group.is_published:
+        raise LinkedFilingError(_("These linked procedures cannot be filed online."))
+    if applicant.is_official:
+        raise LinkedFilingError(_("Officials cannot file dossiers with their back-office account."))
+    members = _members(group)
+    cases = cases or {}
+    filing = LinkedFiling.objects.create(group=group, applicant=applicant, received_by=received_by)
+    parts: dict[int, Dossier] = {}
+    for member in members:
+        procedure = member.procedure
+        if not procedure.is_published:
+            raise LinkedFilingError(_("“%(procedure)s” cannot be filed online.") % {"procedure": procedure.name})
+        agency = competent_agency(member, received_by)
+        if agency is None or not _may_take(received_by, member):
+            raise routing.RoutingError(
+                _("%(agency)s cannot receive dossiers for “%(procedure)s”.")
+                % {"agency": received_by.name, "procedure": procedure.name}
+            )
+        case = cases.get(member.pk)
+        available = list(procedure.cases.all())
+        if case is None and len(available) == 1:
+            case = available[0]
+        if case is None or case.procedure_id != procedure.pk:
+            raise LinkedFilingError(
+                _("Choose the case that applies to you for “%(procedure)s”.") % {"procedure": procedure.name}
+            )
+        parts[member.pk] = Dossier.objects.create(
+            procedure=procedure,
+            case=case,
+            applicant=applicant,
+            agency=agency,
+            received_by=received_by,
+            filing=filing,
+            needs=parts[member.needs_id] if member.needs_id else None,
+        )
+    return filing
+
+
+@transaction.atomic
+def save_declaration(*, filing: LinkedFiling, data: dict) -> LinkedFiling:
+    """The group's one declaration, kept on the filing and on every part (each agency reads it on its part)."""
+    filing = _locked_draft(filing)
+    filing.form_data = data
+    filing.save(update_fields=["form_data"])
+    for part in filing.parts.all():
+        services.save_declaration(dossier=part, data=data)
+    return filing
+
+
+def _own_part(filing: LinkedFiling, part: Dossier) -> Dossier:
+    if part.filing_id != filing.pk:
+        raise LinkedFilingError(_("This dossier is not part of this filing."))
+    return part
+
+
+def attach_document(
+    *, filing: LinkedFiling, part: Dossier, required_document: RequiredDocument, upload: UploadedFile
+) -> DossierDocument:
+    """One scan for one document slot of one part (``services.attach_document``: the same checks)."""
+    return services.attach_document(dossier=_own_part(filing, part), required_document=required_document, upload=upload)
+
+
+def remove_document(*, filing: LinkedFiling, document: DossierDocument) -> None:
+    _own_part(filing, document.dossier)
+    services.remove_document(document=document)
+
+
+def declaration_form(filing: LinkedFiling, data=None) -> EForm:
+    if data is not None:
+        return EForm(data, spec=filing.group.eform)
+    return EForm(initial=filing.form_data, spec=filing.group.eform)
+
+
+def _missing_documents(part: Dossier) -> list[str]:
+    have = {d.required_document_id for d in part.documents.all()}
+    return [
+        _("Missing document for “%(procedure)s”: %(name)s") % {"procedure": part.procedure.name, "name": slot.name}
+        for slot in (part.case.documents.all() if part.case else [])
+        if slot.is_required and slot.asks_for_scan(part.procedure) and slot.pk not in have
+    ]
+
+
+def missing_parts(filing: LinkedFiling) -> list[str]:
+    """What still stops the filing from being submitted: the group's declaration, each part's documents, and the
+    declaration of every part that starts at once as its own procedure asks for it (a waiting part's declaration is
+    completed by the part it needs)."""
+    problems = []
+    if filing.group.eform and not (filing.form_data and _stored_form(filing).is_valid()):
+        problems.append(_("The declaration is not complete."))
+    incomplete = _("The declaration is not complete.")
+    for part in parts_of(filing):
+        if part.needs_id is None and part.procedure.eform and incomplete in services.missing_parts(part):
+            problems.append(
+                _("The declaration does not give everything “%(procedure)s” asks for.")
+                % {"procedure": part.procedure.name}
+            )
+        problems.extend(_missing_documents(part))
+    return list(dict.fromkeys(problems))
+
+
+def _stored_form(filing: LinkedFiling) -> EForm:
+    data = {}
+    for item in filing.group.eform:
+        name = item.get("name")
+        value = filing.form_data.get(name) if name else None
+        if isinstance(value, dict):
+            data.update({f"{name}_province": value.get("province_code"), f"{name}_ward": value.get("ward")})
+            data[f"{name}_street"] = value.get("street")
+        elif value is not None and name:
+            data[name] = value
+    return EForm(data, spec=filing.group.eform)
+
+
+@transaction.atomic
+def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool]:
+    """Draft → submitted: the filing and every part get their codes from the receiving centre's counter, each part
+    its SUBMIT event and receipt. Submitting twice (a double click, two tabs) gives the same filing back.
+
+    Returns the filing and whether this call submitted it.
+    """
+    filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
+    if filing.applicant_id != by.pk:
+        raise LinkedFilingError(_("Only the applicant can submit this filing."))
+    if filing.submitted_at is not None:
+        return filing, False
+    problems = missing_parts(filing)
+    if problems:
+        raise LinkedFilingError(" ".join(problems))
+    now = timezone.now()
+    day = timezone.localdate(now)
+    filing.code = next_dossier_code(agency=filing.received_by, day=day)
+    filing.submitted_at = now
+    filing.save(update_fields=["code", "submitted_at"])
+    for part in parts_of(filing):
+        part = Dossier.objects.select_for_update(of=("self",)).get(pk=part.pk)
+        if part.status != Status.DRAFT:
+            raise LinkedFilingError(_("A part of this filing has already been submitted."))
+        part.code = next_dossier_code(agency=filing.received_by, day=day)
+        part.status = Status.SUBMITTED
+        part.submitted_at = now
+        part.save(update_fields=["code", "status", "submitted_at", "updated_at"])
+        write_event(
+            part,
+            action=DossierAction.SUBMIT,
+            from_status=Status.DRAFT,
+            by=by,
+            extra={"filing": filing.code},
+        )
+        issued.issue(RECEIPT, part.pk)
+    return filing, True
+
+
+# --- The data flow between parts -------------------------------------------------------------------------------
+
+
+def _member_of(part: Dossier) -> ProcedureGroupMember | None:
+    return ProcedureGroupMember.objects.filter(group_id=part.filing.group_id, procedure_id=part.procedure_id).first()
+
+
+def inputs_from(done: Dossier, inputs: dict) -> dict:
+    """The values ``inputs`` maps from the finished part: its result number or its declaration's fields."""
+    values = {}
+    for target, source in inputs.items():
+        if source == RESULT_REFERENCE:
+            value = done.result_reference
+        elif source.startswith(FORM_PREFIX):
+            value = done.form_data.get(source[len(FORM_PREFIX) :])
+        else:
+            continue
+        if value not in (None, ""):
+            values[target] = value
+    return values
+
+
+def _label_of(name: str, source: str, labels: dict) -> str:
+    if labels.get(name):
+        return labels[name]
+    return _("Result number") if source == RESULT_REFERENCE else name
+
+
+def _shown(value) -> str:
+    return value.get("text", "") if isinstance(value, dict) else str(value)
+
+
+def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
+    """``done``'s result is ready: every part waiting for it receives the mapped values and a timeline entry.
+    Runs in the transaction of the approval (a listener of ``APPROVE``); returns the parts it updated."""
+    updated = []
+    waiting = Dossier.objects.select_for_update(of=("self",)).filter(needs=done, filing=done.filing_id)
+    for part in waiting.select_related("filing", "procedure").order_by("pk"):
+        member = _member_of(part)
+        values = inputs_from(done, member.inputs if member else {})
+        part.form_data = {**part.form_data, **values}
+        part.save(update_fields=["form_data", "updated_at"])
+        labels = {item.get("name"): item.get("label") for item in part.filing.group.eform + part.procedure.eform}
+        received = [(name, source) for name, source in (member.inputs.items() if member else []) if name in values]
+        done_note = _("%(procedure)s is done (dossier %(code)s).") % {
+            "procedure": done.procedure.name,
+            "code": done.code,
+        }
+        # The citizen's timeline (and the public look-up) names what arrived; the values are for the officials.
+        public_note = done_note
+        if received:
+            public_note += " " + _("Passed on to this dossier: %(fields)s.") % {
+                "fields": ", ".join(_label_of(name, source, labels) for name, source in received)
+            }
+        note = "; ".join(f"{_label_of(name, source, labels)}: {_shown(values[name])}" for name, source in received)
+        write_event(
+            part,
+            action=DossierAction.PREREQUISITE_DONE,
+            from_status=part.status,
+            by=by,
+            note=note,
+            public_note=public_note,
+            extra={"needed": done.code, "values": sorted(values)},
+        )
+        updated.append(part)
+    return updated
+
+
+@listen(DossierAction.APPROVE)
+def _result_ready(change: DossierChange) -> None:
+    if change.dossier.filing_id:
+        pass_on_result(done=change.dossier, by=change.actor)
+
+
+# --- Reads -----------------------------------------------------------------------------------------------------
+
+
+def parts_of(filing: LinkedFiling) -> list[Dossier]:
+    """The filing's dossiers in the group's order."""
+    order = {m.procedure_id: (m.position, m.pk) for m in filing.group.members.all()}
+    parts = filing.parts.select_related("procedure", "agency", "received_by", "case", "needs")
+    return sorted(parts, key=lambda part: (order.get(part.procedure_id, (999, 0)), part.pk))
+
+
+def is_done(filing: LinkedFiling) -> bool:
+    """Every part's result is ready or handed over."""
+    parts = list(filing.parts.all())
+    return bool(parts) and all(part.is_done for part in parts)
+
+
+def filing_for(user: User, public_id) -> LinkedFiling:
+    """The citizen's own filing; 404 for anyone else (never 403)."""
+    try:
+        return LinkedFiling.objects.select_related("group", "received_by").get(
+            public_id=public_id, applicant_id=getattr(user, "pk", None)
+        )
+    except (LinkedFiling.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def filings_of_applicant(user: User) -> list[LinkedFiling]:
+    return list(
+        LinkedFiling.objects.filter(applicant=user)
+        .select_related("group", "received_by")
+        .prefetch_related(Prefetch("parts", queryset=_PARTS.order_by("pk")))
+        .order_by("-submitted_at", "-created_at")
+    )
+
+
+def find_filing(code: str) -> LinkedFiling | None:
+    """The submitted filing with this code (the public look-up), or None."""
+    return LinkedFiling.objects.select_related("group", "applicant").filter(code=code, code__isnull=False).first()
+
+
+def answers(filing: LinkedFiling) -> list:
+    return display_answers(filing.group.eform, filing.form_data)
+
+
+# --- What a part's pages say about its filing (``sections``: registered in ``apps.DossiersConfig.ready``) ---------
+
+
+def part_section(request, dossier: Dossier) -> dict | None:
+    """On a part's page: the filing it belongs to and, while it waits, the part whose result it needs (its code and
+    procedure only: an agency sees no other part of the filing)."""
+    if not dossier.filing_id:
+        return None
+    user = getattr(request, "user", None)
+    return {
+        "filing": dossier.filing,
+        "part": dossier,
+        "needed": dossier.needs if dossier.needs_id else None,
+        "for_citizen": bool(user and dossier.applicant_id == user.pk),
+    }
+
+
+def register_sections() -> None:
+    from .sections import register_section
+
+    for slot in ("citizen_top", "back_office_tools"):
+        register_section(slot, template="dossiers/linked/_part_section.html", context=part_section, order=10)

@@ -1,0 +1,196 @@
+"""Filing linked procedures once (``linked.py``): start (choose the receiving centre) → the group's declaration →
+every part's documents → check and submit; then the filing's page with every part."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from procedures.models import Agency, ProcedureGroup
+
+from . import costs, linked
+from .forms import SubmitForm
+from .models import DossierDocument, LinkedFiling
+from .selectors import is_overdue
+from .views import _document_rows, _error_status, _save_uploads, _UploadErrors
+
+STEPS = [
+    ("linked_declaration", gettext_lazy("Declaration")),
+    ("linked_documents", gettext_lazy("Documents")),
+    ("linked_review", gettext_lazy("Check and submit")),
+]
+
+
+class LinkedStartForm(forms.Form):
+    """The receiving centre, and the case of each procedure that has several."""
+
+    centre = forms.ModelChoiceField(
+        label=gettext_lazy("Where you file"), queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, group: ProcedureGroup, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = Agency.objects.filter(pk__in=[c.pk for c in centres]).order_by("level", "name")
+        if len(centres) == 1:
+            self.fields["centre"].initial = centres[0]
+        self.members = []
+        for member in group.members.select_related("procedure").order_by("position", "pk"):
+            cases = member.procedure.cases.all()
+            if cases.count() > 1:
+                field = forms.ModelChoiceField(
+                    label=_("Your case for “%(procedure)s”") % {"procedure": member.procedure.name},
+                    queryset=cases,
+                    empty_label=None,
+                    widget=forms.RadioSelect,
+                )
+                field.label_from_instance = lambda case: case.name or _("General case")
+                self.fields[f"case_{member.pk}"] = field
+                self.members.append(member)
+
+    def cases(self) -> dict:
+        return {member.pk: self.cleaned_data[f"case_{member.pk}"] for member in self.members}
+
+
+def _group(code: str) -> ProcedureGroup:
+    return get_object_or_404(ProcedureGroup.objects.filter(is_published=True), code=code)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request, code: str):
+    group = _group(code)
+    centres = linked.receiving_centres(group)
+    form = LinkedStartForm(request.POST or None, group=group, centres=centres)
+    if request.method == "POST" and centres and form.is_valid():
+        filing = linked.start_filing(
+            group=group, applicant=request.user, received_by=form.cleaned_data["centre"], cases=form.cases()
+        )  # a domain error (an official's account, a centre no longer allowed) is the middleware's page
+        return redirect("dossiers:linked_declaration", public_id=filing.public_id)
+    drafts = LinkedFiling.objects.filter(applicant=request.user, group=group, submitted_at__isnull=True)
+    members = group.members.select_related("procedure", "agency", "needs__procedure").order_by("position", "pk")
+    return render(
+        request,
+        "dossiers/linked/start.html",
+        {"group": group, "form": form, "centres": centres, "members": members, "drafts": drafts},
+    )
+
+
+def linked_draft_step(view):
+    """Steps of the flow work on the citizen's own draft filing; a submitted one goes to its page instead."""
+
+    @login_required
+    def wrapper(request, public_id, *args, **kwargs):
+        filing = linked.filing_for(request.user, public_id)
+        if filing.submitted_at is not None:
+            return redirect("dossiers:linked_detail", public_id=filing.public_id)
+        return view(request, filing, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _context(filing: LinkedFiling, step: str, **extra) -> dict:
+    return {"filing": filing, "group": filing.group, "steps": STEPS, "step": step, **extra}
+
+
+@linked_draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def declaration(request, filing: LinkedFiling):
+    if not filing.group.eform:
+        return redirect("dossiers:linked_documents", public_id=filing.public_id)
+    if request.method == "POST":
+        form = linked.declaration_form(filing, request.POST)
+        if form.is_valid():
+            linked.save_declaration(filing=filing, data=form.to_json())
+            return redirect("dossiers:linked_documents", public_id=filing.public_id)
+    else:
+        form = linked.declaration_form(filing)
+    return render(request, "dossiers/linked/declaration.html", _context(filing, "linked_declaration", form=form))
+
+
+@linked_draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def documents(request, filing: LinkedFiling):
+    parts = linked.parts_of(filing)
+    slots = {part.pk: list(part.case.documents.all()) if part.case else [] for part in parts}
+    errors = _UploadErrors()
+    if request.method == "POST":
+        for part in parts:
+            part_errors = _save_uploads(request, part, slots[part.pk])
+            errors.update(part_errors)
+            errors.store_down = errors.store_down or part_errors.store_down
+        if not errors and "continue" in request.POST:
+            for part in parts:
+                uploaded = set(part.documents.values_list("required_document_id", flat=True))
+                for slot in slots[part.pk]:
+                    if slot.is_required and slot.asks_for_scan(part.procedure) and slot.pk not in uploaded:
+                        errors[slot.pk] = _("Upload a scan of this document: it is required.")
+            if not errors:
+                return redirect("dossiers:linked_review", public_id=filing.public_id)
+        elif not errors:
+            messages.success(request, _("Your files have been saved."))
+            return redirect("dossiers:linked_documents", public_id=filing.public_id)
+    sections = [(part, _document_rows(part, slots[part.pk], errors)) for part in parts]
+    error_rows = [row for _part, rows in sections for row in rows if row["error"]]
+    context = _context(filing, "linked_documents", sections=sections, error_rows=error_rows)
+    return render(request, "dossiers/linked/documents.html", context, status=_error_status(errors))
+
+
+@linked_draft_step
+@require_POST
+def remove_document(request, filing: LinkedFiling, pk: int):
+    document = get_object_or_404(DossierDocument, pk=pk, dossier__filing=filing)
+    linked.remove_document(filing=filing, document=document)
+    messages.success(request, _("The file has been removed."))
+    return redirect("dossiers:linked_documents", public_id=filing.public_id)
+
+
+@linked_draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request, filing: LinkedFiling):
+    form = SubmitForm(request.POST or None)
+    problems = linked.missing_parts(filing)
+    if request.method == "POST" and form.is_valid() and not problems:
+        try:
+            filing, _submitted = linked.submit_filing(filing=filing, by=request.user)
+        except linked.LinkedFilingError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("dossiers:linked_detail", public_id=filing.public_id)
+    parts = linked.parts_of(filing)
+    context = _context(
+        filing,
+        "linked_review",
+        form=form,
+        problems=problems,
+        answers=linked.answers(filing),
+        parts=[(part, part.documents.select_related("required_document"), costs.quote(part)) for part in parts],
+    )
+    return render(request, "dossiers/linked/review.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def detail(request, public_id):
+    filing = linked.filing_for(request.user, public_id)
+    if filing.submitted_at is None:
+        return redirect("dossiers:linked_declaration", public_id=filing.public_id)
+    parts = linked.parts_of(filing)
+    for part in parts:
+        part.overdue = is_overdue(part)
+    return render(
+        request,
+        "dossiers/linked/detail.html",
+        {
+            "filing": filing,
+            "group": filing.group,
+            "parts": parts,
+            "done": linked.is_done(filing),
+            "just_submitted": all(part.is_awaiting_intake for part in parts),
+            "answers": linked.answers(filing),
+        },
+    )
