@@ -33,7 +33,8 @@ from .filing import BIRTH, HAC_THANH, birth_declaration, image_bytes, pdf_bytes
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 OTHER_AGENCY = "000.21.30.H56"  # another ward's people's committee
-POLICE_PROCEDURE = "1.004194"  # Đăng ký tạm trú: the police, not the ward, receives it
+POLICE_PROCEDURE = "1.004194"  # Đăng ký tạm trú: processed by the police
+DRIVING_LICENCE = "3.000347"  # Đổi giấy phép lái xe: two provincial agencies, not the ward
 NEW_CCCD = "038195012345"  # Thanh Hóa, female, born 1995
 START = reverse("admin:dossiers_dossier_counter")
 PROCEDURE = reverse("admin:dossiers_dossier_counter_procedure")
@@ -283,6 +284,7 @@ def test_the_cccd_rules(number, valid):
 def test_a_procedure_the_centre_may_not_receive_is_refused_with_the_reason(client_at_desk):
     client = client_at_desk
     citizen = register_citizen(client)
+    Procedure.objects.filter(code=POLICE_PROCEDURE).update(any_centre=False)  # received by the police only
 
     response = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": POLICE_PROCEDURE}, **EN)
 
@@ -305,34 +307,29 @@ def test_a_level_1_procedure_is_received_at_the_counter(client_at_desk):
 
 
 def test_a_procedure_received_for_other_agencies_asks_which_one_processes_it(client_at_desk, catalogue):
-    """Intake regardless of boundary: a centre receives a procedure it does not handle; when several agencies
+    """Intake regardless of boundary: the ward's centre receives a procedure it does not handle; when several agencies
     could process it, the desk chooses, and the dossier is routed there on acceptance."""
     client = client_at_desk
     citizen = register_citizen(client)
     centre = Agency.objects.get(code=HAC_THANH)
-    Agency.objects.filter(pk=centre.pk).update(receives_dossiers=True)
-    land = Procedure.objects.get(code="1.013833")  # đăng ký biến động đất đai: two province-level offices
-    Procedure.objects.filter(pk=land.pk).update(any_centre=True)
-    first_case = land.cases.order_by("position").first()
+    licence = Procedure.objects.get(code=DRIVING_LICENCE)
+    assert centre.receives_dossiers and licence.any_centre and licence.agencies.count() == 2
 
-    first = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": land.code}, **EN)
+    first = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": licence.code}, **EN)
     assert first.status_code == 200 and not Dossier.objects.filter(applicant=citizen).exists()
     offered = set(first.context["form"].fields["agency"].queryset)
-    assert offered == set(land.agencies.all()) and centre not in offered
-    missing = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": land.code, "choose": "1"}, **EN)
-    assert missing.status_code == 400 and set(missing.context["form"].errors) == {"case", "agency"}
+    assert offered == set(licence.agencies.all()) and centre not in offered
+    missing = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": licence.code, "choose": "1"}, **EN)
+    assert missing.status_code == 400 and set(missing.context["form"].errors) == {"agency"}
 
-    office = land.agencies.order_by("code").first()
+    office = licence.agencies.order_by("code").first()
     response = client.post(
-        PROCEDURE,
-        {"id_number": citizen.id_number, "procedure": land.code, "case": first_case.pk, "agency": office.pk,
-         "choose": "1"},
-        **EN,
-    )  # fmt: skip
+        PROCEDURE, {"id_number": citizen.id_number, "procedure": licence.code, "agency": office.pk, "choose": "1"}, **EN
+    )
 
     dossier = Dossier.objects.get(applicant=citizen)
     assert response.status_code == 302 and dossier.agency == office and dossier.received_by == centre
-    assert dossier.is_routed and dossier.case == first_case
+    assert dossier.is_routed and dossier.case == licence.cases.get()
 
 
 # --- The citizen record ---------------------------------------------------------------------------------------
