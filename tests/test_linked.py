@@ -144,7 +144,9 @@ def test_a_filing_starts_one_draft_per_procedure_for_its_competent_agency(catalo
 def test_only_a_centre_that_may_receive_every_procedure_of_the_group_is_offered(catalogue):
     group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
     centre = _centre()
-    dong_son = Agency.objects.get(code=DONG_SON)  # a commune that handles births only, not a one-stop centre here
+    dong_son = Agency.objects.get(code=DONG_SON)  # a commune that handles births only, made no one-stop centre here
+    Agency.objects.filter(pk=dong_son.pk).update(receives_dossiers=False)
+    dong_son.refresh_from_db()
 
     assert centre in linked.receiving_centres(group)
     assert dong_son not in linked.receiving_centres(group)

@@ -438,7 +438,7 @@ def test_officials_see_their_agencys_messages_and_can_resend_failed_ones(
     )
     other_agency = AgencyFactory(code="000.99.02.T56")
     theirs = dossier_in(office, make_citizen(notify_by="sms"), Status.SUBMITTED)
-    theirs.agency = other_agency
+    theirs.agency = theirs.received_by = other_agency
     theirs.save()
     theirs.status = Status.REFUSED
     write_event(theirs, action="refuse", from_status=1, by=None, public_note="x")
