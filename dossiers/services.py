@@ -121,7 +121,8 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
     if existing is not None:
         old_file = existing.file
         existing.delete()
-        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+        if old_file:  # a paper not digitised at the counter has no file
+            transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
     saved_file = document.file
     try:
         document.save()
@@ -136,7 +137,8 @@ def remove_document(*, document: DossierDocument) -> None:
     _locked_draft(document.dossier, supplementing=True)
     file = document.file
     document.delete()
-    transaction.on_commit(lambda: file.storage.delete(file.name))
+    if file:  # a paper not digitised at the counter has no file
+        transaction.on_commit(lambda: file.storage.delete(file.name))
 
 
 @transaction.atomic

@@ -437,3 +437,29 @@ def test_registering_online_with_the_cccd_of_a_record_points_to_the_desk(client,
     assert response.status_code == 200
     assert "send you a link to set your password" in " ".join(response.context["form"].errors["id_number"])
     assert User.objects.filter(id_number=NEW_CCCD).count() == 1
+
+
+def test_the_citizen_supplements_a_paper_dossier_online_replacing_a_paper_not_digitised(
+    client_at_desk, client, django_capture_on_commit_callbacks
+):
+    dossier, citizen = ready_draft(client_at_desk)
+    _certificate, identity = birth_slots()
+    client_at_desk.post(url("review", dossier), {"decision": "supplement", "missing": "Bản chụp căn cước rõ nét"})
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUPPLEMENT_REQUESTED
+    citizen.set_password("HoaLe@2026xyz")
+    citizen.save()
+    client.force_login(citizen)
+    supplement_url = reverse("dossiers:supplement", kwargs={"public_id": dossier.public_id})
+    assert "Only shown for comparison" in client.get(supplement_url, **EN).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            supplement_url, {f"document-{identity.pk}": file("can-cuoc.pdf", pdf_bytes(1)), "send": "1"}, **EN
+        )
+
+    assert response.status_code == 302
+    replaced = dossier.documents.get(required_document=identity)
+    assert replaced.file and not replaced.exemption and not replaced.scanned_at_intake
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED  # back to intake, as any supplemented dossier
