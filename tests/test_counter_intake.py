@@ -463,3 +463,17 @@ def test_the_citizen_supplements_a_paper_dossier_online_replacing_a_paper_not_di
     assert replaced.file and not replaced.exemption and not replaced.scanned_at_intake
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED  # back to intake, as any supplemented dossier
+
+
+def test_a_paper_dossier_the_citizen_takes_back_is_discarded_with_its_scans(
+    client_at_desk, django_capture_on_commit_callbacks
+):
+    dossier, _citizen = ready_draft(client_at_desk)
+    scan = dossier.documents.exclude(file="").get()
+    storage, name = scan.file.storage, scan.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_at_desk.post(url("review", dossier), {"decision": "discard"}, **EN)
+
+    assert response.status_code == 302 and response["Location"] == START
+    assert not Dossier.objects.filter(pk=dossier.pk).exists() and not storage.exists(name)

@@ -31,7 +31,23 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DossierDocument
-        fields = ["id", "required_document", "name", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+        fields = [
+            "id",
+            "required_document",
+            "name",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "pages",
+            "scanned_at_intake",
+            "exemption",
+            "uploaded_at",
+        ]
+        extra_kwargs = {
+            "pages": {"help_text": "Pages of a paper scanned at the counter"},
+            "exemption": {"help_text": "Why a paper received at the counter was not digitised (then there is no file)"},
+        }
 
 
 class CostLineSerializer(serializers.Serializer):
