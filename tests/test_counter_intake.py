@@ -27,6 +27,7 @@ from portal.accounts.models import User
 from portal.accounts.services import find_or_create_citizen_record
 from portal.accounts.validators import validate_cccd
 from procedures.models import Agency, Procedure
+from tracking.selectors import public_timeline
 
 from .factories import official
 from .filing import BIRTH, HAC_THANH, birth_declaration, image_bytes, pdf_bytes
@@ -162,6 +163,11 @@ def test_a_paper_dossier_is_scanned_into_one_pdf_and_accepted_like_an_online_one
     page = client.get(response["Location"], **EN).content.decode()
     receipt_url = reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id})
     assert receipt_url in page and "Only shown for comparison" in page
+    with translation.override("en"):  # the public look-up's history
+        assert [entry.label for entry in public_timeline(dossier)][:2] == [
+            "Paper dossier received at the one-stop desk",
+            "Accepted by the agency",
+        ]
     receipt = client.get(receipt_url)
     assert receipt.status_code == 200
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(receipt.streaming_content))).pages)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.codes import is_dossier_code
-from dossiers.constants import DeliveryMethod, Status
+from dossiers.constants import Channel, DeliveryMethod, Status
+from dossiers.events import DossierAction
 from dossiers.models import Dossier
 from dossiers.selectors import is_overdue
 from dossiers.workflow import TIMELINE_EVENTS
@@ -79,6 +80,8 @@ def public_timeline(dossier: Dossier) -> list[TimelineEntry]:
     for event in dossier.events.only("action", "from_status", "to_status", "public_note", "created_at"):
         # Entries without a status change that other apps write (postal delivery) carry the workflow's labels.
         label = TIMELINE_LABELS.get(event.action) or TIMELINE_EVENTS.get(event.action)
+        if event.action == DossierAction.SUBMIT and dossier.channel == Channel.COUNTER:
+            label = _("Paper dossier received at the one-stop desk")
         if label is None:
             if event.from_status != event.to_status:
                 label = Status(event.to_status).label
