@@ -204,6 +204,8 @@ def test_a_waiting_part_cannot_be_accepted_until_the_part_it_needs_is_done(catal
 
     with pytest.raises(InvalidTransition, match=r"starts when .* is done"):
         processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
+    # The back office lists the reason instead of offering the button.
+    assert processing.why_not(residence, "accept") == processing.waiting_reason(residence)
 
     finish(_part(filing, "1.001193"), result_reference="125/2026")
     processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
