@@ -509,6 +509,17 @@ def why_not(dossier: Dossier, action: str) -> str:
 
 def waiting_reason(dossier: Dossier) -> str:
     """A linked part cannot be accepted before the part whose result it needs is done."""
+    needed = dossier.needs
+    if needed.is_terminal and not needed.is_done:
+        return _(
+            "Dossier %(code)s cannot start: %(needed)s (“%(procedure)s”), whose result it needs, is “%(status)s”. "
+            "Refuse it, or record the citizen's withdrawal."
+        ) % {
+            "code": dossier.code,
+            "needed": needed.code,
+            "procedure": needed.procedure.name,
+            "status": needed.get_status_display(),
+        }
     return _("Dossier %(code)s starts when %(needed)s (“%(procedure)s”) is done.") % {
         "code": dossier.code,
         "needed": dossier.needs.code,
