@@ -69,10 +69,7 @@ def check(dossier: Dossier, action: str, by: User | None, expected_version: int 
             % {"action": act.label, "code": dossier.code, "status": dossier.get_status_display()}
         )
     if action == DossierAction.ACCEPT and dossier.needs_id and not dossier.needs.is_done:
-        raise InvalidTransition(
-            _("Dossier %(code)s starts when %(needed)s (“%(procedure)s”) is done.")
-            % {"code": dossier.code, "needed": dossier.needs.code, "procedure": dossier.needs.procedure.name}
-        )
+        raise InvalidTransition(waiting_reason(dossier))
 
 
 def _record(
@@ -505,7 +502,29 @@ def why_not(dossier: Dossier, action: str) -> str:
     lists the reason instead of the button)."""
     if action == DossierAction.RETURN_RESULT and dossier.status == Status.RESULT_READY:
         return held_reason(dossier)
+    if action == DossierAction.ACCEPT and dossier.is_waiting:
+        return waiting_reason(dossier)
     return ""
+
+
+def waiting_reason(dossier: Dossier) -> str:
+    """A linked part cannot be accepted before the part whose result it needs is done."""
+    needed = dossier.needs
+    if needed.is_terminal and not needed.is_done:
+        return _(
+            "Dossier %(code)s cannot start: %(needed)s (“%(procedure)s”), whose result it needs, is “%(status)s”. "
+            "Refuse it, or record the citizen's withdrawal."
+        ) % {
+            "code": dossier.code,
+            "needed": needed.code,
+            "procedure": needed.procedure.name,
+            "status": needed.get_status_display(),
+        }
+    return _("Dossier %(code)s starts when %(needed)s (“%(procedure)s”) is done.") % {
+        "code": dossier.code,
+        "needed": dossier.needs.code,
+        "procedure": dossier.needs.procedure.name,
+    }
 
 
 @transaction.atomic

@@ -338,3 +338,94 @@ def create_demo_dossiers() -> int:
                 dossier=dossier, by=specialist, missing="Bản sao Giấy chứng sinh rõ nét, có dấu của cơ sở y tế."
             )
     return len(DEMO_CHILDREN)
+
+
+CRIMINAL_RECORD = "3.000333"  # Cấp Phiếu lý lịch tư pháp: provincial police, received at any centre
+BIRTH_GROUP = "khai-sinh-thuong-tru-bhyt"  # linked procedures, group (a) of Decree 63/2024/NĐ-CP
+
+
+def create_demo_routed_and_linked() -> int:
+    """What intake regardless of boundary and linked procedures look like: the demo citizen's criminal-record request
+    received at Hạc Thành and sent to the provincial police (assigned there), and a birth + residence + health
+    insurance filing whose birth part has its result, so the two waiting parts have started."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers import linked, processing, services
+    from dossiers.models import LinkedFiling
+    from procedures.eforms import EForm
+    from procedures.models import ProcedureGroup
+
+    citizen = User.objects.get(username="congdan")
+    if LinkedFiling.objects.filter(applicant=citizen).exists():
+        return 0
+    centre = Agency.objects.get(code=DEMO_AGENCY)
+    scan_bytes = demo_scan()
+
+    def scan(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, scan_bytes, content_type="application/pdf")
+
+    procedure = Procedure.objects.get(code=CRIMINAL_RECORD)
+    police = procedure.agencies.get()
+    dossier = services.start_draft(
+        procedure=procedure, applicant=citizen, agency=police, case=procedure.cases.first(), received_by=centre
+    )
+    form = EForm(
+        {
+            "applicant_name": "Nguyễn Văn Dân",
+            "applicant_birth_date": "1990-05-01",
+            "applicant_id": "038090001234",
+            "applicant_phone": "0912345678",
+            "applicant_address_province": "38",
+            "applicant_address_ward": "Hạc Thành",
+            "applicant_address_street": "12 Lê Lợi",
+            "request": "Cấp Phiếu lý lịch tư pháp số 1 để bổ sung hồ sơ xin việc.",
+        },
+        spec=procedure.eform,
+    )
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    services.save_declaration(dossier=dossier, data=form.to_json())
+    for slot in dossier.case.documents.filter(is_required=True):
+        if slot.asks_for_scan(procedure):
+            services.attach_document(dossier=dossier, required_document=slot, upload=scan("giay-to.pdf"))
+    dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
+    processing.accept(dossier=dossier, by=User.objects.get(username="tiepnhan"))
+    processing.assign(
+        dossier=dossier,
+        by=User.objects.get(username="lanhdao.congan"),
+        handler=User.objects.get(username="chuyenvien.congan"),
+    )
+
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    cases = {}
+    for member in group.members.select_related("procedure"):
+        options = list(member.procedure.cases.all())
+        cases[member.pk] = next((c for c in options if "cha/mẹ" in c.name), options[0])
+    filing = linked.start_filing(group=group, applicant=citizen, received_by=centre, cases=cases)
+    declaration = {
+        **DEMO_BIRTH_DECLARATION,
+        "child_name": "Nguyễn Minh An",
+        "residence_address_province": "38",
+        "residence_address_ward": "Hạc Thành",
+        "residence_address_street": "12 Lê Lợi",
+        "household_head": "Nguyễn Văn An",
+        "relation_to_head": "Con",
+        "health_facility": "Trạm Y tế phường Hạc Thành",
+        "contact_phone": "0912345678",
+    }
+    form = EForm(declaration, spec=group.eform)
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    linked.save_declaration(filing=filing, data=form.to_json())
+    for part in filing.parts.all():
+        for slot in part.case.documents.filter(is_required=True):
+            if slot.asks_for_scan(part.procedure):
+                linked.attach_document(filing=filing, part=part, required_document=slot, upload=scan("ban-quet.pdf"))
+    filing, _ = linked.submit_filing(filing=filing, by=citizen)
+    birth = filing.parts.get(procedure__code="1.001193")
+    desk, specialist, leader = (User.objects.get(username=name) for name in ("tiepnhan", "chuyenvien", "lanhdao"))
+    processing.accept(dossier=birth, by=desk)
+    processing.assign(dossier=birth, by=desk, handler=specialist)
+    processing.submit_for_approval(dossier=birth, by=specialist, leader=leader)
+    processing.approve(dossier=birth, by=leader, result_reference="125/2026")
+    return 1 + filing.parts.count()

@@ -32,6 +32,21 @@ def test_the_demo_gives_the_back_office_a_queue_once(catalogue):
     assert demo.create_demo_dossiers() == 0
 
 
+def test_the_demo_shows_a_routed_dossier_and_a_linked_filing_once(catalogue):
+    demo.create_demo_accounts()
+    assert demo.create_demo_routed_and_linked() == 4
+
+    citizen = demo.User.objects.get(username="congdan")
+    routed = citizen.dossiers.get(procedure__code=demo.CRIMINAL_RECORD)
+    assert routed.received_by.code == HAC_THANH and routed.agency.code != HAC_THANH
+    assert (routed.status, routed.handler.username) == (Status.PROCESSING, "chuyenvien.congan")
+    filing = citizen.filings.get()
+    parts = {part.procedure.code: part for part in filing.parts.all()}
+    assert parts["1.001193"].status == Status.RESULT_READY and parts["1.001193"].result_reference == "125/2026"
+    assert not parts["1.004222"].is_waiting and not parts["1.014137"].is_waiting
+    assert demo.create_demo_routed_and_linked() == 0
+
+
 def test_the_demo_province_has_no_district_agency(catalogue):
     assert not Agency.objects.filter(level=AdministrativeLevel.DISTRICT).exists()
     for agency in Agency.objects.all():

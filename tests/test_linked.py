@@ -204,6 +204,8 @@ def test_a_waiting_part_cannot_be_accepted_until_the_part_it_needs_is_done(catal
 
     with pytest.raises(InvalidTransition, match=r"starts when .* is done"):
         processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
+    # The back office lists the reason instead of offering the button.
+    assert processing.why_not(residence, "accept") == processing.waiting_reason(residence)
 
     finish(_part(filing, "1.001193"), result_reference="125/2026")
     processing.accept(dossier=residence, by=official(Role.DESK, HAC_THANH))
@@ -464,3 +466,17 @@ def test_group_b_files_a_death_registration_and_the_funeral_allowance_at_a_commu
     assert filing.code.startswith(DONG_SON) and {death.agency.code, funeral.agency.code} == {DONG_SON}
     assert funeral.form_data["so_dang_ky_khai_tu"] == "37/2026"
     assert funeral.form_data["deceased_name"] == "Nguyễn Văn Bình"
+
+
+def test_a_part_whose_prerequisite_was_refused_says_so(catalogue):
+    owner = CitizenFactory()
+    filing, _ = linked.submit_filing(filing=ready_filing(owner), by=owner)
+    birth, residence = _part(filing, "1.001193"), _part(filing, "1.004222")
+    processing.refuse(dossier=birth, by=official(Role.DESK, HAC_THANH), reason="Giấy chứng sinh không hợp lệ.")
+    residence.refresh_from_db()
+
+    with translation.override("en"):
+        reason = processing.why_not(residence, "accept")
+    assert "cannot start" in reason and birth.code in reason and "Refuse it" in reason
+    processing.refuse(dossier=residence, by=official(Role.DESK, HAC_THANH), reason="Không đủ điều kiện.")
+    assert Dossier.objects.get(pk=residence.pk).status == Status.REFUSED

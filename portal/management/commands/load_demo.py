@@ -26,5 +26,6 @@ class Command(BaseCommand):
         created = demo.create_demo_accounts()
         self.stdout.write(f"Demo accounts created: {', '.join(created) or 'none (already there)'}")
         self.stdout.write(f"Demo dossiers filed: {demo.create_demo_dossiers()}")
+        self.stdout.write(f"Demo routed and linked dossiers filed: {demo.create_demo_routed_and_linked()}")
         if report.errors:
             raise CommandError("Some demo procedures were rejected.")
