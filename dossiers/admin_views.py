@@ -25,6 +25,7 @@ from procedures.routing import RoutingError
 
 from . import processing, sections
 from .admin_forms import ACTION_FORMS, RouteForm
+from .constants import Channel
 from .dashboard import panel_rows
 from .events import DossierAction
 from .models import Dossier, DossierNotice
@@ -83,8 +84,11 @@ def dashboard(request, model_admin):
 # --- The change view's extra sections ------------------------------------------------------------------
 
 
-def event_label(action: str) -> str:
-    """The timeline entry's name: its action's label (``DossierAction``), or the stored value if unknown."""
+def event_label(action: str, dossier: Dossier | None = None) -> str:
+    """The timeline entry's name: its action's label (``DossierAction``), or the stored value if unknown; a paper
+    dossier's submission is its registration at the counter."""
+    if action == DossierAction.SUBMIT and dossier is not None and dossier.channel == Channel.COUNTER:
+        return _("Registered at the counter")
     try:
         return str(DossierAction(action).label)
     except ValueError:
@@ -106,7 +110,7 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
     events = [
         {
             "event": e,
-            "label": event_label(e.action),
+            "label": event_label(e.action, dossier),
             "cells": [{"key": column.key, "html": cells.get(e.pk, "")} for column, cells in columns],
         }
         for e in dossier.events.select_related("actor")

@@ -163,6 +163,7 @@ def test_a_paper_dossier_is_scanned_into_one_pdf_and_accepted_like_an_online_one
     page = client.get(response["Location"], **EN).content.decode()
     receipt_url = reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id})
     assert receipt_url in page and "Only shown for comparison" in page
+    assert "Registered at the counter" in page and "Submitted online" not in page  # the back-office timeline
     with translation.override("en"):  # the public look-up's history
         assert [entry.label for entry in public_timeline(dossier)][:2] == [
             "Paper dossier received at the one-stop desk",
