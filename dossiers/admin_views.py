@@ -30,7 +30,7 @@ from .dashboard import panel_rows
 from .events import DossierAction
 from .models import Dossier, DossierNotice
 from .notices import NOTICE, render_control_slip
-from .selectors import clock_status_labels, due_soon_bound, is_overdue, queue_counts, queues
+from .selectors import cached_queue_counts, clock_status_labels, due_soon_bound, is_overdue, queues
 from .workflow import ACTIONS, Action, DossierChanged, InvalidTransition, available_actions
 
 
@@ -61,7 +61,7 @@ def dashboard(request, model_admin):
     messages to citizens that could not be sent."""
     now = timezone.now()
     bound = due_soon_bound(now)
-    counts = queue_counts(model_admin.get_queryset(request), request.user, now, bound)
+    counts = cached_queue_counts(model_admin.get_queryset(request), request.user, now, bound, scope="admin")
     changelist = admin_url(model_admin, "changelist")
     rows = [
         {"key": q.key, "label": q.label, "count": counts[q.key], "url": f"{changelist}?{urlencode(q.params)}"}

@@ -9,7 +9,12 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         from portal import issued
 
-        from . import linked, notices, receipts  # linked: listens to approvals (data flow)
+        from . import (  # linked: listens to approvals (data flow)
+            linked,
+            notices,
+            receipts,
+            selectors,  # noqa: F401  (listens to every change: the dashboard's cached counts)
+        )
 
         issued.register(receipts.RECEIPT, notices.NOTICE)
         linked.register_sections()

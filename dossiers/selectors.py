@@ -1,8 +1,12 @@
 """Reads of dossiers, always through who is asking: a citizen sees their own, an official their agency's."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -13,6 +17,7 @@ from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
 
 from .constants import TERMINAL_STATUSES, Stage, Status
+from .events import DossierChange, listen
 from .models import Dossier
 
 # --- The deadline ---------------------------------------------------------------------------------------------
@@ -112,11 +117,56 @@ def _work_queues(user, now: datetime, bound: datetime) -> list[Queue]:
     ]
 
 
+# The statuses some work queue can hold: every queue's condition implies one of them, so counting only these
+# reads the agency's live dossiers through the (agency, status) index instead of its whole history.
+QUEUED_STATUSES = tuple(s for s in Status if s != Status.DRAFT and s not in TERMINAL_STATUSES)
+
+
 def queue_counts(queryset: QuerySet[Dossier], user, now: datetime, bound: datetime) -> dict[str, int]:
     """Every queue's count over ``queryset`` (already scoped to the official) in one aggregate query."""
-    return queryset.order_by().aggregate(
-        **{queue.key: Count("pk", filter=queue.condition) for queue in queues(user, now, bound)}
+    return (
+        queryset.order_by()
+        .filter(status__in=QUEUED_STATUSES)
+        .aggregate(**{queue.key: Count("pk", filter=queue.condition) for queue in queues(user, now, bound)})
     )
+
+
+# The dashboard's counts are kept for DASHBOARD_CACHE_SECONDS per official, under their agency's generation: any
+# change to a dossier of the agency (``dossier_event``, after commit) starts a new generation, so the official
+# sees it at the next load; what changes with time alone (due soon, overdue) shows within the cache period.
+
+
+def _generation_key(agency_id: int) -> str:
+    return f"dossiers:queues-generation:{agency_id}"
+
+
+def cached_queue_counts(
+    queryset: QuerySet[Dossier], user, now: datetime, bound: datetime, *, scope: str
+) -> dict[str, int]:
+    """``queue_counts`` through the cache; ``scope`` names the queryset (the admin's, the API's)."""
+    ttl = settings.DASHBOARD_CACHE_SECONDS
+    agency_id = access.agency_of(user)
+    if ttl <= 0 or agency_id is None:
+        return queue_counts(queryset, user, now, bound)
+    generation = cache.get(_generation_key(agency_id), 0)
+    key = f"dossiers:queue-counts:{scope}:{user.pk}:{agency_id}:{generation}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = queue_counts(queryset, user, now, bound)
+        cache.set(key, counts, ttl)
+    return counts
+
+
+def queues_changed(*agency_ids: int | None) -> None:
+    """Start a new generation of the given agencies' counts once the current transaction commits."""
+    keys = [_generation_key(agency_id) for agency_id in set(agency_ids) if agency_id]
+
+    def bump() -> None:
+        stamp = time.time_ns()
+        cache.set_many(dict.fromkeys(keys, stamp), timeout=None)
+
+    if keys:
+        transaction.on_commit(bump)
 
 
 # --- Who sees which dossier -----------------------------------------------------------------------------------
@@ -142,3 +192,8 @@ def dossiers_of_applicant(user: User) -> list[Dossier]:
         .select_related("procedure", "agency", "filing")
         .order_by("-submitted_at", "-created_at")
     )
+
+
+@listen(dispatch_uid="dossiers.queue-counts")
+def _on_dossier_change(change: DossierChange) -> None:
+    queues_changed(change.dossier.agency_id, change.dossier.received_by_id)

@@ -15,9 +15,9 @@ import logging
 import os
 from functools import partial
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.exceptions import Ignore
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
@@ -51,3 +51,15 @@ class TransactionAwareTask(Task):
 app = Celery("portal", task_cls=TransactionAwareTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _connections_like_requests(sender=None, **kwargs) -> None:
+    """Around a task, the database connections follow Django's rule for requests (``CONN_MAX_AGE``,
+    ``CONN_HEALTH_CHECKS``): kept between tasks while young and healthy, closed when broken or too old. Celery's own
+    rule, closing them around every task, is switched off by ``CELERY_DB_REUSE_MAX`` in the settings. A task run
+    in-process belongs to the caller's request and transaction: left alone."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    close_old_connections()

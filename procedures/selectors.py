@@ -4,9 +4,12 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from .constants import AdministrativeLevel
 from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
@@ -76,10 +79,28 @@ def catalogue_counts() -> dict[int, int]:
     return {row["service_level"]: row["n"] for row in rows}
 
 
+FILTER_CHOICES_KEY = "procedures:filter-choices:v1"
+FILTER_CHOICES_SECONDS = 300  # an upper bound: any change to agencies, fields or procedures clears them at once
+
+
 def filter_choices() -> tuple[list[Agency], list[Field]]:
-    agencies = list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
-    fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by("name"))
-    return agencies, fields
+    """The catalogue's agency and field filters: the same for every visitor, so kept in the cache."""
+    cached = cache.get(FILTER_CHOICES_KEY)
+    if cached is None:
+        agencies = list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
+        fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by("name"))
+        cached = (agencies, fields)
+        cache.set(FILTER_CHOICES_KEY, cached, FILTER_CHOICES_SECONDS)
+    return cached
+
+
+@receiver([post_save, post_delete], sender=Agency, dispatch_uid="procedures.filter-choices.agency")
+@receiver([post_save, post_delete], sender=Field, dispatch_uid="procedures.filter-choices.field")
+@receiver([post_save, post_delete], sender=Procedure, dispatch_uid="procedures.filter-choices.procedure")
+def _catalogue_changed(sender, **kwargs) -> None:
+    # Now, for this transaction's own reads, and after commit, for what other requests cached in between.
+    cache.delete(FILTER_CHOICES_KEY)
+    transaction.on_commit(lambda: cache.delete(FILTER_CHOICES_KEY))
 
 
 def procedure_detail(code: str) -> Procedure:

@@ -15,6 +15,7 @@ The two digitisation figures of the service quality index (Decision 766/QĐ-TTg)
 ``digitised_at_intake`` and ``electronic_result``.
 """
 
+import time as clock
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,7 +31,7 @@ from dossiers.models import Dossier, DossierDocument
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 
-CACHE_VERSION = 2  # bumped whenever ``Statistics`` changes shape
+CACHE_VERSION = 3  # bumped whenever ``Statistics`` changes shape
 
 
 @dataclass(frozen=True)
@@ -428,16 +429,42 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
     )
 
 
+# The cached figures are kept STALE_FACTOR times their freshness so that, once they expire, one worker recomputes
+# them (it holds a lock in the cache) while the others keep answering with the previous figures, which say when
+# they were computed. Only a cold cache makes a request wait, for the one computing, at most LOCK_SECONDS.
+STALE_FACTOR = 4
+LOCK_SECONDS = 30
+
+
+def _lock_key(filters: StatisticsFilters) -> str:
+    return f"{filters.key}:computing"
+
+
 def statistics(filters: StatisticsFilters) -> Statistics:
-    """The figures, from the cache when they were computed less than ``REPORTS_CACHE_SECONDS`` ago."""
+    """The figures, from the cache when they were computed less than ``REPORTS_CACHE_SECONDS`` ago; after that, the
+    previous figures until the one worker recomputing them is done (never several at once)."""
     ttl = settings.REPORTS_CACHE_SECONDS
     if ttl <= 0:
         return compute_statistics(filters)
-    cached = cache.get(filters.key)
-    if cached is None:
-        cached = compute_statistics(filters)
-        cache.set(filters.key, cached, ttl)
-    return cached
+    entry = cache.get(filters.key)  # (fresh until, as a Unix time; the figures)
+    if entry is not None and entry[0] > clock.time():
+        return entry[1]
+    if cache.add(_lock_key(filters), 1, timeout=LOCK_SECONDS):
+        try:
+            figures = compute_statistics(filters)
+            cache.set(filters.key, (clock.time() + ttl, figures), ttl * STALE_FACTOR)
+        finally:
+            cache.delete(_lock_key(filters))
+        return figures
+    if entry is not None:
+        return entry[1]
+    deadline = clock.monotonic() + LOCK_SECONDS
+    while clock.monotonic() < deadline:
+        clock.sleep(0.05)
+        entry = cache.get(filters.key)
+        if entry is not None:
+            return entry[1]
+    return compute_statistics(filters)
 
 
 def agencies_for_filter() -> list[Agency]:

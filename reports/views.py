@@ -4,6 +4,7 @@ from ``selectors.statistics``)."""
 import csv
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
@@ -19,7 +20,15 @@ from procedures.models import Agency
 
 from .charts import month_chart, segments
 from .forms import StatisticsFilterForm
-from .selectors import Statistics, StatisticsFilters, TimelinessRow, agencies_for_filter, default_period, statistics
+from .selectors import (
+    STALE_FACTOR,
+    Statistics,
+    StatisticsFilters,
+    TimelinessRow,
+    agencies_for_filter,
+    default_period,
+    statistics,
+)
 
 
 def _form(request, agencies=None) -> StatisticsFilterForm:
@@ -62,6 +71,9 @@ def chart_context(stats: Statistics) -> dict:
     ]
     return {
         "stats": stats,
+        # The per-agency and per-field tables are rendered once per computation of the figures (and language).
+        "fragment_key": f"{stats.agency_code}:{stats.start:%Y%m%d}:{stats.end:%Y%m%d}:{stats.computed_at.timestamp()}",
+        "fragment_seconds": settings.REPORTS_CACHE_SECONDS * STALE_FACTOR,
         "level_rows": [
             {
                 "row": row,

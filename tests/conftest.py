@@ -29,6 +29,16 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_filters():
+    """The catalogue's filter choices live in the shared cache; a test's rolled-back agencies must not linger there."""
+    from django.core.cache import cache
+
+    from procedures.selectors import FILTER_CHOICES_KEY
+
+    cache.delete(FILTER_CHOICES_KEY)
+
+
 def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,)) -> None:
     """The demo province through the real importer, with stand-in PDFs for a few procedures only (speed)."""
     demo.load_agencies()

@@ -553,6 +553,34 @@ def test_the_list_and_the_dashboard_run_a_constant_number_of_queries(client, sta
         assert client.get(url).context["cl"].result_count == 30
 
 
+def test_a_change_shows_on_the_cached_dashboard_at_the_next_load(
+    client, staff, settings, django_capture_on_commit_callbacks
+):
+    """With the counts cached (DASHBOARD_CACHE_SECONDS), reloading the dashboard does not count again, yet accepting
+    a dossier shows at once: the change starts a new generation of the agency's counts when it commits."""
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    desk = staff[Role.DESK]
+    waiting = dossier_in(Status.SUBMITTED)
+    dossier_in(Status.SUBMITTED)
+    client.force_login(desk)
+
+    def counts():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(DASHBOARD)
+        counted = any("COUNT(" in q["sql"] and "FILTER" in q["sql"] for q in queries.captured_queries)
+        return {row["key"]: row["count"] for row in response.context["rows"]}, counted
+
+    first, counted = counts()
+    assert first["intake"] == 2 and first["accepted"] == 0 and counted
+    again, counted = counts()
+    assert again == first and not counted  # from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.accept(dossier=waiting, by=desk)
+    after, counted = counts()
+    assert after["intake"] == 1 and after["accepted"] == 1 and counted
+
+
 def test_the_dashboard_counts_in_one_query(client, staff):
     from dossiers.selectors import due_soon_bound, queue_counts
 

@@ -36,7 +36,7 @@ from .. import processing, services
 from ..constants import Status
 from ..forms import DeliveryForm
 from ..models import Dossier, DossierDocument, DossierEvent
-from ..selectors import due_soon_bound, queue_counts, queues
+from ..selectors import cached_queue_counts, due_soon_bound, queues
 from ..workflow import ACTIONS, InvalidTransition
 from .filters import DossierFilter
 from .serializers import (
@@ -231,7 +231,7 @@ class QueuesView(APIView):
     def get(self, request):
         now = timezone.now()
         bound = due_soon_bound(now)
-        counts = queue_counts(submitted_dossiers(request.user), request.user, now, bound)
+        counts = cached_queue_counts(submitted_dossiers(request.user), request.user, now, bound, scope="api")
         rows = [{"key": q.key, "label": q.label, "count": counts[q.key]} for q in queues(request.user, now, bound)]
         return Response(QueueSerializer(rows, many=True).data)
 

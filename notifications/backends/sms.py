@@ -17,12 +17,11 @@ when our acknowledgement was lost and the message is sent again. Delivery report
 
 import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import urllib3
 from django.conf import settings
 
 from . import PermanentError, TemporaryError
@@ -56,33 +55,37 @@ class FileBackend:
 TEMPORARY_STATUSES = {408, 425, 429}
 
 
+# One pool per process: the connection to the gateway is kept alive between messages (a worker sends many).
+_pool = urllib3.PoolManager(retries=False, maxsize=4)
+
+
 class HttpGatewayBackend:
     def send(self, message) -> str:
         url = settings.SMS_GATEWAY_URL
         if not url.startswith(("https://", "http://")):
             raise PermanentError("SMS_GATEWAY_URL is not an http(s) address")
-        request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
-            url,
-            data=json.dumps(_payload(message)).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "X-API-Key": settings.SMS_GATEWAY_API_KEY,
-                "Idempotency-Key": message.reference,
-            },
-        )
         try:
-            with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:  # noqa: S310
-                body = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:300].decode(errors="replace")
-            error = f"HTTP {exc.code}: {detail}"
-            if exc.code >= 500 or exc.code in TEMPORARY_STATUSES:
-                raise TemporaryError(error) from exc
-            raise PermanentError(error) from exc
-        except (urllib.error.URLError, OSError) as exc:  # refused, reset, timed out
-            raise TemporaryError(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from exc
+            response = _pool.request(
+                "POST",
+                url,
+                body=json.dumps(_payload(message)).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "X-API-Key": settings.SMS_GATEWAY_API_KEY,
+                    "Idempotency-Key": message.reference,
+                },
+                timeout=urllib3.Timeout(total=settings.SMS_GATEWAY_TIMEOUT),
+                redirect=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # refused, reset, timed out
+            raise TemporaryError(f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}") from exc
+        body = response.data
+        if response.status >= 300:
+            error = f"HTTP {response.status}: {body[:300].decode(errors='replace')}"
+            if response.status >= 500 or response.status in TEMPORARY_STATUSES:
+                raise TemporaryError(error)
+            raise PermanentError(error)
         try:
             provider_id = str(json.loads(body)["message_id"])
         except (ValueError, KeyError, TypeError) as exc:

@@ -99,7 +99,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections (web workers between requests, Celery workers between tasks: ``portal.celery``), checked
+# before reuse; opening a PostgreSQL connection costs more than most pages' queries. SQLite: one per request.
+_sqlite = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if _sqlite else 300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------------------
@@ -120,6 +124,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_DB_REUSE_MAX = 1_000_000  # Celery closes no connection itself; Django's rule decides (portal.celery)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Publishing when the broker is down must not hold a request: give up after ~0.5 s and leave it to the sweeps
 # (``portal.celery.TransactionAwareTask``).
@@ -356,6 +361,9 @@ CELERY_BEAT_SCHEDULE |= {
 
 # --- Reports and API ---
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=300)  # public statistics are cached this long
+# The back office's queue counts, per official: a change to one of the agency's dossiers shows at the next load;
+# what changes with time alone (due soon, overdue) within this many seconds. 0: counted at every load.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=15)
 # API tokens (django-rest-knox): stored hashed, valid API_TOKEN_HOURS after the last use, at most 10 per user.
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_HOURS", default=12)),
