@@ -49,6 +49,19 @@ if [[ -z "${DATABASE_URL:-}" ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initd
     missing+=(postgresql)
 fi
 if [[ -z "${REDIS_URL:-}" ]] && ! command -v redis-server >/dev/null; then missing+=(redis-server); fi
+# Each file in scripts/test.d/ brings one peer the tests talk to (an identity provider, a signing token, ...).
+# It is sourced twice: with PHASE=packages to add the system packages it needs to `missing`, and with
+# PHASE=start, after the servers above, to start its peer (adding its pid to PIDS) and export its settings.
+run_peers() {
+    PHASE=$1
+    local file
+    for file in scripts/test.d/*.sh; do
+        [[ -e "$file" ]] || continue
+        # shellcheck source=/dev/null
+        source "$file"
+    done
+}
+run_peers packages
 if ((${#missing[@]})); then
     if [[ $EUID -ne 0 ]]; then die "missing system packages, install them first: apt-get install ${missing[*]}"; fi
     log "Installing system packages: ${missing[*]}"
@@ -159,6 +172,8 @@ for _ in range(300):  # a volume must be allocated before the first write succee
 else:
     raise SystemExit("the S3 storage does not accept writes")
 PY
+
+run_peers start
 
 export DJANGO_SETTINGS_MODULE=portal.settings.test
 export VAR_DIR="$WORK/var"
