@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -211,18 +210,26 @@ def retry_delay(attempts: int) -> float:
     return min(settings.NOTIFICATIONS_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
+def _claim(message_id: int, claim: str) -> Message | None:
+    """Take the row (queued → sending, or our own task's row, redelivered) and read it in one statement:
+    ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35). None when another caller holds it or it is done."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Message._meta.db_table)
+    rows = Message.objects.raw(
+        f"UPDATE {table} SET status = %s, claimed_by = %s, claimed_at = %s, attempts = attempts + 1, "  # noqa: S608
+        "updated_at = %s WHERE id = %s AND (status = %s OR (status = %s AND claimed_by = %s)) RETURNING *",
+        [S_, claim, now, now, message_id, Q_, S_, claim],
+    )
+    return next(iter(rows), None)
+
+
 def deliver(*, message_id: int, claim: str) -> Outcome:
     """Send one message if this caller can claim it (``claim``: the task id). Idempotent."""
     if not claim:
         raise ValueError("a claim (the task id) is required")
-    now = timezone.now()
-    claimable = Q(status=Q_) | Q(status=S_, claimed_by=claim)  # the latter: our own task, redelivered
-    claimed = Message.objects.filter(claimable, pk=message_id).update(
-        status=S_, claimed_by=claim, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
-    if not claimed:
+    message = _claim(message_id, claim)
+    if message is None:
         return Outcome("skipped")
-    message = Message.objects.get(pk=message_id)
     held = Message.objects.filter(pk=message_id, status=S_, claimed_by=claim)
 
     def finish(**fields) -> None:
