@@ -1,7 +1,7 @@
 """The portal's URLs plus the floor: a bare Django view to compare each measured page with."""
 
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template import engines
 from django.urls import include, path
 
@@ -23,4 +23,13 @@ def floor(request, queries: int):
     return HttpResponse(TEMPLATE.render({"count": queries, "rows": rows}))
 
 
-urlpatterns = [path("_floor/<int:queries>/", floor), path("", include("portal.urls"))]
+def floor_json(request):
+    """Floor (a): a JSON answer with no database at all, through the whole middleware stack."""
+    return JsonResponse({"status": "ok", "items": [1, 2, 3]})
+
+
+urlpatterns = [
+    path("_floor/json/", floor_json),
+    path("_floor/<int:queries>/", floor),
+    path("", include("portal.urls")),
+]

@@ -7,8 +7,11 @@ only the pages over the first ``exact_limit`` rows are offered. Other databases 
 exactly.
 """
 
+import hashlib
 import json
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -39,13 +42,29 @@ class LargeTablePaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return super().count
+        key = self._estimate_key(queryset)
+        if key is not None and (known := cache.get(key)) is not None:
+            return known
         capped = queryset.order_by()[: self.exact_limit + 1].count()
         if capped <= self.exact_limit:
             return capped
         estimate = estimated_count(queryset)
         if estimate is None:
             return queryset.count()
+        if key is not None:
+            cache.set(key, max(estimate, capped), settings.PAGINATOR_ESTIMATE_SECONDS)
         return max(estimate, capped)
+
+    @staticmethod
+    def _estimate_key(queryset) -> str | None:
+        """An estimate is kept for a short while per query (an agency's queue with its filters): the capped count
+        and the ``EXPLAIN`` behind it cost as much as the page, and "about 480,000" does not change in a minute.
+        Exact counts (under the bound) are never cached."""
+        if not settings.PAGINATOR_ESTIMATE_SECONDS or connections[queryset.db].vendor != "postgresql":
+            return None
+        sql, params = queryset.order_by().query.sql_with_params()
+        digest = hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+        return f"paginator:estimate:{digest}"
 
     def page(self, number):
         """Deep pages look up the page's keys first (narrow rows, no joins), then fetch those rows whole: the

@@ -49,6 +49,19 @@ def test_beyond_the_bound_the_count_is_the_planners_estimate_and_pages_still_wor
     assert paginator.num_pages == 1  # only the rows under the bound are offered as pages: no deep OFFSETs
 
 
+def test_an_estimate_is_kept_for_a_while_per_query_and_exact_counts_never_are(settings):
+    settings.PAGINATOR_ESTIMATE_SECONDS = 60
+    large, small = fields(60), Field.objects.filter(name="Lĩnh vực thử 003")
+    first = SmallBound(large, 25).count
+    with CaptureQueriesContext(connection) as queries:
+        again = SmallBound(large, 25).count
+        assert SmallBound(small, 25).count == 1
+    assert again == first > 10
+    assert len(queries) == 1  # the small list was counted; the large one came from the cache
+    Field.objects.filter(name="Lĩnh vực thử 003").delete()
+    assert SmallBound(small, 25).count == 0
+
+
 class ShallowJoin(LargeTablePaginator):
     deferred_join_after = 6
 

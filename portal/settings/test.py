@@ -15,6 +15,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Counted at every load: most tests roll back, so the after-commit generation bump that refreshes cached counts
 # never runs; the cache has its own tests (tests/test_performance_caches.py).
 DASHBOARD_CACHE_SECONDS = 0
+PAGINATOR_ESTIMATE_SECONDS = 0
 # One connection per request and per task in the suite: the test database is dropped at the end, and a live
 # server's threads or the worker must not hold it open. Production keeps them (base settings).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # noqa: F405
