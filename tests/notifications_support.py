@@ -262,6 +262,8 @@ class SmsGateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real gateways answer (every answer has a length)
+
             def log_message(self, *args):
                 pass
 
