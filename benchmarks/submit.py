@@ -11,7 +11,10 @@ peak should stay far below the bytes uploaded. Files go where the settings put t
         STORAGE_S3_ENDPOINT_URL=http://127.0.0.1:8333 STORAGE_S3_BUCKET=dichvucong STORAGE_S3_ACCESS_KEY=… \\
         STORAGE_S3_SECRET_KEY=… .venv/bin/python benchmarks/submit.py --submissions 60 --clients 6 --workers 4
 
-The demo catalogue and accounts are loaded into the database if missing (``load_demo``).
+The benchmark database gets the demo's agencies and catalogue if it lacks them (no demo accounts or dossiers).
+With ``REDIS_URL`` set, a real Celery worker (``--render-workers`` processes) renders each submission's receipt
+and sends its messages during the run, and the figure counts a submission only once its receipt is stored.
+Peak memory is printed beside each web worker's resting size (measured before the load).
 """
 
 import argparse
@@ -21,6 +24,7 @@ import statistics
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,14 +51,21 @@ def scan(size: int, seed: int) -> bytes:
 
 def prepare(count: int) -> list[str]:
     """Citizens with API tokens (and the demo catalogue, if this database lacks it)."""
-    from django.core.management import call_command
     from knox.models import AuthToken
 
     from portal.accounts.models import User
     from procedures.models import Procedure
 
     if not Procedure.objects.filter(code="1.001193").exists():
-        call_command("load_demo", verbosity=0)
+        from django.utils import timezone
+
+        from portal import demo
+        from procedures.calendar import seed_calendar
+
+        demo.load_agencies()
+        year = timezone.localdate().year
+        seed_calendar([year - 1, year, year + 1])
+        demo.load_catalogue()
     tokens = []
     for n in range(count):
         user, _created = User.objects.get_or_create(
@@ -114,8 +125,8 @@ class Citizen(threading.Thread):
                 self.results["errors"] += 0 if ok else 1
 
 
-def worker_peaks(server) -> list[int]:
-    """Peak resident memory (KiB) of each gunicorn worker (the children of the arbiter)."""
+def worker_memory(server, field: str = "VmHWM") -> list[int]:
+    """Resident memory (KiB) of each gunicorn worker (the children of the arbiter): peak (VmHWM) or now (VmRSS)."""
     peaks = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -125,9 +136,22 @@ def worker_peaks(server) -> list[int]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("PPid", "0").strip()) == server.pid and "VmHWM" in fields:
-            peaks.append(int(fields["VmHWM"].split()[0]))
+        if int(fields.get("PPid", "0").strip()) == server.pid and field in fields:
+            peaks.append(int(fields[field].split()[0]))
     return peaks
+
+
+def wait_for_receipts(count: int, timeout: float = 600) -> None:
+    """Until the worker has stored the receipt of every benchmark submission."""
+    from dossiers.constants import Status
+    from dossiers.models import Dossier
+
+    deadline = time.monotonic() + timeout
+    submitted = Dossier.objects.filter(applicant__username__startswith="bench-submit-").exclude(status=Status.DRAFT)
+    while submitted.filter(receipt="").exists() or submitted.count() < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker did not render every receipt in time")
+        time.sleep(0.2)
 
 
 def main():
@@ -137,6 +161,7 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--size", type=float, default=5, help="MB per scan (default 5)")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--render-workers", type=int, default=2, help="Celery worker processes (0: none)")
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     import django
@@ -146,7 +171,21 @@ def main():
 
     tokens = prepare(args.submissions)
     files = [scan(int(args.size * MB), n) for n in range(3)]
+    worker = None
+    if os.environ.get("REDIS_URL") and args.render_workers:
+        from tests.notifications_support import CeleryWorker
+
+        log = Path(os.environ.get("VAR_DIR", "/tmp")) / "bench-submit-worker.log"  # noqa: S108
+        log.parent.mkdir(parents=True, exist_ok=True)
+        worker = CeleryWorker(
+            {"DJANGO_SETTINGS_MODULE": "benchmarks.settings", "SMS_BACKEND": "console", "EMAIL_URL": "consolemail://"},
+            log_path=log,
+            concurrency=args.render_workers,
+        ).start()
     server = start_server(args.port, args.workers)
+    for url in ("/_floor/1/",) * (args.workers * 4):  # every worker has served a request before it is measured
+        urllib.request.urlopen(f"http://127.0.0.1:{args.port}{url}").read()
+    resting = worker_memory(server, "VmRSS")
     base = f"http://127.0.0.1:{args.port}"
     results = {"submissions": [], "uploads": [], "bytes": 0, "errors": 0}
     lock = threading.Lock()
@@ -158,11 +197,15 @@ def main():
             client.start()
         for client in clients:
             client.join()
+        peaks = worker_memory(server)
+        if worker:
+            wait_for_receipts(len(results["submissions"]))
         elapsed = time.perf_counter() - began
-        peaks = worker_peaks(server)
     finally:
         server.terminate()
         server.wait(10)
+        if worker:
+            worker.stop()
     done = sorted(results["submissions"])
     uploads = sorted(results["uploads"])
 
@@ -170,13 +213,16 @@ def main():
         return values[min(len(values) - 1, int(0.95 * len(values)))]
 
     print(
-        f"submissions         {len(done)} in {elapsed:.1f} s = {len(done) / elapsed:.2f}/s, errors {results['errors']}"
+        f"submissions         {len(done)} in {elapsed:.1f} s = {len(done) / elapsed:.2f}/s ({len(done) / elapsed * 60:.0f}/min), errors {results['errors']}"
     )
     print(f"whole submission    p50 {statistics.median(done):.2f} s   p95 {p95(done):.2f} s")
     print(f"one {args.size:g} MB upload    p50 {statistics.median(uploads):.2f} s   p95 {p95(uploads):.2f} s")
     megabytes = results["bytes"] / MB
     print(f"uploaded            {len(uploads)} files, {megabytes:.0f} MB at {megabytes / elapsed:.1f} MB/s")
-    print(f"worker peak RSS     {', '.join(f'{p / 1024:.0f}' for p in sorted(peaks))} MB")
+    print(f"web worker resting  {', '.join(f'{p / 1024:.0f}' for p in sorted(resting))} MB")
+    print(f"web worker peak     {', '.join(f'{p / 1024:.0f}' for p in sorted(peaks))} MB")
+    print(f"render worker       {'receipts rendered and stored within the time above' if worker else 'none'}")
+    print(f"load average        {' '.join(f'{value:.2f}' for value in os.getloadavg())} (after the run)")
 
 
 if __name__ == "__main__":
