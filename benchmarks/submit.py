@@ -213,7 +213,8 @@ def main():
         return values[min(len(values) - 1, int(0.95 * len(values)))]
 
     print(
-        f"submissions         {len(done)} in {elapsed:.1f} s = {len(done) / elapsed:.2f}/s ({len(done) / elapsed * 60:.0f}/min), errors {results['errors']}"
+        f"submissions         {len(done)} in {elapsed:.1f} s = {len(done) / elapsed:.2f}/s"
+        f" ({len(done) / elapsed * 60:.0f}/min), errors {results['errors']}"
     )
     print(f"whole submission    p50 {statistics.median(done):.2f} s   p95 {p95(done):.2f} s")
     print(f"one {args.size:g} MB upload    p50 {statistics.median(uploads):.2f} s   p95 {p95(uploads):.2f} s")
