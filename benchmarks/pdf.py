@@ -2,7 +2,9 @@
 
 Renders, for ``--count`` dossiers of the database (``benchmarks/generate.py`` fills one), the submission receipt,
 the form 01 receipt-and-appointment notice (giấy tiếp nhận và hẹn trả kết quả) and the process-control slip, in
-process and one after another, and prints p50/p95 per document and per page. Nothing is stored::
+process and one after another, and prints p50/p95 per document and per page. Beside the receipt it renders the
+floor: the very HTML of each receipt given straight to WeasyPrint (same fonts, loaded once), so the ratio shows
+what the portal adds to WeasyPrint's own layout (queries, template, QR code). Nothing is stored::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong_bench .venv/bin/python benchmarks/pdf.py --count 40
 """
@@ -51,7 +53,8 @@ def main():
 
     kinds = {"receipt (biên nhận)": render_receipt, "notice 01": notice, "control slip": render_control_slip}
     render_receipt(dossiers[0])  # fonts and templates loaded once, as in a running worker
-    print(f"{len(dossiers)} dossiers each; WeasyPrint in process\n")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{len(dossiers)} dossiers each; WeasyPrint in process; load average {load}\n")
     print(f"{'document':<22}{'pages':>7}{'p50 ms':>9}{'p95 ms':>9}{'p50 ms/page':>13}{'KiB':>7}")
     for name, render in kinds.items():
         times, pages, sizes = [], [], []
@@ -68,6 +71,42 @@ def main():
             f"{name:<22}{statistics.median(pages):>7.0f}{statistics.median(times):>9.0f}{p95:>9.0f}"
             f"{per_page:>13.0f}{statistics.median(sizes):>7.0f}"
         )
+    receipt_vs_raw(dossiers)
+
+
+def receipt_vs_raw(dossiers) -> None:
+    """The receipt against raw WeasyPrint of the same HTML, one after the other for each dossier."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from dossiers import receipts
+    from portal import pdf
+
+    captured: list[str] = []
+    render = receipts.render_pdf
+
+    def keep(html: str) -> bytes:
+        captured.append(html)
+        return render(html)
+
+    receipts.render_pdf = keep
+    config = FontConfiguration()
+    fonts = CSS(string=pdf.FONT_CSS, font_config=config)
+    portal_times, raw_times = [], []
+    try:
+        for dossier in dossiers:
+            began = time.perf_counter()
+            receipts.render_receipt(dossier)
+            portal_times.append(time.perf_counter() - began)
+            html = captured.pop()
+            began = time.perf_counter()
+            HTML(string=html, base_url=str(pdf.FONT_DIR)).write_pdf(stylesheets=[fonts], font_config=config)
+            raw_times.append(time.perf_counter() - began)
+    finally:
+        receipts.render_pdf = render
+    portal_ms, raw_ms = statistics.median(portal_times) * 1000, statistics.median(raw_times) * 1000
+    print(f"\nreceipt p50 {portal_ms:.0f} ms; raw WeasyPrint of the same HTML p50 {raw_ms:.0f} ms;", end=" ")
+    print(f"ratio {portal_ms / raw_ms:.2f}")
 
 
 if __name__ == "__main__":
