@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from portal.widgets import LongSelect
+
 from .constants import ServiceLevel, current_level_choices
 from .models import Agency, Field
 from .selectors import CatalogueFilters
@@ -24,9 +26,10 @@ class CatalogueFilterForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("All agencies"),
+        widget=LongSelect,
     )
     field = forms.ModelChoiceField(
-        label=_("Field"), queryset=Field.objects.none(), required=False, empty_label=_("All fields")
+        label=_("Field"), queryset=Field.objects.none(), required=False, empty_label=_("All fields"), widget=LongSelect
     )
     level = forms.TypedChoiceField(
         label=_("Administrative level"),

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.widgets import LongSelect
 from procedures.models import Agency
 
 from .selectors import StatisticsFilters, default_period
@@ -25,7 +26,7 @@ class StatisticsFilterForm(forms.Form):
         label=_("To"), required=False, input_formats=DATE_INPUT_FORMATS, widget=forms.DateInput(**DATE_PICKER)
     )
     agency = forms.ModelChoiceField(
-        label=_("Agency"), queryset=Agency.objects.none(), required=False, to_field_name="code"
+        label=_("Agency"), queryset=Agency.objects.none(), required=False, to_field_name="code", widget=LongSelect
     )
 
     def __init__(self, data=None, *, agencies: list[Agency] | None = None, **kwargs):
