@@ -23,7 +23,7 @@ from django.test import modify_settings, override_settings
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from dossiers import counter, processing, services
+from dossiers import counter, linked, processing, services
 from dossiers.models import Dossier
 from payments.constants import RequestStatus
 from payments.models import PaymentRequest
@@ -35,6 +35,7 @@ from tests.conftest import load_demo_catalogue
 from tests.e2e.conftest import screenshot_folder
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
 from tests.payments_support import pay_at_counter, seed_tariff
+from tests.test_linked import BIRTH_GROUP, ready_filing
 
 BLOCKING_IMPACTS = ("serious", "critical")
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (kept from the audit's first version).
@@ -152,6 +153,11 @@ SCREENS = [
     Screen("supplement", "citizen", "/ho-so/{supplement}/bo-sung/"),
     Screen("rating", "citizen", "/tra-cuu/{returned}/danh-gia/"),
     Screen("notification-settings", "citizen", "/tai-khoan/thong-bao/"),
+    Screen("linked-start", "citizen", f"/ho-so/lien-thong/nop/{BIRTH_GROUP}/"),
+    Screen("linked-declaration", "citizen", "/ho-so/lien-thong/{linked_draft}/to-khai/"),
+    Screen("linked-documents", "citizen", "/ho-so/lien-thong/{linked_draft}/giay-to/"),
+    Screen("linked-review", "citizen", "/ho-so/lien-thong/{linked_draft}/kiem-tra/"),
+    Screen("linked-detail", "citizen", "/ho-so/lien-thong/{linked_submitted}/"),
     # The desk officer of the demo agency, in the back office
     Screen("admin-dashboard", "official", DOSSIER_ADMIN + "bang-dieu-khien/"),
     Screen("admin-queue", "official", DOSSIER_ADMIN + "?q=H56"),
@@ -222,6 +228,10 @@ def build_world() -> dict:
     processing.return_result(dossier=returned, by=desk)
     returned.refresh_from_db()
 
+    # Linked procedures filed together (Decree 63/2024): one ready to submit, one submitted.
+    linked_draft = ready_filing(citizen)
+    linked_submitted, _ = linked.submit_filing(filing=ready_filing(citizen), by=citizen)
+
     # A paper dossier being registered at the desk.
     at_counter = counter.start(
         by=desk, applicant=citizen, procedure=procedure, case=procedure.cases.get(), agency=desk.agency
@@ -231,6 +241,8 @@ def build_world() -> dict:
         "at_counter_pk": at_counter.pk,
         "blank_draft": blank.public_id,
         "blank_documents": blank_documents.public_id,
+        "linked_draft": linked_draft.public_id,
+        "linked_submitted": linked_submitted.public_id,
         "draft": draft.public_id,
         "submitted": submitted.public_id,
         "submitted_pk": submitted.pk,
