@@ -9,6 +9,7 @@ from portal import demo
 from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure
+from tests.e2e.conftest import screenshot_folder
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration, image_bytes
 
 PHONE = {"width": 390, "height": 844}
@@ -79,6 +80,7 @@ def test_on_a_phone_the_navigation_opens_from_a_menu_button(phone):
 
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
+    page.screenshot(path=str(screenshot_folder("phone") / "menu-open.png"))
     statistics.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Thống kê")
 
