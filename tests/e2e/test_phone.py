@@ -103,6 +103,7 @@ def test_without_javascript_the_navigation_simply_shows_below_the_brand(phone):
     for name in ("Trang chủ", "Thủ tục hành chính", "Tra cứu hồ sơ", "Thống kê"):
         expect(page.locator(".site-nav").get_by_role("link", name=name)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_folder("phone") / "header-without-javascript.png"))
 
 
 def test_on_a_phone_the_documents_step_names_each_file_and_uploads_with_progress(phone, tmp_path):
