@@ -78,9 +78,9 @@ class AddressWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         widgets = {
-            "province": forms.Select(choices=[("", "—"), *provinces()]),
+            "province": forms.Select(choices=[("", "—"), *provinces()], attrs={"autocomplete": "address-level1"}),
             "ward": forms.TextInput(attrs={"autocomplete": "address-level3"}),
-            "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "street": forms.TextInput(attrs={"autocomplete": "address-line1"}),
         }
         super().__init__(widgets, attrs)
 
@@ -142,7 +142,7 @@ class PhoneField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=20, **kwargs)
         self.widget.input_type = "tel"
-        self.widget.attrs.update(autocomplete="tel")
+        self.widget.attrs.update(autocomplete="tel", inputmode="tel")
 
     def clean(self, value):
         value = super().clean(value)
@@ -185,7 +185,8 @@ def _build_field(item: dict) -> forms.Field:
     if kind == "phone":
         return PhoneField(**common)
     if kind == "email":
-        return forms.EmailField(**common)
+        email = forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"})
+        return forms.EmailField(widget=email, **common)
     return AddressField(**common)
 
 
