@@ -31,7 +31,7 @@ from dossiers.models import Dossier, DossierDocument
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 
-CACHE_VERSION = 3  # bumped whenever ``Statistics`` changes shape
+CACHE_VERSION = 4  # bumped whenever ``Statistics`` or the statistics page's cached fragment changes shape
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from procedures.models import Agency
 from .charts import month_chart, segments
 from .forms import StatisticsFilterForm
 from .selectors import (
+    CACHE_VERSION,
     STALE_FACTOR,
     Statistics,
     StatisticsFilters,
@@ -72,7 +73,10 @@ def chart_context(stats: Statistics) -> dict:
     return {
         "stats": stats,
         # The per-agency and per-field tables are rendered once per computation of the figures (and language).
-        "fragment_key": f"{stats.agency_code}:{stats.start:%Y%m%d}:{stats.end:%Y%m%d}:{stats.computed_at.timestamp()}",
+        "fragment_key": (
+            f"v{CACHE_VERSION}:{stats.agency_code}:{stats.start:%Y%m%d}:{stats.end:%Y%m%d}:"
+            f"{stats.computed_at.timestamp()}"
+        ),
         "fragment_seconds": settings.REPORTS_CACHE_SECONDS * STALE_FACTOR,
         "level_rows": [
             {
@@ -83,7 +87,7 @@ def chart_context(stats: Statistics) -> dict:
             for row in stats.levels
         ],
         "full_online": stats.level(ServiceLevel.FULL),
-        "month_chart": month_chart(stats.months, channel_labels),
+        "month_chart": lambda: month_chart(stats.months, channel_labels),
         "channel_labels": channel_labels,
         "channel_rows": [
             {
@@ -93,7 +97,9 @@ def chart_context(stats: Statistics) -> dict:
             }
             for row in stats.channels
         ],
-        "centre_rows": [
+        # The long lists are built only when the fragment is rendered (the template calls them), not on a visit
+        # that the fragment cache answers.
+        "centre_rows": lambda: [
             {"row": row, "segments": segments([("chart-digitised", row.counter_digitised, "")], row.counter)}
             for row in stats.centres
         ],
@@ -106,8 +112,8 @@ def chart_context(stats: Statistics) -> dict:
             stats.digitisation.results,
         ),
         "overall_segments": _timeliness_bars([stats.finished])[0]["segments"],
-        "agency_rows": _timeliness_bars(stats.by_agency),
-        "field_rows": _timeliness_bars(stats.by_field),
+        "agency_rows": lambda: _timeliness_bars(stats.by_agency),
+        "field_rows": lambda: _timeliness_bars(stats.by_field),
         "criteria": [
             {"label": label, "value": value, "segments": segments([("chart-score", value or 0, "")], 5)}
             for label, value in criteria
