@@ -5,6 +5,7 @@ the session fixture starts it itself when Node and its installed packages (var/i
 skips otherwise (a failure under the test command).
 """
 
+import copy
 import os
 import shutil
 import socket
@@ -80,6 +81,9 @@ def configure(settings, url: str, client_id: str = "portal") -> None:
     settings.OIDC_CLIENT_ID = client_id
     settings.OIDC_CLIENT_SECRET = secret(client_id)
     settings.OIDC_TIMEOUT = 5.0
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", url]
+    settings.CONTENT_SECURITY_POLICY = policy
 
 
 def sign_in_at_provider(authorize_url: str, cccd: str, *, password: str = PASSWORD, consent: bool = True) -> str:

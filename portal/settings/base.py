@@ -436,3 +436,6 @@ OIDC_CLAIMS = {
 # keep their local accounts (with the lockout and rate limits).
 LOCAL_CITIZEN_ACCOUNTS = env.bool("LOCAL_CITIZEN_ACCOUNTS", default=True)
 IDENTITY_START_RATE = env.str("IDENTITY_START_RATE", default="30/10m")  # sign-ins started per address
+# The sign-in button and the sign-out form lead to the provider: the pages' CSP lets forms go there.
+OIDC_FORM_ACTION = env.list("OIDC_FORM_ACTION", default=[OIDC_ISSUER] if OIDC_ISSUER else [])
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", *OIDC_FORM_ACTION]
