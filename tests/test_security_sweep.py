@@ -114,7 +114,9 @@ ALLOW_LIST = {
     "set_language": "the language switch (open redirects checked below)",
     # Signing in, registering, passwords
     "accounts:login": "sign-in (open redirects checked below)",
-    "accounts:logout": "sign-out",
+    "accounts:logout": "sign-out (then at the identity provider, for a citizen who signed in there)",
+    "accounts:identity_start": "starts a sign-in at the identity provider (state, nonce, PKCE in the session)",
+    "accounts:identity_callback": "the identity provider's answer: refused unless its state is this session's",
     "accounts:register": "registration",
     "accounts:verify_email_sent": "'check your mailbox' page of the registration",
     "accounts:verify_email_resend": "sends the signed-in user's own verification link again",
