@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import DomainError
+from procedures.eforms import IdentityPrefill
 
 from .constants import Sex, UserKind
 from .models import CitizenIdentity, User
@@ -456,3 +457,55 @@ def _create_citizen(identity: Identity) -> User:
             raise
         return existing
     return user
+
+
+# --- Forms filled from identity -------------------------------------------------------------------------------------
+
+
+def prefill_for(user) -> IdentityPrefill | None:
+    """What the e-forms fill in for ``user``: the identity the provider verified (read-only fields), or, for a
+    citizen who never signed in through it, what their record says (editable)."""
+    if user is None or not getattr(user, "pk", None) or getattr(user, "kind", None) != UserKind.CITIZEN:
+        return None
+    link = CitizenIdentity.objects.filter(user_id=user.pk).first()
+    if link is not None:
+        values = {
+            "full_name": link.full_name or user.full_name,
+            "id_number": user.id_number,
+            "birth_date": link.birth_date,
+            "sex": link.sex,
+            "phone": link.phone,
+            "address": link.address,
+        }
+        return IdentityPrefill(values=values, verified=True, source=settings.OIDC_PROVIDER_NAME)
+    values = {"full_name": user.full_name, "id_number": user.id_number, "phone": user.phone}
+    return IdentityPrefill(values=values, verified=False)
+
+
+def identity_summary(user) -> dict | None:
+    """The verified identity of a citizen record as the desk's citizen search shows it: masked (personal data)."""
+    link = CitizenIdentity.objects.filter(user_id=user.pk).first() if user is not None else None
+    if link is None:
+        return None
+    return {
+        "source": settings.OIDC_PROVIDER_NAME,
+        "level": link.level_of_assurance,
+        "birth_date": masked_birth_date(link.birth_date),
+        "sex": link.get_sex_display() if link.sex else "",
+        "address": masked_address(link.address),
+        "verified_at": link.verified_at,
+    }
+
+
+def masked_birth_date(value: date | None) -> str:
+    """``15/03/1990`` → ``**/**/1990``."""
+    return f"**/**/{value.year}" if value else ""
+
+
+def masked_address(value: str) -> str:
+    """The street hidden, the ward and province kept: ``Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Hà Nội`` →
+    ``***, Phường Hoàn Kiếm, Hà Nội``."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if len(parts) <= 2:
+        return "***" if parts else ""
+    return ", ".join(["***", *parts[-2:]])
