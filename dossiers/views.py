@@ -146,13 +146,17 @@ class _UploadErrors(dict):
 
 
 def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict]:
+    from . import store
+
     stored = {d.required_document_id: d for d in dossier.documents.all()}
+    offers = store.offers_for(dossier)  # papers of the same kind in the citizen's store: "dùng lại"
     return [
         {
             "slot": slot,
             "stored": stored.get(slot.pk),
             "error": errors.get(slot.pk),
             "by_eform": not slot.asks_for_scan(dossier.procedure),
+            "offers": offers.get(slot.pk, []),
         }
         for slot in slots
     ]

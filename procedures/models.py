@@ -14,6 +14,7 @@ from .constants import (
     ServiceLevel,
 )
 from .eforms import validate_spec
+from .kinds import PaperKind
 from .text import fold
 
 AGENCY_CODE_PATTERN = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"  # also the first part of a dossier code (dossiers.codes)
@@ -125,6 +126,13 @@ class Procedure(models.Model):
         _("published at district level"),
         default=False,
         help_text=_("The national record still says “Cấp huyện”; its level here comes from the district rules."),
+    )
+    result_kind = models.CharField(
+        _("result is a"),
+        max_length=32,
+        choices=PaperKind,
+        blank=True,
+        help_text=_("The kind of paper the result is, so citizens can reuse it; blank: recognised from the name."),
     )
     any_centre = models.BooleanField(
         _("received at any one-stop centre"),
@@ -367,6 +375,13 @@ class RequiredDocument(models.Model):
             "The declaration form that the citizen fills in online takes the place of this document (for example "
             "“Tờ khai … (nộp trực tuyến)”): no scan is asked for when the procedure has an e-form."
         ),
+    )
+    kind = models.CharField(
+        _("kind of paper"),
+        max_length=32,
+        choices=PaperKind,
+        blank=True,
+        help_text=_("Papers of the same kind can be reused from the citizen's store; blank: recognised from the name."),
     )
     form_template = models.ForeignKey(
         FormTemplate,
