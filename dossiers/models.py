@@ -428,3 +428,35 @@ class StoredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FetchResult(models.TextChoices):
+    FOUND = "found", _("Data found")
+    NOT_FOUND = "not_found", _("Nothing found")
+    FAILED = "failed", _("Source not answering")
+
+
+class DataFetch(models.Model):
+    """A fetch of the data that replaces a required document (``RequiredDocument.replaced_by_data``), made at intake
+    through a data source adapter (dossiers/data_sources.py): what was asked, what came back, who asked and when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="data_fetches")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    source = models.CharField(_("data source"), max_length=32)
+    result = models.CharField(_("result"), max_length=16, choices=FetchResult)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("fetched by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fetched_at = models.DateTimeField(_("fetched"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data fetch")
+        verbose_name_plural = _("data fetches")
+        ordering = ["fetched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.result}"

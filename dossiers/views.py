@@ -156,6 +156,7 @@ def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict
             "stored": stored.get(slot.pk),
             "error": errors.get(slot.pk),
             "by_eform": not slot.asks_for_scan(dossier.procedure),
+            "by_data": bool(slot.replaced_by_data),
             "offers": offers.get(slot.pk, []),
         }
         for slot in slots

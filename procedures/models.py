@@ -383,6 +383,15 @@ class RequiredDocument(models.Model):
         blank=True,
         help_text=_("Papers of the same kind can be reused from the citizen's store; blank: recognised from the name."),
     )
+    replaced_by_data = models.CharField(
+        _("replaced by data from"),
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "A data source (dossiers.data_sources, e.g. “residence” for the population database) whose data takes the "
+            "place of this paper: the citizen is not asked for it; the desk fetches the data at intake."
+        ),
+    )
     form_template = models.ForeignKey(
         FormTemplate,
         verbose_name=_("form template"),
@@ -403,8 +412,8 @@ class RequiredDocument(models.Model):
 
     def asks_for_scan(self, procedure: "Procedure") -> bool:
         """Online, a scan is uploaded for this slot: not when ``procedure`` (the case's) has an e-form that takes
-        its place."""
-        return not (self.eform_replaces and procedure.eform)
+        its place, nor when the data comes from a data source at intake (``replaced_by_data``)."""
+        return not (self.eform_replaces and procedure.eform) and not self.replaced_by_data
 
 
 class ProcedureStep(models.Model):

@@ -571,6 +571,13 @@ def build_world() -> World:
             post={"version": filed.version},
         ),
         target(
+            "admin:dossiers_dossier_fetch_data",
+            reverse("admin:dossiers_dossier_fetch_data", args=[filed.pk]),
+            {OFFICIAL},
+            method="POST",
+            expect=302,
+        ),
+        target(
             "admin:dossiers_dossier_route",
             reverse("admin:dossiers_dossier_route", args=[filed.pk]),
             {OFFICIAL},

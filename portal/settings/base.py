@@ -439,3 +439,7 @@ IDENTITY_START_RATE = env.str("IDENTITY_START_RATE", default="30/10m")  # sign-i
 # The sign-in button and the sign-out form lead to the provider: the pages' CSP lets forms go there.
 OIDC_FORM_ACTION = env.list("OIDC_FORM_ACTION", default=[OIDC_ISSUER] if OIDC_ISSUER else [])
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", *OIDC_FORM_ACTION]
+
+# --- Documents replaced by data (dossiers/data_sources.py) --------------------------------------------------------
+# Data source key → adapter class. The local adapter serves demo data; a province names its real adapters here.
+DATA_SOURCES = {"residence": env.str("DATA_SOURCE_RESIDENCE", default="dossiers.data_sources.LocalResidence")}
