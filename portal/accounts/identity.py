@@ -416,10 +416,11 @@ def sign_in_citizen(*, identity: Identity, now: datetime | None = None) -> tuple
             user = _create_citizen(identity)
         if user.kind != UserKind.CITIZEN:
             raise sign_in_error("official_id_number")
-        other = CitizenIdentity.objects.filter(user=user).first()
+        other = CitizenIdentity.objects.select_for_update().filter(user=user).first()
         if other is not None and (other.issuer, other.subject) != (identity.issuer, identity.subject):
             raise sign_in_error("identity_mismatch")
-        link = CitizenIdentity(user=user, issuer=identity.issuer, subject=identity.subject)
+        # ``other`` is this very link when the same person's other sign-in linked them a moment ago.
+        link = other or CitizenIdentity(user=user, issuer=identity.issuer, subject=identity.subject)
     if user.kind != UserKind.CITIZEN:
         raise sign_in_error("official_id_number")
     for field in ("full_name", "birth_date", "sex", "phone", "address", "level_of_assurance"):
