@@ -397,7 +397,7 @@ class StoredDocument(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="stored_documents"
     )
-    kind = models.CharField(_("kind of paper"), max_length=32, choices=PaperKind)
+    kind = models.CharField(_("kind of paper"), max_length=32, choices=PaperKind, blank=True)  # blank: not reusable
     title = models.CharField(_("title"), max_length=255)
     origin = models.CharField(_("origin"), max_length=8, choices=StoredOrigin)
     origin_dossier = models.ForeignKey(

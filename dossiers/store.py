@@ -1,10 +1,11 @@
 """The citizen's document store (kho dữ liệu): papers given once, results issued once, reused in later filings.
 
-Every document of a submitted dossier whose required document has a paper kind (``procedures.kinds``), and every
-result returned, is copied into the applicant's store with its kind, origin dossier and date. When a later filing
-asks for a paper of that kind, the documents step offers "dùng lại": ``reuse`` copies the stored file into the
-new dossier (``DossierDocument.reused_from``, ``reused_from_dossier``). Copies, never shared files: deleting a
-stored document never touches a dossier, and replacing a dossier's scan never touches the store.
+Every scanned document of a submitted dossier, and every result returned, is copied into the applicant's store
+with its kind (``procedures.kinds``; blank for a paper of no known kind: kept and listed, offered to no slot), origin
+dossier and date. When a later filing asks for a paper of that kind, the documents step offers "dùng lại":
+``reuse`` copies the stored file into the new dossier (``DossierDocument.reused_from``, ``reused_from_dossier``).
+Copies, never shared files: deleting a stored document never touches a dossier, and replacing a dossier's scan never
+touches the store.
 
 Copies are made after the submission or the return commits (``transaction.on_commit``); a store that is down then
 costs the citizen an offer, never the submission (logged).
@@ -100,13 +101,11 @@ def store_dossier_documents(dossier: Dossier) -> list[StoredDocument]:
         .select_related("required_document")
     )
     for document in documents:
-        kind = kind_of_document(document.required_document)
-        if not kind:
-            continue
+        kind = kind_of_document(document.required_document)  # "": kept, but offered to no other slot
         row = _store(
             owner_id=dossier.applicant_id,
             kind=kind,
-            title=PaperKind(kind).label,
+            title=str(PaperKind(kind).label) if kind else document.required_document.name,
             origin=StoredOrigin.UPLOAD,
             dossier=dossier,
             source=document.file,
@@ -124,8 +123,8 @@ def store_result(dossier: Dossier) -> StoredDocument | None:
     """Copy a returned result into the applicant's store when the procedure issues a paper of a known kind."""
     import hashlib
 
-    kind = result_kind_of(dossier.procedure)
-    if not kind or not dossier.result_file:
+    kind = result_kind_of(dossier.procedure)  # "": kept, but offered to no slot
+    if not dossier.result_file:
         return None
     digest = hashlib.sha256()
     try:
@@ -139,9 +138,11 @@ def store_result(dossier: Dossier) -> StoredDocument | None:
     return _store(
         owner_id=dossier.applicant_id,
         kind=kind,
-        title=PaperKind(kind).label,
         origin=StoredOrigin.RESULT,
         dossier=dossier,
+        title=str(PaperKind(kind).label)
+        if kind
+        else _("Result: %(procedure)s") % {"procedure": dossier.procedure.name},
         source=dossier.result_file,
         original_name=f"ket-qua-{dossier.code}.pdf",
         content_type=DocumentKind.PDF,

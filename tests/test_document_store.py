@@ -69,7 +69,7 @@ def test_the_kinds_are_recognised_from_the_catalogue(catalogue):
 def test_submitting_keeps_the_papers_in_the_citizens_store(catalogue, django_capture_on_commit_callbacks):
     citizen = CitizenFactory()
     dossier = file_birth_registration(citizen, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=citizen)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
     assert stored.kind == PaperKind.ID_DOCUMENT
     assert stored.origin == StoredOrigin.UPLOAD
     assert stored.origin_dossier == dossier and stored.origin_code == dossier.code
@@ -81,7 +81,7 @@ def test_submitting_keeps_the_papers_in_the_citizens_store(catalogue, django_cap
 def test_a_later_filing_reuses_the_stored_paper(client, catalogue, django_capture_on_commit_callbacks):
     citizen = CitizenFactory()
     first = file_birth_registration(citizen, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=citizen)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
     draft = draft_of(CRIMINAL_RECORD, citizen)
     slot = slot_of(draft.procedure, PaperKind.ID_DOCUMENT)
     client.force_login(citizen)
@@ -120,8 +120,22 @@ def test_a_returned_result_is_stored_and_offered_to_the_next_filing(
 def test_the_same_paper_is_stored_once(catalogue, django_capture_on_commit_callbacks):
     citizen = CitizenFactory()
     dossier = file_birth_registration(citizen, django_capture_on_commit_callbacks)
+    count = StoredDocument.objects.filter(owner=citizen).count()
     assert store.store_dossier_documents(dossier) == []
-    assert StoredDocument.objects.filter(owner=citizen).count() == 1
+    assert StoredDocument.objects.filter(owner=citizen).count() == count
+
+
+def test_a_paper_of_no_known_kind_is_kept_but_offered_to_no_slot(catalogue, django_capture_on_commit_callbacks):
+    citizen = CitizenFactory()
+    dossier = file_birth_registration(citizen, django_capture_on_commit_callbacks)
+    scans = dossier.documents.exclude(file="").select_related("required_document")
+    distinct = {(kind_of_document(d.required_document), d.sha256) for d in scans}  # the same paper: once
+    assert StoredDocument.objects.filter(owner=citizen).count() == len(distinct) >= 2
+    other = StoredDocument.objects.filter(owner=citizen, kind="").first()
+    assert other is not None
+    assert other.title in {d.required_document.name for d in dossier.documents.all()}
+    draft = draft_of(BIRTH, citizen, Agency.objects.get(code=HAC_THANH))
+    assert all(other not in offers for offers in store.offers_for(draft).values())
 
 
 def test_the_citizen_lists_downloads_and_deletes_without_touching_dossiers(
@@ -129,7 +143,7 @@ def test_the_citizen_lists_downloads_and_deletes_without_touching_dossiers(
 ):
     citizen = CitizenFactory()
     first = file_birth_registration(citizen, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=citizen)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
     draft = draft_of(CRIMINAL_RECORD, citizen)
     store.reuse(
         dossier=draft, required_document=slot_of(draft.procedure, PaperKind.ID_DOCUMENT), stored=stored, by=citizen
@@ -156,7 +170,7 @@ def test_another_citizen_cannot_reuse_download_or_delete_by_guessing_the_id(
 ):
     owner = CitizenFactory()
     file_birth_registration(owner, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=owner)
+    stored = StoredDocument.objects.get(owner=owner, kind=PaperKind.ID_DOCUMENT)
     other = CitizenFactory()
     draft = draft_of(CRIMINAL_RECORD, other)
     slot = slot_of(draft.procedure, PaperKind.ID_DOCUMENT)
@@ -177,7 +191,7 @@ def test_another_citizen_cannot_reuse_download_or_delete_by_guessing_the_id(
 def test_a_stored_paper_of_another_kind_is_refused(catalogue, django_capture_on_commit_callbacks):
     citizen = CitizenFactory()
     file_birth_registration(citizen, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=citizen)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
     draft = draft_of(BIRTH_AGAIN, citizen)
     with pytest.raises(services.DossierError):
         store.reuse(
@@ -193,7 +207,7 @@ def test_officials_see_the_paper_of_their_agencys_dossiers_and_where_it_came_fro
 ):
     citizen = CitizenFactory()
     first = file_birth_registration(citizen, django_capture_on_commit_callbacks)
-    stored = StoredDocument.objects.get(owner=citizen)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
     url = reverse("dossiers:stored_document", kwargs={"pk": stored.pk})
     client.force_login(User.objects.get(username="tiepnhan"))  # the desk of the dossier's agency
     assert client.get(url).status_code == 200
