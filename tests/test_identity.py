@@ -375,6 +375,33 @@ def test_local_citizen_accounts_can_be_switched_off(settings, client, catalogue)
     assert int(client.session["_auth_user_id"]) == desk.pk
 
 
+def test_switched_off_local_citizen_accounts_get_no_api_token(settings, client, catalogue):
+    settings.LOCAL_CITIZEN_ACCOUNTS = False
+    create_citizen(
+        username="an@example.vn",
+        full_name="Nguyễn Văn An",
+        email="an@example.vn",
+        phone="0912000001",
+        id_number=CITIZEN,
+        password="mot-mat-khau-dai-123",
+    )
+    response = client.post(
+        reverse("v1:token"),
+        {"username": "an@example.vn", "password": "mot-mat-khau-dai-123"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    desk = official(Role.DESK)
+    desk.set_password("mot-mat-khau-dai-123")
+    desk.save()
+    response = client.post(
+        reverse("v1:token"),
+        {"username": desk.username, "password": "mot-mat-khau-dai-123"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+
+
 # --- Helpers ---------------------------------------------------------------------------------------------------------
 
 
