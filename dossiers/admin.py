@@ -215,6 +215,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             path("bang-dieu-khien/", view(self.dashboard_view), name=f"{prefix}_dashboard"),
             path("<int:object_id>/action/<str:name>/", view(self.action_view), name=f"{prefix}_action"),
             path("<int:object_id>/chuyen-co-quan/", view(self.route_view), name=f"{prefix}_route"),
+            path("<int:object_id>/lay-du-lieu/", view(self.fetch_data_view), name=f"{prefix}_fetch_data"),
             path("<int:object_id>/thong-bao/<int:notice_id>/", view(self.notice_view), name=f"{prefix}_notice"),
             path("<int:object_id>/phieu-kiem-soat/", view(self.control_slip_view), name=f"{prefix}_control_slip"),
             *self.counter_urls(prefix),
@@ -243,6 +244,9 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
     def action_view(self, request, object_id, name):
         return admin_views.take_action(request, self, object_id, name)
+
+    def fetch_data_view(self, request, object_id):
+        return admin_views.fetch_data(request, self, object_id)
 
     def route_view(self, request, object_id):
         return admin_views.route(request, self, object_id)

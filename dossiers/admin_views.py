@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal import access
+from portal.errors import AccessDenied
 from portal.issued import download, file_response
 from procedures.eforms import display_answers
 from procedures.routing import RoutingError
 
-from . import processing, sections
+from . import intake_data, processing, sections
 from .admin_forms import ACTION_FORMS, RouteForm
 from .constants import Channel
 from .dashboard import panel_rows
@@ -126,6 +127,9 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
     not_offered = [reason for _a, reason in allowed if reason]
     return {
         "dossier": dossier,
+        "data_fetches": intake_data.latest_fetches(dossier),
+        "replaced_by_data": intake_data.replaced_slots(dossier),
+        "fetch_data_url": admin_url(model_admin, "fetch_data", dossier.pk),
         "answers": display_answers(dossier.procedure.eform, dossier.form_data),
         "documents": documents,
         "receipt_url": reverse("dossiers:receipt", kwargs=public),
@@ -204,6 +208,23 @@ def take_action(request, model_admin, object_id: int, name: str):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@require_POST
+def fetch_data(request, model_admin, object_id: int):
+    """Fetch the data that replaces documents (``intake_data.fetch_at_intake``); what fails becomes a supplement."""
+    dossier = _dossier(request, model_admin, object_id)
+    try:
+        fetches = intake_data.fetch_at_intake(dossier=dossier, by=request.user)
+    except (InvalidTransition, DossierChanged, AccessDenied) as error:
+        messages.error(request, str(error))
+    else:
+        failed = [f for f in fetches if f.result != "found"]
+        if failed:
+            messages.warning(request, _("Some data could not be obtained: the citizen is asked for those papers."))
+        else:
+            messages.success(request, _("The data was obtained from the data sources."))
+    return redirect(admin_url(model_admin, "change", dossier.pk))
+
+
 def route(request, model_admin, object_id: int):
     """Send the dossier to another competent agency (``processing.route``)."""
     dossier = _dossier(request, model_admin, object_id)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from portal.accounts.identity import identity_summary, prefill_for
 from portal.accounts.services import find_citizen, find_or_create_citizen_record, send_set_password_link
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
 from procedures import routing
@@ -122,6 +123,7 @@ def start(request, model_admin):
         centre=centre,
         lookup=lookup,
         citizen=citizen,
+        verified_identity=identity_summary(citizen),
         record_form=record_form,
         procedure_url=_procedure_url(model_admin, citizen.id_number) if citizen else "",
         claim_url=admin_url(model_admin, "counter_claim"),
@@ -258,13 +260,13 @@ def declaration(request, model_admin, object_id: int):
         return redirect(urls["documents_url"])
     status = 200
     if request.method == "POST":
-        form = EForm(request.POST, spec=spec)
+        form = EForm(request.POST, spec=spec, identity=prefill_for(dossier.applicant))
         if form.is_valid():
             counter.save_declaration(dossier=dossier, by=request.user, data=form.to_json())
             return redirect(urls["documents_url"])
         status = 400
     else:
-        form = EForm(initial=dossier.form_data, spec=spec)
+        form = EForm(initial=dossier.form_data, spec=spec, identity=prefill_for(dossier.applicant))
     context = _context(
         request, model_admin, _("Register a paper dossier: the declaration"), "declaration",
         dossier=dossier, form=form, **urls,

@@ -167,9 +167,12 @@ def remove_document(*, filing: LinkedFiling, document: DossierDocument) -> None:
 
 
 def declaration_form(filing: LinkedFiling, data=None) -> EForm:
+    from portal.accounts.identity import prefill_for  # bound fields: verified (read-only) or prefilled
+
+    identity = prefill_for(filing.applicant)
     if data is not None:
-        return EForm(data, spec=filing.group.eform)
-    return EForm(initial=filing.form_data, spec=filing.group.eform)
+        return EForm(data, spec=filing.group.eform, identity=identity)
+    return EForm(initial=filing.form_data, spec=filing.group.eform, identity=identity)
 
 
 def _missing_documents(part: Dossier) -> list[str]:

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from procedures.kinds import PaperKind
+
 from .constants import (
     TERMINAL_STATUSES,
     Channel,
@@ -267,6 +269,16 @@ class DossierDocument(models.Model):
     scanned_at_intake = models.BooleanField(_("digitised at intake"), default=False)
     exemption = models.CharField(_("not digitised because"), max_length=16, choices=DigitisationExemption, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Reused from the citizen's store (a copy of the stored file): where it came from, kept when the store row goes.
+    reused_from = models.ForeignKey(
+        "StoredDocument",
+        verbose_name=_("reused from the citizen's store"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reuses",
+    )
+    reused_from_dossier = models.CharField(_("reused from dossier"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("dossier document")
@@ -365,3 +377,86 @@ class DossierNotice(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+def stored_path(instance: "StoredDocument", filename: str) -> str:
+    extension = {DocumentKind.PDF: "pdf", DocumentKind.JPEG: "jpg", DocumentKind.PNG: "png"}[instance.content_type]
+    return f"store/{instance.owner_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class StoredOrigin(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded with a dossier")
+    RESULT = "result", _("Result issued")
+
+
+class StoredDocument(models.Model):
+    """The citizen's document store (kho dữ liệu): a paper they gave or a result issued to them, with its kind and
+    the dossier it came from, offered again ("dùng lại") when a later filing asks for the same kind. Its file is its
+    own copy: deleting it never touches a dossier, and a dossier never depends on it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="stored_documents"
+    )
+    kind = models.CharField(_("kind of paper"), max_length=32, choices=PaperKind, blank=True)  # blank: not reusable
+    title = models.CharField(_("title"), max_length=255)
+    origin = models.CharField(_("origin"), max_length=8, choices=StoredOrigin)
+    origin_dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("from dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stored_documents",
+    )
+    origin_code = models.CharField(_("from dossier"), max_length=40, blank=True)
+    file = models.FileField(_("file"), upload_to=stored_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=32, choices=DocumentKind)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("stored"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored document")
+        verbose_name_plural = _("stored documents")
+        ordering = ["-created_at"]
+        constraints = [
+            # The same paper (same content, same kind) is stored once per citizen.
+            models.UniqueConstraint(fields=["owner", "kind", "sha256"], name="stored_document_once_per_owner"),
+        ]
+        indexes = [models.Index(fields=["owner", "kind"], name="stored_document_owner_kind")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FetchResult(models.TextChoices):
+    FOUND = "found", _("Data found")
+    NOT_FOUND = "not_found", _("Nothing found")
+    FAILED = "failed", _("Source not answering")
+
+
+class DataFetch(models.Model):
+    """A fetch of the data that replaces a required document (``RequiredDocument.replaced_by_data``), made at intake
+    through a data source adapter (dossiers/data_sources.py): what was asked, what came back, who asked and when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="data_fetches")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    source = models.CharField(_("data source"), max_length=32)
+    result = models.CharField(_("result"), max_length=16, choices=FetchResult)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("fetched by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fetched_at = models.DateTimeField(_("fetched"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data fetch")
+        verbose_name_plural = _("data fetches")
+        ordering = ["fetched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.result}"

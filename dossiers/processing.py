@@ -556,6 +556,9 @@ def return_result(
         fields=["returned_at"],
         tracking_number=tracking_number,
     )
+    from . import store  # the result, a paper of a known kind, goes to the citizen's store after commit
+
+    store.after_return(dossier)
     return dossier
 
 

@@ -239,4 +239,7 @@ def file_submission(dossier: Dossier, *, by: User, complete: bool = True, public
     dossier.save(update_fields=["code", "status", "submitted_at", "updated_at"])  # billed by payments (events)
     write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by, public_note=public_note)
     issued.issue(RECEIPT, dossier.pk)  # rendered after commit; or by the sweep if the broker is down
+    from . import store  # the citizen's store keeps copies of the papers, after commit
+
+    store.after_submission(dossier)
     return dossier

@@ -1,17 +1,22 @@
 from django.urls import path
 
-from . import linked_views, views
+from . import linked_views, store_views, views
 
 app_name = "dossiers"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("nop/<str:code>/", views.start, name="start"),
+    # The citizen's document store (kho dữ liệu): store_views.py
+    path("kho-du-lieu/", store_views.stored_documents, name="store"),
+    path("kho-du-lieu/<int:pk>/", store_views.stored_document, name="stored_document"),
+    path("kho-du-lieu/<int:pk>/xoa/", store_views.delete_stored_document, name="delete_stored_document"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/to-khai/", views.declaration, name="declaration"),
     path("<uuid:public_id>/giay-to/", views.documents, name="documents"),
     path("<uuid:public_id>/giay-to/<int:pk>/", views.document, name="document"),
     path("<uuid:public_id>/giay-to/<int:pk>/xoa/", views.remove_document, name="remove_document"),
+    path("<uuid:public_id>/giay-to/dung-lai/", store_views.reuse_document, name="reuse_document"),
     path("<uuid:public_id>/nhan-ket-qua/", views.delivery, name="delivery"),
     path("<uuid:public_id>/kiem-tra/", views.review, name="review"),
     path("<uuid:public_id>/bien-nhan/", views.receipt, name="receipt"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portal.accounts.identity import prefill_for
 from portal.errors import FileStoreUnavailable
 from portal.issued import download, file_response
 from procedures.eforms import EForm, display_answers
@@ -104,12 +105,12 @@ def declaration(request, dossier: Dossier):
     if not spec:
         return redirect("dossiers:documents", public_id=dossier.public_id)
     if request.method == "POST":
-        form = EForm(request.POST, spec=spec)
+        form = EForm(request.POST, spec=spec, identity=prefill_for(dossier.applicant))
         if form.is_valid():
             services.save_declaration(dossier=dossier, data=form.to_json())
             return redirect("dossiers:documents", public_id=dossier.public_id)
     else:
-        form = EForm(initial=dossier.form_data, spec=spec)
+        form = EForm(initial=dossier.form_data, spec=spec, identity=prefill_for(dossier.applicant))
     return render(request, "dossiers/declaration.html", _context(dossier, "declaration", form=form))
 
 
@@ -145,13 +146,18 @@ class _UploadErrors(dict):
 
 
 def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict]:
+    from . import store
+
     stored = {d.required_document_id: d for d in dossier.documents.all()}
+    offers = store.offers_for(dossier)  # papers of the same kind in the citizen's store: "dùng lại"
     return [
         {
             "slot": slot,
             "stored": stored.get(slot.pk),
             "error": errors.get(slot.pk),
             "by_eform": not slot.asks_for_scan(dossier.procedure),
+            "by_data": bool(slot.replaced_by_data),
+            "offers": offers.get(slot.pk, []),
         }
         for slot in slots
     ]

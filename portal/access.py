@@ -175,6 +175,21 @@ def _agencies_of(dossier) -> set[int]:
     return {dossier.agency_id, dossier.received_by_id or dossier.agency_id}
 
 
+def may_see_stored_document(user, stored) -> bool:
+    """A paper of a citizen's document store: its owner, and officials of the agencies of the submitted dossiers
+    that use it (the one it came from, and those a copy of it went into)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if stored.owner_id == user.pk:
+        return True
+    if not (user.is_superuser or is_official(user)):
+        return False
+    from dossiers.models import Dossier
+
+    using = Dossier.objects.filter(Q(pk=stored.origin_dossier_id) | Q(documents__reused_from=stored)).distinct()
+    return any(in_agency(user, dossier) for dossier in using.select_related("agency", "received_by"))
+
+
 def is_receiving_centre_only(user, dossier) -> bool:
     """The official's agency received the dossier for another (competent) agency: it follows, and acts only where
     ``acting_agency_id`` says so."""

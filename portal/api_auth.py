@@ -5,6 +5,7 @@ a user holds at most ten, and each can be revoked. Sign-in goes through ``authen
 django-axes locks out repeated failures exactly as on the web sign-in page; the endpoint is also throttled.
 """
 
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -63,6 +64,10 @@ class ObtainTokenView(APIView):
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("The username or password is not correct."))
+        if not settings.LOCAL_CITIZEN_ACCOUNTS and not (user.is_official or user.is_superuser):
+            from portal.accounts.forms import CITIZENS_SIGN_IN_WITH_PROVIDER
+
+            raise exceptions.PermissionDenied(CITIZENS_SIGN_IN_WITH_PROVIDER)
         live = get_token_model().objects.filter(user=user).count()
         if knox_settings.TOKEN_LIMIT_PER_USER is not None and live >= knox_settings.TOKEN_LIMIT_PER_USER:
             raise exceptions.PermissionDenied(_("You have too many active tokens: revoke one first."))

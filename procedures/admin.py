@@ -160,7 +160,7 @@ class ProcedureAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["processing_days", "requirements", "result", "legal_basis"]}),
+        (_("Content"), {"fields": ["processing_days", "requirements", "result", "result_kind", "legal_basis"]}),
         (_("Provenance"), {"classes": ["collapse"], "fields": ["source", "unverified", "created_at", "updated_at"]}),
     ]
 
@@ -258,7 +258,7 @@ class ProcessingOptionAdmin(admin.ModelAdmin):
 class RequiredDocumentInline(admin.TabularInline):
     model = RequiredDocument
     extra = 0
-    fields = ["position", "name", "originals", "copies", "form_template"]
+    fields = ["position", "name", "originals", "copies", "form_template", "kind", "replaced_by_data"]
 
 
 class ProcedureStepInline(admin.TabularInline):

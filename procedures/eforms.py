@@ -4,11 +4,17 @@ A spec is a list of items. A heading: ``{"type": "heading", "label": "Người �
 ``{"name": "child_name", "type": "text", "label": "Họ, chữ đệm, tên", "required": true, "help": "..."}``
 with ``type`` one of text, textarea, number, date, choice (with ``choices``), id_number, phone, email,
 address. Labels are the official form's Vietnamese wording; ``label_en`` may give an English one.
+
+A field may be bound to an identity claim (``"claim": "full_name"``; one of ``IDENTITY_CLAIMS``); fields named
+like the applicant's own (``applicant_name``, ``requester_id``, ...) are bound by ``CONVENTIONAL_CLAIMS``. Bound
+fields are prefilled from an ``IdentityPrefill``: read-only (a disabled field keeps its verified value whatever is
+posted) when it is verified by the identity provider, editable otherwise.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -25,6 +31,36 @@ from .text import fold
 
 FIELD_TYPES = {"text", "textarea", "number", "date", "choice", "id_number", "phone", "email", "address"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+IDENTITY_CLAIMS = ("full_name", "id_number", "birth_date", "sex", "phone", "address")
+CONVENTIONAL_CLAIMS = {
+    "applicant_name": "full_name",
+    "applicant_id": "id_number",
+    "applicant_birth_date": "birth_date",
+    "applicant_sex": "sex",
+    "applicant_phone": "phone",
+    "requester_name": "full_name",
+    "requester_id": "id_number",
+    "requester_birth_date": "birth_date",
+    "requester_sex": "sex",
+    "requester_phone": "phone",
+}
+# The identity's sex as the official forms' choices spell it.
+SEX_CHOICES = {"male": ("Nam", "Male"), "female": ("Nữ", "Female")}
+
+
+@dataclass(frozen=True)
+class IdentityPrefill:
+    """What is known of the person a form is filled for: ``values`` by claim (``IDENTITY_CLAIMS``), and whether
+    they come verified from the identity provider."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    verified: bool = False
+    source: str = ""  # the provider's name, shown beside verified fields
+
+
+def claim_of(item: dict) -> str | None:
+    """The identity claim a field is bound to, if any."""
+    return item.get("claim") or CONVENTIONAL_CLAIMS.get(item.get("name", ""))
 
 
 def validate_spec(spec: Any) -> None:
@@ -44,6 +80,11 @@ def validate_spec(spec: Any) -> None:
         if not NAME_RE.match(name) or name in names:
             raise ValidationError(_("Item %(n)s needs a unique name in lower case."), params={"n": position})
         names.add(name)
+        if "claim" in item and item["claim"] not in IDENTITY_CLAIMS:
+            raise ValidationError(
+                _("Item %(n)s is bound to an unknown identity claim %(claim)r."),
+                params={"n": position, "claim": item["claim"]},
+            )
         if kind == "choice" and not (isinstance(item.get("choices"), list) and item["choices"]):
             raise ValidationError(_("Item %(n)s is a choice without choices."), params={"n": position})
 
@@ -193,10 +234,11 @@ def _build_field(item: dict) -> forms.Field:
 class EForm(forms.Form):
     """A procedure's declaration. ``sections`` groups the fields under the form's headings for display."""
 
-    def __init__(self, *args, spec: list[dict], **kwargs):
+    def __init__(self, *args, spec: list[dict], identity: IdentityPrefill | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.sections: list[tuple[str, list[str]]] = []
+        self.verified_fields: set[str] = set()
         for item in spec:
             if item["type"] == "heading":
                 self.sections.append((_label(item), []))
@@ -205,6 +247,26 @@ class EForm(forms.Form):
                 self.sections.append(("", []))
             self.fields[item["name"]] = _build_field(item)
             self.sections[-1][1].append(item["name"])
+            if identity is not None:
+                self._prefill(item, identity)
+
+    def _prefill(self, item: dict, identity: IdentityPrefill) -> None:
+        claim = claim_of(item)
+        value = _claim_value(item, identity.values.get(claim)) if claim else None
+        if value in (None, ""):
+            return
+        name = item["name"]
+        if identity.verified:
+            # Disabled: Django ignores what is posted for it and keeps this value, so it is enforced server-side.
+            formfield = self.fields[name]
+            formfield.disabled = True
+            formfield.help_text = _("Verified by %(source)s: it cannot be changed here.") % {
+                "source": identity.source or _("the identity provider")
+            }
+            self.initial[name] = value
+            self.verified_fields.add(name)
+        elif self.initial.get(name) in (None, ""):
+            self.initial[name] = value
 
     def grouped(self):
         return [(heading, [self[name] for name in names]) for heading, names in self.sections]
@@ -217,6 +279,23 @@ class EForm(forms.Form):
     @staticmethod
     def initial_from_json(data: dict) -> dict:
         return dict(data)
+
+
+def _claim_value(item: dict, value: Any) -> Any:
+    """The claim's value as the field takes it, or None when it does not fit the field."""
+    if value in (None, ""):
+        return None
+    kind = item["type"]
+    if kind == "choice":
+        wanted = SEX_CHOICES.get(str(value), (str(value),))
+        return next((choice for choice in item["choices"] if choice in wanted), None)
+    if kind == "address":
+        return value if isinstance(value, dict) else None  # a free-text address does not fill a structured one
+    if kind == "date":
+        return value if isinstance(value, date) else None
+    if kind in ("number", "email"):
+        return None
+    return str(value)
 
 
 def display_answers(spec: list[dict], data: dict) -> list[tuple[str, list[tuple[str, str]]]]:

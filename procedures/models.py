@@ -14,6 +14,7 @@ from .constants import (
     ServiceLevel,
 )
 from .eforms import validate_spec
+from .kinds import PaperKind
 from .text import fold
 
 AGENCY_CODE_PATTERN = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"  # also the first part of a dossier code (dossiers.codes)
@@ -125,6 +126,13 @@ class Procedure(models.Model):
         _("published at district level"),
         default=False,
         help_text=_("The national record still says “Cấp huyện”; its level here comes from the district rules."),
+    )
+    result_kind = models.CharField(
+        _("result is a"),
+        max_length=32,
+        choices=PaperKind,
+        blank=True,
+        help_text=_("The kind of paper the result is, so citizens can reuse it; blank: recognised from the name."),
     )
     any_centre = models.BooleanField(
         _("received at any one-stop centre"),
@@ -368,6 +376,22 @@ class RequiredDocument(models.Model):
             "“Tờ khai … (nộp trực tuyến)”): no scan is asked for when the procedure has an e-form."
         ),
     )
+    kind = models.CharField(
+        _("kind of paper"),
+        max_length=32,
+        choices=PaperKind,
+        blank=True,
+        help_text=_("Papers of the same kind can be reused from the citizen's store; blank: recognised from the name."),
+    )
+    replaced_by_data = models.CharField(
+        _("replaced by data from"),
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "A data source (dossiers.data_sources, e.g. “residence” for the population database) whose data takes the "
+            "place of this paper: the citizen is not asked for it; the desk fetches the data at intake."
+        ),
+    )
     form_template = models.ForeignKey(
         FormTemplate,
         verbose_name=_("form template"),
@@ -388,8 +412,8 @@ class RequiredDocument(models.Model):
 
     def asks_for_scan(self, procedure: "Procedure") -> bool:
         """Online, a scan is uploaded for this slot: not when ``procedure`` (the case's) has an e-form that takes
-        its place."""
-        return not (self.eform_replaces and procedure.eform)
+        its place, nor when the data comes from a data source at intake (``replaced_by_data``)."""
+        return not (self.eform_replaces and procedure.eform) and not self.replaced_by_data
 
 
 class ProcedureStep(models.Model):

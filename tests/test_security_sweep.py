@@ -36,6 +36,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.test import Client, RequestFactory, override_settings
@@ -46,8 +47,9 @@ from knox.models import AuthToken
 
 from dossiers import counter, linked, processing
 from dossiers import services as dossier_services
+from dossiers.constants import DocumentKind as UploadKind
 from dossiers.constants import Status
-from dossiers.models import Dossier, DossierDocument
+from dossiers.models import Dossier, DossierDocument, StoredDocument, StoredOrigin
 from notifications.models import Message
 from payments import services as payment_services
 from payments.constants import Collection, RequestStatus
@@ -57,6 +59,7 @@ from portal.accounts.models import User
 from portal.accounts.services import create_official
 from postal import services as postal_services
 from procedures.eforms import EForm
+from procedures.kinds import PaperKind, kind_of_document
 from procedures.models import Agency, DistrictRule, Procedure
 from tracking.services import rate_dossier
 
@@ -114,7 +117,9 @@ ALLOW_LIST = {
     "set_language": "the language switch (open redirects checked below)",
     # Signing in, registering, passwords
     "accounts:login": "sign-in (open redirects checked below)",
-    "accounts:logout": "sign-out",
+    "accounts:logout": "sign-out (then at the identity provider, for a citizen who signed in there)",
+    "accounts:identity_start": "starts a sign-in at the identity provider (state, nonce, PKCE in the session)",
+    "accounts:identity_callback": "the identity provider's answer: refused unless its state is this session's",
     "accounts:register": "registration",
     "accounts:verify_email_sent": "'check your mailbox' page of the registration",
     "accounts:verify_email_resend": "sends the signed-in user's own verification link again",
@@ -346,6 +351,20 @@ def build_world() -> World:
     linked_scan = DossierDocument.objects.filter(dossier__filing=linked_draft).first()
     linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
     linked_draft_id = {"public_id": linked_draft.public_id}
+    # The owner's document store: a paper from the filed dossier, offered again to the draft's identity slot.
+    stored = StoredDocument(
+        owner=owner,
+        kind=PaperKind.ID_DOCUMENT,
+        title="Căn cước",
+        origin=StoredOrigin.UPLOAD,
+        origin_dossier=filed,
+        origin_code=filed.code,
+        content_type=UploadKind.PDF,
+        size=len(PDF_BYTES),
+        sha256="0" * 64,
+    )
+    stored.file.save("stored", ContentFile(PDF_BYTES), save=True)
+    id_slot = next(slot for slot in slots if kind_of_document(slot) == PaperKind.ID_DOCUMENT)
 
     message = Message.objects.filter(dossier__agency__code=HAC_THANH, dossier__applicant=owner).first()
     assert message is not None, "filing should have written the citizen's notifications to the outbox"
@@ -480,7 +499,26 @@ def build_world() -> World:
             post=scores,
         ),
         target("notifications:preferences", reverse("notifications:preferences"), {OWNER}, shows=has(owner.email)),
+        target("dossiers:store", reverse("dossiers:store"), {OWNER}, shows=has(f"/ho-so/kho-du-lieu/{stored.pk}/")),
+        target(
+            "dossiers:stored_document", reverse("dossiers:stored_document", kwargs={"pk": stored.pk}), {OWNER, OFFICIAL}
+        ),
         # Changes last (the sweep sends every GET first): removing a scan of the draft
+        target(
+            "dossiers:reuse_document",
+            reverse("dossiers:reuse_document", kwargs={"public_id": draft.public_id}),
+            {OWNER},
+            method="POST",
+            data={"reuse": f"{id_slot.pk}:{stored.pk}"},
+            expect=302,
+        ),
+        target(
+            "dossiers:delete_stored_document",
+            reverse("dossiers:delete_stored_document", kwargs={"pk": stored.pk}),
+            {OWNER},
+            method="POST",
+            expect=302,
+        ),
         target(
             "dossiers:remove_document",
             reverse("dossiers:remove_document", kwargs={"public_id": draft.public_id, "pk": first_scan.pk}),
@@ -531,6 +569,13 @@ def build_world() -> World:
             reverse("admin:dossiers_dossier_action", args=[filed.pk, "accept"]),
             {OFFICIAL},
             post={"version": filed.version},
+        ),
+        target(
+            "admin:dossiers_dossier_fetch_data",
+            reverse("admin:dossiers_dossier_fetch_data", args=[filed.pk]),
+            {OFFICIAL},
+            method="POST",
+            expect=302,
         ),
         target(
             "admin:dossiers_dossier_route",

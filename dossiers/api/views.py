@@ -28,6 +28,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal import access
+from portal.accounts.identity import prefill_for
 from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
@@ -339,7 +340,11 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         dossier = self.get_object()
         payload = DeclarationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        form = EForm(_answers_as_form_data(payload.validated_data["answers"]), spec=dossier.procedure.eform)
+        form = EForm(
+            _answers_as_form_data(payload.validated_data["answers"]),
+            spec=dossier.procedure.eform,
+            identity=prefill_for(dossier.applicant),  # verified identity fields keep the provider's values
+        )
         if not form.is_valid():
             raise exceptions.ValidationError({key: list(value) for key, value in form.errors.items()})
         services.save_declaration(dossier=dossier, data=form.to_json())

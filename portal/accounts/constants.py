@@ -15,3 +15,9 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
     CASHIER = "cashier", _("Cashier")
     AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")

@@ -1,6 +1,7 @@
 """Forms for citizens' accounts: registration, sign-in with email or username, password reset."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -14,6 +15,10 @@ EMAIL_TAKEN = _("An account with this email address already exists. Sign in or r
 ID_NUMBER_TAKEN = _(
     "A citizen with this ID number is already on record. Sign in with that account, or, if your dossier was "
     "registered at a one-stop desk, ask the desk to send you a link to set your password."
+)
+
+CITIZENS_SIGN_IN_WITH_PROVIDER = _(
+    "Citizens sign in with their electronic identity account (VNeID); portal passwords are for officials."
 )
 
 
@@ -114,6 +119,11 @@ class LoginForm(AuthenticationForm):
         # AuthenticationForm sets the username's length; email addresses may be longer.
         self.fields["username"].max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = 254
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not settings.LOCAL_CITIZEN_ACCOUNTS and not user.is_official and not user.is_superuser:
+            raise ValidationError(CITIZENS_SIGN_IN_WITH_PROVIDER, code="citizen_local_login_off")
 
     def clean_username(self) -> str:
         login = self.cleaned_data["username"].strip()

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .constants import Role, UserKind
+from .constants import Role, Sex, UserKind
 from .validators import validate_cccd, validate_vn_phone
 
 
@@ -81,3 +81,31 @@ class User(AbstractUser):
     @property
     def is_official(self) -> bool:
         return self.kind == UserKind.OFFICIAL
+
+
+class CitizenIdentity(models.Model):
+    """What the identity provider vouched for at the citizen's last sign-in (``issuer`` + ``subject`` is the
+    provider's key for the person; the CCCD itself is ``User.id_number``). Verified facts only: the e-forms show
+    them as verified and the pages never let the citizen change them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity", verbose_name=_("user"))
+    issuer = models.CharField(_("identity provider"), max_length=255)
+    subject = models.CharField(_("subject at the provider"), max_length=255)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=16, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    level_of_assurance = models.CharField(_("level of assurance"), max_length=16, blank=True)
+    linked_at = models.DateTimeField(_("linked"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("last verified"))
+
+    class Meta:
+        verbose_name = _("verified identity")
+        verbose_name_plural = _("verified identities")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="identity_issuer_subject_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("dang-nhap/", views.login_view, name="login"),
-    path("dang-xuat/", views.logout_view, name="logout"),
+    path("dang-xuat/", identity_views.logout, name="logout"),
+    path("dinh-danh/dang-nhap/", identity_views.start, name="identity_start"),
+    path("dinh-danh/ve/", identity_views.callback, name="identity_callback"),
     path("dang-ky/", views.register, name="register"),
     path("xac-minh/", views.verify_email_sent, name="verify_email_sent"),
     path("xac-minh/gui-lai/", views.verify_email_resend, name="verify_email_resend"),

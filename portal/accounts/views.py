@@ -21,7 +21,14 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from .emails import send_verification_email, user_for_verification_token
-from .forms import EMAIL_TAKEN, LoginForm, RegistrationForm, ResetPasswordForm, username_for_email
+from .forms import (
+    CITIZENS_SIGN_IN_WITH_PROVIDER,
+    EMAIL_TAKEN,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    username_for_email,
+)
 from .services import create_citizen
 
 logger = logging.getLogger(__name__)
@@ -60,6 +67,9 @@ def _send_verification(request, user) -> bool:
 def register(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
+    if not settings.LOCAL_CITIZEN_ACCOUNTS:
+        messages.info(request, CITIZENS_SIGN_IN_WITH_PROVIDER)
+        return redirect("accounts:login")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -118,8 +128,20 @@ def verify_email(request, token):
     return render(request, "accounts/verify_email_done.html", {"verified_user": user})
 
 
-login_view = auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm)
-logout_view = auth_views.LogoutView.as_view()
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        from . import identity
+
+        context = super().get_context_data(**kwargs)
+        context["identity_provider"] = settings.OIDC_PROVIDER_NAME if identity.enabled() else ""
+        context["local_citizen_accounts"] = settings.LOCAL_CITIZEN_ACCOUNTS
+        return context
+
+
+login_view = LoginView.as_view()
 
 password_reset = limit_posts_per_ip(group="accounts.password_reset", rate="5/h")(
     auth_views.PasswordResetView.as_view(

@@ -411,3 +411,37 @@ POSTAL_RESULT_WEIGHT = env.int("POSTAL_RESULT_WEIGHT", default=100)  # grams
 CELERY_BEAT_SCHEDULE |= {
     "payments-reconcile": {"task": "payments.tasks.reconcile_payments", "schedule": 5 * 60},
 }
+
+# --- Citizen sign-in through the national identity platform (OpenID Connect; docs/identity.md) --------
+# Empty OIDC_ISSUER: no provider, local accounts only (`make run` without a provider). The claim names are the
+# provider's; the defaults fit the local test provider (tests/peers/identity_provider).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_DISCOVERY_URL = env.str("OIDC_DISCOVERY_URL", default="")  # default: <issuer>/.well-known/openid-configuration
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid profile phone address cccd")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="VNeID")  # the name on the sign-in button
+OIDC_ID_TOKEN_ALGORITHMS = env.list("OIDC_ID_TOKEN_ALGORITHMS", default=["RS256", "PS256", "ES256"])
+OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=60)  # seconds of clock skew allowed on exp/iat
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_MIN_LOA = env.int("OIDC_MIN_LOA", default=0)  # e.g. 2: only VNeID level-2 accounts may sign in
+OIDC_CLAIMS = {
+    "id_number": env.str("OIDC_CLAIM_ID_NUMBER", default="cccd"),
+    "full_name": env.str("OIDC_CLAIM_FULL_NAME", default="name"),
+    "birth_date": env.str("OIDC_CLAIM_BIRTH_DATE", default="birthdate"),
+    "sex": env.str("OIDC_CLAIM_SEX", default="gender"),
+    "phone": env.str("OIDC_CLAIM_PHONE", default="phone_number"),
+    "address": env.str("OIDC_CLAIM_ADDRESS", default="address"),
+    "loa": env.str("OIDC_CLAIM_LOA", default="loa"),
+}
+# False: citizens cannot register or sign in with a password; they sign in through the provider. Officials always
+# keep their local accounts (with the lockout and rate limits).
+LOCAL_CITIZEN_ACCOUNTS = env.bool("LOCAL_CITIZEN_ACCOUNTS", default=True)
+IDENTITY_START_RATE = env.str("IDENTITY_START_RATE", default="30/10m")  # sign-ins started per address
+# The sign-in button and the sign-out form lead to the provider: the pages' CSP lets forms go there.
+OIDC_FORM_ACTION = env.list("OIDC_FORM_ACTION", default=[OIDC_ISSUER] if OIDC_ISSUER else [])
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", *OIDC_FORM_ACTION]
+
+# --- Documents replaced by data (dossiers/data_sources.py) --------------------------------------------------------
+# Data source key → adapter class. The local adapter serves demo data; a province names its real adapters here.
+DATA_SOURCES = {"residence": env.str("DATA_SOURCE_RESIDENCE", default="dossiers.data_sources.LocalResidence")}

@@ -1,0 +1,210 @@
+"""The citizen's document store (kho dữ liệu): papers given once, results issued once, reused in later filings.
+
+Every scanned document of a submitted dossier, and every result returned, is copied into the applicant's store
+with its kind (``procedures.kinds``; blank for a paper of no known kind: kept and listed, offered to no slot), origin
+dossier and date. When a later filing asks for a paper of that kind, the documents step offers "dùng lại":
+``reuse`` copies the stored file into the new dossier (``DossierDocument.reused_from``, ``reused_from_dossier``).
+Copies, never shared files: deleting a stored document never touches a dossier, and replacing a dossier's scan never
+touches the store.
+
+Copies are made after the submission or the return commits (``transaction.on_commit``); a store that is down then
+costs the citizen an offer, never the submission (logged).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from portal.errors import AccessDenied, FileStoreUnavailable, storage_errors
+from procedures.kinds import PaperKind, kind_of_document, result_kind_of
+from procedures.models import RequiredDocument
+
+from .constants import DocumentKind
+from .models import Dossier, DossierDocument, StoredDocument, StoredOrigin
+from .services import DossierError, _locked_draft
+
+logger = logging.getLogger(__name__)
+
+
+# --- Reads -----------------------------------------------------------------------------------------------------------
+
+
+def documents_of(user) -> QuerySet[StoredDocument]:
+    """The citizen's own stored documents, newest first."""
+    return StoredDocument.objects.filter(owner_id=user.pk).select_related("origin_dossier")
+
+
+def offers_for(dossier: Dossier) -> dict[int, list[StoredDocument]]:
+    """For each required document of the dossier's case with a paper kind: the applicant's stored papers of that kind
+    (by required-document id)."""
+    if dossier.case_id is None:
+        return {}
+    slots = {slot.pk: kind_of_document(slot) for slot in dossier.case.documents.all()}
+    kinds = {kind for kind in slots.values() if kind}
+    if not kinds:
+        return {}
+    by_kind: dict[str, list[StoredDocument]] = {}
+    for stored in documents_of(dossier.applicant).filter(kind__in=kinds):
+        by_kind.setdefault(stored.kind, []).append(stored)
+    return {pk: by_kind[kind] for pk, kind in slots.items() if kind in by_kind}
+
+
+# --- Writes ----------------------------------------------------------------------------------------------------------
+
+
+def _copy(source, target_field, name: str) -> None:
+    with source.open("rb") as handle:
+        target_field.save(name, File(handle), save=False)
+
+
+def _store(*, owner_id: int, kind: str, title: str, origin: str, dossier: Dossier, source, original_name: str,
+           content_type: str, size: int, sha256: str) -> StoredDocument | None:  # fmt: skip
+    if StoredDocument.objects.filter(owner_id=owner_id, kind=kind, sha256=sha256).exists():
+        return None
+    stored = StoredDocument(
+        owner_id=owner_id,
+        kind=kind,
+        title=title[:255],
+        origin=origin,
+        origin_dossier=dossier,
+        origin_code=dossier.code or "",
+        original_name=original_name[:255],
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+    )
+    try:
+        _copy(source, stored.file, "stored")
+    except storage_errors() as error:
+        logger.error("Could not copy a document of dossier %s into the store: %s", dossier.pk, error)
+        return None
+    try:
+        with transaction.atomic():
+            stored.save()
+    except IntegrityError:  # the same paper stored at the same moment by another request
+        stored.file.storage.delete(stored.file.name)
+        return None
+    return stored
+
+
+def store_dossier_documents(dossier: Dossier) -> list[StoredDocument]:
+    """Copy the dossier's scans that are papers of a known kind into its applicant's store (once per content)."""
+    stored = []
+    documents = (
+        DossierDocument.objects.filter(dossier=dossier, reused_from__isnull=True)
+        .exclude(file="")
+        .select_related("required_document")
+    )
+    for document in documents:
+        kind = kind_of_document(document.required_document)  # "": kept, but offered to no other slot
+        row = _store(
+            owner_id=dossier.applicant_id,
+            kind=kind,
+            title=str(PaperKind(kind).label) if kind else document.required_document.name,
+            origin=StoredOrigin.UPLOAD,
+            dossier=dossier,
+            source=document.file,
+            original_name=document.original_name,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+        )
+        if row is not None:
+            stored.append(row)
+    return stored
+
+
+def store_result(dossier: Dossier) -> StoredDocument | None:
+    """Copy a returned result into the applicant's store when the procedure issues a paper of a known kind."""
+    import hashlib
+
+    kind = result_kind_of(dossier.procedure)  # "": kept, but offered to no slot
+    if not dossier.result_file:
+        return None
+    digest = hashlib.sha256()
+    try:
+        with dossier.result_file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(chunk)
+        size = dossier.result_file.size
+    except storage_errors() as error:
+        logger.error("Could not read the result of dossier %s for the store: %s", dossier.pk, error)
+        return None
+    return _store(
+        owner_id=dossier.applicant_id,
+        kind=kind,
+        origin=StoredOrigin.RESULT,
+        dossier=dossier,
+        title=str(PaperKind(kind).label)
+        if kind
+        else _("Result: %(procedure)s") % {"procedure": dossier.procedure.name},
+        source=dossier.result_file,
+        original_name=f"ket-qua-{dossier.code}.pdf",
+        content_type=DocumentKind.PDF,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def after_submission(dossier: Dossier) -> None:
+    """Called by the submission, inside its transaction: store the papers once it has committed."""
+    pk = dossier.pk
+    transaction.on_commit(lambda: store_dossier_documents(Dossier.objects.get(pk=pk)))
+
+
+def after_return(dossier: Dossier) -> None:
+    """Called by the return of the result, inside its transaction: store the result once it has committed."""
+    pk = dossier.pk
+    transaction.on_commit(lambda: store_result(Dossier.objects.select_related("procedure").get(pk=pk)))
+
+
+@transaction.atomic
+def reuse(*, dossier: Dossier, required_document: RequiredDocument, stored: StoredDocument, by) -> DossierDocument:
+    """Put a copy of a stored paper into a draft's slot (replacing an earlier scan). Only the applicant's own stored
+    papers, of the slot's kind."""
+    dossier = _locked_draft(dossier, supplementing=True)
+    if by.pk != dossier.applicant_id or stored.owner_id != dossier.applicant_id:
+        raise AccessDenied(_("This stored document is not yours."))
+    if required_document.case_id != dossier.case_id:
+        raise DossierError(_("This document is not part of the chosen case."))
+    if kind_of_document(required_document) != stored.kind:
+        raise DossierError(_("This stored document is not the kind of paper this slot asks for."))
+    existing = dossier.documents.filter(required_document=required_document).first()
+    document = DossierDocument(
+        dossier=dossier,
+        required_document=required_document,
+        original_name=stored.original_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        reused_from=stored,
+        reused_from_dossier=stored.origin_code,
+    )
+    try:
+        _copy(stored.file, document.file, "upload")
+    except storage_errors() as error:
+        logger.error("Could not copy stored document %s into dossier %s: %s", stored.pk, dossier.pk, error)
+        raise FileStoreUnavailable(_("The file store is not answering; try again in a few minutes.")) from None
+    if existing is not None:
+        old_file = existing.file
+        existing.delete()
+        if old_file:
+            transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+    document.save()
+    return document
+
+
+@transaction.atomic
+def delete_stored(*, stored: StoredDocument, by) -> None:
+    """The owner removes a paper from their store; dossiers that used it keep their own copies."""
+    stored = StoredDocument.objects.select_for_update().get(pk=stored.pk)
+    if stored.owner_id != by.pk:
+        raise AccessDenied(_("This stored document is not yours."))
+    file = stored.file
+    stored.delete()
+    transaction.on_commit(lambda: file.storage.delete(file.name))
