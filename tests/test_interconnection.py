@@ -353,3 +353,91 @@ def test_no_secret_configured_refuses_everything(client, inbound, settings):
 def test_a_malformed_body_is_refused(client, inbound, raw):
     response = post(client, None, raw=raw)
     assert response.status_code == 400 and response.json()["error_code"] == -1
+
+
+# --- Catalogue pull ----------------------------------------------------------------------------------------------
+
+
+def sample_records() -> list[dict]:
+    import json
+
+    from portal.demo import CATALOGUE_FILE
+
+    return json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+
+
+def test_the_catalogue_pull_imports_the_portals_procedures_and_reports_a_bad_one(national_portal):
+    from django.core.management import CommandError, call_command
+
+    records = sample_records()[:3]
+    new = dict(records[0], MaTTHC="1.999001", TENTTHC="Thủ tục mới trên Cổng Dịch vụ công quốc gia")
+    bad = dict(records[1], MaTTHC="2.999002", TENTTHC="")  # no name: the importer rejects it
+    national_portal.serve_catalogue(
+        [new, bad, records[2]],
+        fields=[{"MALINHVUC": "HT", "TENLINHVUC": "Hộ tịch"}],
+        agencies=[{"MACOQUAN": HAC_THANH, "TENCOQUAN": "UBND phường Hạc Thành (mới)"}],
+    )
+
+    with pytest.raises(CommandError, match="1 procedure"):
+        call_command("pull_national_catalogue")
+    assert Procedure.objects.get(code="1.999001").name == new["TENTTHC"]
+    assert not Procedure.objects.filter(code="2.999002").exists()
+    assert Agency.objects.get(code=HAC_THANH).name == "UBND phường Hạc Thành (mới)"
+
+    # Idempotent: again, the same procedure is updated, not duplicated; a procedure the portal cannot give is named.
+    national_portal.mode(bad_procedures=[records[2]["MaTTHC"]])
+    from interconnection import catalogue
+
+    report = catalogue.pull()
+    assert report.imported.updated == ["1.999001"] and report.imported.created == []
+    reasons = dict(report.errors)
+    assert "TENTTHC" in reasons["2.999002"] and "LayThuTuc" in reasons[records[2]["MaTTHC"]]
+    assert Procedure.objects.filter(code="1.999001").count() == 1
+
+
+def test_the_catalogue_pull_refuses_to_run_without_a_connection(catalogue, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.NATIONAL_PORTAL_URL = ""
+    with pytest.raises(CommandError, match="NATIONAL_PORTAL_URL"):
+        call_command("pull_national_catalogue")
+
+
+# --- Statistics --------------------------------------------------------------------------------------------------
+
+
+def test_the_sync_rate_per_agency_is_in_the_statistics_the_csv_and_the_api(national_portal, client):
+    from django.utils import timezone
+
+    from reports.selectors import StatisticsFilters, compute_statistics
+
+    synced, waiting = file_birth(), file_birth(CitizenFactory())
+    assert push(synced).state == SyncState.SYNCED
+    today = timezone.localdate()
+    agency = Agency.objects.get(code=HAC_THANH)
+
+    stats = compute_statistics(StatisticsFilters(start=today, end=today, agency=agency))
+    row = next(row for row in stats.sync if row.key == HAC_THANH)
+    assert (row.received, row.synced, row.share) == (2, 1, 50.0)
+    assert stats.synced == 1 and stats.sync_share == 50.0
+    assert waiting.national_sync.state == SyncState.PENDING
+
+    query = {"date_from": today.isoformat(), "date_to": today.isoformat(), "agency": HAC_THANH}
+    csv_text = client.get(reverse("reports:csv"), query).content.decode("utf-8-sig")
+    assert f"national_sync_agency,{HAC_THANH}," in csv_text and ",share,50.0" in csv_text
+    body = client.get("/api/v1/statistics/", query).json()
+    assert body["synced"] == 1 and body["sync"][0]["share"] == 50.0
+    page = client.get(reverse("reports:statistics"), query).content.decode()
+    assert 'id="national-sync-table"' in page
+
+
+def test_a_dossier_filed_on_the_national_portal_counts_as_received_online(client, inbound):
+    from django.utils import timezone
+
+    from reports.selectors import StatisticsFilters, compute_statistics
+
+    assert post(client, inbound_body()).json()["error_code"] == 0
+    today = timezone.localdate()
+    stats = compute_statistics(StatisticsFilters(start=today, end=today, agency=Agency.objects.get(code=HAC_THANH)))
+    assert {row.channel: row.count for row in stats.channels}["online"] >= 1
+    assert client.get(reverse("reports:csv"), {"date_from": today.isoformat()}).status_code == 200
