@@ -106,8 +106,8 @@ def _claim(dossier_id: int, claim: str) -> bool:
 
 
 def _send_round(sync: DossierSync, portal) -> int:
-    """Send the dossier's current state and its unsent timeline rows; returns the outbox row reached."""
-    held = DossierSync.objects.filter(pk=sync.pk, state=SENDING, claimed_by=sync.claimed_by)
+    """Send the dossier's current state and its unsent timeline rows; returns the outbox row reached. What the
+    portal accepted is kept on ``sync`` (``known``, ``progress_upto``) for the caller to record."""
     target = DossierSync.objects.values_list("wanted", flat=True).get(pk=sync.pk)
     dossier = Dossier.objects.select_related("procedure__field", "agency", "applicant").get(pk=sync.dossier_id)
     table = payload.mapping()
@@ -125,15 +125,15 @@ def _send_round(sync: DossierSync, portal) -> int:
         if known or ALREADY_EXISTS not in exc.message.lower():
             raise
         answer = portal.sync_dossier(item, updating=True)
-    now = timezone.now()
     sync.known = True
-    held.update(known=True, last_code=str(answer.get("error_code", "0")), last_message=answer.get("message", ""))
+    sync.last_message = answer.get("message", "")
     for start in range(0, len(progress), PROGRESS_CHUNK):
-        chunk_events = events[start : start + PROGRESS_CHUNK]
         answer = portal.sync_progress(progress[start : start + PROGRESS_CHUNK])
-        sync.progress_upto = chunk_events[-1].pk
-        held.update(progress_upto=sync.progress_upto, last_message=answer.get("message", ""), last_sent_at=now)
-    SyncChange.objects.filter(dossier_id=sync.dossier_id, pk__lte=target, sent_at__isnull=True).update(sent_at=now)
+        sync.progress_upto = events[start : start + PROGRESS_CHUNK][-1].pk
+        sync.last_message = answer.get("message", "")
+    SyncChange.objects.filter(dossier_id=sync.dossier_id, pk__lte=target, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
     return target
 
 
@@ -152,15 +152,19 @@ def push(*, dossier_id: int, claim: str) -> Outcome:
             logger.warning("National sync of dossier %s was taken over by the sweep while sending.", dossier_id)
         return bool(updated)
 
+    def reached() -> dict:  # what the portal has accepted so far (kept whatever happens next)
+        return {"known": sync.known, "progress_upto": sync.progress_upto, "last_message": sync.last_message}
+
     try:
         portal = client.adapter()
         for _round in range(ROUNDS):
-            reached = _send_round(sync, portal)
+            target = _send_round(sync, portal)
             now = timezone.now()
             # Done unless a change arrived meanwhile; then send again (still holding the claim).
-            if held.filter(wanted__lte=reached).update(
+            if held.filter(wanted__lte=target).update(
+                **reached(),
                 state=SYNCED,
-                sent_upto=reached,
+                sent_upto=target,
                 attempts=0,
                 claimed_by="",
                 synced_at=now,
@@ -170,11 +174,11 @@ def push(*, dossier_id: int, claim: str) -> Outcome:
                 last_code="0",
             ):
                 return Outcome(SYNCED)
-            held.update(sent_upto=reached, attempts=1, updated_at=now)
+            held.update(**reached(), sent_upto=target, attempts=1, last_sent_at=now, updated_at=now)
         finish(state=PENDING, next_attempt_at=timezone.now())
         return Outcome(PENDING, retry_in=0)
     except payload.UnmappedStatus as exc:
-        finish(state=FAILED, failed_at=timezone.now(), last_code="", last_message=str(exc))
+        finish(**reached() | {"last_message": str(exc)}, state=FAILED, failed_at=timezone.now(), last_code="")
         return Outcome(FAILED)
     except Exception as exc:
         if not isinstance(exc, client.InterconnectionError):
@@ -184,14 +188,14 @@ def push(*, dossier_id: int, claim: str) -> Outcome:
         attempts = DossierSync.objects.values_list("attempts", flat=True).get(pk=sync.pk)
         if attempts >= settings.NATIONAL_PORTAL_MAX_ATTEMPTS:
             message = _("%(error)s (gave up after %(count)d attempts)") % {"error": message, "count": attempts}
-            finish(state=FAILED, failed_at=timezone.now(), last_code=code, last_message=message)
+            finish(**reached() | {"last_message": message}, state=FAILED, failed_at=timezone.now(), last_code=code)
             return Outcome(FAILED)
         delay = retry_delay(attempts)
         finish(
+            **reached() | {"last_message": message},
             state=PENDING,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             last_code=code,
-            last_message=message,
         )
         return Outcome(PENDING, retry_in=delay)
 
