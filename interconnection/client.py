@@ -11,6 +11,7 @@ portal's code and message.
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 import urllib3
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "interconnection:session"
+_local = {"session": "", "until": 0.0}  # this process's copy of the shared session (saves a cache read a call)
 
 
 class InterconnectionError(Exception):
@@ -106,10 +108,26 @@ class DvcqgAdapter:
                 code=str(answer.get("error_code", "")),
             )
         cache.set(SESSION_KEY, session, settings.NATIONAL_PORTAL_SESSION_SECONDS)
+        self._remember(session)
         return session
 
+    @staticmethod
+    def _remember(session: str) -> None:
+        _local.update(session=session, until=time.monotonic() + min(settings.NATIONAL_PORTAL_SESSION_SECONDS, 60))
+
+    @staticmethod
+    def forget_session() -> None:
+        _local.update(session="", until=0.0)
+        cache.delete(SESSION_KEY)
+
     def session(self) -> str:
-        return cache.get(SESSION_KEY) or self.login()
+        if _local["session"] and _local["until"] > time.monotonic():
+            return _local["session"]
+        shared = cache.get(SESSION_KEY)
+        if shared:
+            self._remember(shared)
+            return shared
+        return self.login()
 
     def call(self, operation: str, *, path: str | None = None, **fields) -> dict:
         """One operation; renews the session once if the portal says it is no longer valid. Returns the answer
@@ -125,7 +143,7 @@ class DvcqgAdapter:
                 return answer
             if code in invalid and attempt == 1:
                 logger.info("National portal session no longer valid (%s); logging in again", code)
-                cache.delete(SESSION_KEY)
+                self.forget_session()
                 continue
             raise PortalError(str(answer.get("message", "")) or code, code=code)
         raise AssertionError("unreachable")

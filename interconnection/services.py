@@ -105,10 +105,10 @@ def _claim(dossier_id: int, claim: str) -> bool:
     )
 
 
-def _send_round(sync: DossierSync, portal) -> int:
+def _send_round(sync: DossierSync, portal, *, first: bool) -> int:
     """Send the dossier's current state and its unsent timeline rows; returns the outbox row reached. What the
     portal accepted is kept on ``sync`` (``known``, ``progress_upto``) for the caller to record."""
-    target = DossierSync.objects.values_list("wanted", flat=True).get(pk=sync.pk)
+    target = sync.wanted if first else DossierSync.objects.values_list("wanted", flat=True).get(pk=sync.pk)
     dossier = Dossier.objects.select_related("procedure__field", "agency", "applicant").get(pk=sync.dossier_id)
     table = payload.mapping()
     events = list(
@@ -157,8 +157,8 @@ def push(*, dossier_id: int, claim: str) -> Outcome:
 
     try:
         portal = client.adapter()
-        for _round in range(ROUNDS):
-            target = _send_round(sync, portal)
+        for round_ in range(ROUNDS):
+            target = _send_round(sync, portal, first=round_ == 0)
             now = timezone.now()
             # Done unless a change arrived meanwhile; then send again (still holding the claim).
             if held.filter(wanted__lte=target).update(

@@ -47,13 +47,11 @@ def connect(settings) -> FakePortal:
     running (a failure under the test command, tests/required_services.py)."""
     if not FAKE_URL:
         pytest.skip("the fake national portal is not running (NATIONAL_PORTAL_FAKE_URL; scripts/test.sh starts it)")
-    from django.core.cache import cache
-
-    from interconnection.client import SESSION_KEY
+    from interconnection.client import DvcqgAdapter
 
     fake = FakePortal(FAKE_URL)
     fake.reset()
-    cache.delete(SESSION_KEY)
+    DvcqgAdapter.forget_session()
     settings.NATIONAL_PORTAL_URL = FAKE_URL
     settings.NATIONAL_PORTAL_USERNAME = "thanhhoa"
     settings.NATIONAL_PORTAL_PASSWORD = "mat-khau-lien-thong"

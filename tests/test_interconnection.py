@@ -64,12 +64,11 @@ def file_birth(citizen=None) -> Dossier:
 
 @pytest.fixture
 def national_portal(settings, catalogue):
-    from django.core.cache import cache
+    from interconnection.client import DvcqgAdapter
 
-    from interconnection.client import SESSION_KEY
-
+    DvcqgAdapter.forget_session()
     yield connect(settings)
-    cache.delete(SESSION_KEY)
+    DvcqgAdapter.forget_session()
 
 
 def push(dossier, claim="task-1"):
@@ -441,3 +440,33 @@ def test_a_dossier_filed_on_the_national_portal_counts_as_received_online(client
     stats = compute_statistics(StatisticsFilters(start=today, end=today, agency=Agency.objects.get(code=HAC_THANH)))
     assert {row.channel: row.count for row in stats.channels}["online"] >= 1
     assert client.get(reverse("reports:csv"), {"date_from": today.isoformat()}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_dossier_sent_twice_at_once_makes_one_dossier(load_demo, settings):
+    import threading
+
+    from django.db import connection
+
+    from interconnection import inbound as receiving
+
+    settings.NATIONAL_PORTAL_URL = ""
+    body = inbound_body(MaHoSo="G22.99.99-261205-0042")
+    barrier, answers = threading.Barrier(2), []
+
+    def deliver():
+        try:
+            barrier.wait()
+            answers.append(receiving.receive(data=body).code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [0, 1]
+    assert InboundDossier.objects.filter(national_code="G22.99.99-261205-0042").count() == 1
+    assert Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).count() == 1
