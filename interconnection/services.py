@@ -37,7 +37,6 @@ from .models import DossierSync, SyncChange
 logger = logging.getLogger(__name__)
 
 PENDING, SENDING, SYNCED, FAILED = SyncState.PENDING, SyncState.SENDING, SyncState.SYNCED, SyncState.FAILED
-MAX_RETRY_DELAY = 3600.0
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 ROUNDS = 5  # a task sends at most this many rounds for changes arriving while it sends, then hands over
 
@@ -92,7 +91,8 @@ class Outcome:
 
 
 def retry_delay(attempts: int) -> float:
-    return min(settings.NATIONAL_PORTAL_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+    delay = settings.NATIONAL_PORTAL_RETRY_DELAY * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.NATIONAL_PORTAL_MAX_RETRY_DELAY)
 
 
 def _claim(dossier_id: int, claim: str) -> bool:
@@ -227,6 +227,15 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
         if ids:
             transaction.on_commit(lambda: enqueue(ids))
     return {"requeued": len(due), "stuck": len(stuck)}
+
+
+def install_default_mapping() -> int:
+    """The identity mapping for the statuses that have no row (the data migration does the same on a new
+    database): our statuses carry the national numbers."""
+    from .models import StatusMapping
+
+    rows = [StatusMapping(status=status, portal_status=str(status)) for status in Status.values if status]
+    return len(StatusMapping.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 # --- The back office -------------------------------------------------------------------------------------------

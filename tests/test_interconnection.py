@@ -470,3 +470,35 @@ def test_the_same_dossier_sent_twice_at_once_makes_one_dossier(load_demo, settin
     assert sorted(answers) == [0, 1]
     assert InboundDossier.objects.filter(national_code="G22.99.99-261205-0042").count() == 1
     assert Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).count() == 1
+
+
+# --- Back office -------------------------------------------------------------------------------------------------
+
+
+def test_the_back_office_lists_failed_syncs_by_agency_and_resends_them(national_portal, staff, client, settings):
+    from dossiers.dashboard import panel_rows
+
+    settings.NATIONAL_PORTAL_MAX_ATTEMPTS = 1
+    dossier = file_birth()
+    national_portal.mode(fail=503)
+    assert push(dossier).state == SyncState.FAILED
+    national_portal.mode(fail=0)
+    desk = staff[Role.DESK]
+
+    rows = {row.key: row for row in panel_rows(desk)}
+    assert rows["failed_national_syncs"].count == 1
+    client.force_login(desk)
+    listing = client.get(rows["failed_national_syncs"].url)
+    assert listing.status_code == 200 and dossier.code in listing.content.decode()
+    row = DossierSync.objects.get(dossier=dossier)
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk]))
+    assert "Hệ thống đang bảo trì" in page.content.decode()  # the last answer, on the dossier's page
+
+    client.post(
+        reverse("admin:interconnection_dossiersync_changelist"),
+        {"action": "resend", "_selected_action": [row.pk]},
+    )
+    assert DossierSync.objects.get(pk=row.pk).state == SyncState.PENDING
+    assert push(dossier).state == SyncState.SYNCED
+    outsider = User.objects.filter(kind="official").exclude(agency__code=HAC_THANH).first()
+    assert not [r for r in panel_rows(outsider) if r.key == "failed_national_syncs"]

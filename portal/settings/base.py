@@ -431,6 +431,7 @@ NATIONAL_PORTAL_INVALID_SESSION_CODES = env.list("NATIONAL_PORTAL_INVALID_SESSIO
 NATIONAL_PORTAL_LOOKUP_FIRST = env.bool("NATIONAL_PORTAL_LOOKUP_FIRST", default=False)  # ask TraCuuHoSo first
 NATIONAL_PORTAL_MAX_ATTEMPTS = env.int("NATIONAL_PORTAL_MAX_ATTEMPTS", default=8)
 NATIONAL_PORTAL_RETRY_DELAY = env.float("NATIONAL_PORTAL_RETRY_DELAY", default=20.0)  # seconds; doubles each attempt
+NATIONAL_PORTAL_MAX_RETRY_DELAY = env.float("NATIONAL_PORTAL_MAX_RETRY_DELAY", default=3600.0)  # the longest wait
 NATIONAL_PORTAL_STUCK_AFTER = env.int("NATIONAL_PORTAL_STUCK_AFTER", default=120)  # "sending" this long: again
 NATIONAL_PORTAL_FILE_LINK_DAYS = env.int("NATIONAL_PORTAL_FILE_LINK_DAYS", default=7)  # signed file links expire
 # Dossiers filed on the national portal: refused while the secret is empty (README: "The inbound endpoint").
