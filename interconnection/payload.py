@@ -80,8 +80,7 @@ def dossier_item(dossier: Dossier, table: dict[int, str]) -> dict:
                 "MaGiayToKetQua": dossier.result_reference,
             }
         )
-    with translation.override("vi"):
-        summary = f"{procedure.name}"
+    summary = f"{procedure.name} – {applicant.full_name or applicant.username}"
     return {
         "MaHoSo": dossier.code or "",
         "MaTTHC": procedure.code,

@@ -38,11 +38,20 @@ def authenticated(request) -> bool:
 def receive_dossier(request):
     if not authenticated(request):
         return _error(_("Not authenticated."), 403)
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > settings.NATIONAL_PORTAL_INBOUND_MAX_BODY:
+    limit = settings.NATIONAL_PORTAL_INBOUND_MAX_BODY
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = limit + 1
+    if length > limit:
+        return _error(_("The request is too large."), 413)
+    # Read from the stream: files arrive as base64 inside the JSON, past DATA_UPLOAD_MAX_MEMORY_SIZE (which guards
+    # ``request.body`` for the portal's own forms); this endpoint has its own limit.
+    raw = request.read(limit + 1)
+    if len(raw) > limit:
         return _error(_("The request is too large."), 413)
     try:
-        data = inbound.parse(request.body)
+        data = inbound.parse(raw)
     except inbound.InboundError as exc:
         return _error(str(exc), 400)
     answer = inbound.receive(data=data)

@@ -502,3 +502,22 @@ def test_the_back_office_lists_failed_syncs_by_agency_and_resends_them(national_
     assert push(dossier).state == SyncState.SYNCED
     outsider = User.objects.filter(kind="official").exclude(agency__code=HAC_THANH).first()
     assert not [r for r in panel_rows(outsider) if r.key == "failed_national_syncs"]
+
+
+def test_a_dossier_with_scans_of_several_megabytes_is_received(client, inbound):
+    from .filing import pdf_bytes
+
+    scan = pdf_bytes(note="lon", filler=4 * 1024 * 1024)
+    body = inbound_body(TaiLieuNop=[{"TenTepDinhKem": "ban-quet.pdf", "Base64": base64.b64encode(scan).decode()}])
+
+    response = post(client, body)
+
+    assert response.status_code == 200 and response.json()["error_code"] == 0, response.content[:300]
+    assert InboundDossier.objects.get().dossier.documents.get().size == len(scan)
+
+
+def test_a_body_over_the_endpoints_limit_is_refused(client, inbound, settings):
+    settings.NATIONAL_PORTAL_INBOUND_MAX_BODY = 200
+    response = post(client, inbound_body())
+    assert response.status_code == 413 and response.json()["error_code"] == -1
+    assert not Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).exists()
