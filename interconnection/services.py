@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,11 +57,17 @@ def record_change(*, change: DossierChange) -> SyncChange | None:
     now = timezone.now()
     sync, created = DossierSync.objects.get_or_create(dossier=dossier, defaults={"wanted": row.pk})
     if not created:
-        # A row being sent stays with its task (which sees ``wanted`` move and sends again); any other becomes
-        # pending with fresh attempts: the current state heals whatever failed before.
-        DossierSync.objects.filter(pk=sync.pk, state=SENDING).update(wanted=row.pk, updated_at=now)
-        DossierSync.objects.filter(pk=sync.pk).exclude(state=SENDING).update(
-            wanted=row.pk, state=PENDING, attempts=0, next_attempt_at=now, failed_at=None, updated_at=now
+        # One statement, so that a task claiming the row meanwhile cannot slip between a check and the write: a row
+        # being sent stays with its task (which sees ``wanted`` move and sends again); any other becomes pending with
+        # fresh attempts (the current state heals whatever failed before).
+        sending = Q(state=SENDING)
+        DossierSync.objects.filter(pk=sync.pk).update(
+            wanted=Greatest(F("wanted"), Value(row.pk)),
+            state=Case(When(sending, then=Value(SENDING)), default=Value(PENDING)),
+            attempts=Case(When(sending, then=F("attempts")), default=Value(0)),
+            next_attempt_at=Case(When(sending, then=F("next_attempt_at")), default=Value(now)),
+            failed_at=Case(When(sending, then=F("failed_at")), default=Value(None)),
+            updated_at=now,
         )
     transaction.on_commit(lambda: enqueue([dossier.pk]))
     return row
