@@ -521,3 +521,20 @@ def test_a_body_over_the_endpoints_limit_is_refused(client, inbound, settings):
     response = post(client, inbound_body())
     assert response.status_code == 413 and response.json()["error_code"] == -1
     assert not Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).exists()
+
+
+def test_a_change_while_sending_stays_with_the_task_and_one_after_a_failure_starts_again(national_portal, staff):
+    dossier = file_birth()
+    DossierSync.objects.filter(dossier=dossier).update(state=SyncState.SENDING, claimed_by="task-9", attempts=3)
+
+    processing.accept(dossier=dossier, by=staff[Role.DESK])
+    row = DossierSync.objects.get(dossier=dossier)
+    latest = SyncChange.objects.filter(dossier=dossier).latest("pk")
+    assert (row.state, row.claimed_by, row.attempts, row.wanted) == (SyncState.SENDING, "task-9", 3, latest.pk)
+
+    DossierSync.objects.filter(dossier=dossier).update(state=SyncState.FAILED, claimed_by="", attempts=8)
+    processing.log_event(dossier=dossier, action="post_in_transit", by=staff[Role.DESK])
+    row = DossierSync.objects.get(dossier=dossier)
+    assert (row.state, row.attempts, row.failed_at) == (SyncState.PENDING, 0, None)
+    assert row.wanted == SyncChange.objects.filter(dossier=dossier).latest("pk").pk
+    assert push(dossier).state == SyncState.SYNCED
