@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     COUNTER = "counter", _("At the counter")
     POST = "post", _("By post")
+    NATIONAL_PORTAL = "national", _("Through the national public service portal")
 
 
 class DigitisationExemption(models.TextChoices):

@@ -60,9 +60,11 @@ def start_draft(
     agency: Agency,
     case: ProcedureCase | None,
     received_by: Agency | None = None,
+    channel: str = Channel.ONLINE,
 ) -> Dossier:
     """A draft for ``agency`` (the competent agency), filed at ``received_by`` (a one-stop centre that may receive
-    the procedure, ``procedures.routing``; by default the competent agency itself)."""
+    the procedure, ``procedures.routing``; by default the competent agency itself). ``channel``: online here, or
+    filed on the national portal and received through interconnection."""
     if not (procedure.is_published and procedure.accepts_online_submission):
         raise DossierError(_("This procedure cannot be filed online."))
     if applicant.is_official:
@@ -77,8 +79,10 @@ def start_draft(
         case = cases[0]
     if case is None or case.procedure_id != procedure.pk:
         raise DossierError(_("Choose the case that applies to you."))
+    if channel not in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        raise DossierError(_("This dossier cannot be filed this way."))
     return Dossier.objects.create(
-        procedure=procedure, applicant=applicant, agency=agency, received_by=received_by, case=case
+        procedure=procedure, applicant=applicant, agency=agency, received_by=received_by, case=case, channel=channel
     )
 
 

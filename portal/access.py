@@ -49,6 +49,7 @@ PATHS: dict[str, Path] = {
     "postal.trackingrange": Path(dossier=None, agency="agency"),
     "notifications.message": Path(dossier="dossier"),
     "tracking.rating": Path(dossier="dossier"),
+    "interconnection.dossiersync": Path(dossier="dossier"),
 }
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tai-khoan/", include("portal.accounts.urls")),
     path("", include("notifications.urls")),  # tai-khoan/thong-bao/ and the SMS delivery-report callback
     path("", include("payments.urls")),  # paying a dossier, receipts, the gateway's return and IPN, the sandbox
+    path("", include("interconnection.urls")),  # the national portal: inbound dossiers, signed file links
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),

@@ -31,7 +31,7 @@ from dossiers.models import Dossier, DossierDocument
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 
-CACHE_VERSION = 4  # bumped whenever ``Statistics`` or the statistics page's cached fragment changes shape
+CACHE_VERSION = 5  # bumped whenever ``Statistics`` or the statistics page's cached fragment changes shape
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,32 @@ def electronic_result() -> Q:
 def received_at(agency: Agency) -> Q:
     """Dossiers whose receiving centre is ``agency``: received by it, or its own when no centre is recorded."""
     return Q(received_by=agency) | Q(received_by__isnull=True, agency=agency)
+
+
+# The channels the figures count. A dossier filed on the national public service portal (interconnection) was filed
+# online: it counts as received online.
+CHANNELS = [Channel.ONLINE, Channel.COUNTER, Channel.POST]
+COUNTED_AS = {Channel.NATIONAL_PORTAL: Channel.ONLINE}
+
+
+def synced_to_national_portal() -> Q:
+    """A dossier the national portal holds (Decision 766/QĐ-TTg scores the share of dossiers synchronised): it
+    accepted at least one ``DongBoHoSoMC`` for it (``interconnection``)."""
+    return Q(national_sync__known=True)
+
+
+@dataclass
+class SyncRow:
+    """Dossiers one competent agency processes, received in the period, and how many the national portal holds."""
+
+    key: str  # agency code
+    name: str
+    received: int = 0
+    synced: int = 0
+
+    @property
+    def share(self) -> float:
+        return percent(self.synced, self.received)
 
 
 @dataclass
@@ -256,6 +282,8 @@ class Statistics:
     by_field: list[TimelinessRow]
     satisfaction: Satisfaction
     computed_at: datetime
+    synced: int = 0  # received in the period and held by the national portal
+    sync: list[SyncRow] = field(default_factory=list)  # by competent agency
 
     def level(self, level: int) -> LevelRow:
         return next(row for row in self.levels if row.level == level)
@@ -266,6 +294,10 @@ class Statistics:
     @property
     def routed_share(self) -> float:
         return percent(self.routed, self.received)
+
+    @property
+    def sync_share(self) -> float:
+        return percent(self.synced, sum(row.received for row in self.sync))
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -314,8 +346,9 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
         .annotate(n=Count("pk"))
     )
     months = {month: MonthRow(month=month) for month in _months(filters.start, filters.end)}
-    by_channel = dict.fromkeys(Channel.values, 0)
+    by_channel = dict.fromkeys(CHANNELS, 0)
     for month, channel, n in received_rows:
+        channel = COUNTED_AS.get(channel, channel)
         day = timezone.localtime(month).date() if isinstance(month, datetime) else month
         row = months.setdefault(day, MonthRow(month=day))
         setattr(row, channel, getattr(row, channel) + n)
@@ -324,16 +357,23 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
     channels = [ChannelRow(channel=c, count=n, share=percent(n, received)) for c, n in by_channel.items()]
 
     # 3. Received in the period, per receiving centre, competent agency and channel, with the counter dossiers
-    #    digitised at intake (one GROUP BY: the pairs of agencies give both tables and the routed dossiers).
+    #    digitised at intake and those the national portal holds (one GROUP BY: the pairs of agencies give the
+    #    tables, the routed dossiers and the sync rate per competent agency).
     pairs = received_in_period if agency is None else received_in_period.filter(received_at(agency) | Q(agency=agency))
     pair_rows = (
         pairs.order_by()
         .values_list("received_by__code", "received_by__name", "agency__code", "agency__name", "channel")
-        .annotate(n=Count("pk"), digitised=Count("pk", filter=Q(channel=Channel.COUNTER) & digitised_at_intake()))
+        .annotate(
+            n=Count("pk"),
+            digitised=Count("pk", filter=Q(channel=Channel.COUNTER) & digitised_at_intake()),
+            synced=Count("pk", filter=synced_to_national_portal()),
+        )
     )
     centres: dict[str, CentreRow] = {}
     processing: dict[str, ProcessingRow] = {}
-    for centre_code, centre_name, agency_code, agency_name, channel, n, digitised in pair_rows:
+    syncs: dict[str, SyncRow] = {}
+    for centre_code, centre_name, agency_code, agency_name, channel, n, digitised, synced in pair_rows:
+        channel = COUNTED_AS.get(channel, channel)
         routed = bool(centre_code) and centre_code != agency_code
         centre_code, centre_name = (centre_code, centre_name) if centre_code else (agency_code, agency_name)
         if agency is None or centre_code == agency.code:
@@ -345,6 +385,9 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
             row = processing.setdefault(agency_code, ProcessingRow(key=agency_code, name=agency_name))
             row.received += n
             row.routed += n if routed else 0
+            sync = syncs.setdefault(agency_code, SyncRow(key=agency_code, name=agency_name))
+            sync.received += n
+            sync.synced += synced
 
     # 4. Dossiers whose result was ready in the period, per competent agency: how many, how many issued
     #    electronically, and ahead of time / on time / late (one GROUP BY).
@@ -360,6 +403,7 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
         if ahead or on_time or late:
             by_agency.append(TimelinessRow(key=code, name=name, ahead=ahead, on_time=on_time, late=late))
     centre_rows = sorted(centres.values(), key=lambda row: (-row.received, row.name))
+    sync_rows = sorted(syncs.values(), key=lambda row: (-row.received, row.name))
     processing_rows = sorted(processing.values(), key=lambda row: (-row.received, -row.results, row.name))
     digitisation = Digitisation(
         counter=sum(row.counter for row in centre_rows),
@@ -426,6 +470,8 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
         by_field=by_field,
         satisfaction=satisfaction,
         computed_at=timezone.now(),
+        synced=sum(row.synced for row in sync_rows),
+        sync=sync_rows,
     )
 
 

@@ -22,6 +22,7 @@ from .charts import month_chart, segments
 from .forms import StatisticsFilterForm
 from .selectors import (
     CACHE_VERSION,
+    CHANNELS,
     STALE_FACTOR,
     Statistics,
     StatisticsFilters,
@@ -190,7 +191,7 @@ def csv_rows(stats: Statistics) -> list[list]:
             ["service_level", row.level, label, "share", row.share],
         ]
     for month in stats.months:
-        for channel in Channel:
+        for channel in map(Channel, CHANNELS):
             rows.append(
                 [
                     "received_month",
@@ -236,6 +237,12 @@ def csv_rows(stats: Statistics) -> list[list]:
             name = row.name or (_("All agencies") if section == "timeliness_all" else _("No field"))
             for measure in ("finished", "ahead", "on_time", "late", "ahead_share", "on_time_share", "late_share"):
                 rows.append([section, row.key, name, measure, getattr(row, measure)])
+    label = _("Synchronised with the national public service portal")
+    rows.append(["national_sync", "", label, "synced", stats.synced])
+    rows.append(["national_sync", "", label, "share", stats.sync_share])
+    for row in stats.sync:
+        for measure in ("received", "synced", "share"):
+            rows.append(["national_sync_agency", row.key, row.name, measure, getattr(row, measure)])
     satisfaction = stats.satisfaction
     for measure in ("ratings", "score", "on_time", "attitude", "clarity"):
         rows.append(["satisfaction", "", _("Satisfaction"), measure, getattr(satisfaction, measure)])

@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["dossiers", "notifications", "payments", "portal", "postal", "procedures", "reports", "tracking"]
+APPS = [
+    "dossiers",
+    "interconnection",
+    "notifications",
+    "payments",
+    "portal",
+    "postal",
+    "procedures",
+    "reports",
+    "tracking",
+]
 PRIVATE = {"views", "admin", "admin_views", "admin_forms"}  # modules that belong to their own app's pages
 URL_WIRING = {"portal/urls.py", "portal/api.py"}
 
@@ -62,7 +72,14 @@ def test_the_check_sees_an_import_from_another_apps_views(tmp_path, monkeypatch)
 
 # --- Dossiers know nothing of the apps that listen to them -----------------------------------------------------
 
-LISTENERS = ["notifications", "payments", "postal", "reports", "tracking"]  # docs/architecture.md: dossiers ← these
+LISTENERS = [
+    "interconnection",
+    "notifications",
+    "payments",
+    "postal",
+    "reports",
+    "tracking",
+]  # docs/architecture.md: dossiers ← these
 DOSSIER_TEMPLATES = ["dossiers/templates", "templates/admin/dossiers"]
 TEMPLATE_TAG = re.compile(r"{%\s*(load|include|extends|url)\s+(.*?)%}", re.DOTALL)
 VERBS = {"include": "includes", "extends": "extends", "url": "links to"}

@@ -50,6 +50,7 @@ from dossiers import services as dossier_services
 from dossiers.constants import DocumentKind as UploadKind
 from dossiers.constants import Status
 from dossiers.models import Dossier, DossierDocument, StoredDocument, StoredOrigin
+from interconnection.models import DossierSync
 from notifications.models import Message
 from payments import services as payment_services
 from payments.constants import Collection, RequestStatus
@@ -137,6 +138,8 @@ ALLOW_LIST = {
     "payments:sandbox_pay": "the simulated gateway's bank page (PAYMENT_SANDBOX only, refused in production)",
     "payments:sandbox_api": "the simulated gateway's query/refund API (PAYMENT_SANDBOX only), signed",
     "notifications:delivery_report": "the SMS gateway's delivery reports, authenticated by X-Callback-Secret",
+    "interconnection:inbound": "dossiers filed on the national portal, authenticated by a shared secret header",
+    "interconnection:file": "a dossier's file for the national portal, by a signed link that expires",
 }
 
 # Every model of the back office, by what its pages show. A model added to the admin without being classified here
@@ -153,6 +156,7 @@ ADMIN_MODELS = {
     "postal.shipment": AGENCY,
     "notifications.message": AGENCY,
     "tracking.rating": AGENCY,
+    "interconnection.dossiersync": AGENCY,
     "accounts.user": SYSTEM,
     "knox.authtoken": SYSTEM,
     "axes.accessattempt": SYSTEM,
@@ -173,10 +177,11 @@ ADMIN_MODELS = {
     "postal.tariff": CONFIG,
     "postal.trackingrange": CONFIG,
     "notifications.messagetemplate": CONFIG,
+    "interconnection.statusmapping": CONFIG,
 }
 
 # Views that take POSTs without a CSRF token: other systems call them, authenticated otherwise.
-CSRF_EXEMPT = {"payments:ipn", "payments:sandbox_api", "notifications:delivery_report"}
+CSRF_EXEMPT = {"payments:ipn", "payments:sandbox_api", "notifications:delivery_report", "interconnection:inbound"}
 
 
 def url_patterns(patterns=None, prefix: str = "", namespace: str = ""):
@@ -379,6 +384,7 @@ def build_world() -> World:
         "postal.shipment": shipment,
         "notifications.message": message,
         "tracking.rating": rating,
+        "interconnection.dossiersync": DossierSync.objects.create(dossier=filed),
         "accounts.user": owner,
         "knox.authtoken": token,
         "axes.accessattempt": AccessAttempt.objects.create(

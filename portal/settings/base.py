@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "tracking",
     "reports",
+    "interconnection",
 ]
 
 MIDDLEWARE = [
@@ -445,3 +446,38 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", *OIDC_FORM_ACT
 # --- Documents replaced by data (dossiers/data_sources.py) --------------------------------------------------------
 # Data source key → adapter class. The local adapter serves demo data; a province names its real adapters here.
 DATA_SOURCES = {"residence": env.str("DATA_SOURCE_RESIDENCE", default="dossiers.data_sources.LocalResidence")}
+
+# --- Interconnection with the national public service portal (interconnection/, README) ---
+# Off unless NATIONAL_PORTAL_URL is set: ``make run`` needs none of it. The national side is reached through the
+# province's data-sharing adapter; its paths, codes and credentials come from the province's contract.
+NATIONAL_PORTAL_URL = env.str("NATIONAL_PORTAL_URL", default="")  # the adapter's base URL; empty: no sync, no pull
+NATIONAL_PORTAL_ADAPTER = env.str("NATIONAL_PORTAL_ADAPTER", default="dvcqg")  # interconnection.client.ADAPTERS
+NATIONAL_PORTAL_AUTH_PATH = env.str("NATIONAL_PORTAL_AUTH_PATH", default="/auth")
+NATIONAL_PORTAL_INTEGRATION_PATH = env.str("NATIONAL_PORTAL_INTEGRATION_PATH", default="/integration")
+NATIONAL_PORTAL_SHARE_PATH = env.str("NATIONAL_PORTAL_SHARE_PATH", default="/share")
+NATIONAL_PORTAL_USERNAME = env.str("NATIONAL_PORTAL_USERNAME", default="")
+NATIONAL_PORTAL_PASSWORD = env.str("NATIONAL_PORTAL_PASSWORD", default="")
+NATIONAL_PORTAL_UNIT_CODE = env.str("NATIONAL_PORTAL_UNIT_CODE", default="")  # madonvi: the province's unit code
+NATIONAL_PORTAL_ROUTING_CODE = env.str("NATIONAL_PORTAL_ROUTING_CODE", default="")  # sent as the dstcode header
+NATIONAL_PORTAL_CONNECT_TIMEOUT = env.float("NATIONAL_PORTAL_CONNECT_TIMEOUT", default=10.0)
+NATIONAL_PORTAL_READ_TIMEOUT = env.float("NATIONAL_PORTAL_READ_TIMEOUT", default=6.0)
+NATIONAL_PORTAL_SESSION_SECONDS = env.int("NATIONAL_PORTAL_SESSION_SECONDS", default=600)  # then log in again
+# error_code values that mean "invalid or expired session": log in again and repeat the call once.
+NATIONAL_PORTAL_INVALID_SESSION_CODES = env.list("NATIONAL_PORTAL_INVALID_SESSION_CODES", default=["3", "-3"])
+NATIONAL_PORTAL_LOOKUP_FIRST = env.bool("NATIONAL_PORTAL_LOOKUP_FIRST", default=False)  # ask TraCuuHoSo first
+NATIONAL_PORTAL_MAX_ATTEMPTS = env.int("NATIONAL_PORTAL_MAX_ATTEMPTS", default=8)
+NATIONAL_PORTAL_RETRY_DELAY = env.float("NATIONAL_PORTAL_RETRY_DELAY", default=20.0)  # seconds; doubles each attempt
+NATIONAL_PORTAL_MAX_RETRY_DELAY = env.float("NATIONAL_PORTAL_MAX_RETRY_DELAY", default=3600.0)  # the longest wait
+NATIONAL_PORTAL_STUCK_AFTER = env.int("NATIONAL_PORTAL_STUCK_AFTER", default=120)  # "sending" this long: again
+NATIONAL_PORTAL_FILE_LINK_DAYS = env.int("NATIONAL_PORTAL_FILE_LINK_DAYS", default=7)  # signed file links expire
+# Dossiers filed on the national portal: refused while the secret is empty (README: "The inbound endpoint").
+NATIONAL_PORTAL_INBOUND_SECRET = env.str("NATIONAL_PORTAL_INBOUND_SECRET", default="")
+NATIONAL_PORTAL_INBOUND_HEADER = env.str("NATIONAL_PORTAL_INBOUND_HEADER", default="X-Interconnection-Secret")
+NATIONAL_PORTAL_INBOUND_MAX_BODY = env.int("NATIONAL_PORTAL_INBOUND_MAX_BODY", default=80 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE |= {
+    "interconnection-sweep": {"task": "interconnection.tasks.sweep", "schedule": 20},
+    "interconnection-catalogue": {
+        "task": "interconnection.tasks.pull_catalogue",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

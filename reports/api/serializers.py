@@ -81,6 +81,14 @@ class SatisfactionSerializer(serializers.Serializer):
     distribution = serializers.DictField(child=serializers.IntegerField(), help_text="Overall score → ratings")
 
 
+class SyncSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Competent agency's code")
+    name = serializers.CharField()
+    received = serializers.IntegerField(help_text="Dossiers it processes received in the period")
+    synced = serializers.IntegerField(help_text="Of which the national public service portal holds")
+    share = serializers.FloatField(help_text="Per cent, one decimal (Decision 766/QĐ-TTg)")
+
+
 class StatisticsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
@@ -101,4 +109,7 @@ class StatisticsSerializer(serializers.Serializer):
     by_agency = TimelinessSerializer(many=True)
     by_field = TimelinessSerializer(many=True)
     satisfaction = SatisfactionSerializer()
+    synced = serializers.IntegerField(help_text="Dossiers received in the period held by the national portal")
+    sync_share = serializers.FloatField(help_text="Per cent of the dossiers received in the period")
+    sync = SyncSerializer(many=True, help_text="Synchronisation with the national portal, by competent agency")
     computed_at = serializers.DateTimeField()
