@@ -65,6 +65,7 @@ NOTICE = issued.DocumentKind(
     select_related=("dossier__procedure", "dossier__agency", "dossier__applicant"),
     should_have=Q(),
     issued_at="issued_at",
+    sealed_by=lambda notice: (notice.dossier.agency, notice.dossier.code),
 )
 
 

@@ -51,7 +51,8 @@ RECEIPT = issued.DocumentKind(
     field="receipt",
     render=render_receipt,
     filename=lambda dossier: f"bien-nhan-{dossier.code}.pdf",
-    select_related=("procedure", "agency", "applicant", "case"),
+    select_related=("procedure", "agency", "received_by", "applicant", "case"),
     should_have=~Q(status=Status.DRAFT),
     issued_at="submitted_at",
+    sealed_by=lambda dossier: (dossier.receiving_centre, dossier.code),
 )

@@ -49,6 +49,7 @@ RECEIPT = issued.DocumentKind(
     ),
     should_have=Q(),
     issued_at="issued_at",
+    sealed_by=lambda receipt: (receipt.agency, receipt.transaction.request.dossier.code),
 )
 
 

@@ -12,6 +12,10 @@ Then, for every kind alike:
   none waits for its first download when the broker was down at commit;
 * ``download(kind, obj)`` and ``file_response(...)``: every download of an issued document, rendered on the spot
   if it is still missing, as an attachment nobody may sniff or cache.
+
+When signing is configured (``portal.signing``), every kind with ``sealed_by`` is sealed by its agency right after
+it is rendered, in the same worker; a document that cannot be sealed is not stored (the task retries, the sweep
+tries again), so no unsealed copy is ever handed out.
 """
 
 import logging
@@ -52,6 +56,8 @@ class DocumentKind:
     should_have: Q | None = None
     issued_at: str = ""
     content_type: str = "application/pdf"
+    # The agency whose seal the document carries and the dossier code it is about: ``row -> (agency, code)``.
+    sealed_by: Callable[[Any], tuple[Any, str]] | None = None
 
     def __post_init__(self) -> None:
         if self.should_have is not None and not self.issued_at:
@@ -85,6 +91,20 @@ def get(kind: DocumentKind | str) -> DocumentKind:
     return _kinds[kind] if isinstance(kind, str) else kind
 
 
+def produce(kind: DocumentKind | str, row: models.Model) -> bytes:
+    """The document of ``row``, rendered, and sealed by its agency when signing is on (``SigningError`` if not)."""
+    kind = get(kind)
+    content = kind.render(row)
+    if kind.sealed_by is None:
+        return content
+    from .signing import sign
+
+    if not sign.enabled():
+        return content
+    agency, code = kind.sealed_by(row)
+    return sign.seal(content, agency_code=agency.code, agency_name=agency.name, dossier_code=code)
+
+
 def issue(kind: DocumentKind | str, pk: int) -> None:
     """Render the document off the request path: after the commit inside a transaction, at once outside one."""
     from .tasks import render_issued
@@ -103,7 +123,7 @@ def store(kind: DocumentKind | str, pk: int) -> models.Model:
         return row
     if kind.should_have and not kind.model.objects.filter(kind.should_have, pk=pk).exists():
         return row
-    content = kind.render(row)  # the slow part, outside the lock
+    content = produce(kind, row)  # the slow part, outside the lock
     with transaction.atomic():
         locked = kind.model.objects.select_for_update().get(pk=pk)
         if not getattr(locked, kind.field):  # a download or another task may have stored it meanwhile
@@ -152,7 +172,7 @@ def _sweep_one(kind: DocumentKind, pk: int) -> bool:
         if locked is None:  # rendered meanwhile, or being rendered by someone else
             return False
         row = kind.model.objects.select_related(*kind.select_related).get(pk=pk)
-        _save(kind, locked, kind.filename(row), kind.render(row))
+        _save(kind, locked, kind.filename(row), produce(kind, row))
     return True
 
 
