@@ -71,7 +71,22 @@ def register(name: str):
 
 
 _lock = threading.Lock()
-_current: dict[str, Backend] = {}
+_current: dict[tuple, Backend] = {}
+
+
+def _fingerprint() -> tuple:
+    return tuple(
+        getattr(settings, name, None)
+        for name in (
+            "SIGNATURE_BACKEND",
+            "SIGNATURE_DEMO_PKI_DIR",
+            "SIGNATURE_PKCS12_DIR",
+            "SIGNATURE_PKCS11_MODULE",
+            "SIGNATURE_PKCS11_TOKEN_LABEL",
+            "SIGNATURE_PKCS11_SLOT",
+            "SIGNATURE_PKCS11_PIN",
+        )
+    )
 
 
 def backend() -> Backend:
@@ -81,13 +96,14 @@ def backend() -> Backend:
         raise SigningNotConfigured(_("Digital signing is not configured on this portal."))
     if name not in _backends:
         raise SigningNotConfigured(f"Unknown SIGNATURE_BACKEND {name!r}: one of {sorted(_backends)}.")
+    key = _fingerprint()
     with _lock:
-        if name not in _current:
+        if key not in _current:
             for old in _current.values():
                 old.close()
             _current.clear()
-            _current[name] = _backends[name]()
-        return _current[name]
+            _current[key] = _backends[name]()
+        return _current[key]
 
 
 def reset() -> None:
