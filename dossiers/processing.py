@@ -472,9 +472,10 @@ def approve(
     now = now or timezone.now()
     content = None
     if result is not None:
-        check(dossier, "approve", by, expected_version)  # nothing is signed that could not be approved
+        current = Dossier.objects.select_related("agency").get(pk=dossier.pk)
+        check(current, "approve", by, expected_version)  # nothing is signed that could not be approved
         result.seek(0)
-        content = _signed_result(dossier, result.read(), by=by, pin=pin, scanned=result_scanned, now=now)
+        content = _signed_result(current, result.read(), by=by, pin=pin, scanned=result_scanned, now=now)
     dossier = _lock(dossier, "approve", by, expected_version)
     previous = dossier.status
     if content is not None:

@@ -2,7 +2,8 @@
 
 Anyone uploads a PDF, or follows the QR code printed in a leader's signature box (``?ho-so=<dossier id>``: the
 signed result the portal keeps for that dossier), and sees who signed it, when, and whether it is intact and
-trusted. Rate-limited per address like the look-up; the upload is read in memory and kept nowhere.
+trusted. Rate-limited per address like the look-up; the upload is checked and kept nowhere. A body larger than
+``SIGNATURE_VERIFY_MAX_SIZE`` is refused by its length (and the reverse proxy's body limit should be set to match).
 """
 
 import math
@@ -10,13 +11,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadhandler import MemoryFileUploadHandler, StopUpload
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
@@ -45,18 +44,6 @@ class VerifyForm(forms.Form):
         help_text=_("The electronic result or document issued by the portal, as you received it."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
-
-
-class _InMemory(MemoryFileUploadHandler):
-    """Uploads to this page stay in memory (never a temporary file) and stop at the size limit."""
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = True  # whatever the size: the limit below bounds it
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > settings.SIGNATURE_VERIFY_MAX_SIZE:
-            raise StopUpload(connection_reset=False)
-        return super().receive_data_chunk(raw_data, start)
 
 
 def _over_limit(request) -> bool:
@@ -95,7 +82,6 @@ def _stored_result(public_id: str) -> bytes | None:
 
 
 @never_cache
-@csrf_exempt  # the upload handlers are replaced before the body is read; the CSRF check runs just after
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_page(request):
     if request.method == "POST":
@@ -104,7 +90,6 @@ def verify_page(request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.SIGNATURE_VERIFY_MAX_SIZE + 64 * 1024:
             return _page(request, VerifyForm(), verify.Report(verify.TOO_LARGE), status=413)
-        request.upload_handlers = [_InMemory(request)]
         return _post(request)
     public_id = request.GET.get(DOSSIER_PARAM, "").strip()
     if public_id:
@@ -120,14 +105,11 @@ def verify_page(request):
     return _page(request, VerifyForm())
 
 
-@csrf_protect
 def _post(request):
+    """The upload is read once, checked and dropped: Django keeps it in memory (or, past
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE``, in a temporary file removed when the request ends); no row, no stored file."""
     form = VerifyForm(request.POST, request.FILES)
     if not form.is_valid():
-        if request.FILES.get("document") is None and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
-            too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.SIGNATURE_VERIFY_MAX_SIZE
-            if too_large:
-                return _page(request, VerifyForm(), verify.Report(verify.TOO_LARGE), status=413)
         return _page(request, form, status=400)
     upload = form.cleaned_data["document"]
     if upload.size > settings.SIGNATURE_VERIFY_MAX_SIZE:
