@@ -470,16 +470,18 @@ def approve(
     of the signed paper (``result_scanned``) is sealed only. Signing happens before the lock is taken; if it fails
     (``ResultNotSigned``), nothing changes: the dossier is never "result ready" without its signed result."""
     now = now or timezone.now()
-    content = None
+    content, signed = None, False
     if result is not None:
         current = Dossier.objects.select_related("agency").get(pk=dossier.pk)
         check(current, "approve", by, expected_version)  # nothing is signed that could not be approved
         result.seek(0)
         content = _signed_result(current, result.read(), by=by, pin=pin, scanned=result_scanned, now=now)
+        signed = _signing_enabled()
     dossier = _lock(dossier, "approve", by, expected_version)
     previous = dossier.status
     if content is not None:
         dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", ContentFile(content), save=False)
+        dossier.result_signed_at = now if signed else None
     dossier.status, dossier.stage, dossier.finished_at = Status.RESULT_READY, Stage.NONE, now
     dossier.timeliness = _timeliness(now, dossier.due_at)
     if result_reference.strip():
@@ -493,9 +495,15 @@ def approve(
         note=note,
         notice=NoticeKind.RESULT,
         notice_data={"official": by.full_name},
-        fields=["stage", "finished_at", "timeliness", "result_file", "result_reference"],
+        fields=["stage", "finished_at", "timeliness", "result_file", "result_signed_at", "result_reference"],
     )
     return dossier
+
+
+def _signing_enabled() -> bool:
+    from portal.signing.sign import enabled
+
+    return enabled()
 
 
 @transaction.atomic

@@ -415,3 +415,42 @@ def test_production_refuses_the_demo_pki_and_signing_without_a_timestamp_authori
 
 def test_pdfsig_is_installed():
     assert shutil.which("pdfsig"), "poppler-utils provides pdfsig, the second validator"
+
+
+# --- Delivered online -----------------------------------------------------------------------------------------------
+
+
+def returned_online_with_signed_result() -> Dossier:
+    from dossiers.constants import DeliveryMethod
+
+    dossier = to_processing(file_dossier(place=None, method=DeliveryMethod.ONLINE))
+    processing.submit_for_approval(dossier=dossier, by=official("chuyenvien"), leader=official("lanhdao"))
+    processing.approve(dossier=dossier, by=official("lanhdao"), result=result_upload(), pin=settings.SIGNATURE_DEMO_PIN)
+    if processing.held_reason(Dossier.objects.get(pk=dossier.pk)):
+        from .payments_support import pay_at_counter
+
+        pay_at_counter(dossier)
+    processing.return_result(dossier=dossier, by=official("tiepnhan"))
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+def test_the_signed_result_reaches_the_citizen_page_the_api_and_the_look_up(own_pki, client):
+    from .test_tracking import look_up
+
+    dossier = returned_online_with_signed_result()
+    assert dossier.result_signed_at is not None
+    client.force_login(dossier.applicant)
+
+    page = client.get(dossier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Electronic result, digitally signed" in page and f"?ho-so={dossier.public_id}" in page
+
+    detail = client.get(f"/api/v1/dossiers/{dossier.code}/").json()
+    downloads = {row["kind"]: row for row in detail["downloads"]}
+    assert downloads["result"]["signed"] and downloads["receipt"]["signed"]
+    result = client.get(downloads["result"]["url"])
+    assert verify.verify(b"".join(result.streaming_content)).verdict == verify.VALID
+    assert {"receipt", "result"} <= set(downloads) and len(downloads) >= 3  # the notices too (01, result notice)
+
+    client.logout()
+    answer = look_up(client, dossier.code, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Electronic result, digitally signed" in answer  # vi: "Kết quả điện tử đã ký số"

@@ -108,10 +108,20 @@ class DossierSerializer(serializers.ModelSerializer):
         return is_overdue(dossier)
 
 
+class IssuedDownloadSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="receipt, result, or the notice's form number (01–05, kq)")
+    name = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    signed = serializers.BooleanField(help_text="Carries the agency's seal or the leader's signature (PAdES)")
+    url = serializers.URLField(help_text="Download (the same access rules as the dossier)")
+
+
 class DossierDetailSerializer(DossierSerializer):
     events = DossierEventSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
     cost = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    result_signed_at = serializers.DateTimeField(read_only=True, help_text="When the electronic result was signed")
 
     class Meta(DossierSerializer.Meta):
         fields = [
@@ -122,7 +132,52 @@ class DossierDetailSerializer(DossierSerializer):
             "supplement_deadline",
             "documents",
             "events",
+            "result_signed_at",
+            "downloads",
         ]
+
+    @extend_schema_field(IssuedDownloadSerializer(many=True))
+    def get_downloads(self, dossier: Dossier):
+        """The documents the caller may download: the receipt, each notice, the result once it is theirs."""
+        from django.urls import reverse
+
+        from portal.signing.sign import enabled
+
+        from ..views import _result_available
+
+        request = self.context.get("request")
+        public = {"public_id": dossier.public_id}
+
+        def url(name: str, **kwargs) -> str:
+            path = reverse(f"dossiers:{name}", kwargs={**public, **kwargs})
+            return request.build_absolute_uri(path) if request else path
+
+        sealed = enabled()
+        rows = [
+            {"kind": "receipt", "name": "bien-nhan", "issued_at": dossier.submitted_at, "signed": sealed},
+        ]
+        rows[0]["url"] = url("receipt")
+        for notice in dossier.notices.all():
+            rows.append(
+                {
+                    "kind": notice.kind,
+                    "name": notice.get_kind_display(),
+                    "issued_at": notice.issued_at,
+                    "signed": sealed,
+                    "url": url("notice", pk=notice.pk),
+                }
+            )
+        if request is not None and _result_available(dossier, request.user):
+            rows.append(
+                {
+                    "kind": "result",
+                    "name": "ket-qua",
+                    "issued_at": dossier.finished_at,
+                    "signed": dossier.result_signed_at is not None,
+                    "url": url("result"),
+                }
+            )
+        return IssuedDownloadSerializer(rows, many=True).data
 
     @extend_schema_field(CostSerializer)
     def get_cost(self, dossier: Dossier):
