@@ -421,7 +421,7 @@ def _signed_result(dossier: Dossier, content: bytes, *, by: User, pin: str, scan
     the paper result only sealed. Unchanged when signing is off."""
     from portal.signing import sign
     from portal.signing.errors import SigningError
-    from portal.signing.views import verification_url
+    from portal.signing.links import verification_url
 
     if not sign.enabled():
         return content

@@ -359,7 +359,7 @@ def test_the_verification_page_is_rate_limited_like_the_look_up(own_pki, client,
 def test_the_qr_code_in_the_signature_opens_the_verification_of_the_stored_result(own_pki, client):
     dossier = at_approval()
     processing.approve(dossier=dossier, by=official("lanhdao"), result=result_upload(), pin=settings.SIGNATURE_DEMO_PIN)
-    from portal.signing.views import verification_url
+    from portal.signing.links import verification_url
 
     url = verification_url(dossier).removeprefix(settings.PORTAL_URL.rstrip("/"))
 

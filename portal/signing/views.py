@@ -7,7 +7,6 @@ trusted. Rate-limited per address like the look-up; the upload is checked and ke
 """
 
 import math
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -28,14 +27,7 @@ from rest_framework.views import APIView
 from tracking.ratelimit import rate_seconds
 
 from . import sign, verify
-
-DOSSIER_PARAM = "ho-so"
-
-
-def verification_url(dossier) -> str:
-    """What the QR code in a leader's signature box opens: this page, checking the dossier's signed result."""
-    query = urlencode({DOSSIER_PARAM: str(dossier.public_id)})
-    return f"{settings.PORTAL_URL.rstrip('/')}{reverse('signing:verify')}?{query}"
+from .links import DOSSIER_PARAM
 
 
 class VerifyForm(forms.Form):
