@@ -454,3 +454,19 @@ def test_the_signed_result_reaches_the_citizen_page_the_api_and_the_look_up(own_
     client.logout()
     answer = look_up(client, dossier.code, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Electronic result, digitally signed" in answer  # vi: "Kết quả điện tử đã ký số"
+
+
+def test_an_issued_document_whose_seal_fails_is_not_stored(settings):
+    from portal.signing.errors import SigningError
+
+    dossier = submitted_dossier()
+    settings.SIGNATURE_BACKEND = "pkcs11"
+    settings.SIGNATURE_PKCS11_MODULE = "/nonexistent/libpkcs11-hsm.so"
+    settings.SIGNATURE_DEMO_TRUSTED = True
+    signers.reset()
+
+    with pytest.raises(SigningError):  # the task retries on it (portal/tasks.py), the sweep tries again
+        issued.store(RECEIPT, dossier.pk)
+
+    assert not Dossier.objects.get(pk=dossier.pk).receipt
+    signers.reset()

@@ -237,17 +237,14 @@ def _reason(text: str, dossier_code: str) -> str:
 
 def seal(pdf: bytes, *, agency_code: str, agency_name: str, dossier_code: str = "") -> bytes:
     """The agency's seal (an invisible PAdES signature with a timestamp) on a PDF the portal issues."""
-    signer = backends.backend().seal(backends.Agency(agency_code, agency_name))
     with translation.override("vi"):
         reason = _reason(_("Issued by %(agency)s") % {"agency": agency_name}, dossier_code)
-    return _sign(
-        pdf,
-        signer,
-        field=SEAL_FIELD,
-        reason=reason,
-        location=settings.PORTAL_AUTHORITY,
-        name=agency_name,
-    )
+    try:
+        signer = backends.backend().seal(backends.Agency(agency_code, agency_name))
+        return _sign(pdf, signer, field=SEAL_FIELD, reason=reason, location=settings.PORTAL_AUTHORITY, name=agency_name)
+    except SigningError:
+        backends.reset()  # a token that went away: the next seal opens a new session
+        raise
 
 
 def sign_personal(
