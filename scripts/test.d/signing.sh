@@ -11,7 +11,10 @@ start)
     printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK/softhsm/tokens" \
         >"$WORK/softhsm/softhsm2.conf"
     export SOFTHSM2_CONF="$WORK/softhsm/softhsm2.conf"
-    SIGNATURE_TEST_PKCS11_MODULE=$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so 2>/dev/null | head -n 1)
+    SIGNATURE_TEST_PKCS11_MODULE=""
+    for candidate in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
+        if [[ -f "$candidate" ]]; then SIGNATURE_TEST_PKCS11_MODULE=$candidate; break; fi
+    done
     [[ -n "$SIGNATURE_TEST_PKCS11_MODULE" ]] || die "libsofthsm2.so not found (apt-get install softhsm2)"
     export SIGNATURE_TEST_PKCS11_MODULE
     export SIGNATURE_TEST_PKCS11_TOKEN="dvc-seals" SIGNATURE_TEST_PKCS11_PIN="$RANDOM$RANDOM"
