@@ -4,6 +4,7 @@ Baseline B-T (the signature carries an RFC 3161 timestamp) always; B-LT (``SIGNA
 the certificates' validation data (chain and CRLs) can be embedded in the document's security store.
 """
 
+import dataclasses
 import io
 import logging
 import threading
@@ -197,7 +198,7 @@ def _sign(
         existing = {f[0] for f in fields.enumerate_sig_fields(writer.prev, filled_status=None)}
         if field in existing:  # sealed again (a copy sealed once already): a field of its own
             field = f"{field}{len(existing) + 1}"
-            meta = signers.PdfSignatureMetadata(**{**meta.__dict__, "field_name": field})
+            meta = dataclasses.replace(meta, field_name=field)
         pdf_signer = signers.PdfSigner(
             meta,
             signer=signer,

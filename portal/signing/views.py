@@ -7,6 +7,7 @@ trusted. Rate-limited per address like the look-up; the upload is checked and ke
 """
 
 import math
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -24,6 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
+from portal.errors import FileStoreUnavailable, storage_errors
 from tracking.ratelimit import rate_seconds
 
 from . import sign, verify
@@ -64,13 +66,21 @@ def _page(request, form, report=None, *, source: str = "", status: int = 200):
 
 
 def _stored_result(public_id: str) -> bytes | None:
+    """The signed result the portal keeps for the dossier ``public_id`` (what the QR code names), or None."""
     from dossiers.models import Dossier
 
-    dossier = Dossier.objects.submitted().filter(public_id=public_id).exclude(result_file="").first()
-    if dossier is None:
+    try:
+        public_id = uuid.UUID(public_id)
+    except ValueError:
         return None
-    with dossier.result_file.open("rb") as handle:
-        return handle.read()
+    dossier = Dossier.objects.submitted().filter(public_id=public_id, result_signed_at__isnull=False).first()
+    if dossier is None or not dossier.result_file:
+        return None
+    try:
+        with dossier.result_file.open("rb") as handle:
+            return handle.read()
+    except storage_errors() as error:
+        raise FileStoreUnavailable(_("The file store is not answering. Try again in a few minutes.")) from error
 
 
 @never_cache
@@ -87,10 +97,7 @@ def verify_page(request):
     if public_id:
         if _over_limit(request):
             return _rate_limited(request)
-        try:
-            data = _stored_result(public_id)
-        except Exception:  # not a UUID
-            data = None
+        data = _stored_result(public_id)
         if data is None:
             return _page(request, VerifyForm(), None, source="missing", status=404)
         return _page(request, VerifyForm(), verify.verify(data), source="portal")
