@@ -1,9 +1,11 @@
 # Digital signatures: a throwaway SoftHSM token (a real PKCS#11 module) holding a demo agency's seal and a demo
-# leader's own token, and poppler's pdfsig (a second validator next to pyHanko's).
+# leader's own token, and poppler's pdfsig (a second validator next to pyHanko's, trusting the anchors through an
+# NSS database made with certutil).
 case "$PHASE" in
 packages)
     command -v softhsm2-util >/dev/null || missing+=(softhsm2)
     command -v pdfsig >/dev/null || missing+=(poppler-utils)
+    command -v certutil >/dev/null || missing+=(libnss3-tools)  # pdfsig's trust anchors (an NSS database)
     ;;
 start)
     log "Initialising a throwaway SoftHSM token for the signing tests"
