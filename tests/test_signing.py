@@ -483,3 +483,21 @@ def test_an_issued_document_whose_seal_fails_is_not_stored(settings):
 
     assert not Dossier.objects.get(pk=dossier.pk).receipt
     signers.reset()
+
+
+def test_the_timestamp_authority_is_a_configured_url(own_pki, settings):
+    """Production's path: an RFC 3161 authority over HTTP (here the DEMO one, served on a free port)."""
+    import threading
+
+    from portal.signing.tsa_server import make_server
+
+    server = make_server(own_pki.folder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.SIGNATURE_TSA_URL = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        data = sign.seal(PDF_BYTES, agency_code="000.20.30.H56", agency_name=HAC_THANH_NAME)
+    finally:
+        server.shutdown()
+
+    report = verify.verify(data)
+    assert report.verdict == verify.VALID and report.signatures[0].timestamped
