@@ -4,6 +4,7 @@ Baseline B-T (the signature carries an RFC 3161 timestamp) always; B-LT (``SIGNA
 the certificates' validation data (chain and CRLs) can be embedded in the document's security store.
 """
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -275,17 +276,23 @@ def sign_personal(
             ]
         )
     style, params = _stamp_style(text.replace("%", "%%"), verify_url)
-    return _sign(
-        pdf,
-        signer,
-        field=PERSONAL_FIELD,
-        reason=reason,
-        location=agency_name,
-        name=full_name,
-        box=(300, 30, 570, 110),
-        stamp_style=style,
-        stamp_params=params,
-    )
+    try:
+        return _sign(
+            pdf,
+            signer,
+            field=PERSONAL_FIELD,
+            reason=reason,
+            location=agency_name,
+            name=full_name,
+            box=(300, 30, 570, 110),
+            stamp_style=style,
+            stamp_params=params,
+        )
+    finally:
+        session = getattr(signer, "pkcs11_session", None)
+        if session is not None:  # the leader's token is opened for this signature only
+            with contextlib.suppress(Exception):
+                session.close()
 
 
 def _stamp_style(text: str, url: str):

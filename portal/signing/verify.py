@@ -11,7 +11,6 @@ from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext_lazy as _
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -118,8 +117,8 @@ def verify(data: bytes) -> Report:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError, IndexError) as error:
-        logger.info("Unreadable PDF given for verification: %s", error)
+    except Exception as error:  # whatever a damaged or hostile file makes the parser raise: not a readable PDF
+        logger.info("Unreadable PDF given for verification: %r", error)
         return Report(NOT_PDF)
     if not signatures:
         return Report(NO_SIGNATURE)
