@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal import issued
@@ -66,6 +67,11 @@ NOTICE = issued.DocumentKind(
     should_have=Q(),
     issued_at="issued_at",
     sealed_by=lambda notice: (notice.dossier.agency, notice.dossier.code),
+    of_dossier="dossier_id",
+    download_path=lambda notice: reverse(
+        "dossiers:notice", kwargs={"public_id": notice.dossier.public_id, "pk": notice.pk}
+    ),
+    title=lambda notice: notice.get_kind_display(),
 )
 
 

@@ -58,6 +58,11 @@ class DocumentKind:
     content_type: str = "application/pdf"
     # The agency whose seal the document carries and the dossier code it is about: ``row -> (agency, code)``.
     sealed_by: Callable[[Any], tuple[Any, str]] | None = None
+    # Offered to the applicant among the dossier's documents (the API's ``downloads``): the lookup from the row to
+    # its dossier's id (``"dossier_id"``), the download's path and the document's title.
+    of_dossier: str = ""
+    download_path: Callable[[Any], str] | None = None
+    title: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:
         if self.should_have is not None and not self.issued_at:
@@ -174,6 +179,40 @@ def _sweep_one(kind: DocumentKind, pk: int) -> bool:
         row = kind.model.objects.select_related(*kind.select_related).get(pk=pk)
         _save(kind, locked, kind.filename(row), produce(kind, row))
     return True
+
+
+@dataclass(frozen=True)
+class Download:
+    kind: str
+    name: str
+    issued_at: datetime | None
+    signed: bool
+    path: str
+
+
+def downloads_for(dossier) -> list[Download]:
+    """Every document issued for ``dossier`` that its applicant may download (kinds with ``download_path``), in the
+    order the kinds were registered; each is rendered (and sealed) on its first download if no task has yet."""
+    from .signing.sign import enabled
+
+    found = []
+    for kind in kinds():
+        if not (kind.of_dossier and kind.download_path):
+            continue
+        rows = kind.model.objects.filter(**{kind.of_dossier: dossier.pk})
+        if kind.should_have is not None:
+            rows = rows.filter(kind.should_have)
+        for row in rows.select_related(*kind.select_related).order_by("pk"):
+            found.append(
+                Download(
+                    kind=kind.name,
+                    name=str(kind.title(row)) if kind.title else kind.filename(row),
+                    issued_at=getattr(row, kind.issued_at, None) if kind.issued_at else None,
+                    signed=kind.sealed_by is not None and enabled(),
+                    path=kind.download_path(row),
+                )
+            )
+    return found
 
 
 # --- Downloads -------------------------------------------------------------------------------------------------

@@ -459,10 +459,13 @@ def test_the_signed_result_reaches_the_citizen_page_the_api_and_the_look_up(own_
 
     detail = client.get(f"/api/v1/dossiers/{dossier.code}/").json()
     downloads = {row["kind"]: row for row in detail["downloads"]}
-    assert downloads["result"]["signed"] and downloads["receipt"]["signed"]
+    assert downloads["result"]["signed"] and downloads["dossiers.receipt"]["signed"]
     result = client.get(downloads["result"]["url"])
     assert verify.verify(b"".join(result.streaming_content)).verdict == verify.VALID
-    assert {"receipt", "result"} <= set(downloads) and len(downloads) >= 3  # the notices too (01, result notice)
+    # The receipt, the notices (01, the result notice) and the payment receipt when fees were paid
+    assert {"dossiers.receipt", "dossiers.notice", "result"} <= set(downloads)
+    receipt = client.get(downloads["dossiers.receipt"]["url"])
+    assert verify.verify(b"".join(receipt.streaming_content)).verdict == verify.VALID
 
     client.logout()
     answer = look_up(client, dossier.code, HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -1,3 +1,5 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -109,7 +111,9 @@ class DossierSerializer(serializers.ModelSerializer):
 
 
 class IssuedDownloadSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="receipt, result, or the notice's form number (01–05, kq)")
+    kind = serializers.CharField(
+        help_text="The issued document's kind (dossiers.receipt, dossiers.notice, payments.receipt) or result"
+    )
     name = serializers.CharField()
     issued_at = serializers.DateTimeField(allow_null=True)
     signed = serializers.BooleanField(help_text="Carries the agency's seal or the leader's signature (PAdES)")
@@ -138,43 +142,35 @@ class DossierDetailSerializer(DossierSerializer):
 
     @extend_schema_field(IssuedDownloadSerializer(many=True))
     def get_downloads(self, dossier: Dossier):
-        """The documents the caller may download: the receipt, each notice, the result once it is theirs."""
-        from django.urls import reverse
-
-        from portal.signing.sign import enabled
+        """What the caller may download: every document issued for the dossier (``portal.issued``: the receipt, the
+        notices, payment receipts), and the result once it is theirs."""
+        from portal import issued
 
         from ..views import _result_available
 
         request = self.context.get("request")
-        public = {"public_id": dossier.public_id}
 
-        def url(name: str, **kwargs) -> str:
-            path = reverse(f"dossiers:{name}", kwargs={**public, **kwargs})
+        def absolute(path: str) -> str:
             return request.build_absolute_uri(path) if request else path
 
-        sealed = enabled()
         rows = [
-            {"kind": "receipt", "name": "bien-nhan", "issued_at": dossier.submitted_at, "signed": sealed},
+            {
+                "kind": download.kind,
+                "name": download.name,
+                "issued_at": download.issued_at,
+                "signed": download.signed,
+                "url": absolute(download.path),
+            }
+            for download in issued.downloads_for(dossier)
         ]
-        rows[0]["url"] = url("receipt")
-        for notice in dossier.notices.all():
-            rows.append(
-                {
-                    "kind": notice.kind,
-                    "name": notice.get_kind_display(),
-                    "issued_at": notice.issued_at,
-                    "signed": sealed,
-                    "url": url("notice", pk=notice.pk),
-                }
-            )
         if request is not None and _result_available(dossier, request.user):
             rows.append(
                 {
                     "kind": "result",
-                    "name": "ket-qua",
+                    "name": str(_("Result")),
                     "issued_at": dossier.finished_at,
                     "signed": dossier.result_signed_at is not None,
-                    "url": url("result"),
+                    "url": absolute(reverse("dossiers:result", kwargs={"public_id": dossier.public_id})),
                 }
             )
         return IssuedDownloadSerializer(rows, many=True).data
