@@ -132,8 +132,21 @@ class ApproveForm(ActionForm):
     result = forms.FileField(
         label=_("Result (PDF)"),
         required=False,
-        help_text=_("The signed result, scanned or exported as PDF."),
+        help_text=_("The result as PDF: exported from the document, or a scan of the signed paper."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+    result_scanned = forms.BooleanField(
+        label=_("The file is a scan of the result signed on paper"),
+        required=False,
+        help_text=_("A scan is sealed by the agency; otherwise you sign the result with your own key."),
+    )
+    pin = forms.CharField(
+        label=_("PIN of your signing key"),
+        required=False,
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("Approving signs the result: the approval happens only if the signature does."),
     )
     result_reference = forms.CharField(
         label=_("Result number"),
@@ -155,6 +168,14 @@ class ApproveForm(ActionForm):
         if sniff(upload) != DocumentKind.PDF:
             raise forms.ValidationError(_("The result must be a PDF file."))
         return upload
+
+    def clean(self):
+        from portal.signing.sign import enabled
+
+        data = super().clean()
+        if data.get("result") and not data.get("result_scanned") and not data.get("pin") and enabled():
+            self.add_error("pin", _("Enter the PIN of your signing key to sign the result."))
+        return data
 
 
 class ApologiseForm(ActionForm):

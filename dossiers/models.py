@@ -167,6 +167,9 @@ class Dossier(models.Model):
     finished_at = models.DateTimeField(_("result ready"), null=True, blank=True)
     timeliness = models.CharField(_("timeliness"), max_length=8, choices=Timeliness, blank=True)
     result_file = models.FileField(_("result"), upload_to=issued_path, max_length=255, blank=True)
+    # When the result file was signed (the leader's signature and the agency's seal, or the seal on a scan); empty
+    # for an unsigned result (signing off) or none.
+    result_signed_at = models.DateTimeField(_("result signed"), null=True, blank=True)
     result_reference = models.CharField(
         _("result number"), max_length=64, blank=True, help_text=_("The number of the document issued, if any.")
     )

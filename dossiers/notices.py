@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal import issued
@@ -65,6 +66,12 @@ NOTICE = issued.DocumentKind(
     select_related=("dossier__procedure", "dossier__agency", "dossier__applicant"),
     should_have=Q(),
     issued_at="issued_at",
+    sealed_by=lambda notice: (notice.dossier.agency, notice.dossier.code),
+    of_dossier="dossier_id",
+    download_path=lambda notice: reverse(
+        "dossiers:notice", kwargs={"public_id": notice.dossier.public_id, "pk": notice.pk}
+    ),
+    title=lambda notice: notice.get_kind_display(),
 )
 
 

@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import access, issued
@@ -409,6 +410,46 @@ def _timeliness(finished: datetime, due: datetime | None) -> str:
     return Timeliness.LATE
 
 
+class ResultNotSigned(InvalidTransition):
+    """The result could not be signed (wrong PIN, token or HSM not available): the dossier was not approved."""
+
+    code = "result_not_signed"
+
+
+def _signed_result(dossier: Dossier, content: bytes, *, by: User, pin: str, scanned: bool, now: datetime) -> bytes:
+    """The result as it is stored: signed by the leader (a visible signature) and sealed by the agency; a scan of
+    the paper result only sealed. Unchanged when signing is off."""
+    from portal.signing import sign
+    from portal.signing.errors import SigningError
+    from portal.signing.links import verification_url
+
+    if not sign.enabled():
+        return content
+    agency = dossier.agency
+    try:
+        if not scanned:
+            with translation.override("vi"):
+                title = str(Role(by.role).label) if by.role else ""
+            content = sign.sign_personal(
+                content,
+                username=by.get_username(),
+                full_name=by.full_name or by.get_username(),
+                title=title,
+                agency_code=agency.code,
+                agency_name=agency.name,
+                pin=pin,
+                dossier_code=dossier.code,
+                verify_url=verification_url(dossier),
+                when=now,
+            )
+        return sign.seal(content, agency_code=agency.code, agency_name=agency.name, dossier_code=dossier.code)
+    except SigningError as error:
+        raise ResultNotSigned(
+            _("The result could not be signed, so dossier %(code)s was not approved: %(reason)s")
+            % {"code": dossier.code, "reason": error.message}
+        ) from None
+
+
 @transaction.atomic
 def approve(
     *,
@@ -417,16 +458,30 @@ def approve(
     result: UploadedFile | None = None,
     note: str = "",
     result_reference: str = "",
+    result_scanned: bool = False,
+    pin: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
-    """4 → 9: the leader approves; the result is attached and ready to return (with the number of the document
-    issued, if any: a linked part waiting for this one receives it)."""
+    """4 → 9: the leader approves and signs in one step; the result is attached and ready to return (with the number
+    of the document issued, if any: a linked part waiting for this one receives it).
+
+    With signing on, the result is signed with the leader's key (``pin`` opens it) and sealed by the agency; a scan
+    of the signed paper (``result_scanned``) is sealed only. Signing happens before the lock is taken; if it fails
+    (``ResultNotSigned``), nothing changes: the dossier is never "result ready" without its signed result."""
     now = now or timezone.now()
+    content, signed = None, False
+    if result is not None:
+        current = Dossier.objects.select_related("agency").get(pk=dossier.pk)
+        check(current, "approve", by, expected_version)  # nothing is signed that could not be approved
+        result.seek(0)
+        content = _signed_result(current, result.read(), by=by, pin=pin, scanned=result_scanned, now=now)
+        signed = _signing_enabled()
     dossier = _lock(dossier, "approve", by, expected_version)
     previous = dossier.status
-    if result is not None:
-        dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", result, save=False)
+    if content is not None:
+        dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", ContentFile(content), save=False)
+        dossier.result_signed_at = now if signed else None
     dossier.status, dossier.stage, dossier.finished_at = Status.RESULT_READY, Stage.NONE, now
     dossier.timeliness = _timeliness(now, dossier.due_at)
     if result_reference.strip():
@@ -440,9 +495,15 @@ def approve(
         note=note,
         notice=NoticeKind.RESULT,
         notice_data={"official": by.full_name},
-        fields=["stage", "finished_at", "timeliness", "result_file", "result_reference"],
+        fields=["stage", "finished_at", "timeliness", "result_file", "result_signed_at", "result_reference"],
     )
     return dossier
+
+
+def _signing_enabled() -> bool:
+    from portal.signing.sign import enabled
+
+    return enabled()
 
 
 @transaction.atomic

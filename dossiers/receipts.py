@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from portal import issued
 from portal.pdf import render_pdf
@@ -51,7 +52,11 @@ RECEIPT = issued.DocumentKind(
     field="receipt",
     render=render_receipt,
     filename=lambda dossier: f"bien-nhan-{dossier.code}.pdf",
-    select_related=("procedure", "agency", "applicant", "case"),
+    select_related=("procedure", "agency", "received_by", "applicant", "case"),
     should_have=~Q(status=Status.DRAFT),
     issued_at="submitted_at",
+    sealed_by=lambda dossier: (dossier.receiving_centre, dossier.code),
+    of_dossier="pk",
+    download_path=lambda dossier: reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id}),
+    title=lambda dossier: _("Receipt of the dossier"),
 )

@@ -3,7 +3,9 @@
 import segno
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from portal import issued
 from portal.pdf import render_pdf
@@ -49,6 +51,13 @@ RECEIPT = issued.DocumentKind(
     ),
     should_have=Q(),
     issued_at="issued_at",
+    sealed_by=lambda receipt: (receipt.agency, receipt.transaction.request.dossier.code),
+    of_dossier="transaction__request__dossier_id",
+    download_path=lambda receipt: reverse(
+        "payments:receipt",
+        kwargs={"public_id": receipt.transaction.request.dossier.public_id, "number": receipt.number},
+    ),
+    title=lambda receipt: _("Payment receipt %(number)s") % {"number": receipt.number},
 )
 
 

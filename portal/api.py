@@ -9,6 +9,7 @@ from reports.api.views import StatisticsView
 from tracking.api.views import LookupViewSet, RatingViewSet
 
 from .api_auth import MeView, ObtainTokenView, RevokeAllTokensView, RevokeTokenView
+from .signing.views import TrustAnchorsView
 
 router = DefaultRouter()
 router.register("procedures", ProcedureViewSet, basename="procedure")
@@ -27,5 +28,6 @@ urlpatterns = [
     path("auth/me/", MeView.as_view(), name="me"),
     path("queues/", QueuesView.as_view(), name="queues"),
     path("statistics/", StatisticsView.as_view(), name="statistics"),
+    path("signing/trust-anchors/", TrustAnchorsView.as_view(), name="signing-trust-anchors"),
     *router.urls,
 ]

@@ -429,3 +429,74 @@ def create_demo_routed_and_linked() -> int:
     processing.submit_for_approval(dossier=birth, by=specialist, leader=leader)
     processing.approve(dossier=birth, by=leader, result_reference="125/2026")
     return 1 + filing.parts.count()
+
+
+SIGNED_RESULT_CHILD = "Nguyễn Minh Châu"
+
+
+def demo_result_pdf(code: str, child: str) -> bytes:
+    """The result a leader signs in the demo: an electronic birth certificate extract, labelled as a demo."""
+    from django.utils.html import escape
+
+    from portal.pdf import render_pdf
+
+    html = (
+        "<style>@page { size: A4; margin: 2cm; } body { font-family: 'Be Vietnam Pro'; font-size: 12pt; }"
+        " h1 { text-align: center; font-size: 16pt; } .demo { color: #b00; text-align: center; }</style>"
+        "<p style='text-align:center'><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br>Độc lập - Tự do - Hạnh phúc</p>"
+        "<h1>TRÍCH LỤC KHAI SINH (BẢN ĐIỆN TỬ)</h1>"
+        f"<p>Họ, chữ đệm, tên: <b>{escape(child)}</b></p><p>Ngày sinh: 01/11/2026</p>"
+        "<p>Nơi sinh: Bệnh viện Đa khoa tỉnh Thanh Hóa</p><p>Cha: Nguyễn Văn An — Mẹ: Lê Thị Hoa</p>"
+        f"<p>Mã hồ sơ: {escape(code)}</p>"
+        "<p class='demo'>BẢN MẪU (DEMO) — ký bằng chứng thư số thử nghiệm, không có giá trị pháp lý.</p>"
+    )
+    return render_pdf(html)
+
+
+def create_demo_signed_result() -> int:
+    """A birth registration of the demo citizen whose electronic result the leader signed (DEMO PKI) and that was
+    returned online: the citizen's page offers the signed result, and /xac-minh/ verifies it."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers import processing, services
+    from dossiers.constants import DeliveryMethod
+    from portal.signing.sign import enabled
+    from procedures.eforms import EForm
+
+    citizen = User.objects.get(username="congdan")
+    if not enabled() or citizen.dossiers.filter(result_signed_at__isnull=False).exists():
+        return 0
+    procedure = Procedure.objects.get(code="1.001193")
+    agency = Agency.objects.get(code=DEMO_AGENCY)
+    desk, specialist, leader = (User.objects.get(username=name) for name in ("tiepnhan", "chuyenvien", "lanhdao"))
+    dossier = services.start_draft(procedure=procedure, applicant=citizen, agency=agency, case=None)
+    form = EForm({**DEMO_BIRTH_DECLARATION, "child_name": SIGNED_RESULT_CHILD}, spec=procedure.eform)
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    services.save_declaration(dossier=dossier, data=form.to_json())
+    scan_bytes = demo_scan()
+    for slot in dossier.case.documents.filter(is_required=True):
+        scan = SimpleUploadedFile(f"ban-quet-{slot.position + 1}.pdf", scan_bytes, content_type="application/pdf")
+        services.attach_document(dossier=dossier, required_document=slot, upload=scan)
+    if DeliveryMethod.ONLINE in services.delivery_methods(procedure):
+        services.choose_delivery(dossier=dossier, method=DeliveryMethod.ONLINE)
+    dossier, _ = services.submit_dossier(dossier=dossier, by=citizen)
+    processing.accept(dossier=dossier, by=desk)
+    processing.assign(dossier=dossier, by=desk, handler=specialist)
+    processing.submit_for_approval(dossier=dossier, by=specialist, leader=leader)
+    result = SimpleUploadedFile(
+        "ket-qua.pdf", demo_result_pdf(dossier.code, SIGNED_RESULT_CHILD), content_type="application/pdf"
+    )
+    processing.approve(
+        dossier=dossier, by=leader, result=result, result_reference="126/2026", pin=settings.SIGNATURE_DEMO_PIN
+    )
+    if processing.held_reason(dossier):
+        from payments import services as payments
+        from payments.constants import RequestStatus
+        from payments.models import PaymentRequest
+
+        for request in PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN):
+            payments.record_counter_payment(request=request, by=User.objects.get(username="thuphi"))
+    processing.return_result(dossier=dossier, by=desk, note="Trả kết quả điện tử đã ký số trên Cổng.")
+    return 1

@@ -12,6 +12,10 @@ Then, for every kind alike:
   none waits for its first download when the broker was down at commit;
 * ``download(kind, obj)`` and ``file_response(...)``: every download of an issued document, rendered on the spot
   if it is still missing, as an attachment nobody may sniff or cache.
+
+When signing is configured (``portal.signing``), every kind with ``sealed_by`` is sealed by its agency right after
+it is rendered, in the same worker; a document that cannot be sealed is not stored (the task retries, the sweep
+tries again), so no unsealed copy is ever handed out.
 """
 
 import logging
@@ -52,6 +56,13 @@ class DocumentKind:
     should_have: Q | None = None
     issued_at: str = ""
     content_type: str = "application/pdf"
+    # The agency whose seal the document carries and the dossier code it is about: ``row -> (agency, code)``.
+    sealed_by: Callable[[Any], tuple[Any, str]] | None = None
+    # Offered to the applicant among the dossier's documents (the API's ``downloads``): the lookup from the row to
+    # its dossier's id (``"dossier_id"``), the download's path and the document's title.
+    of_dossier: str = ""
+    download_path: Callable[[Any], str] | None = None
+    title: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:
         if self.should_have is not None and not self.issued_at:
@@ -85,6 +96,20 @@ def get(kind: DocumentKind | str) -> DocumentKind:
     return _kinds[kind] if isinstance(kind, str) else kind
 
 
+def produce(kind: DocumentKind | str, row: models.Model) -> bytes:
+    """The document of ``row``, rendered, and sealed by its agency when signing is on (``SigningError`` if not)."""
+    kind = get(kind)
+    content = kind.render(row)
+    if kind.sealed_by is None:
+        return content
+    from .signing import sign
+
+    if not sign.enabled():
+        return content
+    agency, code = kind.sealed_by(row)
+    return sign.seal(content, agency_code=agency.code, agency_name=agency.name, dossier_code=code)
+
+
 def issue(kind: DocumentKind | str, pk: int) -> None:
     """Render the document off the request path: after the commit inside a transaction, at once outside one."""
     from .tasks import render_issued
@@ -103,7 +128,7 @@ def store(kind: DocumentKind | str, pk: int) -> models.Model:
         return row
     if kind.should_have and not kind.model.objects.filter(kind.should_have, pk=pk).exists():
         return row
-    content = kind.render(row)  # the slow part, outside the lock
+    content = produce(kind, row)  # the slow part, outside the lock
     with transaction.atomic():
         locked = kind.model.objects.select_for_update().get(pk=pk)
         if not getattr(locked, kind.field):  # a download or another task may have stored it meanwhile
@@ -152,8 +177,42 @@ def _sweep_one(kind: DocumentKind, pk: int) -> bool:
         if locked is None:  # rendered meanwhile, or being rendered by someone else
             return False
         row = kind.model.objects.select_related(*kind.select_related).get(pk=pk)
-        _save(kind, locked, kind.filename(row), kind.render(row))
+        _save(kind, locked, kind.filename(row), produce(kind, row))
     return True
+
+
+@dataclass(frozen=True)
+class Download:
+    kind: str
+    name: str
+    issued_at: datetime | None
+    signed: bool
+    path: str
+
+
+def downloads_for(dossier) -> list[Download]:
+    """Every document issued for ``dossier`` that its applicant may download (kinds with ``download_path``), in the
+    order the kinds were registered; each is rendered (and sealed) on its first download if no task has yet."""
+    from .signing.sign import enabled
+
+    found = []
+    for kind in kinds():
+        if not (kind.of_dossier and kind.download_path):
+            continue
+        rows = kind.model.objects.filter(**{kind.of_dossier: dossier.pk})
+        if kind.should_have is not None:
+            rows = rows.filter(kind.should_have)
+        for row in rows.select_related(*kind.select_related).order_by("pk"):
+            found.append(
+                Download(
+                    kind=kind.name,
+                    name=str(kind.title(row)) if kind.title else kind.filename(row),
+                    issued_at=getattr(row, kind.issued_at, None) if kind.issued_at else None,
+                    signed=kind.sealed_by is not None and enabled(),
+                    path=kind.download_path(row),
+                )
+            )
+    return found
 
 
 # --- Downloads -------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from celery import shared_task
 
 from . import issued
 from .errors import FileStoreUnavailable, storage_errors
+from .signing.errors import SigningError
 from .storage_sweep import sweep_storage
 
 
@@ -15,10 +16,11 @@ def sweep_orphan_files() -> int:
 def render_issued(self, kind: str, pk: int) -> None:
     """Render and store an issued document (``portal.issued``) off the request path. Idempotent: a second run
     keeps the first file. A file store that does not answer is tried again after 30 s, 1, 2, 4 and 8 minutes;
-    after that the periodic sweep renders it."""
+    after that the periodic sweep renders it. So is a document whose seal could not be applied (the signing token
+    or the timestamp authority did not answer)."""
     try:
         issued.store(kind, pk)
-    except (FileStoreUnavailable, *storage_errors()) as exc:
+    except (FileStoreUnavailable, SigningError, *storage_errors()) as exc:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ho-so/", include("dossiers.urls")),
     path("thong-ke/", include("reports.urls")),
     path("tra-cuu/", include("tracking.urls")),
+    path("xac-minh/", include("portal.signing.urls")),  # verifying a signed document
     path("tai-khoan/", include("portal.accounts.urls")),
     path("", include("notifications.urls")),  # tai-khoan/thong-bao/ and the SMS delivery-report callback
     path("", include("payments.urls")),  # paying a dossier, receipts, the gateway's return and IPN, the sandbox

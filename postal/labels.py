@@ -33,6 +33,7 @@ LABEL = issued.DocumentKind(
     render=render_label,
     filename=lambda shipment: f"nhan-{shipment.tracking_number}.pdf",
     select_related=("dossier__agency", "dossier__procedure"),
+    sealed_by=lambda shipment: (shipment.dossier.agency, shipment.dossier.code),
 )
 
 

@@ -261,7 +261,7 @@ CASES = {
         {"stage": Stage.APPROVAL},
         Role.LEADER,
         Role.SPECIALIST,
-        {"result": RESULT_PDF, "result_reference": "125/2026", "note": "Đồng ý"},
+        {"result": RESULT_PDF, "result_reference": "125/2026", "note": "Đồng ý", "pin": "123456", "result_scanned": ""},
         Status.RESULT_READY,
     ),
     "recall": (Status.RESULT_READY, {}, Role.LEADER, Role.DESK, {"reason": "Sai tên cha"}, Status.PROCESSING),

@@ -47,6 +47,20 @@ def test_the_demo_shows_a_routed_dossier_and_a_linked_filing_once(catalogue):
     assert demo.create_demo_routed_and_linked() == 0
 
 
+def test_the_demo_citizen_has_a_returned_dossier_with_a_signed_electronic_result_once(catalogue):
+    from portal.signing import verify
+
+    demo.create_demo_accounts()
+    assert demo.create_demo_signed_result() == 1
+
+    dossier = demo.User.objects.get(username="congdan").dossiers.get(result_signed_at__isnull=False)
+    assert dossier.status == Status.RETURNED
+    report = verify.verify(dossier.result_file.read())
+    assert report.verdict == verify.VALID and report.dossier_code == dossier.code
+    assert [s.is_seal for s in report.signatures] == [False, True]  # the leader's signature, then the seal
+    assert demo.create_demo_signed_result() == 0
+
+
 def test_the_demo_province_has_no_district_agency(catalogue):
     assert not Agency.objects.filter(level=AdministrativeLevel.DISTRICT).exists()
     for agency in Agency.objects.all():

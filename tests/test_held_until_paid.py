@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -115,7 +116,10 @@ def test_an_electronic_result_is_not_downloaded_while_fees_are_owed(client, cata
     dossier = to_processing(file_for(DeliveryMethod.ONLINE))
     processing.submit_for_approval(dossier=dossier, by=official("chuyenvien"), leader=official("lanhdao"))
     processing.approve(
-        dossier=dossier, by=official("lanhdao"), result=SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, "application/pdf")
+        dossier=dossier,
+        by=official("lanhdao"),
+        result=SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, "application/pdf"),
+        pin=settings.SIGNATURE_DEMO_PIN,  # the leader signs the result with their key
     )
     client.force_login(dossier.applicant)
     url = reverse("dossiers:result", kwargs={"public_id": dossier.public_id})

@@ -78,7 +78,7 @@ def test_a_file_stored_while_rendering_is_kept_and_the_second_render_dropped(sub
         issued.store(RECEIPT, dossier.pk)  # a download finishes first, while this render runs
         return b"%PDF- the second render"
 
-    racing = dataclasses.replace(RECEIPT, name="tests.racing", render=render_while_a_download_stores_it)
+    racing = dataclasses.replace(RECEIPT, name="tests.racing", render=render_while_a_download_stores_it, sealed_by=None)
 
     row = issued.store(racing, submitted.pk)
 

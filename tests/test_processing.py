@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from pypdf import PdfReader
@@ -201,7 +202,9 @@ def test_the_whole_path_to_the_result_with_steps_and_control_slip(catalogue, sta
     processing.submit_for_approval(dossier=dossier, by=specialist, leader=leader, now=at(2026, 3, 9, 14, 0))
     assert Dossier.objects.get(pk=dossier.pk).stage == Stage.APPROVAL
     result = SimpleUploadedFile("giay-khai-sinh.pdf", PDF_BYTES, content_type="application/pdf")
-    processing.approve(dossier=dossier, by=leader, result=result, now=at(2026, 3, 9, 16, 0))
+    processing.approve(
+        dossier=dossier, by=leader, result=result, pin=settings.SIGNATURE_DEMO_PIN, now=at(2026, 3, 9, 16, 0)
+    )
     processing.return_result(dossier=dossier, by=desk, now=at(2026, 3, 10, 8, 0))
 
     dossier.refresh_from_db()

@@ -63,6 +63,7 @@ OPERATIONS = {
     ("delete", "/api/v1/drafts/{id}/documents/{document}/"): "test_api_filing.py::test_uploads_are_checked_by_content",
     ("put", "/api/v1/drafts/{id}/delivery/"): "test_api_filing.py::test_the_result_can_be_posted_to_a_checked_address",
     ("post", "/api/v1/drafts/{id}/submit/"): "test_api_filing.py::test_a_citizen_files_a_dossier_through_the_api",
+    ("get", "/api/v1/signing/trust-anchors/"): "test_signing.py::test_the_trust_anchors_are_served_as_pem",
 }
 # Paths under these prefixes belong to other parts of the API (look-up, ratings, payments): the schema-driven test
 # below covers them, their own test files test their behaviour.

@@ -100,6 +100,9 @@ ALLOW_LIST = {
     "v1:lookup-list": "the look-up's API: captcha or partner key, throttled, masked",
     "v1:lookup-captcha": "a new captcha for the look-up's API",
     "v1:statistics": "public statistics' API (aggregates only)",
+    "signing:verify": "public verification of a signed PDF (rate-limited; an upload is kept nowhere; ?ho-so= shows the "
+    "signature report of a dossier's signed result: signer, time, verdict, no personal data of the applicant)",
+    "v1:signing-trust-anchors": "the public certificates the portal's signatures chain to",
     "v1:procedure-list": "the catalogue's API",
     "v1:procedure-detail": "the catalogue's API",
     "v1:agency-list": "the catalogue's API: agencies",
@@ -323,7 +326,7 @@ def build_world() -> World:
     processing.accept(dossier=done, by=desk)
     processing.assign(dossier=done, by=desk, handler=specialist)
     processing.submit_for_approval(dossier=done, by=specialist, leader=leader)
-    processing.approve(dossier=done, by=leader, result=pdf_upload("ket-qua.pdf"))
+    processing.approve(dossier=done, by=leader, result=pdf_upload("ket-qua.pdf"), pin=settings.SIGNATURE_DEMO_PIN)
     shipment = postal_services.post_result(dossier=done, by=desk)
     done.refresh_from_db()
     rating = rate_dossier(dossier=done, user=owner, score=5, on_time=5, attitude=4, clarity=5, comment="Nhanh")

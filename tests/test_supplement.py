@@ -1,6 +1,7 @@
 """The citizen's side of processing: supplementing on request, notices and the result."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -102,7 +103,10 @@ def test_the_result_is_available_online_once_ready_for_online_delivery(client, w
     assert client.get(url).status_code == 404  # nothing yet
 
     processing.approve(
-        dossier=waiting, by=staff(Role.LEADER), result=SimpleUploadedFile("kq.pdf", PDF_BYTES, "application/pdf")
+        dossier=waiting,
+        by=staff(Role.LEADER),
+        result=SimpleUploadedFile("kq.pdf", PDF_BYTES, "application/pdf"),
+        pin=settings.SIGNATURE_DEMO_PIN,
     )
     assert client.get(url).status_code == 404  # held while the fees are owed
     pay_at_counter(waiting)

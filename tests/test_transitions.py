@@ -15,6 +15,7 @@ dossiers; both are written out in each row.
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -105,7 +106,10 @@ def arguments(action: str, dossier: Dossier, people: dict) -> dict:
     if action == "submit_for_approval":
         return {"leader": people[LEADER]}
     if action == "approve":
-        return {"result": SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")}
+        return {
+            "result": SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf"),
+            "pin": settings.SIGNATURE_DEMO_PIN,  # the leader signs the result with their key
+        }
     if action == "apologise":
         later = (dossier.due_at or timezone.now()) + timedelta(days=3)  # no due date before acceptance
         return {"new_due_at": later, "reason": "Chờ kết quả xác minh"}

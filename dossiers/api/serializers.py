@@ -1,3 +1,5 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -108,10 +110,22 @@ class DossierSerializer(serializers.ModelSerializer):
         return is_overdue(dossier)
 
 
+class IssuedDownloadSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="The issued document's kind (dossiers.receipt, dossiers.notice, payments.receipt) or result"
+    )
+    name = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    signed = serializers.BooleanField(help_text="Carries the agency's seal or the leader's signature (PAdES)")
+    url = serializers.URLField(help_text="Download (the same access rules as the dossier)")
+
+
 class DossierDetailSerializer(DossierSerializer):
     events = DossierEventSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
     cost = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    result_signed_at = serializers.DateTimeField(read_only=True, help_text="When the electronic result was signed")
 
     class Meta(DossierSerializer.Meta):
         fields = [
@@ -122,7 +136,44 @@ class DossierDetailSerializer(DossierSerializer):
             "supplement_deadline",
             "documents",
             "events",
+            "result_signed_at",
+            "downloads",
         ]
+
+    @extend_schema_field(IssuedDownloadSerializer(many=True))
+    def get_downloads(self, dossier: Dossier):
+        """What the caller may download: every document issued for the dossier (``portal.issued``: the receipt, the
+        notices, payment receipts), and the result once it is theirs."""
+        from portal import issued
+
+        from ..views import _result_available
+
+        request = self.context.get("request")
+
+        def absolute(path: str) -> str:
+            return request.build_absolute_uri(path) if request else path
+
+        rows = [
+            {
+                "kind": download.kind,
+                "name": download.name,
+                "issued_at": download.issued_at,
+                "signed": download.signed,
+                "url": absolute(download.path),
+            }
+            for download in issued.downloads_for(dossier)
+        ]
+        if request is not None and _result_available(dossier, request.user):
+            rows.append(
+                {
+                    "kind": "result",
+                    "name": str(_("Result")),
+                    "issued_at": dossier.finished_at,
+                    "signed": dossier.result_signed_at is not None,
+                    "url": absolute(reverse("dossiers:result", kwargs={"public_id": dossier.public_id})),
+                }
+            )
+        return IssuedDownloadSerializer(rows, many=True).data
 
     @extend_schema_field(CostSerializer)
     def get_cost(self, dossier: Dossier):

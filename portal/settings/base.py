@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "knox",
     "portal.accounts",
     "portal",
+    "portal.signing",
     "procedures",
     "dossiers",
     "payments",
@@ -481,3 +482,33 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+# --- Digital signatures (PAdES, pyHanko) ---
+# SIGNATURE_BACKEND: "" (off), "pkcs11" (an HSM or USB token), "pkcs12" (key files, development) or "demo" (the DEMO
+# PKI created under VAR_DIR; the default outside production, refused by the production settings). See README.
+_PRODUCTION = env.str("DJANGO_SETTINGS_MODULE", default="").endswith(".production")
+SIGNATURE_BACKEND = env.str("SIGNATURE_BACKEND", default="" if _PRODUCTION else "demo")
+SIGNATURE_LEVEL = env.str("SIGNATURE_LEVEL", default="B-LT")  # B-T (timestamped) or B-LT (+ validation data)
+SIGNATURE_TSA_URL = env.str("SIGNATURE_TSA_URL", default="")  # RFC 3161; empty: the DEMO authority, in-process
+SIGNATURE_BYTES_RESERVED = env.int("SIGNATURE_BYTES_RESERVED", default=16384)  # room for the CMS container
+SIGNATURE_TSA_TIMEOUT = env.int("SIGNATURE_TSA_TIMEOUT", default=10)
+SIGNATURE_TRUST_ANCHORS = env.list(
+    "SIGNATURE_TRUST_ANCHORS", default=[]
+)  # PEM files: the roots our signatures chain to
+SIGNATURE_INTERMEDIATES = env.list("SIGNATURE_INTERMEDIATES", default=[])  # PEM files: the issuing CAs
+SIGNATURE_CRLS = env.list("SIGNATURE_CRLS", default=[])  # CRL files kept locally (DER)
+SIGNATURE_FETCH_REVOCATION = env.bool("SIGNATURE_FETCH_REVOCATION", default=_PRODUCTION)  # CRL/OCSP over the network
+SIGNATURE_DEMO_PKI_DIR = env.str("SIGNATURE_DEMO_PKI_DIR", default=str(VAR_DIR / "demo-pki"))
+SIGNATURE_DEMO_PIN = env.str("SIGNATURE_DEMO_PIN", default="123456")  # every demo leader's PIN
+SIGNATURE_DEMO_TRUSTED = env.bool("SIGNATURE_DEMO_TRUSTED", default=False)  # trust the DEMO root with another backend
+SIGNATURE_PKCS11_MODULE = env.str("SIGNATURE_PKCS11_MODULE", default="")  # e.g. /usr/lib/softhsm/libsofthsm2.so
+SIGNATURE_PKCS11_TOKEN_LABEL = env.str("SIGNATURE_PKCS11_TOKEN_LABEL", default="")  # the seals' token
+SIGNATURE_PKCS11_SLOT = env.int("SIGNATURE_PKCS11_SLOT", default=None)  # or its slot number
+SIGNATURE_PKCS11_PIN = env.str("SIGNATURE_PKCS11_PIN", default="")  # the seals' token user PIN
+SIGNATURE_PKCS11_SEAL_KEY_LABEL = env.str("SIGNATURE_PKCS11_SEAL_KEY_LABEL", default="seal-{agency}")
+SIGNATURE_PKCS11_PERSONAL_TOKEN_LABEL = env.str("SIGNATURE_PKCS11_PERSONAL_TOKEN_LABEL", default="{username}")
+SIGNATURE_PKCS11_PERSONAL_KEY_LABEL = env.str("SIGNATURE_PKCS11_PERSONAL_KEY_LABEL", default="sign-{username}")
+SIGNATURE_PKCS12_DIR = env.str("SIGNATURE_PKCS12_DIR", default=str(VAR_DIR / "keys"))
+SIGNATURE_PKCS12_PASSPHRASE = env.str("SIGNATURE_PKCS12_PASSPHRASE", default="")
+SIGNATURE_VERIFY_MAX_SIZE = env.int("SIGNATURE_VERIFY_MAX_SIZE", default=20 * 1024 * 1024)  # uploads to /xac-minh/
+SIGNATURE_VERIFY_RATE = env.str("SIGNATURE_VERIFY_RATE", default="20/10m")  # verifications per client address

@@ -26,3 +26,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = 8 * 3600
+# Digital signatures: off unless configured (a PKCS#11 token and a timestamp authority); never the DEMO PKI.
+SIGNATURE_BACKEND = env.str("SIGNATURE_BACKEND", default="")
+SIGNATURE_FETCH_REVOCATION = env.bool("SIGNATURE_FETCH_REVOCATION", default=True)
+if SIGNATURE_BACKEND == "demo" or SIGNATURE_DEMO_TRUSTED:  # noqa: F405
+    raise ImproperlyConfigured("The DEMO PKI signs nothing real: set SIGNATURE_BACKEND=pkcs11 (see README).")
+if SIGNATURE_BACKEND and not SIGNATURE_TSA_URL:  # noqa: F405
+    raise ImproperlyConfigured("Signatures need a timestamp authority: set SIGNATURE_TSA_URL.")

@@ -136,6 +136,7 @@ SCREENS = [
     Screen("look-up-errors", "visitor", "/tra-cuu/", then=look_up_with_a_wrong_captcha),
     Screen("look-up-result", "visitor", "/tra-cuu/", then=look_up),
     Screen("statistics", "visitor", "/thong-ke/"),
+    Screen("verify-signature", "visitor", "/xac-minh/"),
     Screen("not-found", "visitor", "/khong-co-trang-nay/", status=404),
     Screen("admin-sign-in", "visitor", ADMIN + "login/"),
     # The demo citizen

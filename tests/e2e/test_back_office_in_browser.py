@@ -1,5 +1,6 @@
 """A dossier through the back office in a browser: intake, supplement, assignment, approval, return."""
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
@@ -116,6 +117,7 @@ def test_a_dossier_goes_from_intake_to_returned_result_in_the_back_office(page, 
     open_from_queue(page, "approval", dossier)
     act(page, "approve")
     page.locator("input[name=result]").set_input_files(str(result))
+    page.locator("input[name=pin]").fill(settings.SIGNATURE_DEMO_PIN)  # approving signs the result
     screenshot("approve")
     confirm(page)
     dossier.refresh_from_db()

@@ -27,5 +27,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts created: {', '.join(created) or 'none (already there)'}")
         self.stdout.write(f"Demo dossiers filed: {demo.create_demo_dossiers()}")
         self.stdout.write(f"Demo routed and linked dossiers filed: {demo.create_demo_routed_and_linked()}")
+        self.stdout.write(f"Demo dossiers returned with a signed electronic result: {demo.create_demo_signed_result()}")
         if report.errors:
             raise CommandError("Some demo procedures were rejected.")

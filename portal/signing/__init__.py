@@ -1,0 +1,1 @@
+"""Digital signatures: the agency's seal on issued documents, the leader's signature on results, verification."""
