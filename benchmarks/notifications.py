@@ -65,7 +65,7 @@ def serve_gateway(pipe) -> None:
     sys.path.insert(0, str(BASE_DIR))
     from tests.notifications_support import SmsGateway
 
-    gateway = SmsGateway().start()
+    gateway = SmsGateway(keep_alive=True).start()
     pipe.send(gateway.url)
     pipe.recv()
     gateway.stop()

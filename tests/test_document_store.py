@@ -4,6 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from dossiers import processing, services, store
 from dossiers.constants import Status
@@ -184,7 +185,7 @@ def test_another_citizen_cannot_reuse_download_or_delete_by_guessing_the_id(
     assert not draft.documents.exists()
     assert StoredDocument.objects.filter(pk=stored.pk).exists()
     assert stored.pk not in {d.pk for d in store.documents_of(other)}
-    with pytest.raises(Exception, match="not yours"):
+    with translation.override("en"), pytest.raises(Exception, match="not yours"):
         store.reuse(dossier=draft, required_document=slot, stored=stored, by=other)
 
 
