@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -93,7 +94,10 @@ def test_a_dossiers_whole_life_arrives_in_order_with_the_national_numbers_and_da
         lambda: processing.assign(dossier=dossier, by=desk, handler=specialist),
         lambda: processing.submit_for_approval(dossier=dossier, by=specialist, leader=leader),
         lambda: processing.approve(
-            dossier=dossier, by=leader, result=SimpleUploadedFile("kq.pdf", PDF_BYTES, content_type="application/pdf")
+            dossier=dossier,
+            by=leader,
+            result=SimpleUploadedFile("kq.pdf", PDF_BYTES, content_type="application/pdf"),
+            pin=settings.SIGNATURE_DEMO_PIN,
         ),
         lambda: processing.return_result(dossier=dossier, by=desk),
     ]

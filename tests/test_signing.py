@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from dossiers import processing
@@ -237,7 +238,7 @@ def test_a_token_that_is_down_refuses_the_approval(settings):
     signers.reset()
     dossier = at_approval()
 
-    with pytest.raises(processing.ResultNotSigned, match="not available"):
+    with translation.override("en"), pytest.raises(processing.ResultNotSigned, match="not available"):
         processing.approve(dossier=dossier, by=official("lanhdao"), result=result_upload(), pin="1234")
 
     dossier.refresh_from_db()
