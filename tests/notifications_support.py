@@ -265,6 +265,7 @@ class SmsGateway:
             # HTTP/1.1 keeps connections open, as real gateways do (the benchmark); the tests close each one, so
             # that the worker process holding a connection to the gateway is the one sending (tests/test_multinode).
             protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # headers and body go in two writes: no delayed-ACK stall between them
 
             def log_message(self, *args):
                 pass

@@ -10,6 +10,7 @@ This module needs no Django: the test command uses it to fill a SoftHSM token be
 """
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -146,10 +147,16 @@ class DemoPKI:
     def ensure(self) -> "DemoPKI":
         """Create the CAs, the TSA and the CRL if missing (idempotent)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        if not self.root_cert_path.exists():
-            self._create_authorities()
-        if not self.crl_path.exists() or self._crl_expires_soon():
-            self.write_crl()
+        if self.root_cert_path.exists() and self.crl_path.exists() and not self._crl_expires_soon():
+            return self
+        # Several processes (web workers, the worker) may meet an empty folder at once: one creates, the others
+        # wait and then find the set complete (mixing two sets' keys would make every signature fail to chain).
+        with (self.folder / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.root_cert_path.exists():
+                self._create_authorities()
+            if not self.crl_path.exists() or self._crl_expires_soon():
+                self.write_crl()
         return self
 
     def _create_authorities(self) -> None:
