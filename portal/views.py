@@ -4,12 +4,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from procedures.constants import ServiceLevel
-from procedures.selectors import catalogue_counts, most_used_procedures
+from procedures.selectors import catalogue_counts, catalogue_version, most_used_procedures
 
 from .health import run_checks
+from .page_cache import public_page
 
 
 @require_safe
+@public_page(catalogue_version)
 def home(request):
     counts = catalogue_counts()
     return render(

@@ -1,6 +1,7 @@
 """Reads of the catalogue. Every list here runs a constant number of queries, whatever its length."""
 
 import re
+import time
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -8,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .constants import AdministrativeLevel
@@ -79,28 +80,47 @@ def catalogue_counts() -> dict[int, int]:
     return {row["service_level"]: row["n"] for row in rows}
 
 
-FILTER_CHOICES_KEY = "procedures:filter-choices:v1"
-FILTER_CHOICES_SECONDS = 300  # an upper bound: any change to agencies, fields or procedures clears them at once
+CATALOGUE_VERSION_KEY = "procedures:catalogue-version"
+FILTER_CHOICES_SECONDS = 300  # an upper bound: any change to the catalogue starts a new version at once
+
+
+def catalogue_version() -> int:
+    """The catalogue's current version: what is kept of it (filters, public pages) is kept under this number.
+
+    Any saved, deleted or re-linked row of the procedures app starts a new one (``_catalogue_changed``). A new
+    version is the clock in nanoseconds, never a counter, so a version lost from the cache is never reused.
+    """
+    version = cache.get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        if not cache.add(CATALOGUE_VERSION_KEY, version, None):
+            version = cache.get(CATALOGUE_VERSION_KEY, version)
+    return version
+
+
+def new_catalogue_version() -> None:
+    cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), None)
 
 
 def filter_choices() -> tuple[list[Agency], list[Field]]:
     """The catalogue's agency and field filters: the same for every visitor, so kept in the cache."""
-    cached = cache.get(FILTER_CHOICES_KEY)
+    key = f"procedures:filter-choices:{catalogue_version()}"
+    cached = cache.get(key)
     if cached is None:
         agencies = list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
         fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by("name"))
         cached = (agencies, fields)
-        cache.set(FILTER_CHOICES_KEY, cached, FILTER_CHOICES_SECONDS)
+        cache.set(key, cached, FILTER_CHOICES_SECONDS)
     return cached
 
 
-@receiver([post_save, post_delete], sender=Agency, dispatch_uid="procedures.filter-choices.agency")
-@receiver([post_save, post_delete], sender=Field, dispatch_uid="procedures.filter-choices.field")
-@receiver([post_save, post_delete], sender=Procedure, dispatch_uid="procedures.filter-choices.procedure")
+@receiver([post_save, post_delete, m2m_changed], dispatch_uid="procedures.catalogue-changed")
 def _catalogue_changed(sender, **kwargs) -> None:
-    # Now, for this transaction's own reads, and after commit, for what other requests cached in between.
-    cache.delete(FILTER_CHOICES_KEY)
-    transaction.on_commit(lambda: cache.delete(FILTER_CHOICES_KEY))
+    if sender._meta.app_label != "procedures":
+        return
+    # Now, for this transaction's own reads, and after commit, for what other requests kept in between.
+    new_catalogue_version()
+    transaction.on_commit(new_catalogue_version)
 
 
 def procedure_detail(code: str) -> Procedure:

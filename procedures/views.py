@@ -7,14 +7,17 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from portal.page_cache import public_page
+
 from .constants import TEMPLATE_DOWNLOAD_LEVEL, Channel
 from .forms import CatalogueFilterForm
 from .models import FormTemplate, Procedure
-from .selectors import filter_choices, procedure_detail, search_procedures
+from .selectors import catalogue_version, filter_choices, procedure_detail, search_procedures
 from .text import fold
 
 
 @require_safe
+@public_page(catalogue_version)
 def catalogue(request):
     agencies, fields = filter_choices()
     form = CatalogueFilterForm(request.GET or None, agencies=agencies, fields=fields)
@@ -37,6 +40,7 @@ def catalogue(request):
 
 
 @require_safe
+@public_page(catalogue_version)
 def detail(request, code: str):
     try:
         procedure = procedure_detail(code)

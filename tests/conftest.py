@@ -31,12 +31,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_filters():
-    """The catalogue's filter choices live in the shared cache; a test's rolled-back agencies must not linger there."""
-    from django.core.cache import cache
+    """The catalogue's filters and public pages live in the shared cache; a test's rolled-back rows must not linger."""
+    from procedures.selectors import new_catalogue_version
 
-    from procedures.selectors import FILTER_CHOICES_KEY
-
-    cache.delete(FILTER_CHOICES_KEY)
+    new_catalogue_version()
 
 
 def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,)) -> None:

@@ -366,6 +366,9 @@ REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=300)  # public 
 # The back office's queue counts, per official: a change to one of the agency's dossiers shows at the next load;
 # what changes with time alone (due soon, overdue) within this many seconds. 0: counted at every load.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=15)
+# Public pages (catalogue, procedure pages, home) kept whole for visitors with no session, under the catalogue's
+# version: a change shows at the next load; nothing kept is older than this (portal/page_cache.py). 0: off.
+PUBLIC_PAGE_SECONDS = env.int("PUBLIC_PAGE_SECONDS", default=300)
 # A list past the exact-count bound (portal/paginator.py) shows the planner's estimate, kept this long per query.
 PAGINATOR_ESTIMATE_SECONDS = env.int("PAGINATOR_ESTIMATE_SECONDS", default=60)
 # API tokens (django-rest-knox): stored hashed, valid API_TOKEN_HOURS after the last use, at most 10 per user.

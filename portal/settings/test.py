@@ -13,7 +13,7 @@ WHITENOISE_AUTOREFRESH = True
 # that need the work done start a real worker (tests/notifications_support.py) or call the task's function.
 CELERY_TASK_ALWAYS_EAGER = False
 # Counted at every load: most tests roll back, so the after-commit generation bump that refreshes cached counts
-# never runs; the cache has its own tests (tests/test_performance_caches.py).
+# never runs; the cache has its own test (tests/test_back_office.py).
 DASHBOARD_CACHE_SECONDS = 0
 PAGINATOR_ESTIMATE_SECONDS = 0
 # One connection per request and per task in the suite: the test database is dropped at the end, and a live

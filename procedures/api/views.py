@@ -3,9 +3,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from portal.page_cache import public_page
+
 from ..constants import CURRENT_LEVELS, ServiceLevel
 from ..models import Agency, Field, Procedure
-from ..selectors import CatalogueFilters, procedure_detail, search_procedures
+from ..selectors import CatalogueFilters, catalogue_version, procedure_detail, search_procedures
 from .serializers import AgencySerializer, FieldSerializer, ProcedureDetailSerializer, ProcedureListSerializer
 
 
@@ -36,6 +38,13 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = r"[0-9A-Za-z.]+"
     queryset = Procedure.objects.none()
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # The catalogue is the same for every anonymous client: its JSON is kept like the public pages.
+        return public_page(catalogue_version, content_types=("application/json",))(
+            super().as_view(actions, **initkwargs)
+        )
 
     def get_serializer_class(self):
         return ProcedureDetailSerializer if self.action == "retrieve" else ProcedureListSerializer
