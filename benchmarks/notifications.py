@@ -39,6 +39,9 @@ def parse_args():
     parser.add_argument(
         "--backlog", action="store_true", help="make every status change first, then start the worker (its drain rate)"
     )
+    parser.add_argument(
+        "--ceiling", action="store_true", help="first measure Celery's no-op ceiling with the same worker settings"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return parser.parse_args()
 
@@ -86,6 +89,37 @@ class GatewayProcess:
         self.pipe.send("stop")
         self.requests, self.delivered = self.pipe.recv()
         self.process.join(10)
+
+
+def celery_ceiling(count: int, concurrency: int, work: Path) -> float:
+    """Tasks per second a worker with the portal's settings drains when each task does nothing."""
+    import redis
+
+    from benchmarks.celery_ceiling import noop
+    from tests.notifications_support import CeleryWorker, wait_for
+
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    broker.delete("ceiling")
+    for number in range(count):
+        noop.delay(number)
+    worker = CeleryWorker(
+        {"CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"]},
+        log_path=work / "ceiling.log",
+        concurrency=concurrency,
+        app="benchmarks.celery_ceiling",
+    )
+    started = time.monotonic()
+    worker.start()
+    try:
+        wait_for(
+            lambda: broker.llen("ceiling") == 0 and broker.hlen("unacked") == 0,
+            timeout=120,
+            interval=0.02,
+            message="the no-op tasks to be drained",
+        )
+        return count / (time.monotonic() - started)
+    finally:
+        worker.stop()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -166,6 +200,7 @@ def main() -> None:
             thread.join()
         return time.monotonic() - started
 
+    ceiling = celery_ceiling(args.count, args.concurrency, work) if args.ceiling else None
     produced = push() if args.backlog else None
     worker = CeleryWorker(
         {
@@ -217,6 +252,10 @@ def main() -> None:
         print(f"latency p95         {percentile(latencies, 0.95):.0f} ms")
         print(f"latency max         {latencies[-1]:.0f} ms")
         print(f"wall time           {drained:.1f} s")
+    if ceiling:
+        done = len(sent) / (drained if args.backlog else span)
+        share = done / ceiling
+        print(f"Celery's ceiling    {ceiling:.0f} no-op tasks/s, same worker settings: messages at {share:.0%} of it")
     print(f"gateway received    {gateway.requests} requests, delivered {gateway.delivered} SMS (its own process)")
     print(f"SMTP received       {len(smtp.messages)} emails")
 

@@ -130,8 +130,9 @@ def celery_broker(url: str):
 class CeleryWorker:
     """``celery -A portal worker`` in a subprocess (prefork, two processes), with its log in a file."""
 
-    def __init__(self, env: dict[str, str], *, log_path: Path, concurrency: int = 2):
+    def __init__(self, env: dict[str, str], *, log_path: Path, concurrency: int = 2, app: str = "portal"):
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", **env}
+        self.app = app
         self.concurrency = concurrency
         self.log_path = log_path
         self.process = None
@@ -141,7 +142,7 @@ class CeleryWorker:
         self.log = self.log_path.open("a")
         self.process = subprocess.Popen(  # noqa: S603
             [
-                *(sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", "--loglevel=INFO"),
+                *(sys.executable, "-m", "celery", "-A", self.app, "worker", "--pool=prefork", "--loglevel=INFO"),
                 *(f"--concurrency={self.concurrency}", f"--hostname=notify-{uuid.uuid4().hex[:8]}@%h"),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
             ],
