@@ -52,8 +52,14 @@ def _may_keep(response, content_types: tuple[str, ...]) -> bool:
     return not directives & {"private", "no-cache", "no-store"}
 
 
-def public_page(version: Callable[[], object], *, content_types: tuple[str, ...] = ("text/html",)):
-    """Keep the view's page for anonymous visitors under ``version()`` (see the module's note).
+def public_page(
+    version: Callable[[], object],
+    *,
+    content_types: tuple[str, ...] = ("text/html",),
+    seconds: Callable[[], int] | None = None,
+):
+    """Keep the view's page for anonymous visitors under ``version()`` (see the module's note), for ``seconds()``
+    (default ``PUBLIC_PAGE_SECONDS``; never longer; 0: not kept).
 
     Only answers of ``content_types`` are kept: an API view keeps its JSON, not the browsable API's HTML page (whose
     CSRF token sits in a script, not in a form).
@@ -62,7 +68,8 @@ def public_page(version: Callable[[], object], *, content_types: tuple[str, ...]
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not settings.PUBLIC_PAGE_SECONDS or not _anonymous_visit(request):
+            keep_for = min(seconds(), settings.PUBLIC_PAGE_SECONDS) if seconds else settings.PUBLIC_PAGE_SECONDS
+            if keep_for <= 0 or not _anonymous_visit(request):
                 return view(request, *args, **kwargs)
             asked = f"{request.get_full_path()}\n{request.META.get('HTTP_ACCEPT', '')}"  # the API negotiates by Accept
             path = hashlib.sha256(asked.encode()).hexdigest()[:32]
@@ -80,7 +87,7 @@ def public_page(version: Callable[[], object], *, content_types: tuple[str, ...]
             if _may_keep(response, content_types):
                 body = CSRF_INPUT.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content)
                 headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-                cache.set(key, (headers, body), settings.PUBLIC_PAGE_SECONDS)
+                cache.set(key, (headers, body), keep_for)
             return response
 
         return wrapper

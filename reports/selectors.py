@@ -30,6 +30,7 @@ from dossiers.constants import Channel, DeliveryMethod, Status, Timeliness
 from dossiers.models import Dossier, DossierDocument
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
+from procedures.selectors import catalogue_version
 
 CACHE_VERSION = 5  # bumped whenever ``Statistics`` or the statistics page's cached fragment changes shape
 
@@ -511,6 +512,20 @@ def statistics(filters: StatisticsFilters) -> Statistics:
         if entry is not None:
             return entry[1]
     return compute_statistics(filters)
+
+
+STATISTICS_PAGE_SECONDS = 60  # a kept statistics page adds at most this to the figures' own age
+
+
+def statistics_page_version() -> str:
+    """What a kept statistics page (public page or API answer) depends on besides its figures' age: the shape of
+    the figures and the catalogue (the agencies in the filter and the rows)."""
+    return f"{CACHE_VERSION}.{catalogue_version()}"
+
+
+def statistics_page_seconds() -> int:
+    """Statistics are kept whole only while their figures are cached at all (``REPORTS_CACHE_SECONDS``)."""
+    return min(settings.REPORTS_CACHE_SECONDS, STATISTICS_PAGE_SECONDS)
 
 
 def agencies_for_filter() -> list[Agency]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from dossiers.constants import Channel, Timeliness
 from portal import access
+from portal.page_cache import public_page
 from procedures.constants import ServiceLevel
 from procedures.models import Agency
 
@@ -30,6 +31,8 @@ from .selectors import (
     agencies_for_filter,
     default_period,
     statistics,
+    statistics_page_seconds,
+    statistics_page_version,
 )
 
 
@@ -131,6 +134,7 @@ def chart_context(stats: Statistics) -> dict:
 
 
 @require_safe
+@public_page(statistics_page_version, seconds=statistics_page_seconds)
 def statistics_page(request):
     form = _form(request, agencies_for_filter())
     filters = _filters(form)

@@ -131,3 +131,19 @@ def test_the_catalogue_api_keeps_its_json_for_anonymous_clients(catalogue, djang
         procedure.name = "Thủ tục đăng ký khai sinh (API)"
         procedure.save()
     assert "(API)" in load(Client(), url, accept="application/json")[0]
+
+
+def test_statistics_are_kept_whole_only_while_their_figures_are_cached(settings):
+    url = reverse("reports:statistics")
+    settings.REPORTS_CACHE_SECONDS = 0
+    load(Client(), url)
+    _, queries = load(Client(), url)
+    assert queries > 0  # computed for each visitor: nothing is kept
+
+    settings.REPORTS_CACHE_SECONDS = 60
+    first, _ = load(Client(), url)
+    again, queries = load(Client(), url)
+    assert queries == 0 and TOKEN.sub("", again) == TOKEN.sub("", first)
+    api, queries = load(Client(), "/api/v1/statistics/", accept="application/json")
+    api_again, queries_again = load(Client(), "/api/v1/statistics/", accept="application/json")
+    assert api_again == api and queries_again == 0

@@ -4,8 +4,10 @@ from rest_framework import exceptions, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.page_cache import public_page
+
 from ..forms import StatisticsFilterForm
-from ..selectors import statistics
+from ..selectors import statistics, statistics_page_seconds, statistics_page_version
 from .serializers import StatisticsSerializer
 
 
@@ -14,6 +16,13 @@ class StatisticsView(APIView):
     agency), digitisation at intake and electronic results, timeliness, satisfaction."""
 
     permission_classes = [permissions.AllowAny]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # The same figures for every anonymous client: the JSON is kept like the statistics page.
+        return public_page(
+            statistics_page_version, content_types=("application/json",), seconds=statistics_page_seconds
+        )(super().as_view(**initkwargs))
 
     @extend_schema(
         summary="Public statistics",
