@@ -591,3 +591,27 @@ def test_the_dashboard_counts_in_one_query(client, staff):
         counts = queue_counts(Dossier.objects.all(), staff[Role.SPECIALIST], now, bound)
 
     assert len(queries) == 1 and counts["intake"] == 2
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("query", ["", "?due=overdue", "?status__exact=4&o=6"])
+def test_the_queue_rows_are_the_admins_own_cell_for_cell(client, staff, language, query):
+    """The queue writes its rows in one pass (dossiers/templatetags/dossier_queue.py): the same markup the admin's
+    generic ``result_list`` gives, for every kind of row (overdue, no handler, no due date, a stage, a filter)."""
+    from django.contrib.admin.templatetags.admin_list import results
+
+    from dossiers.templatetags.dossier_queue import queue_rows
+
+    many_dossiers(10, staff)
+    dossier_in(Status.SUBMITTED, due_at=None)
+    dossier_in(Status.PROCESSING, stage=Stage.APPROVAL, handler=staff[Role.LEADER])
+    client.force_login(staff[Role.SPECIALIST])
+    response = client.get(CHANGELIST + query, headers={"accept-language": language})
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    with translation.override(language):
+        expected = ["".join(str(cell) for cell in row) for row in results(cl)]
+        written = ["".join(str(cell) for cell in row) for row in queue_rows(cl)]
+    assert len(written) == len(cl.result_list) > 0
+    assert written == expected
+    assert all(row in response.content.decode() for row in written)
