@@ -33,9 +33,11 @@ LONGEST_PATH = 512  # longer query strings are rendered each time: nobody shares
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Language", "Vary", "Allow")
 
 
-def _anonymous_visit(request) -> bool:
+def _anonymous_visit(request, params: frozenset[str]) -> bool:
     return (
         request.method in ("GET", "HEAD")
+        # Only the parameters the page reads, each once: anything else would only multiply the kept copies.
+        and all(name in params and len(values) == 1 for name, values in request.GET.lists())
         and "HTTP_AUTHORIZATION" not in request.META  # an API client with a token
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
@@ -57,21 +59,27 @@ def public_page(
     *,
     content_types: tuple[str, ...] = ("text/html",),
     seconds: Callable[[], int] | None = None,
+    params: tuple[str, ...] = (),
 ):
     """Keep the view's page for anonymous visitors under ``version()`` (see the module's note), for ``seconds()``
     (default ``PUBLIC_PAGE_SECONDS``; never longer; 0: not kept).
 
-    Only answers of ``content_types`` are kept: an API view keeps its JSON, not the browsable API's HTML page (whose
+    ``params``: the query parameters the page reads; a request with any other one is answered but not kept. Only
+    answers of ``content_types`` are kept: an API view keeps its JSON, not the browsable API's HTML page (whose
     CSRF token sits in a script, not in a form).
     """
+
+    known = frozenset(params)
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             keep_for = min(seconds(), settings.PUBLIC_PAGE_SECONDS) if seconds else settings.PUBLIC_PAGE_SECONDS
-            if keep_for <= 0 or not _anonymous_visit(request):
+            if keep_for <= 0 or not _anonymous_visit(request, known):
                 return view(request, *args, **kwargs)
-            asked = f"{request.get_full_path()}\n{request.META.get('HTTP_ACCEPT', '')}"  # the API negotiates by Accept
+            # The address as asked (a page may name its own host); whether HTML is asked for (the API negotiates).
+            html = "text/html" in request.META.get("HTTP_ACCEPT", "")
+            asked = f"{request.build_absolute_uri()}\n{html}"
             path = hashlib.sha256(asked.encode()).hexdigest()[:32]
             key = f"public-page:{view.__module__}.{view.__qualname__}:{version()}:{get_language()}:{path}"
             kept = cache.get(key)

@@ -15,9 +15,11 @@ from .models import FormTemplate, Procedure
 from .selectors import catalogue_version, filter_choices, procedure_detail, search_procedures
 from .text import fold
 
+CATALOGUE_PARAMS = (*CatalogueFilterForm.base_fields, "page")  # what the catalogue reads from the address
+
 
 @require_safe
-@public_page(catalogue_version)
+@public_page(catalogue_version, params=CATALOGUE_PARAMS)
 def catalogue(request):
     agencies, fields = filter_choices()
     form = CatalogueFilterForm(request.GET or None, agencies=agencies, fields=fields)

@@ -133,8 +133,11 @@ def chart_context(stats: Statistics) -> dict:
     }
 
 
+STATISTICS_PARAMS = (*StatisticsFilterForm.base_fields, "page")  # what the statistics page reads
+
+
 @require_safe
-@public_page(statistics_page_version, seconds=statistics_page_seconds)
+@public_page(statistics_page_version, seconds=statistics_page_seconds, params=STATISTICS_PARAMS)
 def statistics_page(request):
     form = _form(request, agencies_for_filter())
     filters = _filters(form)

@@ -147,3 +147,15 @@ def test_statistics_are_kept_whole_only_while_their_figures_are_cached(settings)
     api, queries = load(Client(), "/api/v1/statistics/", accept="application/json")
     api_again, queries_again = load(Client(), "/api/v1/statistics/", accept="application/json")
     assert api_again == api and queries_again == 0
+
+
+def test_only_the_parameters_a_page_reads_are_kept(catalogue):
+    """Anything else in the address is answered but not kept: random parameters cannot fill the cache."""
+    catalogue_url = reverse("procedures:catalogue")
+    for url in (f"{catalogue_url}?q=khai+sinh&utm_source=x", f"{catalogue_url}?q=a&q=b", "/?ref=1"):
+        load(Client(), url)
+        _, queries = load(Client(), url)
+        assert queries > 0, url
+    load(Client(), f"{catalogue_url}?q=khai+sinh&level=3&page=1")
+    _, queries = load(Client(), f"{catalogue_url}?q=khai+sinh&level=3&page=1")
+    assert queries == 0

@@ -10,6 +10,8 @@ from ..models import Agency, Field, Procedure
 from ..selectors import CatalogueFilters, catalogue_version, procedure_detail, search_procedures
 from .serializers import AgencySerializer, FieldSerializer, ProcedureDetailSerializer, ProcedureListSerializer
 
+API_PARAMS = ("q", "agency", "field", "level", "service_level", "page", "page_size", "format")
+
 
 def _int_param(request, name: str, allowed) -> int | None:
     value = request.query_params.get(name, "")
@@ -42,7 +44,7 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
         # The catalogue is the same for every anonymous client: its JSON is kept like the public pages.
-        return public_page(catalogue_version, content_types=("application/json",))(
+        return public_page(catalogue_version, content_types=("application/json",), params=API_PARAMS)(
             super().as_view(actions, **initkwargs)
         )
 

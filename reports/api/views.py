@@ -21,7 +21,10 @@ class StatisticsView(APIView):
     def as_view(cls, **initkwargs):
         # The same figures for every anonymous client: the JSON is kept like the statistics page.
         return public_page(
-            statistics_page_version, content_types=("application/json",), seconds=statistics_page_seconds
+            statistics_page_version,
+            content_types=("application/json",),
+            seconds=statistics_page_seconds,
+            params=("date_from", "date_to", "agency", "format"),
         )(super().as_view(**initkwargs))
 
     @extend_schema(
