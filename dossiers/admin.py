@@ -92,18 +92,22 @@ class TurnFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The officials' queue: its columns, in order (the change list's ``list_display``).
+QUEUE_COLUMNS = (
+    "code",
+    "procedure_name",
+    "applicant_name",
+    "status",
+    "stage",
+    "handler",
+    "due_at",
+    "overdue_marker",
+)
+
+
 @admin.register(Dossier)
 class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
-    list_display = [
-        "code",
-        "procedure_name",
-        "applicant_name",
-        "status",
-        "stage",
-        "handler",
-        "due_at",
-        "overdue_marker",
-    ]
+    list_display = list(QUEUE_COLUMNS)  # written in one pass by templatetags/dossier_queue.py
     list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter, TurnFilter]
     list_select_related = ["procedure", "applicant", "handler"]
     search_fields = ["code", "applicant__full_name", "applicant__phone", "delivery_phone"]

@@ -353,9 +353,11 @@ def test_the_sign_in_page_offers_the_provider(provider, client):
 # --- Local citizen accounts switched off ----------------------------------------------------------------------------
 
 
-def test_local_citizen_accounts_can_be_switched_off(settings, client, catalogue):
+@pytest.fixture
+def local_citizen_switched_off(settings, catalogue):
+    """A citizen with a portal password, on a portal whose local citizen accounts are switched off."""
     settings.LOCAL_CITIZEN_ACCOUNTS = False
-    create_citizen(
+    return create_citizen(
         username="an@example.vn",
         full_name="Nguyễn Văn An",
         email="an@example.vn",
@@ -363,6 +365,9 @@ def test_local_citizen_accounts_can_be_switched_off(settings, client, catalogue)
         id_number=CITIZEN,
         password="mot-mat-khau-dai-123",
     )
+
+
+def test_local_citizen_accounts_can_be_switched_off(client, local_citizen_switched_off):
     response = client.post(reverse("accounts:login"), {"username": "an@example.vn", "password": "mot-mat-khau-dai-123"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -375,16 +380,7 @@ def test_local_citizen_accounts_can_be_switched_off(settings, client, catalogue)
     assert int(client.session["_auth_user_id"]) == desk.pk
 
 
-def test_switched_off_local_citizen_accounts_get_no_api_token(settings, client, catalogue):
-    settings.LOCAL_CITIZEN_ACCOUNTS = False
-    create_citizen(
-        username="an@example.vn",
-        full_name="Nguyễn Văn An",
-        email="an@example.vn",
-        phone="0912000001",
-        id_number=CITIZEN,
-        password="mot-mat-khau-dai-123",
-    )
+def test_switched_off_local_citizen_accounts_get_no_api_token(client, local_citizen_switched_off):
     response = client.post(
         reverse("v1:token"),
         {"username": "an@example.vn", "password": "mot-mat-khau-dai-123"},

@@ -16,20 +16,11 @@ from django.utils import formats, timezone
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
+from dossiers.admin import QUEUE_COLUMNS
 from dossiers.models import Dossier
 
 register = template.Library()
 
-QUEUE_COLUMNS = (
-    "code",
-    "procedure_name",
-    "applicant_name",
-    "status",
-    "stage",
-    "handler",
-    "due_at",
-    "overdue_marker",
-)
 _PK = "2147483647999"  # a stand-in primary key, split out of the reversed change URL
 
 
