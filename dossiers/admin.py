@@ -3,7 +3,7 @@
 from functools import partial
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import access
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
+from portal.page_cache import official_page
 from portal.paginator import LargeTableAdminMixin
 from procedures.models import Procedure
 
@@ -90,6 +91,13 @@ class TurnFilter(admin.SimpleListFilter):
         if self.value() == "following":
             return queryset.filter(access.following_q(request.user))
         return queryset
+
+
+@official_page(selectors.queues_version)
+def _queue_page(request, render):
+    """The queue as last rendered for this official, while nothing in their agency's queues has changed
+    (``portal.page_cache.official_page``)."""
+    return render(request)
 
 
 # The officials' queue: its columns, in order (the change list's ``list_display``).
@@ -262,8 +270,10 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         return admin_views.control_slip(request, self, object_id)
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         extra = {"dashboard_url": admin_views.admin_url(self, "dashboard"), **(extra_context or {})}
-        return super().changelist_view(request, extra)
+        return _queue_page(request, partial(super().changelist_view, extra_context=extra))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         dossier = self.get_object(request, object_id)

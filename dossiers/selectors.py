@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
+from procedures.selectors import catalogue_version
 
 from .constants import TERMINAL_STATUSES, Stage, Status
 from .events import DossierChange, listen
@@ -155,6 +156,17 @@ def cached_queue_counts(
         counts = queue_counts(queryset, user, now, bound)
         cache.set(key, counts, ttl)
     return counts
+
+
+def queues_version(request) -> str | None:
+    """What an official's queue pages are kept under (``portal.page_cache.official_page``): their agency's
+    generation, their role and the catalogue's version (procedure names, the procedure filter). None for anyone
+    with no agency: a superuser's lists span every agency, and they are rendered each time."""
+    agency_id = access.agency_of(request.user)
+    if agency_id is None:
+        return None
+    generation = cache.get(_generation_key(agency_id), 0)
+    return f"{agency_id}.{generation}.{request.user.role}.{catalogue_version()}"
 
 
 def queues_changed(*agency_ids: int | None) -> None:

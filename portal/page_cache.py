@@ -13,6 +13,11 @@ Only what is the same for everyone is served from it:
 - only 200 answers the view did not mark private or uncacheable and that set no cookie;
 - the page's CSRF tokens (the language switch is a POST form) are kept as a placeholder and filled for each
   visitor with their own token, which also sets their CSRF cookie as rendering would.
+
+``official_page`` keeps an official's own lists (the queue, the API's dossier list) the same way, per official,
+under their agency's generation (``dossiers.selectors.queues_generation``, new after any change to one of the
+agency's dossiers) and for at most ``DASHBOARD_CACHE_SECONDS``: reloading an unchanged queue costs a cache read,
+a change shows at the next load, and what changes with the clock alone (overdue markers) within that period.
 """
 
 import hashlib
@@ -30,7 +35,7 @@ from django.utils.translation import get_language
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
 PLACEHOLDER = b"\x00csrf-token\x00"
 LONGEST_PATH = 512  # longer query strings are rendered each time: nobody shares them, they would only fill the cache
-KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Language", "Vary", "Allow")
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "Expires", "Content-Language", "Vary", "Allow")
 
 
 def _anonymous_visit(request, params: frozenset[str]) -> bool:
@@ -45,13 +50,44 @@ def _anonymous_visit(request, params: frozenset[str]) -> bool:
     )
 
 
-def _may_keep(response, content_types: tuple[str, ...]) -> bool:
-    if response.status_code != 200 or response.streaming or response.cookies:
+def _may_keep(response, content_types: tuple[str, ...], *, private: bool = False) -> bool:
+    # The CSRF cookie (set inside views the admin wraps in ``csrf_protect``) is set again for each visitor.
+    if response.status_code != 200 or response.streaming or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
         return False
     if not response.get("Content-Type", "").startswith(content_types):
         return False
+    if private:  # kept for its one reader: what the page tells browsers and proxies is served again as it was
+        return True
     directives = {d.split("=")[0].strip().lower() for d in response.get("Cache-Control", "").split(",")}
     return not directives & {"private", "no-cache", "no-store"}
+
+
+def _address_key(request) -> str:
+    """The address as asked (a page may name its own host) and whether HTML is asked for (the API negotiates)."""
+    html = "text/html" in request.META.get("HTTP_ACCEPT", "")
+    return hashlib.sha256(f"{request.build_absolute_uri()}\n{html}".encode()).hexdigest()[:32]
+
+
+def _serve_kept(request, key: str):
+    kept = cache.get(key)
+    if kept is None:
+        return None
+    headers, body = kept
+    response = HttpResponse(body.replace(PLACEHOLDER, get_token(request).encode()))
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _render_and_keep(view, request, args, kwargs, key: str, seconds: int, content_types, *, private=False):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    if _may_keep(response, content_types, private=private):
+        body = CSRF_INPUT.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content)
+        headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+        cache.set(key, (headers, body), seconds)
+    return response
 
 
 def public_page(
@@ -77,25 +113,50 @@ def public_page(
             keep_for = min(seconds(), settings.PUBLIC_PAGE_SECONDS) if seconds else settings.PUBLIC_PAGE_SECONDS
             if keep_for <= 0 or not _anonymous_visit(request, known):
                 return view(request, *args, **kwargs)
-            # The address as asked (a page may name its own host); whether HTML is asked for (the API negotiates).
-            html = "text/html" in request.META.get("HTTP_ACCEPT", "")
-            asked = f"{request.build_absolute_uri()}\n{html}"
-            path = hashlib.sha256(asked.encode()).hexdigest()[:32]
-            key = f"public-page:{view.__module__}.{view.__qualname__}:{version()}:{get_language()}:{path}"
-            kept = cache.get(key)
-            if kept is not None:
-                headers, body = kept
-                response = HttpResponse(body.replace(PLACEHOLDER, get_token(request).encode()))
-                for name, value in headers:
-                    response[name] = value
-                return response
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            if _may_keep(response, content_types):
-                body = CSRF_INPUT.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content)
-                headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-                cache.set(key, (headers, body), keep_for)
+            name = f"{view.__module__}.{view.__qualname__}"
+            key = f"public-page:{name}:{version()}:{get_language()}:{_address_key(request)}"
+            response = _serve_kept(request, key)
+            if response is None:
+                response = _render_and_keep(view, request, args, kwargs, key, keep_for, content_types)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _nothing_pending(request) -> bool:
+    """No message waits to be shown (after an action): in the cookie, or in the session when it overflowed."""
+    return CookieStorage.cookie_name not in request.COOKIES and "_messages" not in request.session
+
+
+def official_page(version: Callable[..., object | None], *, content_types: tuple[str, ...] = ("text/html",)):
+    """Keep the view's answer for the signed-in official who asked, under ``version(request)`` (None: not kept),
+    for ``DASHBOARD_CACHE_SECONDS`` (see the module's note). GET and HEAD only, with no message waiting to be
+    shown; only 200 answers that set no cookie. The view must check who may see it before this runs (the
+    admin's and the API's own checks do), or be wrapped inside that check.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            seconds = settings.DASHBOARD_CACHE_SECONDS
+            user = getattr(request, "user", None)
+            asked = (
+                seconds > 0
+                and request.method in ("GET", "HEAD")
+                and getattr(user, "is_authenticated", False)
+                and len(request.get_full_path()) <= LONGEST_PATH
+                and _nothing_pending(request)
+            )
+            current = version(request) if asked else None
+            if current is None:
+                return view(request, *args, **kwargs)
+            name = f"{view.__module__}.{view.__qualname__}"
+            key = f"official-page:{name}:{user.pk}:{current}:{get_language()}:{_address_key(request)}"
+            response = _serve_kept(request, key)
+            if response is None:
+                response = _render_and_keep(view, request, args, kwargs, key, seconds, content_types, private=True)
             return response
 
         return wrapper

@@ -1,12 +1,14 @@
 """The officials' back office: the dossier admin, its action forms, the dashboard and the PDFs it serves."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -579,6 +581,79 @@ def test_a_change_shows_on_the_cached_dashboard_at_the_next_load(
         processing.accept(dossier=waiting, by=desk)
     after, counted = counts()
     assert after["intake"] == 1 and after["accepted"] == 1 and counted
+
+
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+')
+
+
+def without_tokens(page: str) -> str:
+    return CSRF_VALUE.sub(r"\1…", page)
+
+
+def test_an_unchanged_queue_is_served_as_kept_and_a_change_shows_at_the_next_load(
+    client, staff, settings, django_capture_on_commit_callbacks
+):
+    """Reloading the queue reads no dossier while nothing in the agency changed (``official_page``); accepting a
+    dossier starts a new generation of the agency's queues when it commits, so the next load shows it."""
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    desk = staff[Role.DESK]
+    waiting = dossier_in(Status.SUBMITTED)
+    client.force_login(desk)
+    first = client.get(CHANGELIST)
+    assert first.status_code == 200 and waiting.code in first.text
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(CHANGELIST)
+    assert again.status_code == 200
+    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    assert without_tokens(again.text) == without_tokens(first.text)
+    assert again["Cache-Control"] == first["Cache-Control"] and "no-store" in again["Cache-Control"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.accept(dossier=waiting, by=desk)
+    after = client.get(CHANGELIST + "?status__exact=" + str(Status.ACCEPTED))
+    assert waiting.code in after.text
+    row = re.search(rf"{re.escape(waiting.code)}.*?</tr>", client.get(CHANGELIST).text, re.S).group(0)
+    assert str(Status.ACCEPTED.label) in row
+
+
+def test_a_kept_queue_is_each_officials_own_with_their_own_form_tokens(client, staff, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    dossier_in(Status.SUBMITTED)
+    desk, specialist = staff[Role.DESK], staff[Role.SPECIALIST]
+    client.force_login(desk)
+    client.get(CHANGELIST)
+    assert desk.get_short_name() in client.get(CHANGELIST).text
+
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(specialist)
+    other.get(CHANGELIST)
+    kept = other.get(CHANGELIST).text
+    assert specialist.get_short_name() in kept and desk.get_short_name() not in kept
+    # The sign-out form on the kept page carries this visitor's token: posting it is accepted.
+    token = CSRF_VALUE.search(kept).group(0).rsplit('"', 1)[1]
+    assert other.post(reverse("admin:logout"), {"csrfmiddlewaretoken": token}).status_code in (200, 302)
+    assert other.get(CHANGELIST).status_code == 302  # signed out: to the sign-in page
+
+
+def test_a_message_waiting_is_shown_on_a_kept_queue(client, staff, settings):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    dossier_in(Status.SUBMITTED)
+    client.force_login(staff[Role.DESK])
+    client.get(CHANGELIST)
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.SUCCESS, "Đã chuyển hồ sơ sang cơ quan khác.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    client.cookies[CookieStorage.cookie_name] = carrier.cookies[CookieStorage.cookie_name].value
+
+    assert "Đã chuyển hồ sơ sang cơ quan khác." in client.get(CHANGELIST).text
+    assert "Đã chuyển hồ sơ sang cơ quan khác." not in client.get(CHANGELIST).text  # shown once
 
 
 def test_the_dashboard_counts_in_one_query(client, staff):
