@@ -95,8 +95,9 @@ class TurnFilter(admin.SimpleListFilter):
 
 @official_page(selectors.queues_version)
 def _queue_page(request, render):
-    """The queue as last rendered for this official, while nothing in their agency's queues has changed
-    (``portal.page_cache.official_page``)."""
+    """The queue or the dashboard as last rendered for this official, while nothing in their agency's queues has
+    changed (``portal.page_cache.official_page``). The dashboard's rows from other apps (messages that could not
+    be sent) and its clock-bound counts may be up to ``DASHBOARD_CACHE_SECONDS`` old."""
     return render(request)
 
 
@@ -252,7 +253,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         ]
 
     def dashboard_view(self, request):
-        return admin_views.dashboard(request, self)
+        return _queue_page(request, partial(admin_views.dashboard, model_admin=self))
 
     def action_view(self, request, object_id, name):
         return admin_views.take_action(request, self, object_id, name)
