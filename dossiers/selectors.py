@@ -161,9 +161,9 @@ def cached_queue_counts(
 def queues_version(request) -> str | None:
     """What an official's queue pages are kept under (``portal.page_cache.official_page``): their agency's
     generation, their role and the catalogue's version (procedure names, the procedure filter). None for anyone
-    with no agency: a superuser's lists span every agency, and they are rendered each time."""
-    agency_id = access.agency_of(request.user)
-    if agency_id is None:
+    but an official of an agency: a superuser's lists span every agency, a citizen's are their own filings; those
+    are rendered each time."""
+    if not access.is_official(request.user) or (agency_id := access.agency_of(request.user)) is None:
         return None
     generation = cache.get(_generation_key(agency_id), 0)
     return f"{agency_id}.{generation}.{request.user.role}.{catalogue_version()}"

@@ -14,10 +14,11 @@ Only what is the same for everyone is served from it:
 - the page's CSRF tokens (the language switch is a POST form) are kept as a placeholder and filled for each
   visitor with their own token, which also sets their CSRF cookie as rendering would.
 
-``official_page`` keeps an official's own lists (the queue, the API's dossier list) the same way, per official,
-under their agency's generation (``dossiers.selectors.queues_generation``, new after any change to one of the
+``official_page`` keeps an official's own pages (the queue, the dashboard) the same way, per official,
+under their agency's generation (``dossiers.selectors.queues_version``, new after any change to one of the
 agency's dossiers) and for at most ``DASHBOARD_CACHE_SECONDS``: reloading an unchanged queue costs a cache read,
 a change shows at the next load, and what changes with the clock alone (overdue markers) within that period.
+``official_data`` keeps the data of the API's list for them under the same rule.
 """
 
 import hashlib
@@ -130,6 +131,32 @@ def _nothing_pending(request) -> bool:
     return CookieStorage.cookie_name not in request.COOKIES and "_messages" not in request.session
 
 
+def _official_asks(request, seconds: int) -> bool:
+    return (
+        seconds > 0
+        and request.method in ("GET", "HEAD")
+        and getattr(getattr(request, "user", None), "is_authenticated", False)
+        and len(request.get_full_path()) <= LONGEST_PATH
+    )
+
+
+def official_data(request, version: Callable[..., object | None], name: str, compute: Callable[[], object]):
+    """An API list's data (before rendering) kept for the official who asked, under ``version(request)`` (None:
+    not kept), for ``DASHBOARD_CACHE_SECONDS``, like ``official_page``'s pages. The renderer still runs for each
+    request, so content negotiation stays the API's; ``compute()`` runs after the API checked who asks."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    current = version(request) if _official_asks(request, seconds) else None
+    if current is None:
+        return compute()
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+    key = f"official-data:{name}:{request.user.pk}:{current}:{get_language()}:{address}"
+    data = cache.get(key)
+    if data is None:
+        data = compute()
+        cache.set(key, data, seconds)
+    return data
+
+
 def official_page(version: Callable[..., object | None], *, content_types: tuple[str, ...] = ("text/html",)):
     """Keep the view's answer for the signed-in official who asked, under ``version(request)`` (None: not kept),
     for ``DASHBOARD_CACHE_SECONDS`` (see the module's note). GET and HEAD only, with no message waiting to be
@@ -141,19 +168,12 @@ def official_page(version: Callable[..., object | None], *, content_types: tuple
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             seconds = settings.DASHBOARD_CACHE_SECONDS
-            user = getattr(request, "user", None)
-            asked = (
-                seconds > 0
-                and request.method in ("GET", "HEAD")
-                and getattr(user, "is_authenticated", False)
-                and len(request.get_full_path()) <= LONGEST_PATH
-                and _nothing_pending(request)
-            )
+            asked = _official_asks(request, seconds) and _nothing_pending(request)
             current = version(request) if asked else None
             if current is None:
                 return view(request, *args, **kwargs)
             name = f"{view.__module__}.{view.__qualname__}"
-            key = f"official-page:{name}:{user.pk}:{current}:{get_language()}:{_address_key(request)}"
+            key = f"official-page:{name}:{request.user.pk}:{current}:{get_language()}:{_address_key(request)}"
             response = _serve_kept(request, key)
             if response is None:
                 response = _render_and_keep(view, request, args, kwargs, key, seconds, content_types, private=True)

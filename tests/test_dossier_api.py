@@ -232,6 +232,31 @@ def test_queues_are_the_dashboards_for_the_officials_agency(client, catalogue, o
     assert listed["count"] == 1 and listed["results"][0]["overdue"] is True
 
 
+def test_an_officials_list_is_kept_for_them_until_their_agency_changes(
+    client, catalogue, outsider, settings, django_capture_on_commit_callbacks
+):
+    """With DASHBOARD_CACHE_SECONDS set, an unchanged list is answered without reading dossiers; accepting one shows
+    at the next call; another agency's official never gets this list."""
+    from dossiers import processing
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    waiting = dossier_in(Status.SUBMITTED)
+    dossier_in(Status.SUBMITTED, agency=OTHER_AGENCY)
+    auth, theirs = token(desk()), token(outsider)
+    statuses = lambda auth: {d["code"]: d["status"] for d in client.get("/api/v1/dossiers/", **auth).json()["results"]}  # noqa: E731
+
+    first = statuses(auth)
+    assert first == {waiting.code: Status.SUBMITTED}
+    with CaptureQueriesContext(connection) as queries:
+        assert statuses(auth) == first
+    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    assert waiting.code not in statuses(theirs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.accept(dossier=waiting, by=desk())
+    assert statuses(auth) == {waiting.code: Status.ACCEPTED}
+
+
 def test_lists_filter_order_and_paginate(client, catalogue):
     old = dossier_in(Status.SUBMITTED, submitted_at=timezone.now() - timedelta(days=3))
     new = dossier_in(Status.SUBMITTED, channel="counter")

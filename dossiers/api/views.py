@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from portal import access
 from portal.accounts.identity import prefill_for
 from portal.accounts.models import User
+from portal.page_cache import official_data
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
@@ -37,7 +38,7 @@ from .. import processing, services
 from ..constants import Status
 from ..forms import DeliveryForm
 from ..models import Dossier, DossierDocument, DossierEvent
-from ..selectors import cached_queue_counts, due_soon_bound, queues
+from ..selectors import cached_queue_counts, due_soon_bound, queues, queues_version
 from ..workflow import ACTIONS, InvalidTransition
 from .filters import DossierFilter
 from .serializers import (
@@ -144,6 +145,16 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
             return with_details(qs)
         return qs.select_related("procedure", "agency", "received_by", "handler").order_by("-submitted_at", "-pk")
 
+    def list(self, request, *args, **kwargs):
+        # An official's list is kept for them while their agency's queues are unchanged, like the back office's queue.
+        data = official_data(
+            request,
+            queues_version,
+            "api-dossiers",
+            lambda: super(DossierViewSet, self).list(request, *args, **kwargs).data,
+        )
+        return Response(data)
+
     def get_serializer_class(self):
         if self.action == "list":
             return DossierSerializer
@@ -164,7 +175,7 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Take a back-office action (officials); 409 when not allowed now or someone acted first",
         request=ActionSerializer,
         responses={200: DossierDetailSerializer},
-        parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(ACTION_INPUTS))],
+        parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[*ACTION_INPUTS])],
     )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
     def act(self, request, code=None, name=None):
