@@ -1,7 +1,8 @@
 """API tokens: a client signs in with username (or email) and password once and sends ``Authorization: Token …``.
 
 Tokens are django-rest-knox tokens: only a hash is stored, each expires ``API_TOKEN_HOURS`` after its last use,
-a user holds at most ten, and each can be revoked. Sign-in goes through ``authenticate()`` with the request, so
+a user holds at most ten, and each can be revoked. Each call reads only the token it presents, with its user
+(``portal.api_tokens``). Sign-in goes through ``authenticate()`` with the request, so
 django-axes locks out repeated failures exactly as on the web sign-in page; the endpoint is also throttled.
 """
 
@@ -9,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import exceptions, permissions, serializers, status
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .accounts.models import User
+from .api_tokens import TokenAuthentication, delete_expired_tokens
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -68,6 +69,7 @@ class ObtainTokenView(APIView):
             from portal.accounts.forms import CITIZENS_SIGN_IN_WITH_PROVIDER
 
             raise exceptions.PermissionDenied(CITIZENS_SIGN_IN_WITH_PROVIDER)
+        delete_expired_tokens(user)
         live = get_token_model().objects.filter(user=user).count()
         if knox_settings.TOKEN_LIMIT_PER_USER is not None and live >= knox_settings.TOKEN_LIMIT_PER_USER:
             raise exceptions.PermissionDenied(_("You have too many active tokens: revoke one first."))

@@ -12,6 +12,14 @@ def sweep_orphan_files() -> int:
     return len(sweep_storage().removed)
 
 
+@shared_task(ignore_result=True)
+def delete_expired_tokens() -> int:
+    """Periodic (Celery beat, nightly): delete the API tokens that have expired (``portal.api_tokens``)."""
+    from .api_tokens import delete_expired_tokens
+
+    return delete_expired_tokens()
+
+
 @shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True)
 def render_issued(self, kind: str, pk: int) -> None:
     """Render and store an issued document (``portal.issued``) off the request path. Idempotent: a second run

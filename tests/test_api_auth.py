@@ -1,5 +1,7 @@
 """API tokens: obtained with the password, stored hashed, sent as "Authorization: Token …", revocable."""
 
+from datetime import timedelta
+
 import pytest
 from knox.models import AuthToken
 
@@ -11,6 +13,16 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 
 PASSWORD = "MatKhau@2026"
+
+
+@pytest.fixture(autouse=True)
+def _token_endpoint_not_throttled():
+    """The sign-in endpoint allows ten calls a minute per address (kept in the shared cache): start each test
+    with none counted, so the tests do not depend on how many ran in the last minute."""
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.delete(ScopedRateThrottle.cache_format % {"scope": "api_token", "ident": "127.0.0.1"})
 
 
 def obtain(client, username, password=PASSWORD):
@@ -85,5 +97,72 @@ def test_repeated_failures_lock_the_account_out_like_the_web_sign_in(client, set
 
     response = obtain(client, citizen.username)  # the right password, but locked out
 
-    assert response.status_code in (401, 403, 429)
-    assert "token" not in response.json()
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "locked_out" and "token" not in response.json()
+    assert "đăng nhập sai quá nhiều lần" in response.json()["message"]  # Vietnamese first
+
+
+def test_a_call_reads_only_the_token_it_presents(client):
+    """One query for the token and its user, however many other tokens the user holds (knox alone also reads
+    every other token of the user on each call)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    citizen = CitizenFactory()
+    tokens = [issue(citizen) for _ in range(4)]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {tokens[-1]}").status_code == 200
+    assert len([q for q in queries.captured_queries if "knox_authtoken" in q["sql"]]) == 1
+
+
+def issue(user) -> str:
+    from knox.settings import knox_settings
+
+    return AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)[1]
+
+
+def expire(token_row, hours=1):
+    from django.utils import timezone
+
+    AuthToken.objects.filter(pk=token_row.pk).update(expiry=timezone.now() - timedelta(hours=hours))
+
+
+def test_an_expired_token_is_refused_and_deleted(client):
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    expire(AuthToken.objects.get(user=citizen))
+
+    refused = client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+    assert not AuthToken.objects.filter(user=citizen).exists()
+
+
+def test_expired_tokens_do_not_count_against_the_limit(client, settings):
+    """A user who let all ten tokens expire gets a new one; their expired ones are gone."""
+    citizen = CitizenFactory()
+    for _ in range(10):
+        issue(citizen)
+    refused = obtain(client, citizen.username)
+    assert refused.status_code == 403 and refused.json()["message"]
+
+    for row in AuthToken.objects.filter(user=citizen):
+        expire(row)
+    response = obtain(client, citizen.username)
+
+    assert response.status_code == 201
+    assert AuthToken.objects.filter(user=citizen).count() == 1
+
+
+def test_the_nightly_sweep_deletes_only_expired_tokens(client):
+    from portal.tasks import delete_expired_tokens
+
+    citizen, other = CitizenFactory(), CitizenFactory()
+    kept = issue(other)
+    issue(citizen)
+    expire(AuthToken.objects.get(user=citizen))
+
+    assert delete_expired_tokens() == 1
+    assert not AuthToken.objects.filter(user=citizen).exists()
+    assert client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {kept}").status_code == 200

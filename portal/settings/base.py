@@ -138,6 +138,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-supplements": {"task": "dossiers.tasks.expire_supplements", "schedule": 15 * 60},
     # Stored files no row refers to (a rolled-back upload, a worker killed mid-render), every night at 02:30.
     "sweep-orphan-files": {"task": "portal.tasks.sweep_orphan_files", "schedule": crontab(hour=2, minute=30)},
+    # Expired API tokens (each call checks only its own token), every night at 02:45.
+    "delete-expired-tokens": {"task": "portal.tasks.delete_expired_tokens", "schedule": crontab(hour=2, minute=45)},
     # Receipts and notices whose render task never ran (the broker was down at commit): every 2 minutes.
     "sweep-issued-documents": {"task": "portal.tasks.sweep_issued", "schedule": 2 * 60},
 }
@@ -236,6 +238,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"  # the page, or JSON on the API
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)  # reverse proxies in front that append to X-Forwarded-For
 AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 # Public look-ups and sign-up/reset forms (django-ratelimit, counted in the shared cache).
@@ -285,7 +288,8 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",  # "Authorization: Token <key>", from POST /api/v1/auth/token/ (first: 401s)
+        # "Authorization: Token <key>", from POST /api/v1/auth/token/ (first: its 401s name the scheme)
+        "portal.api_tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
