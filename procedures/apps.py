@@ -7,4 +7,6 @@ class ProceduresConfig(AppConfig):
     verbose_name = _("Administrative procedures")
 
     def ready(self) -> None:
-        from . import selectors  # noqa: F401  (clears the cached catalogue filters when the catalogue changes)
+        from .selectors import watch_catalogue
+
+        watch_catalogue(self)  # what is kept of the catalogue (filters, public pages) is renewed when it changes

@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 
 from .constants import AdministrativeLevel
 from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
@@ -114,13 +113,23 @@ def filter_choices() -> tuple[list[Agency], list[Field]]:
     return cached
 
 
-@receiver([post_save, post_delete, m2m_changed], dispatch_uid="procedures.catalogue-changed")
 def _catalogue_changed(sender, **kwargs) -> None:
-    if sender._meta.app_label != "procedures":
-        return
     # Now, for this transaction's own reads, and after commit, for what other requests kept in between.
     new_catalogue_version()
     transaction.on_commit(new_catalogue_version)
+
+
+def watch_catalogue(app_config) -> None:
+    """Start a new catalogue version on any save, delete or re-link of a row of the procedures app.
+
+    Connected model by model (the many-to-many tables included), never to every model: a delete signal with any
+    receiver for a model makes Django read each row before deleting it, so a receiver for all senders would slow
+    every delete in the portal (sessions, captchas, tokens) to that path."""
+    for model in app_config.get_models(include_auto_created=True):
+        uid = f"procedures.catalogue-changed.{model._meta.label_lower}"
+        post_save.connect(_catalogue_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_catalogue_changed, sender=model, dispatch_uid=uid)
+        m2m_changed.connect(_catalogue_changed, sender=model, dispatch_uid=uid)
 
 
 def procedure_detail(code: str) -> Procedure:

@@ -58,6 +58,16 @@ def test_a_change_to_the_catalogue_shows_at_the_next_load(catalogue, django_capt
         fee.save()
     assert "123.000" in load(Client(), url)[0]
 
+    # A deleted row and a re-linked many-to-many (each model of the catalogue is watched, not every model).
+    with django_capture_on_commit_callbacks(execute=True):
+        fee.delete()
+    assert "123.000" not in load(Client(), url)[0]
+    agency = procedure.agencies.order_by("name").first()
+    assert agency.name in load(Client(), url)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        procedure.agencies.remove(agency)
+    assert agency.name not in load(Client(), url)[0]
+
 
 def test_each_visitor_gets_their_own_csrf_token_and_the_language_switch_works():
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
