@@ -11,6 +11,10 @@ creates its own database next to the one ``DATABASE_URL`` names and drops it aft
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dichvucong .venv/bin/python benchmarks/notifications.py
     .venv/bin/python benchmarks/notifications.py --count 2000 --concurrency 4 --producers 8 --channel both
+    .venv/bin/python benchmarks/notifications.py --count 3000 --rate 300   # latency at an offered rate
+
+``--rate`` makes the status changes first (their producers could not reach such rates on the same cores), then
+publishes the send tasks to the running worker at that rate, as each commit would, and measures from publication.
 
 It is not part of the test suite and asserts nothing but that every message was sent.
 """
@@ -41,6 +45,12 @@ def parse_args():
     )
     parser.add_argument(
         "--ceiling", action="store_true", help="first measure Celery's no-op ceiling with the same worker settings"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="make every status change first, then offer their messages to the running worker at this many per "
+        "second (publishing each send task as the commit would) and measure the latency from publication",
     )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return parser.parse_args()
@@ -200,8 +210,25 @@ def main() -> None:
             thread.join()
         return time.monotonic() - started
 
+    def offer(message_ids: list[int], published: dict[int, float]) -> None:
+        """Publish one send task per message at ``args.rate`` per second, through the outbox's own ``enqueue``."""
+        from notifications.services import enqueue
+
+        started = time.monotonic()
+        for index, pk in enumerate(message_ids):
+            delay = started + index / args.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            published[pk] = time.time()
+            enqueue([pk])
+
     ceiling = celery_ceiling(args.count, args.concurrency, work) if args.ceiling else None
-    produced = push() if args.backlog else None
+    produced = push() if (args.backlog or args.rate) else None
+    published: dict[int, float] = {}
+    if args.rate:
+        from portal.celery import app
+
+        app.control.purge()  # the tasks the commits published: offered again below, at the rate asked for
     worker = CeleryWorker(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings.base",
@@ -220,7 +247,9 @@ def main() -> None:
     try:
         started = time.monotonic()
         done_before = Message.objects.filter(status__in=["sent", "failed"]).count()  # the worker is already at it
-        if not args.backlog:
+        if args.rate:
+            offer(list(Message.objects.order_by("pk").values_list("pk", flat=True)), published)
+        elif not args.backlog:
             produced = push()
         wait_for(
             lambda: Message.objects.filter(status__in=["sent", "failed"]).count() >= expected,
@@ -234,8 +263,12 @@ def main() -> None:
         gateway.stop()
         smtp.stop()
 
-    rows = list(Message.objects.values_list("status", "created_at", "sent_at"))
-    sent = [(created, done) for status, created, done in rows if status == "sent"]
+    rows = list(Message.objects.values_list("pk", "status", "created_at", "sent_at"))
+    if args.rate:  # latency from publication, not from the status change made before the run
+        from datetime import UTC, datetime
+
+        rows = [(pk, status, datetime.fromtimestamp(published[pk], UTC), done) for pk, status, _, done in rows]
+    sent = [(created, done) for _, status, created, done in rows if status == "sent"]
     failed = len(rows) - len(sent)
     latencies = sorted((done - created).total_seconds() * 1000 for created, done in sent)
     span = (max(done for _, done in sent) - min(created for created, _ in sent)).total_seconds()
@@ -249,7 +282,10 @@ def main() -> None:
             f"({len(sent) - done_before} queued messages in {drained:.1f} s)"
         )
     else:
-        print(f"throughput          {len(sent) / span:.0f} messages/s (first status change to last send: {span:.1f} s)")
+        if args.rate:
+            print(f"offered             {args.rate:.0f} messages/s, published to the running worker")
+        first = "first publication" if args.rate else "first status change"
+        print(f"throughput          {len(sent) / span:.0f} messages/s ({first} to last send: {span:.1f} s)")
         print(f"latency p50         {percentile(latencies, 0.50):.0f} ms")
         print(f"latency p95         {percentile(latencies, 0.95):.0f} ms")
         print(f"latency max         {latencies[-1]:.0f} ms")
