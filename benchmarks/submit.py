@@ -125,6 +125,24 @@ class Citizen(threading.Thread):
                 self.results["errors"] += 0 if ok else 1
 
 
+def warm_up(port: int, workers: int, token: str) -> None:
+    """Before the resting size is read, every web worker has served the API a citizen uses: requests from
+    ``2 × workers`` connections at once, so that no worker is left out (one at a time, a few take them all)."""
+
+    def ask() -> None:
+        for _ in range(4):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/drafts/", headers={"Authorization": f"Token {token}"}
+            )
+            urllib.request.urlopen(request).read()  # noqa: S310 - our own server on loopback
+
+    threads = [threading.Thread(target=ask) for _ in range(2 * workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def worker_memory(server, field: str = "VmHWM") -> list[int]:
     """Resident memory (KiB) of each gunicorn worker (the children of the arbiter): peak (VmHWM) or now (VmRSS)."""
     peaks = []
@@ -183,8 +201,7 @@ def main():
             concurrency=args.render_workers,
         ).start()
     server = start_server(args.port, args.workers)
-    for url in ("/_floor/1/",) * (args.workers * 4):  # every worker has served a request before it is measured
-        urllib.request.urlopen(f"http://127.0.0.1:{args.port}{url}").read()
+    warm_up(args.port, args.workers, tokens[0])
     resting = worker_memory(server, "VmRSS")
     base = f"http://127.0.0.1:{args.port}"
     results = {"submissions": [], "uploads": [], "bytes": 0, "errors": 0}
