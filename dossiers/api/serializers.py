@@ -269,13 +269,20 @@ class DraftDetailSerializer(DraftSerializer):
     def get_delivery_methods(self, dossier: Dossier) -> list[str]:
         return [str(method) for method in delivery_methods(dossier.procedure)]
 
+    def _quote(self, dossier: Dossier) -> costs.Cost:
+        """The quote, computed once per draft for both fields that show it."""
+        quotes = self.__dict__.setdefault("_quotes", {})
+        if dossier.pk not in quotes:
+            quotes[dossier.pk] = costs.quote(dossier)
+        return quotes[dossier.pk]
+
     def get_fees(self, dossier: Dossier) -> int:
         """The quote's total, in VND (the same as ``cost.total``)."""
-        return costs.quote(dossier).total
+        return self._quote(dossier).total
 
     @extend_schema_field(CostSerializer)
     def get_cost(self, dossier: Dossier):
-        return CostSerializer(costs.quote(dossier)).data
+        return CostSerializer(self._quote(dossier)).data
 
     def get_missing(self, dossier: Dossier) -> list[str]:
         return missing_parts(dossier)

@@ -288,13 +288,17 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action != "submit":  # submitting again answers with the dossier already submitted
             qs = qs.filter(status=Status.DRAFT)
         qs = qs.select_related("procedure", "agency", "received_by", "case").order_by("-created_at", "-pk")
-        if self.action != "list":
-            qs = qs.prefetch_related(
-                "case__documents",
-                "procedure__options__fees",
-                Prefetch("documents", queryset=DossierDocument.objects.select_related("required_document")),
-            )
-        return qs
+        return self._for_detail(qs) if self.action == "retrieve" else qs
+
+    @staticmethod
+    def _for_detail(qs):
+        """What the draft's detail shows, fetched once: only for the answer (an action that changes the draft
+        reads it without, then answers through ``_detail``)."""
+        return qs.prefetch_related(
+            "case__documents",
+            "procedure__options__fees",
+            Prefetch("documents", queryset=DossierDocument.objects.select_related("required_document")),
+        )
 
     def get_object(self):
         try:
@@ -312,7 +316,7 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return super().get_throttles()
 
     def _detail(self, dossier: Dossier, code: int = status.HTTP_200_OK) -> Response:
-        dossier = self.get_queryset().get(pk=dossier.pk)
+        dossier = self._for_detail(self.get_queryset()).get(pk=dossier.pk)
         return Response(DraftDetailSerializer(dossier, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request):
