@@ -68,8 +68,8 @@ NOTICE = issued.DocumentKind(
     issued_at="issued_at",
     sealed_by=lambda notice: (notice.dossier.agency, notice.dossier.code),
     of_dossier="dossier_id",
-    download_path=lambda notice: reverse(
-        "dossiers:notice", kwargs={"public_id": notice.dossier.public_id, "pk": notice.pk}
+    download_path=lambda notice, dossier: reverse(
+        "dossiers:notice", kwargs={"public_id": dossier.public_id, "pk": notice.pk}
     ),
     title=lambda notice: notice.get_kind_display(),
 )

@@ -57,6 +57,6 @@ RECEIPT = issued.DocumentKind(
     issued_at="submitted_at",
     sealed_by=lambda dossier: (dossier.receiving_centre, dossier.code),
     of_dossier="pk",
-    download_path=lambda dossier: reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id}),
+    download_path=lambda _row, dossier: reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id}),
     title=lambda dossier: _("Receipt of the dossier"),
 )

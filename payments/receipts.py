@@ -53,9 +53,8 @@ RECEIPT = issued.DocumentKind(
     issued_at="issued_at",
     sealed_by=lambda receipt: (receipt.agency, receipt.transaction.request.dossier.code),
     of_dossier="transaction__request__dossier_id",
-    download_path=lambda receipt: reverse(
-        "payments:receipt",
-        kwargs={"public_id": receipt.transaction.request.dossier.public_id, "number": receipt.number},
+    download_path=lambda receipt, dossier: reverse(
+        "payments:receipt", kwargs={"public_id": dossier.public_id, "number": receipt.number}
     ),
     title=lambda receipt: _("Payment receipt %(number)s") % {"number": receipt.number},
 )

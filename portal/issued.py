@@ -59,9 +59,10 @@ class DocumentKind:
     # The agency whose seal the document carries and the dossier code it is about: ``row -> (agency, code)``.
     sealed_by: Callable[[Any], tuple[Any, str]] | None = None
     # Offered to the applicant among the dossier's documents (the API's ``downloads``): the lookup from the row to
-    # its dossier's id (``"dossier_id"``), the download's path and the document's title.
+    # its dossier's id (``"dossier_id"``), the download's path (from the row and its dossier) and the document's
+    # title (from the row's own fields: the list reads the rows alone).
     of_dossier: str = ""
-    download_path: Callable[[Any], str] | None = None
+    download_path: Callable[[Any, Any], str] | None = None
     title: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:
@@ -202,14 +203,14 @@ def downloads_for(dossier) -> list[Download]:
         rows = kind.model.objects.filter(**{kind.of_dossier: dossier.pk})
         if kind.should_have is not None:
             rows = rows.filter(kind.should_have)
-        for row in rows.select_related(*kind.select_related).order_by("pk"):
+        for row in rows.order_by("pk"):
             found.append(
                 Download(
                     kind=kind.name,
                     name=str(kind.title(row)) if kind.title else kind.filename(row),
                     issued_at=getattr(row, kind.issued_at, None) if kind.issued_at else None,
                     signed=kind.sealed_by is not None and enabled(),
-                    path=kind.download_path(row),
+                    path=kind.download_path(row, dossier),
                 )
             )
     return found
