@@ -184,3 +184,32 @@ def test_the_result_can_be_posted_to_a_checked_address(client, citizen):
     assert posted.json()["delivery_method"] == "post"
     assert posted.json()["delivery_address"].startswith("12 Lê Lợi, Phường Hạc Thành")
     assert posted.json()["delivery_phone"] == "+84912345678"
+
+
+def test_a_drafts_answers_cost_the_same_few_queries_however_many_scans_it_holds(client, citizen):
+    """Each step reads the draft once and answers through one fetch: the queries do not grow with the scans."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    auth = token_for(citizen)
+    draft = start(client, auth)
+    base = f"/api/v1/drafts/{draft['id']}/"
+    slots = [s["id"] for s in draft["required_documents"]]
+    assert len(slots) >= 2
+
+    def delivery_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.put(base + "delivery/", {"method": "office"}, content_type="application/json", **auth)
+        assert answer.status_code == 200, answer.content
+        return len(queries)
+
+    assert upload(client, auth, base + "documents/", slots[0]).status_code == 201
+    with_one = delivery_queries()
+    for slot in slots[1:]:
+        assert upload(client, auth, base + "documents/", slot).status_code == 201
+    assert delivery_queries() == with_one
+    assert len(
+        client.put(base + "delivery/", {"method": "office"}, content_type="application/json", **auth).json()[
+            "documents"
+        ]
+    ) == len(slots)
