@@ -113,8 +113,10 @@ def render(version: MessageTemplateVersion, context: dict[str, str], channel: st
 
 def current_version(event: str, channel: str, language: str):
     """The template version to write with: the citizen's language, else Vietnamese; ``DISABLED`` or None."""
-    for code in dict.fromkeys([language, DEFAULT_LANGUAGE]):
-        template = MessageTemplate.objects.filter(event=event, channel=channel, language=code).first()
+    wanted = list(dict.fromkeys([language, DEFAULT_LANGUAGE]))
+    found = {t.language: t for t in MessageTemplate.objects.filter(event=event, channel=channel, language__in=wanted)}
+    for code in wanted:
+        template = found.get(code)
         if template is not None:
             if not template.enabled:
                 return DISABLED
