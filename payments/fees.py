@@ -16,7 +16,7 @@ Dossiers and tracking read these through ``dossiers.costs``, which this module i
 """
 
 from django.conf import settings
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from dossiers.costs import Cost, CostLine, TariffRow
@@ -29,10 +29,8 @@ from .models import PaymentLine, PaymentRequest
 
 
 def online_fee_items(procedure: Procedure) -> list[FeeItem]:
-    """The fee items of the procedure's online option, else of its first option. Read once per procedure object:
-    what a caller prefetched (``procedure__options__fees``) is used as it is."""
-    prefetch_related_objects([procedure], "options__fees")
-    options = list(procedure.options.all())
+    """The fee items of the procedure's online option, else of its first option."""
+    options = list(procedure.options.prefetch_related("fees"))
     chosen = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
     return list(chosen[0].fees.all()) if chosen else []
 

@@ -296,7 +296,6 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         reads it without, then answers through ``_detail``)."""
         return qs.prefetch_related(
             "case__documents",
-            "procedure__options__fees",
             Prefetch("documents", queryset=DossierDocument.objects.select_related("required_document")),
         )
 
