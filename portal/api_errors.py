@@ -54,6 +54,11 @@ def _code(exc: exceptions.APIException) -> str:
     return exc.default_code if not isinstance(exc, exceptions.ValidationError) else "invalid"
 
 
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The one shape of every API error (see the module's note)."""
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
 def exception_handler(exc, context):
     exc = _domain_error(exc) or exc
     response = drf_exception_handler(exc, context)
@@ -62,12 +67,12 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {key: _flatten(value) for key, value in detail.items()}
-        body = {"code": "invalid", "message": _("Some of the values sent are not valid."), "fields": fields}
+        body = error_body("invalid", _("Some of the values sent are not valid."), fields)
     elif isinstance(exc, exceptions.APIException):
         messages = _flatten(exc.detail)
-        body = {"code": _code(exc), "message": " ".join(messages), "fields": {}}
+        body = error_body(_code(exc), " ".join(messages))
     else:  # Http404 and PermissionDenied, converted by DRF
-        body = {"code": "error", "message": " ".join(_flatten(response.data)), "fields": {}}
+        body = error_body("error", " ".join(_flatten(response.data)))
     if response.status_code == status.HTTP_404_NOT_FOUND:
         body["code"] = "not_found"
     elif response.status_code == status.HTTP_403_FORBIDDEN and body["code"] == "error":

@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from portal.api_errors import error_body
+
 
 def lockout_response(request, original_response=None, credentials=None):
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
@@ -13,8 +15,7 @@ def lockout_response(request, original_response=None, credentials=None):
         message = _(
             "Too many failed sign-in attempts for this account from your address. Try again in %(minutes)d minutes."
         )
-        body = {"code": "locked_out", "message": message % {"minutes": seconds // 60}, "fields": {}}
-        response = JsonResponse(body, status=429)
+        response = JsonResponse(error_body("locked_out", message % {"minutes": seconds // 60}), status=429)
     else:
         response = render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
     response["Retry-After"] = str(seconds)
