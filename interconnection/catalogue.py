@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from procedures.importers import ImportReport, import_package
 from procedures.models import Agency, Field
+from procedures.selectors import catalogue_changed
 
 from . import client
 
@@ -67,6 +68,8 @@ def _update_agencies(rows: list[dict]) -> int:
         name = str(row.get("TENCOQUAN") or row.get("TenCoQuan") or "").strip()
         if code and name:
             count += Agency.objects.filter(code=code).exclude(name=name).update(name=name[:255])
+    if count:
+        catalogue_changed()  # a bulk update sends no signal: pages and names kept under the catalogue's version
     return count
 
 

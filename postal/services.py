@@ -199,6 +199,12 @@ def why_not_posted(dossier: Dossier) -> str:
     return processing.held_reason(dossier, collected_on_delivery=amount_to_collect(dossier))
 
 
+def may_have_shipments(dossier: Dossier) -> bool:
+    """Only a result the citizen asked for by post (``post_result``) and a paper dossier that came by post
+    (``receive_dossier_by_post``) have letters: pages need not look for the others'."""
+    return dossier.delivery_method == DeliveryMethod.POST or dossier.channel == Channel.POST
+
+
 @transaction.atomic
 def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: str = "") -> Shipment:
     """The desk posts the result: a tracking number from the agency's range, the shipment, and the dossier is

@@ -1,5 +1,6 @@
 """Reads of the catalogue. Every list here runs a constant number of queries, whatever its length."""
 
+import copy
 import re
 import time
 from dataclasses import dataclass
@@ -113,10 +114,70 @@ def filter_choices() -> tuple[list[Agency], list[Field]]:
     return cached
 
 
-def _catalogue_changed(sender, **kwargs) -> None:
-    # Now, for this transaction's own reads, and after commit, for what other requests kept in between.
+def catalogue_changed() -> None:
+    """Start a new catalogue version now, for this transaction's own reads, and again after commit, for what other
+    requests kept in between. Saves, deletes and re-links call it by themselves (``watch_catalogue``); a bulk
+    ``update()`` of catalogue rows must call it."""
     new_catalogue_version()
     transaction.on_commit(new_catalogue_version)
+
+
+def _catalogue_changed(sender, **kwargs) -> None:
+    catalogue_changed()
+
+
+# A procedure's long texts and forms: what pages that only name a procedure never read (nor decode).
+PROCEDURE_LONG_FIELDS = (
+    "implementing_bodies",
+    "requirements",
+    "result",
+    "source",
+    "search_text",
+    "eform",
+    "unverified",
+)
+
+
+@dataclass(frozen=True)
+class CatalogueNames:
+    version: int
+    agencies: dict[int, Agency]
+    procedures: dict[int, Procedure]
+
+
+_names: CatalogueNames | None = None
+
+
+def catalogue_names() -> CatalogueNames:
+    """Every agency and procedure by id (procedures without their long fields), kept in this process under the
+    catalogue's version: for pages that show a dossier's procedure and agencies on every request, such as the
+    public look-up, instead of joining three more tables per request (the planner's time alone for those joins was
+    1.1 ms). A few hundred agencies and a few thousand procedures: read once per process and catalogue version."""
+    global _names
+    version = catalogue_version()
+    names = _names
+    if names is None or names.version != version:
+        names = CatalogueNames(
+            version,
+            agencies={agency.pk: agency for agency in Agency.objects.all()},
+            procedures={procedure.pk: procedure for procedure in Procedure.objects.defer(*PROCEDURE_LONG_FIELDS)},
+        )
+        _names = names
+    return names
+
+
+def name_catalogue_of(dossier) -> None:
+    """Give the dossier its procedure, agency and receiving centre from ``catalogue_names`` (each a copy of its own,
+    so that nothing one request does to them reaches another); what the names lack is read as usual."""
+    names = catalogue_names()
+    for field, pk in (
+        ("procedure", dossier.procedure_id),
+        ("agency", dossier.agency_id),
+        ("received_by", dossier.received_by_id),
+    ):
+        known = (names.procedures if field == "procedure" else names.agencies).get(pk)
+        if known is not None:
+            setattr(dossier, field, copy.copy(known))
 
 
 def watch_catalogue(app_config) -> None:

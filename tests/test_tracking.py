@@ -6,8 +6,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from captcha.models import CaptchaStore
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from dossiers import notices, processing, receipts
@@ -15,6 +16,7 @@ from dossiers.constants import DeliveryMethod, NoticeKind, Status
 from dossiers.models import Dossier
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from procedures.models import Procedure
 from tracking import services
 from tracking.models import Rating
 from tracking.selectors import mask_name
@@ -229,6 +231,34 @@ def test_the_navigation_links_to_the_look_up(client, catalogue):
 def test_postal_delivery_is_shown_when_the_result_goes_by_post(client, dossier):
     html = look_up(client, dossier.code, **EN).content.decode()
     assert "Delivery by post" in html
+
+
+def test_a_look_up_reads_the_dossier_not_the_catalogue_nor_letters_it_cannot_have(client, dossier):
+    """Procedure and agency names come from the names kept under the catalogue's version; a dossier that goes by
+    neither post nor came by post has no letters to look for."""
+    Dossier.objects.filter(pk=dossier.pk).update(delivery_method=DeliveryMethod.ONLINE)
+    look_up(client, dossier.code)  # the names are read once for the process
+    data = {"code": dossier.code, "id_number": "", **captcha(client)}
+    with CaptureQueriesContext(connection) as queries:
+        html = client.post(LOOKUP, data, **EN).content.decode()
+    assert dossier.procedure.name in html and dossier.agency.name in html
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "dossiers_dossier" in tables and "dossiers_dossierevent" in tables
+    for table in ("procedures_procedure", "procedures_agency", "postal_shipment"):
+        assert table not in tables
+
+
+def test_a_renamed_procedure_or_agency_shows_at_the_next_look_up(client, dossier):
+    assert dossier.procedure.name in look_up(client, dossier.code).content.decode()
+    procedure = Procedure.objects.get(pk=dossier.procedure_id)
+    procedure.name = "Đăng ký khai sinh (tên mới)"
+    procedure.save()
+    assert "Đăng ký khai sinh (tên mới)" in look_up(client, dossier.code).content.decode()
+    # The national portal's list of agencies renames them with one bulk update, which sends no signal.
+    from interconnection.catalogue import _update_agencies
+
+    assert _update_agencies([{"MACOQUAN": HAC_THANH, "TENCOQUAN": "UBND phường Hạc Thành (tên mới)"}]) == 1
+    assert "UBND phường Hạc Thành (tên mới)" in look_up(client, dossier.code).content.decode()
 
 
 # --- Ratings: the rules ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dossiers.models import Dossier
 from dossiers.selectors import is_overdue
 from dossiers.workflow import TIMELINE_EVENTS
 from portal import access
+from procedures.selectors import name_catalogue_of
 
 from .constants import STATUS_EXPLANATIONS, TIMELINE_LABELS
 from .models import Rating
@@ -36,12 +37,10 @@ def find_dossier(code: str) -> Dossier | None:
     """The submitted dossier with this code (drafts have no code), with what the look-up shows, or None."""
     if not is_dossier_code(code):
         return None
-    return (
-        Dossier.objects.submitted()
-        .select_related("procedure", "agency", "received_by", "applicant", "rating")
-        .filter(code=code)
-        .first()
-    )
+    dossier = Dossier.objects.submitted().select_related("applicant", "rating").filter(code=code).first()
+    if dossier is not None:
+        name_catalogue_of(dossier)
+    return dossier
 
 
 def id_number_matches(dossier: Dossier, id_number: str) -> bool:

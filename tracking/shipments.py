@@ -27,6 +27,10 @@ def postal_shipments(dossier) -> list[Shipment]:
     """The shipments the ``postal`` app recorded for the dossier (none when the app is not installed)."""
     if not apps.is_installed("postal"):
         return []
+    from postal.services import may_have_shipments
+
+    if not may_have_shipments(dossier):
+        return []
     model = apps.get_model("postal", "Shipment")
     rows = model.objects.filter(dossier=dossier).order_by("created_at", "pk")
     return [
