@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -325,6 +326,28 @@ def test_a_claimed_message_is_sent_once(office, settings):
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
     assert message.provider_id.startswith("console-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_outside_any_transaction_commits_alone_and_leaves_the_connection_durable(settings):
+    """As in the worker: the claim and the outcome are each their own (asynchronously committed) transaction; the
+    connection's later commits (a status change the same worker makes) still wait for the disk."""
+    settings.SMS_BACKEND = "console"
+    office = make_office()
+    dossier = dossier_in(office, make_citizen(notify_by="sms"), Status.SUBMITTED)
+    processing.accept(dossier=dossier, by=office.desk)
+    [message] = messages_of(dossier)
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, claimed_by="", attempts=0)
+    assert not connection.in_atomic_block
+
+    assert services.deliver(message_id=message.pk, claim="task-1").status == "sent"
+
+    message.refresh_from_db()
+    assert (message.status, message.claimed_by, message.attempts) == (MessageStatus.SENT, "", 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
 
 
 def test_a_message_being_sent_by_one_task_is_left_alone_by_another(office):
