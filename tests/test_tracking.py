@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django.utils.html import escape
 
 from dossiers import notices, processing, receipts
@@ -289,7 +290,7 @@ def test_only_the_applicant_rates_signed_in_or_with_the_id_number(dossier, staff
 def test_a_dossier_is_rated_once(dossier, staff):
     dossier = returned(dossier, staff)
     services.rate_dossier(dossier=dossier, user=dossier.applicant, **SCORES)
-    with pytest.raises(services.RatingError, match="already been rated"):
+    with translation.override("en"), pytest.raises(services.RatingError, match="already been rated"):
         services.rate_dossier(dossier=dossier, id_number=ID_NUMBER, **{**SCORES, "score": 1})
     assert Rating.objects.get(dossier=dossier).score == 5
 
