@@ -40,6 +40,7 @@ def main():
     from dossiers.models import Dossier, DossierNotice
     from dossiers.notices import render_control_slip, render_notice
     from dossiers.receipts import render_receipt
+    from portal.pdf import subsets_fonts_with_harfbuzz
 
     dossiers = list(
         Dossier.objects.filter(status=Status.RETURNED)
@@ -59,7 +60,8 @@ def main():
     rendered = {name: [] for name in kinds}
     render_receipt(dossiers[0])  # fonts and templates loaded once, as in a running worker
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"{len(dossiers)} dossiers each; WeasyPrint in process; load average {load}\n")
+    subsetting = "HarfBuzz-Subset" if subsets_fonts_with_harfbuzz() else "fontTools (slow: install libharfbuzz-subset0)"
+    print(f"{len(dossiers)} dossiers each; WeasyPrint in process, fonts subset by {subsetting}; load average {load}\n")
     print(f"{'document':<22}{'pages':>7}{'p50 ms':>9}{'p95 ms':>9}{'p50 ms/page':>13}{'KiB':>7}")
     for name, render in kinds.items():
         times, pages, sizes = [], [], []

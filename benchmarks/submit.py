@@ -240,6 +240,11 @@ def main():
     print(f"web worker resting  {', '.join(f'{p / 1024:.0f}' for p in sorted(resting))} MB")
     print(f"web worker peak     {', '.join(f'{p / 1024:.0f}' for p in sorted(peaks))} MB")
     print(f"render worker       {'receipts rendered and stored within the time above' if worker else 'none'}")
+    if worker:
+        from portal.pdf import subsets_fonts_with_harfbuzz
+
+        slow = "fontTools (slow: install libharfbuzz-subset0)"
+        print(f"receipt fonts       subset by {'HarfBuzz-Subset' if subsets_fonts_with_harfbuzz() else slow}")
     print(f"load average        {' '.join(f'{value:.2f}' for value in os.getloadavg())} (after the run)")
 
 
