@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
-from procedures.selectors import catalogue_version
+from procedures.selectors import CATALOGUE_VERSION_KEY, catalogue_version
 
 from .constants import TERMINAL_STATUSES, Stage, Status
 from .events import DossierChange, listen
@@ -165,8 +165,12 @@ def queues_version(request) -> str | None:
     are rendered each time."""
     if not access.is_official(request.user) or (agency_id := access.agency_of(request.user)) is None:
         return None
-    generation = cache.get(_generation_key(agency_id), 0)
-    return f"{agency_id}.{generation}.{request.user.role}.{catalogue_version()}"
+    # Both numbers in one round trip to the cache; the catalogue's own rule when its version is not there yet.
+    key = _generation_key(agency_id)
+    kept = cache.get_many([key, CATALOGUE_VERSION_KEY])
+    generation = kept.get(key, 0)
+    catalogue = kept.get(CATALOGUE_VERSION_KEY) or catalogue_version()
+    return f"{agency_id}.{generation}.{request.user.role}.{catalogue}"
 
 
 def queues_changed(*agency_ids: int | None) -> None:

@@ -166,3 +166,111 @@ def test_the_nightly_sweep_deletes_only_expired_tokens(client):
     assert delete_expired_tokens() == 1
     assert not AuthToken.objects.filter(user=citizen).exists()
     assert client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {kept}").status_code == 200
+
+
+def token_reads(client, token, path="/api/v1/auth/me/"):
+    """The answer to a call with the token, and how many times the call read the tokens' table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
+    return response, len([q for q in queries.captured_queries if "knox_authtoken" in q["sql"]])
+
+
+def test_a_token_checked_a_moment_ago_is_not_read_again(client):
+    token = issue(CitizenFactory())
+
+    first, first_reads = token_reads(client, token)
+    again, again_reads = token_reads(client, token)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert (first_reads, again_reads) == (1, 0)
+
+
+def test_with_the_check_not_remembered_every_call_reads_the_token(client, settings):
+    settings.API_TOKEN_CHECK_SECONDS = 0
+    token = issue(CitizenFactory())
+
+    assert [token_reads(client, token)[1] for _ in range(2)] == [1, 1]
+
+
+def test_a_user_deactivated_is_refused_at_the_next_call(client):
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    assert token_reads(client, token)[0].status_code == 200
+
+    citizen.is_active = False
+    citizen.save()
+    refused, reads = token_reads(client, token)
+
+    assert refused.status_code == 401 and reads == 1
+
+
+def test_an_official_moved_to_another_agency_is_seen_there_at_the_next_call(client):
+    from procedures.models import Agency
+
+    from .factories import official
+
+    desk = official()
+    token = issue(desk)
+    first = desk.agency.code
+    before = token_reads(client, token)[0].json()["agency"]
+    other = Agency.objects.exclude(pk=desk.agency_id).filter(is_active=True).first()
+
+    desk.agency = other
+    desk.save()
+    after = token_reads(client, token)[0].json()["agency"]
+
+    assert (before, after) == (first, other.code)
+
+
+def test_a_sign_in_elsewhere_does_not_forget_the_users_tokens(client):
+    """Signing in only moves last_login: the tokens' remembered checks stay."""
+    from django.contrib.auth.models import update_last_login
+
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    token_reads(client, token)
+
+    update_last_login(None, citizen)
+
+    assert token_reads(client, token)[1] == 0
+
+
+def test_a_token_shortened_in_the_database_is_refused_at_the_next_call(client):
+    from django.utils import timezone
+
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    assert token_reads(client, token)[0].status_code == 200
+
+    row = AuthToken.objects.get(user=citizen)
+    row.expiry = timezone.now() - timedelta(minutes=1)
+    row.save()
+
+    assert token_reads(client, token)[0].status_code == 401
+    assert not AuthToken.objects.filter(user=citizen).exists()
+
+
+def test_a_remembered_check_ends_with_the_token(client, monkeypatch):
+    """The token expires between two calls: the second is refused though its check was remembered."""
+    from django.utils import timezone
+
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    assert token_reads(client, token)[0].status_code == 200
+    expiry = AuthToken.objects.get(user=citizen).expiry
+
+    monkeypatch.setattr(timezone, "now", lambda: expiry + timedelta(seconds=1))
+    refused, reads = token_reads(client, token)
+
+    assert refused.status_code == 401 and reads >= 1
+    assert not AuthToken.objects.filter(user=citizen).exists()
+
+
+def test_a_header_that_is_not_utf8_is_401_not_an_error(client):
+    response = client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION="Token caf\xe9")
+
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"

@@ -382,6 +382,9 @@ REST_KNOX = {
     "TOKEN_LIMIT_PER_USER": 10,
     "AUTH_HEADER_PREFIX": "Token",
 }
+# A token that passed the check is remembered this long (portal/api_tokens.py): revoking it, or any change to it or
+# its user, is seen at the next call all the same. 0: read from the database at every call.
+API_TOKEN_CHECK_SECONDS = env.int("API_TOKEN_CHECK_SECONDS", default=30)
 
 # --- Tracking ---
 # Public look-up by dossier code: per client address, in django-ratelimit's notation (20/10m: 20 per 10 minutes).
