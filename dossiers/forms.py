@@ -1,8 +1,8 @@
-from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone
+from portal.captchas import CaptchaField
 from procedures import routing
 from procedures.eforms import AddressField
 

@@ -20,6 +20,14 @@ def delete_expired_tokens() -> int:
     return delete_expired_tokens()
 
 
+@shared_task(ignore_result=True)
+def remove_expired_captchas() -> int:
+    """Periodic (Celery beat, every 10 minutes): delete the captchas nobody answered in time (``portal.captchas``)."""
+    from .captchas import remove_expired_captchas
+
+    return remove_expired_captchas()
+
+
 @shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True)
 def render_issued(self, kind: str, pk: int) -> None:
     """Render and store an issued document (``portal.issued``) off the request path. Idempotent: a second run

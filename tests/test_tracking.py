@@ -435,3 +435,45 @@ def test_every_issued_pdf_carries_the_qr_code_of_the_look_up(dossier, staff, mon
     assert len(rendered) == len(kinds) + 2
     for html in rendered:
         assert qr in html
+
+
+def test_a_captcha_has_one_try_even_when_the_answer_is_wrong(client, dossier):
+    data = {"code": dossier.code, "id_number": "", **captcha(client)}
+    right = data["captcha_1"]
+
+    wrong = client.post(LOOKUP, {**data, "captcha_1": "sai"}, **EN)
+    again = client.post(LOOKUP, {**data, "captcha_1": right}, **EN)
+
+    assert wrong.status_code == again.status_code == 400
+    assert "The characters do not match the picture" in again.content.decode()
+    assert dossier.agency.name not in again.content.decode()
+
+
+def test_an_expired_captcha_is_refused_and_the_sweep_removes_it(client, dossier):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.tasks import remove_expired_captchas
+
+    data = {"code": dossier.code, "id_number": "", **captcha(client)}
+    fresh = captcha(client)["captcha_0"]
+    CaptchaStore.objects.filter(hashkey=data["captcha_0"]).update(expiration=timezone.now() - timedelta(seconds=1))
+
+    refused = client.post(LOOKUP, data, **EN)
+
+    assert refused.status_code == 400 and "The characters do not match the picture" in refused.content.decode()
+    assert CaptchaStore.objects.filter(hashkey=data["captcha_0"]).exists()  # an expired one is left to the sweep
+    assert remove_expired_captchas() >= 1
+    assert not CaptchaStore.objects.filter(hashkey=data["captcha_0"]).exists()
+    assert CaptchaStore.objects.filter(hashkey=fresh).exists()
+
+
+def test_checking_a_captcha_is_one_statement(client, dossier):
+    """django-simple-captcha alone deletes every expired captcha, reads the answered one, then deletes it."""
+    data = {"code": dossier.code, "id_number": "", **captcha(client)}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(LOOKUP, data).status_code == 200
+    captcha_statements = [q["sql"] for q in queries.captured_queries if "captcha_captchastore" in q["sql"]]
+    assert len(captcha_statements) == 1 and captcha_statements[0].startswith("DELETE")
+    assert not CaptchaStore.objects.filter(hashkey=data["captcha_0"]).exists()

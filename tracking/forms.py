@@ -1,10 +1,10 @@
-from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.codes import CODE_EXAMPLE, is_dossier_code, normalise_code
 from portal.accounts.validators import CCCD_RE
+from portal.captchas import CaptchaField
 
 from .models import SCORE_MAX, SCORE_MIN, OnTime
 from .services import COMMENT_MAX_LENGTH

@@ -142,6 +142,8 @@ CELERY_BEAT_SCHEDULE = {
     "delete-expired-tokens": {"task": "portal.tasks.delete_expired_tokens", "schedule": crontab(hour=2, minute=45)},
     # Receipts and notices whose render task never ran (the broker was down at commit): every 2 minutes.
     "sweep-issued-documents": {"task": "portal.tasks.sweep_issued", "schedule": 2 * 60},
+    # Captchas nobody answered within CAPTCHA_TIMEOUT (an answer deletes its own): every 10 minutes.
+    "remove-expired-captchas": {"task": "portal.tasks.remove_expired_captchas", "schedule": 10 * 60},
 }
 
 # --- Storage ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The look-up (public: captcha or partner key, throttled) and rating (the applicant, signed in) endpoints."""
 
-from captcha.fields import CaptchaField
 from captcha.helpers import captcha_audio_url, captcha_image_url
 from captcha.models import CaptchaStore
 from django.conf import settings
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 
 from dossiers.codes import is_dossier_code, normalise_code
 from dossiers.models import Dossier
+from portal.captchas import CaptchaField
 
 from .. import services
 from ..forms import malformed_code_message
