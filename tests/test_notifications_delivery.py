@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -77,6 +77,7 @@ def worker(django_db_setup, broker, smtp, gateway, tmp_path_factory):
         "SMS_GATEWAY_TIMEOUT": "5",
         "NOTIFICATIONS_RETRY_DELAY": "0.2",
         "NOTIFICATIONS_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+        "CONN_MAX_AGE": "300",  # as deployed: the worker keeps its connections between tasks
     }
     process = CeleryWorker(env, log_path=tmp_path_factory.mktemp("worker") / "celery.log").start()
     yield process
@@ -185,6 +186,37 @@ def test_running_the_task_twice_sends_once(office, gateway, worker):
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
     assert len(gateway.requests) == 1
     assert len(gateway.texts_to(citizen.phone)) == 1
+
+
+def worker_backends() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_connections_the_server_ended_between_tasks_are_replaced_without_losing_a_send(office, gateway, worker):
+    """The worker keeps its connections and skips the check of one used a moment ago (``portal.connections``);
+    PostgreSQL ending them right after a task (a restart, an administrator) must still cost no message."""
+    citizen = make_citizen(notify_by="sms")
+    first, second = dossier_in(office, citizen, Status.PROCESSING), dossier_in(office, citizen, Status.PROCESSING)
+    processing.request_payment(dossier=first, by=office.specialist, amount=8000)
+    settled(first, 1)
+    ended = worker_backends()
+    assert ended  # kept after the task
+    with connection.cursor() as cursor:
+        for pid in ended:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    wait_for(lambda: not (ended & worker_backends()), message="the connections to end")
+
+    processing.request_payment(dossier=second, by=office.specialist, amount=8000)
+
+    [message] = settled(second, 1, timeout=10)  # by the task itself, not the sweep a minute later
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert len(gateway.texts_to(citizen.phone)) == 2
+    assert "OperationalError" not in worker.output() and "InterfaceError" not in worker.output()
 
 
 def test_a_worker_killed_mid_send_delivers_exactly_once_after_redelivery(office, gateway, worker):
