@@ -74,7 +74,9 @@ def admin_connection(url: str):
 
 def serve_gateway(pipe) -> None:
     """The SMS gateway in a process of its own (not under the producers' GIL): sends its URL, serves until told
-    to stop, then sends what it received."""
+    to stop, then sends what it received and the CPU time it used (it shares the machine with the worker)."""
+    import resource
+
     sys.path.insert(0, str(BASE_DIR))
     from tests.notifications_support import SmsGateway
 
@@ -82,7 +84,8 @@ def serve_gateway(pipe) -> None:
     pipe.send(gateway.url)
     pipe.recv()
     gateway.stop()
-    pipe.send((len(gateway.requests), len(gateway.delivered)))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    pipe.send((len(gateway.requests), len(gateway.delivered), usage.ru_utime + usage.ru_stime))
 
 
 class GatewayProcess:
@@ -92,12 +95,13 @@ class GatewayProcess:
         self.process.start()
         self.url = self.pipe.recv()
         self.requests = self.delivered = 0
+        self.cpu_seconds = 0.0
 
     def stop(self) -> None:
         if not self.process.is_alive():
             return
         self.pipe.send("stop")
-        self.requests, self.delivered = self.pipe.recv()
+        self.requests, self.delivered, self.cpu_seconds = self.pipe.recv()
         self.process.join(10)
 
 
@@ -245,7 +249,7 @@ def main() -> None:
     ).start()
     expected = args.count * (2 if args.channel == "both" else 1)
     try:
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         done_before = Message.objects.filter(status__in=["sent", "failed"]).count()  # the worker is already at it
         if args.rate:
             offer(list(Message.objects.order_by("pk").values_list("pk", flat=True)), published)
@@ -271,6 +275,8 @@ def main() -> None:
     sent = [(created, done) for _, status, created, done in rows if status == "sent"]
     failed = len(rows) - len(sent)
     latencies = sorted((done - created).total_seconds() * 1000 for created, done in sent)
+    if args.backlog:  # to the last send, not to the poll that saw it (up to half a second later)
+        drained = max(done for _, done in sent).timestamp() - started_at
     span = (max(done for _, done in sent) - min(created for created, _ in sent)).total_seconds()
     print()
     print(f"load average        {' '.join(f'{value:.2f}' for value in os.getloadavg())} (after the run)")
@@ -294,7 +300,11 @@ def main() -> None:
         done = (len(sent) - done_before) / drained if args.backlog else len(sent) / span
         share = done / ceiling
         print(f"Celery's ceiling    {ceiling:.0f} no-op tasks/s, same worker settings: messages at {share:.0%} of it")
-    print(f"gateway received    {gateway.requests} requests, delivered {gateway.delivered} SMS (its own process)")
+    print(
+        f"gateway received    {gateway.requests} requests, delivered {gateway.delivered} SMS (its own process, "
+        f"{gateway.cpu_seconds:.1f} CPU-seconds: {gateway.cpu_seconds / drained / (os.cpu_count() or 1):.0%} of "
+        f"the machine over the {drained:.1f} s)"
+    )
     print(f"SMTP received       {len(smtp.messages)} emails")
 
     connection.close()
