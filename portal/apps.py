@@ -7,12 +7,10 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_save
         from knox.models import get_token_model
 
         from .api_tokens import forget_token, forget_tokens_of
-        from .connections import mark_used, trust_quiet_connections
         from .pdf import check_font_subsetting
 
         checks.register(check_font_subsetting, checks.Tags.compatibility, deploy=True)
@@ -21,6 +19,3 @@ class PortalConfig(AppConfig):
         post_save.connect(forget_token, sender=get_token_model(), dispatch_uid="api-token-saved")
         post_delete.connect(forget_token, sender=get_token_model(), dispatch_uid="api-token-deleted")
         post_save.connect(forget_tokens_of, sender=user, dispatch_uid="api-token-user-saved")
-        # After Django's own close_old_connections (connected when django.db was imported, so it runs first).
-        request_started.connect(trust_quiet_connections, dispatch_uid="db-trust-quiet")
-        request_finished.connect(mark_used, dispatch_uid="db-mark-used")

@@ -20,8 +20,6 @@ from celery.exceptions import Ignore
 from django.db import close_old_connections, transaction
 from kombu.exceptions import OperationalError
 
-from .connections import mark_used, trust_quiet_connections
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 
 logger = logging.getLogger(__name__)
@@ -56,25 +54,13 @@ app.autodiscover_tasks()
 
 
 @signals.task_prerun.connect
-def _before_task(sender=None, **kwargs) -> None:
-    """Around a task, the database connections follow Django's rule for requests (``CONN_MAX_AGE``,
-    ``CONN_HEALTH_CHECKS``): kept between tasks while young and healthy, closed when broken or too old, and not
-    checked again when the previous task used them a moment ago (``portal.connections``). Celery's own rule,
-    closing them around every task, is switched off by ``CELERY_DB_REUSE_MAX`` in the settings. A task run
-    in-process belongs to the caller's request and transaction: left alone."""
-    if _in_process(sender):
-        return
-    close_old_connections()
-    trust_quiet_connections()
-
-
 @signals.task_postrun.connect
-def _after_task(sender=None, **kwargs) -> None:
-    if _in_process(sender):
+def _connections_like_requests(sender=None, **kwargs) -> None:
+    """Around a task, the database connections follow Django's rule for requests (``CONN_MAX_AGE``,
+    ``CONN_HEALTH_CHECKS``): kept between tasks while young and healthy, closed when broken or too old, checked
+    without a round trip when the previous task used them a moment ago (``portal.database``). Celery's own
+    rule, closing them around every task, is switched off by ``CELERY_DB_REUSE_MAX`` in the settings. A task run
+    in-process belongs to the caller's request and transaction: left alone."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
         return
     close_old_connections()
-    mark_used()
-
-
-def _in_process(task) -> bool:
-    return task is not None and getattr(task.request, "is_eager", False)

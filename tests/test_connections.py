@@ -1,5 +1,5 @@
 """Kept database connections: used again without a round trip when they served the previous request a moment
-ago, and replaced when PostgreSQL ended them in between (``portal.connections``).
+ago, and replaced when PostgreSQL ended them in between (``portal.database``).
 
 The requests go through Django's WSGI handler in this thread, as a production worker serves them (the test client
 and the live server both switch off keeping connections)."""
@@ -10,7 +10,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
-from django.db.backends.postgresql.base import DatabaseWrapper
+
+from portal.database import base
+from portal.database.base import DatabaseWrapper
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +67,10 @@ def checks(monkeypatch):
     return made
 
 
+def test_the_portal_backend_serves_postgresql():
+    assert isinstance(connections["default"], DatabaseWrapper)
+
+
 def test_a_connection_used_a_moment_ago_is_not_checked_again(checks):
     assert look_up_form() == 200
     pid = connection.connection.info.backend_pid
@@ -90,10 +96,8 @@ def test_a_connection_ended_by_the_server_between_requests_is_replaced(checks):
 
 
 def test_a_connection_idle_for_longer_is_checked_as_before(checks, monkeypatch):
-    from portal import connections as kept
-
     assert look_up_form() == 200
-    monkeypatch.setattr(kept, "QUIET_SECONDS", 0.0)
+    monkeypatch.setattr(base, "QUIET_SECONDS", 0.0)
     checks.clear()
 
     assert look_up_form() == 200

@@ -198,7 +198,7 @@ def worker_backends() -> set[int]:
 
 
 def test_connections_the_server_ended_between_tasks_are_replaced_without_losing_a_send(office, gateway, worker):
-    """The worker keeps its connections and skips the check of one used a moment ago (``portal.connections``);
+    """The worker keeps its connections and skips the check of one used a moment ago (``portal.database``);
     PostgreSQL ending them right after a task (a restart, an administrator) must still cost no message."""
     citizen = make_citizen(notify_by="sms")
     first, second = dossier_in(office, citizen, Status.PROCESSING), dossier_in(office, citizen, Status.PROCESSING)
