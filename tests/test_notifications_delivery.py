@@ -19,9 +19,12 @@ from django.utils import timezone
 
 from dossiers import processing
 from dossiers.constants import Status
+from dossiers.models import Dossier
+from dossiers.receipts import RECEIPT
 from notifications.constants import Channel, Event, MessageStatus
 from notifications.models import Message
 from notifications.tasks import send_message, sweep_outbox
+from portal import issued
 
 from .notifications_support import (
     GATEWAY_API_KEY,
@@ -217,6 +220,28 @@ def test_connections_the_server_ended_between_tasks_are_replaced_without_losing_
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
     assert len(gateway.texts_to(citizen.phone)) == 2
     assert "OperationalError" not in worker.output() and "InterfaceError" not in worker.output()
+
+
+def test_a_message_is_not_held_up_behind_a_backlog_of_receipts(office, gateway, worker):
+    """Receipts and notices (100–150 ms each to render and seal) have a queue of their own: a status change's SMS
+    published behind a burst of them is taken at the worker's next turn, not after the whole burst."""
+    citizen = make_citizen(notify_by="sms")
+    backlog = [dossier_in(office, citizen, Status.SUBMITTED).pk for _ in range(24)]
+    for pk in backlog:
+        issued.issue(RECEIPT, pk)  # outside a transaction: published at once, as a burst of submissions would
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+
+    [message] = settled(dossier, 1, timeout=60)
+    assert message.status == MessageStatus.SENT
+    rendered = Dossier.objects.filter(pk__in=backlog).exclude(receipt="").count()
+    assert rendered < len(backlog) // 2  # one queue would have sent it after about all 24
+    wait_for(
+        lambda: Dossier.objects.filter(pk__in=backlog, receipt="").count() == 0,
+        timeout=120,
+        message="the backlog of receipts to be rendered too",
+    )
 
 
 def test_a_worker_killed_mid_send_delivers_exactly_once_after_redelivery(office, gateway, worker):

@@ -63,3 +63,20 @@ def test_a_broker_that_is_down_is_logged_not_raised(caplog):
         assert record.delay(3) is None
 
     assert CALLS == [] and "the periodic sweep will do it" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("portal.tasks.render_issued", "documents"),
+        ("portal.tasks.sweep_issued", "documents"),  # renders what is missing in the task itself
+        ("notifications.tasks.send_message", "celery"),
+        ("notifications.tasks.sweep_outbox", "celery"),
+        ("payments.tasks.send_refund", "celery"),
+    ],
+)
+def test_pdfs_and_messages_are_published_to_separate_queues(task, queue):
+    """What renders PDFs waits in its own queue (``test_notifications_delivery`` shows an SMS overtaking a burst of
+    receipts); a worker started without ``--queues`` takes from both."""
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+    assert {q.name for q in app.amqp.queues.consume_from.values()} == {"celery", "documents"}

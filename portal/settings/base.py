@@ -14,6 +14,7 @@ import environ
 import fontpkg_be_vietnam_pro
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -134,6 +135,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # (``portal.celery.TransactionAwareTask``).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
+# Two queues: documents to render and seal (receipts, notices; 100–150 ms each) and everything else (messages,
+# refunds, sweeps), so a burst of submissions never holds a status change's SMS behind its receipts. A worker
+# started without -Q takes from both in turn; production runs one worker per queue (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("documents"))
+CELERY_TASK_ROUTES = {
+    "portal.tasks.render_issued": {"queue": "documents"},
+    "portal.tasks.sweep_issued": {"queue": "documents"},  # renders what is missing itself
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
