@@ -11,7 +11,6 @@ what the API's permissions rest on; ``forget_tokens_of``).
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -20,6 +19,8 @@ from knox.crypto import hash_token
 from knox.models import get_token_model
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+from .remembered import forget
 
 
 def _checked_key(digest: str) -> str:
@@ -71,12 +72,7 @@ class TokenScheme(KnoxTokenScheme):
 
 
 def _forget(digests) -> None:
-    keys = [_checked_key(digest) for digest in digests]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    # Again once the change is visible to others: a call checked meanwhile may have remembered the old row.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    forget(_checked_key(digest) for digest in digests)
 
 
 def forget_token(sender, instance, created=False, **kwargs) -> None:

@@ -1,12 +1,15 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
 from dossiers import services
 from portal import demo
+from portal.accounts.backends import user_key
 from procedures.calendar import seed_calendar
 from procedures.eforms import EForm
 from procedures.models import Agency, FormTemplate, Procedure
@@ -50,11 +53,23 @@ def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,
         attach_stand_in_template(template=template)
 
 
+# The accounts loaded once for the session (the demo's officials and citizens): the only users one test's rolled-back
+# change could leave remembered for the next (``portal.accounts.backends``); later users get new primary keys.
+SESSION_USERS: list[int] = []
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The demo catalogue, loaded once for the session; each test runs in a transaction rolled back after it."""
     with django_db_blocker.unblock():
         load_demo_catalogue()
+        SESSION_USERS[:] = get_user_model().objects.values_list("pk", flat=True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_users():
+    """A signed-in user's row is remembered in the shared cache: what a rolled-back test did to one must not linger."""
+    cache.delete_many([user_key(pk) for pk in SESSION_USERS])
 
 
 @pytest.fixture

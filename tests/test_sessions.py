@@ -1,4 +1,5 @@
-"""Sessions are kept in the database and in the shared cache (Redis): read from the cache, ended everywhere."""
+"""Sessions are kept in the database and in the shared cache (Redis): read from the cache, ended everywhere. The
+signed-in user's row is remembered there too, and forgotten whenever the user changes."""
 
 import pytest
 from django.conf import settings
@@ -9,13 +10,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import CitizenFactory
+from dossiers.constants import Status
+from portal.accounts.constants import Role
+from portal.accounts.models import User
+from tests.factories import AgencyFactory, CitizenFactory, dossier_in, official
 
 pytestmark = pytest.mark.django_db
 
 
 def _session_queries(queries) -> list[str]:
     return [query["sql"] for query in queries if "django_session" in query["sql"]]
+
+
+def _user_queries(queries) -> list[str]:
+    table = User._meta.db_table
+    return [query["sql"] for query in queries if f'FROM "{table}"' in query["sql"]]
 
 
 def test_a_signed_in_page_reads_the_session_without_a_query(client):
@@ -51,3 +60,67 @@ def test_a_session_still_in_the_database_is_used_when_the_cache_lost_it(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("dossiers:mine")).status_code == 200
     assert _session_queries(queries.captured_queries)  # read from the database this time
+
+
+def test_a_reloaded_page_reads_neither_the_session_nor_the_user_from_the_database(client):
+    assert settings.SESSION_USER_SECONDS > 0  # the suite runs with Redis, as production does
+    client.force_login(CitizenFactory())
+    assert client.get(reverse("dossiers:mine")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dossiers:mine")).status_code == 200
+    assert _session_queries(queries.captured_queries) == []
+    assert _user_queries(queries.captured_queries) == []
+
+
+def test_a_change_to_the_signed_in_user_shows_at_their_next_request(client):
+    citizen = CitizenFactory(full_name="Nguyễn Văn An")
+    client.force_login(citizen)
+    assert ">An</span>" in client.get(reverse("dossiers:mine")).content.decode()
+
+    citizen.full_name = "Nguyễn Văn Bình"
+    citizen.save()
+
+    page = client.get(reverse("dossiers:mine")).content.decode()
+    assert ">Bình</span>" in page and ">An</span>" not in page
+
+
+def test_an_official_moved_to_another_agency_loses_the_old_agencys_dossiers_at_once(client):
+    desk = official(Role.DESK)
+    dossier = dossier_in(Status.SUBMITTED)
+    change = reverse("admin:dossiers_dossier_change", args=[dossier.pk])
+    client.force_login(desk)
+    assert client.get(change).status_code == 200
+
+    desk.agency = AgencyFactory()
+    desk.save()
+
+    assert client.get(change).status_code in (302, 404)
+
+
+@pytest.mark.parametrize("how", ["deactivated", "deleted", "new password"])
+def test_a_user_deactivated_deleted_or_given_a_new_password_is_signed_out_at_their_next_request(client, how):
+    citizen = CitizenFactory()
+    client.force_login(citizen)
+    assert client.get(reverse("dossiers:mine")).status_code == 200
+
+    if how == "deactivated":
+        citizen.is_active = False
+        citizen.save()
+    elif how == "deleted":
+        citizen.delete()
+    else:
+        citizen.set_password("một mật khẩu mới 2026")
+        citizen.save()
+
+    response = client.get(reverse("dossiers:mine"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def test_a_user_is_read_from_the_database_at_every_request_when_nothing_may_be_remembered(client, settings):
+    settings.SESSION_USER_SECONDS = 0
+    client.force_login(CitizenFactory())
+    assert client.get(reverse("dossiers:mine")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dossiers:mine")).status_code == 200
+    assert len(_user_queries(queries.captured_queries)) == 1

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import identity
+from .backends import BACKEND
 from .views import limit_posts_per_ip
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def callback(request):
         user, _created = identity.sign_in_citizen(identity=identity.identity_from_claims(claims))
     except identity.SignInError as error:
         return _error(request, error)
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth.login(request, user, backend=BACKEND)
     request.session[identity.SESSION_ID_TOKEN] = id_token
     request.session[identity.SESSION_VERIFIED] = True
     return redirect(_safe_next(request, next_url))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from .backends import BACKEND
 from .emails import send_verification_email, user_for_verification_token
 from .forms import (
     CITIZENS_SIGN_IN_WITH_PROVIDER,
@@ -88,7 +89,7 @@ def register(request):
             # Another registration with the same address won the race.
             form.add_error("email", EMAIL_TAKEN)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             _send_verification(request, user)
             return redirect("accounts:verify_email_sent")
     return render(request, "accounts/register.html", {"form": form})

@@ -243,7 +243,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account/address is locked out
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.backends.ModelBackend",  # Django's, the signed-in user's row remembered (see the module)
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dossiers:mine"
@@ -403,6 +403,9 @@ REST_KNOX = {
 # A token that passed the check is remembered this long (portal/api_tokens.py): revoking it, or any change to it or
 # its user, is seen at the next call all the same. 0: read from the database at every call.
 API_TOKEN_CHECK_SECONDS = env.int("API_TOKEN_CHECK_SECONDS", default=30)
+# A signed-in user's row is remembered this long (portal/accounts/backends.py), only with a cache every process
+# shares: any save of the user is seen at their next request all the same. 0: read from the database each time.
+SESSION_USER_SECONDS = env.int("SESSION_USER_SECONDS", default=30 if REDIS_URL else 0)
 
 # --- Tracking ---
 # Public look-up by dossier code: per client address, in django-ratelimit's notation (20/10m: 20 per 10 minutes).
