@@ -64,6 +64,9 @@ class Queue:
     params: dict  # the back-office changelist's filters that list the same dossiers
 
 
+OWN_QUEUE = "mine"  # the one work queue that is each official's own
+
+
 def queues(user, now: datetime, bound: datetime) -> list[Queue]:
     """The work queues of the dashboard and of the API's ``/queues/`` (``user``: "assigned to me"): each lists the
     dossiers whose next step is the user's agency's (``access.turn_q``: a receiving centre's intake and hand-back,
@@ -84,7 +87,7 @@ def _work_queues(user, now: datetime, bound: datetime) -> list[Queue]:
         Queue("intake", _("Awaiting intake"), Q(status=Status.SUBMITTED), {"status__exact": Status.SUBMITTED}),
         Queue("accepted", _("Newly accepted"), Q(status=Status.ACCEPTED), {"status__exact": Status.ACCEPTED}),
         Queue(
-            "mine",
+            OWN_QUEUE,
             _("Assigned to me"),
             Q(status=Status.PROCESSING, handler=user),
             {"status__exact": Status.PROCESSING, "handled_by": "me"},
@@ -132,9 +135,19 @@ def queue_counts(queryset: QuerySet[Dossier], user, now: datetime, bound: dateti
     )
 
 
-# The dashboard's counts are kept for DASHBOARD_CACHE_SECONDS per official, under their agency's generation: any
-# change to a dossier of the agency (``dossier_event``, after commit) starts a new generation, so the official
-# sees it at the next load; what changes with time alone (due soon, overdue) shows within the cache period.
+def own_queue_count(queryset: QuerySet[Dossier], user, now: datetime, bound: datetime) -> dict[str, int]:
+    """The count of the one queue that is the official's own ("Assigned to me"), read through the handler's index."""
+    mine = next(queue for queue in queues(user, now, bound) if queue.key == OWN_QUEUE)
+    return {OWN_QUEUE: queryset.order_by().filter(status__in=QUEUED_STATUSES).filter(mine.condition).count()}
+
+
+# The dashboard's counts are kept for DASHBOARD_CACHE_SECONDS under the agency's generation: any change to a dossier
+# of the agency (``dossier_event``, after commit) starts a new generation, so everyone sees it at the next load;
+# what changes with time alone (due soon, overdue) shows within the cache period. Every queue but the official's
+# own ("Assigned to me", ``OWN_QUEUE``) is the same for all of the agency's officials, so the aggregate over the
+# agency's live dossiers runs once per generation, at the first official's load, not once per official (in a busy
+# agency every change would otherwise send each official's next load to count them all again); a colleague's load
+# then counts only their own queue, through the handler's index.
 
 
 def _generation_key(agency_id: int) -> str:
@@ -150,12 +163,19 @@ def cached_queue_counts(
     if ttl <= 0 or agency_id is None:
         return queue_counts(queryset, user, now, bound)
     generation = cache.get(_generation_key(agency_id), 0)
-    key = f"dossiers:queue-counts:{scope}:{user.pk}:{agency_id}:{generation}"
-    counts = cache.get(key)
-    if counts is None:
+    shared_key = f"dossiers:queue-counts:{scope}:{agency_id}:{generation}"
+    own_key = f"{shared_key}:{OWN_QUEUE}:{user.pk}"
+    kept = cache.get_many([shared_key, own_key])
+    shared, own = kept.get(shared_key), kept.get(own_key)
+    if shared is None:  # the first of the agency's officials since the change: one aggregate for everything
         counts = queue_counts(queryset, user, now, bound)
-        cache.set(key, counts, ttl)
-    return counts
+        shared = {key: count for key, count in counts.items() if key != OWN_QUEUE}
+        own = {OWN_QUEUE: counts[OWN_QUEUE]}
+        cache.set_many({shared_key: shared, own_key: own}, ttl)
+    elif own is None:
+        own = own_queue_count(queryset, user, now, bound)
+        cache.set(own_key, own, ttl)
+    return {**shared, **own}
 
 
 def queues_version(request) -> str | None:

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from dossiers import processing
 from dossiers.constants import Stage, Status
 from dossiers.models import Dossier
+from dossiers.selectors import queues_changed
 from dossiers.workflow import ACTIONS
 from portal.accounts.constants import Role
 from portal.accounts.models import User
@@ -555,24 +556,38 @@ def test_the_list_and_the_dashboard_run_a_constant_number_of_queries(client, sta
         assert client.get(url).context["cl"].result_count == 30
 
 
+@pytest.fixture
+def kept_counts(settings, staff, django_capture_on_commit_callbacks):
+    """The dashboard's counts kept (DASHBOARD_CACHE_SECONDS), under a generation of the demo agency's queues that no
+    other test counted (tests roll back, so no change of theirs starts one)."""
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        queues_changed(staff[Role.DESK].agency_id)
+
+
+def dashboard_counts(client) -> tuple[dict[str, int], list[str]]:
+    """The counts the dashboard shows, and the statements that read dossiers to show them."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    shown = re.findall(r'<tr class="queue-([\w-]+)">.*?class="queue-count">(\d+)<', response.text, re.S)
+    read = [q["sql"] for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    return {key: int(count) for key, count in shown}, read
+
+
 def test_a_change_shows_on_the_cached_dashboard_at_the_next_load(
-    client, staff, settings, django_capture_on_commit_callbacks
+    client, staff, kept_counts, django_capture_on_commit_callbacks
 ):
     """With the dashboard kept (DASHBOARD_CACHE_SECONDS), reloading it reads no dossier, yet accepting a dossier
     shows at once: the change starts a new generation of the agency's queues when it commits."""
-    settings.DASHBOARD_CACHE_SECONDS = 60
     desk = staff[Role.DESK]
     waiting = dossier_in(Status.SUBMITTED)
     dossier_in(Status.SUBMITTED)
     client.force_login(desk)
 
     def counts():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(DASHBOARD)
-        assert response.status_code == 200
-        counted = any("dossiers_dossier" in q["sql"] for q in queries.captured_queries)
-        shown = re.findall(r'<tr class="queue-([\w-]+)">.*?class="queue-count">(\d+)<', response.text, re.S)
-        return {key: int(count) for key, count in shown}, counted
+        shown, read = dashboard_counts(client)
+        return shown, bool(read)
 
     first, counted = counts()
     assert first["intake"] == 2 and first["accepted"] == 0 and counted
@@ -583,6 +598,26 @@ def test_a_change_shows_on_the_cached_dashboard_at_the_next_load(
         processing.accept(dossier=waiting, by=desk)
     after, counted = counts()
     assert after["intake"] == 1 and after["accepted"] == 1 and counted
+
+
+def test_the_agencys_queues_are_counted_once_for_all_its_officials_each_with_their_own_assigned(staff, kept_counts):
+    """After a change, the first official's load counts the agency's live dossiers; a colleague's load uses that
+    count and counts only their own "Assigned to me" (which differs between them)."""
+    assigned = official(Role.SPECIALIST)
+    dossier_in(Status.PROCESSING, handler=assigned)
+    dossier_in(Status.SUBMITTED)
+    first, second = Client(), Client()
+    first.force_login(assigned)
+    second.force_login(staff[Role.SPECIALIST])
+
+    theirs, read_first = dashboard_counts(first)
+    colleagues, read_second = dashboard_counts(second)
+
+    assert theirs["mine"] == 1 and colleagues["mine"] == 0
+    assert theirs["intake"] == colleagues["intake"] >= 1
+    assert {k: v for k, v in theirs.items() if k != "mine"} == {k: v for k, v in colleagues.items() if k != "mine"}
+    assert any("FILTER (WHERE" in sql for sql in read_first)  # the agency's aggregate
+    assert read_second and not any("FILTER (WHERE" in sql for sql in read_second)  # only their own queue
 
 
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+')
