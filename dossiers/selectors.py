@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access
+from portal import access, single_flight
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
 from procedures.selectors import CATALOGUE_VERSION_KEY, catalogue_version
@@ -147,11 +147,21 @@ def own_queue_count(queryset: QuerySet[Dossier], user, now: datetime, bound: dat
 # own ("Assigned to me", ``OWN_QUEUE``) is the same for all of the agency's officials, so the aggregate over the
 # agency's live dossiers runs once per generation, at the first official's load, not once per official (in a busy
 # agency every change would otherwise send each official's next load to count them all again); a colleague's load
-# then counts only their own queue, through the handler's index.
+# then counts only their own queue, through the handler's index. Colleagues loading while the first is counting wait
+# for that count (``portal.single_flight``) rather than count the same dossiers again.
+
+
+COUNTING_SECONDS = 10  # the longest a load waits for a colleague's count of the agency before counting itself
 
 
 def _generation_key(agency_id: int) -> str:
     return f"dossiers:queues-generation:{agency_id}"
+
+
+def agency_counts_key(scope: str, agency_id: int) -> str:
+    """Where the agency's queue counts (all but each official's own) are kept, under its current generation."""
+    generation = cache.get(_generation_key(agency_id), 0)
+    return f"dossiers:queue-counts:{scope}:{agency_id}:{generation}"
 
 
 def cached_queue_counts(
@@ -162,16 +172,20 @@ def cached_queue_counts(
     agency_id = access.agency_of(user)
     if ttl <= 0 or agency_id is None:
         return queue_counts(queryset, user, now, bound)
-    generation = cache.get(_generation_key(agency_id), 0)
-    shared_key = f"dossiers:queue-counts:{scope}:{agency_id}:{generation}"
+    shared_key = agency_counts_key(scope, agency_id)
     own_key = f"{shared_key}:{OWN_QUEUE}:{user.pk}"
     kept = cache.get_many([shared_key, own_key])
     shared, own = kept.get(shared_key), kept.get(own_key)
+    if shared is None and not single_flight.take(shared_key, COUNTING_SECONDS):
+        shared = single_flight.wait_for(shared_key, COUNTING_SECONDS)  # a colleague's load is counting them
     if shared is None:  # the first of the agency's officials since the change: one aggregate for everything
-        counts = queue_counts(queryset, user, now, bound)
-        shared = {key: count for key, count in counts.items() if key != OWN_QUEUE}
-        own = {OWN_QUEUE: counts[OWN_QUEUE]}
-        cache.set_many({shared_key: shared, own_key: own}, ttl)
+        try:
+            counts = queue_counts(queryset, user, now, bound)
+            shared = {key: count for key, count in counts.items() if key != OWN_QUEUE}
+            own = {OWN_QUEUE: counts[OWN_QUEUE]}
+            cache.set_many({shared_key: shared, own_key: own}, ttl)
+        finally:
+            single_flight.release(shared_key)
     elif own is None:
         own = own_queue_count(queryset, user, now, bound)
         cache.set(own_key, own, ttl)

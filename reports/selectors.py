@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from dossiers.constants import Channel, DeliveryMethod, Status, Timeliness
 from dossiers.models import Dossier, DossierDocument
+from portal import single_flight
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 from procedures.selectors import catalogue_version
@@ -483,10 +484,6 @@ STALE_FACTOR = 4
 LOCK_SECONDS = 30
 
 
-def _lock_key(filters: StatisticsFilters) -> str:
-    return f"{filters.key}:computing"
-
-
 def statistics(filters: StatisticsFilters) -> Statistics:
     """The figures, from the cache when they were computed less than ``REPORTS_CACHE_SECONDS`` ago; after that, the
     previous figures until the one worker recomputing them is done (never several at once)."""
@@ -496,22 +493,16 @@ def statistics(filters: StatisticsFilters) -> Statistics:
     entry = cache.get(filters.key)  # (fresh until, as a Unix time; the figures)
     if entry is not None and entry[0] > clock.time():
         return entry[1]
-    if cache.add(_lock_key(filters), 1, timeout=LOCK_SECONDS):
+    if single_flight.take(filters.key, LOCK_SECONDS):
         try:
             figures = compute_statistics(filters)
             cache.set(filters.key, (clock.time() + ttl, figures), ttl * STALE_FACTOR)
         finally:
-            cache.delete(_lock_key(filters))
+            single_flight.release(filters.key)
         return figures
-    if entry is not None:
-        return entry[1]
-    deadline = clock.monotonic() + LOCK_SECONDS
-    while clock.monotonic() < deadline:
-        clock.sleep(0.05)
-        entry = cache.get(filters.key)
-        if entry is not None:
-            return entry[1]
-    return compute_statistics(filters)
+    if entry is None:
+        entry = single_flight.wait_for(filters.key, LOCK_SECONDS)
+    return entry[1] if entry is not None else compute_statistics(filters)
 
 
 STATISTICS_PAGE_SECONDS = 60  # a kept statistics page adds at most this to the figures' own age

@@ -2,10 +2,12 @@
 
 import io
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -18,8 +20,9 @@ from pypdf import PdfReader
 from dossiers import processing
 from dossiers.constants import Stage, Status
 from dossiers.models import Dossier
-from dossiers.selectors import queues_changed
+from dossiers.selectors import OWN_QUEUE, agency_counts_key, due_soon_bound, queues, queues_changed
 from dossiers.workflow import ACTIONS
+from portal import single_flight
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
@@ -618,6 +621,28 @@ def test_the_agencys_queues_are_counted_once_for_all_its_officials_each_with_the
     assert {k: v for k, v in theirs.items() if k != "mine"} == {k: v for k, v in colleagues.items() if k != "mine"}
     assert any("FILTER (WHERE" in sql for sql in read_first)  # the agency's aggregate
     assert read_second and not any("FILTER (WHERE" in sql for sql in read_second)  # only their own queue
+
+
+def test_a_colleague_waits_for_the_count_another_load_is_making_instead_of_counting_again(staff, kept_counts):
+    """While one official's load counts the agency's queues (it holds the lock), a colleague's load waits for that
+    count and shows it, reading no aggregate itself."""
+    specialist = staff[Role.SPECIALIST]
+    key = agency_counts_key("admin", specialist.agency_id)
+    now = timezone.now()
+    being_counted = {q.key: 7 for q in queues(specialist, now, due_soon_bound(now)) if q.key != OWN_QUEUE}
+    client = Client()
+    client.force_login(specialist)
+    assert single_flight.take(key, 30)  # the other load, counting
+    done = threading.Timer(0.5, lambda: cache.set(key, being_counted, 60))
+    done.start()
+    try:
+        shown, read = dashboard_counts(client)
+    finally:
+        done.cancel()
+        single_flight.release(key)
+
+    assert shown["intake"] == shown["overdue"] == 7  # the colleague's count, not one of its own
+    assert not any("FILTER (WHERE" in sql for sql in read)
 
 
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+')

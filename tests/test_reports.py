@@ -207,11 +207,11 @@ def test_statistics_are_cached_for_a_short_time(known, settings):
 def test_expired_statistics_are_recomputed_by_one_worker_while_the_others_answer_with_the_previous_ones(
     known, settings
 ):
-    from reports.selectors import _lock_key
+    from portal.single_flight import lock_key
 
     settings.REPORTS_CACHE_SECONDS = 60
     filters = quarter(known["a"])
-    cache.delete_many([filters.key, _lock_key(filters)])
+    cache.delete_many([filters.key, lock_key(filters.key)])
     try:
         first = statistics(filters)
         dossier(known["a"].procedures.first(), known["a"], at(2020, 1, 2, 9))
@@ -219,22 +219,22 @@ def test_expired_statistics_are_recomputed_by_one_worker_while_the_others_answer
         cache.set(filters.key, (fresh_until - 61, figures), 240)  # the figures have just expired
 
         # Another worker is recomputing them (it holds the lock): this one answers at once with the previous figures.
-        assert cache.add(_lock_key(filters), 1, timeout=30)
+        assert cache.add(lock_key(filters.key), 1, timeout=30)
         with CaptureQueriesContext(connection) as captured:
             meanwhile = statistics(filters)
         assert len(captured) == 0 and meanwhile.received == first.received == 8
         assert meanwhile.computed_at == first.computed_at  # the page says when they were computed
 
         # Nobody is: this worker takes the lock, recomputes once, stores them fresh and lets the lock go.
-        cache.delete(_lock_key(filters))
+        cache.delete(lock_key(filters.key))
         recomputed = statistics(filters)
         assert recomputed.received == 9 and recomputed.computed_at > first.computed_at
-        assert cache.get(_lock_key(filters)) is None
+        assert cache.get(lock_key(filters.key)) is None
         with CaptureQueriesContext(connection) as captured:
             assert statistics(filters).received == 9
         assert len(captured) == 0
     finally:
-        cache.delete_many([filters.key, _lock_key(filters)])
+        cache.delete_many([filters.key, lock_key(filters.key)])
 
 
 def test_the_page_shows_the_figures_with_charts(client, known):
