@@ -178,7 +178,7 @@ def cached_queue_counts(
     shared, own = kept.get(shared_key), kept.get(own_key)
     if shared is None and not single_flight.take(shared_key, COUNTING_SECONDS):
         shared = single_flight.wait_for(shared_key, COUNTING_SECONDS)  # a colleague's load is counting them
-    if shared is None:  # the first of the agency's officials since the change: one aggregate for everything
+    if shared is None:  # the first load since the change (or one that waited in vain): one aggregate for everything
         try:
             counts = queue_counts(queryset, user, now, bound)
             shared = {key: count for key, count in counts.items() if key != OWN_QUEUE}
