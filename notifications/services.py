@@ -17,13 +17,14 @@ Reliability, in short:
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Func, Value
+from django.db.models import CharField, F, Func, Value
 from django.db.models.lookups import Exact
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
@@ -248,6 +249,50 @@ def _claim(message_id: int, claim: str) -> Message | None:
     return next(iter(rows), None)
 
 
+def _attempt(message: Message) -> tuple[Outcome, dict]:
+    """Hand one claimed message to its provider: the outcome and the fields that record it on the row."""
+    try:
+        provider_id = backend_for(message.channel).send(message)
+    except PermanentError as exc:
+        return Outcome(MessageStatus.FAILED), {
+            "status": MessageStatus.FAILED,
+            "failed_at": timezone.now(),
+            "error": str(exc),
+        }
+    except Exception as exc:
+        if not isinstance(exc, TemporaryError):
+            logger.exception("Unexpected error while sending message %s", message.pk)
+        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TemporaryError) else str(exc)
+        if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            error = _("%(error)s (gave up after %(count)d attempts)") % {"error": error, "count": message.attempts}
+            return Outcome(MessageStatus.FAILED), {
+                "status": MessageStatus.FAILED,
+                "failed_at": timezone.now(),
+                "error": error,
+            }
+        delay = retry_delay(message.attempts)
+        return Outcome(Q_, retry_in=delay), {
+            "status": Q_,
+            "next_attempt_at": timezone.now() + timedelta(seconds=delay),
+            "error": error,
+        }
+    return Outcome(MessageStatus.SENT), {
+        "status": MessageStatus.SENT,
+        "sent_at": timezone.now(),
+        "provider_id": provider_id[:128],
+        "error": "",
+    }
+
+
+def _record(message_id: int, claim: str, fields: dict) -> None:
+    """Write a send's outcome on the row, if this claim still holds it."""
+    held = Message.objects.filter(pk=message_id, status=S_, claimed_by=claim)
+    if _committed_alone():
+        held = held.filter(_ASYNC_COMMIT)
+    if not held.update(claimed_by="", updated_at=timezone.now(), **fields):
+        logger.warning("Message %s was taken over by the sweep while this task was sending it.", message_id)
+
+
 def deliver(*, message_id: int, claim: str) -> Outcome:
     """Send one message if this caller can claim it (``claim``: the task id). Idempotent."""
     if not claim:
@@ -255,33 +300,102 @@ def deliver(*, message_id: int, claim: str) -> Outcome:
     message = _claim(message_id, claim)
     if message is None:
         return Outcome("skipped")
-    held = Message.objects.filter(pk=message_id, status=S_, claimed_by=claim)
-    if _committed_alone():
-        held = held.filter(_ASYNC_COMMIT)
+    outcome, fields = _attempt(message)
+    _record(message_id, claim, fields)
+    return outcome
 
-    def finish(**fields) -> None:
-        updated = held.update(claimed_by="", updated_at=timezone.now(), **fields)
-        if not updated:
-            logger.warning("Message %s was taken over by the sweep while this task was sending it.", message_id)
+
+# --- Catching up with a backlog --------------------------------------------------------------------------
+
+
+def _claim_due(claim: str, limit: int) -> list[Message]:
+    """Take up to ``limit`` queued rows that are due, oldest first, skipping rows another worker is taking, and
+    read them: one ``UPDATE … RETURNING`` over the queued rows' own index."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Message._meta.db_table)
+    alone = f" AND {_ASYNC_COMMIT_SQL}" if _committed_alone() else ""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    rows = Message.objects.raw(
+        f"UPDATE {table} SET status = %s, claimed_by = %s, claimed_at = %s, attempts = attempts + 1, "  # noqa: S608
+        f"updated_at = %s WHERE id IN (SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
+        f"ORDER BY next_attempt_at LIMIT %s{lock}) AND status = %s{alone} RETURNING *",
+        [S_, claim, now, now, Q_, now, limit, Q_],
+    )
+    return sorted(rows, key=lambda message: (message.next_attempt_at, message.pk))
+
+
+def _record_sent(sent: list[tuple[int, str]], claim: str) -> None:
+    """The outcome of several successful sends in one statement: each row's provider id, sent now."""
+    if not sent:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Message._meta.db_table)
+    alone = f" AND {_ASYNC_COMMIT_SQL}" if _committed_alone() else ""
+    values = ", ".join(["(%s, %s)"] * len(sent))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_id = sent.provider_id, error = '', "  # noqa: S608
+            f"claimed_by = '', updated_at = %s FROM (VALUES {values}) AS sent (id, provider_id) "
+            f"WHERE {table}.id = sent.id AND {table}.status = %s AND {table}.claimed_by = %s{alone}",
+            [MessageStatus.SENT, now, now, *(item for pair in sent for item in pair), S_, claim],
+        )
+        if cursor.rowcount != len(sent):
+            taken = len(sent) - cursor.rowcount
+            logger.warning("%d of %d sent messages were taken over by the sweep while being sent.", taken, len(sent))
+
+
+def _release(message_ids: list[int], claim: str) -> None:
+    """Give back rows claimed but not sent (the attempt they were charged is not counted)."""
+    if message_ids:
+        Message.objects.filter(pk__in=message_ids, status=S_, claimed_by=claim).update(
+            status=Q_, claimed_by="", attempts=F("attempts") - 1, updated_at=timezone.now()
+        )
+
+
+def catch_up(*, claim: str, until: float) -> int:
+    """Send the queued messages that are due — a backlog after an outage or a burst of status changes — a few
+    at a time (``NOTIFICATIONS_CATCH_UP`` per claim), until none is left or ``until`` (``time.monotonic()``)
+    has passed; returns how many were sent. Each row is claimed as ``deliver`` claims one, so their own tasks,
+    when they come, find them sent and skip; the claim and the outcomes are one statement per batch instead of
+    two per message. The first send that is not a success ends the catching up (the provider is in trouble:
+    back to one message per task, with its retries); rows claimed but not reached are given back."""
+    batch = settings.NOTIFICATIONS_CATCH_UP
+    sent_count = 0
+    while batch > 0 and time.monotonic() < until:
+        messages = _claim_due(claim, batch)
+        if not messages:
+            break
+        sent: list[tuple[int, str]] = []
+        reached = 0
+        try:
+            for message in messages:
+                if time.monotonic() >= until:
+                    break
+                reached += 1
+                outcome, fields = _attempt(message)
+                if outcome.status != MessageStatus.SENT:
+                    _record(message.pk, claim, fields)
+                    if outcome.retry_in is not None:
+                        _retry_later(message.pk, outcome.retry_in)
+                    return sent_count + len(sent)
+                sent.append((message.pk, fields["provider_id"]))
+        finally:
+            _record_sent(sent, claim)
+            _release([message.pk for message in messages[reached:]], claim)
+        sent_count += len(sent)
+        if reached < len(messages):
+            break
+    return sent_count
+
+
+def _retry_later(message_id: int, delay: float) -> None:
+    """A send task for this row in ``delay`` seconds (what ``self.retry`` does for a task's own message)."""
+    from .tasks import send_message
 
     try:
-        provider_id = backend_for(message.channel).send(message)
-    except PermanentError as exc:
-        finish(status=MessageStatus.FAILED, failed_at=timezone.now(), error=str(exc))
-        return Outcome(MessageStatus.FAILED)
-    except Exception as exc:
-        if not isinstance(exc, TemporaryError):
-            logger.exception("Unexpected error while sending message %s", message_id)
-        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TemporaryError) else str(exc)
-        if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            error = _("%(error)s (gave up after %(count)d attempts)") % {"error": error, "count": message.attempts}
-            finish(status=MessageStatus.FAILED, failed_at=timezone.now(), error=error)
-            return Outcome(MessageStatus.FAILED)
-        delay = retry_delay(message.attempts)
-        finish(status=Q_, next_attempt_at=timezone.now() + timedelta(seconds=delay), error=error)
-        return Outcome(Q_, retry_in=delay)
-    finish(status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:128], error="")
-    return Outcome(MessageStatus.SENT)
+        send_message.apply_async((message_id,), countdown=delay, retry_policy=PUBLISH_RETRY)
+    except Exception:
+        logger.warning("Could not schedule a retry of message %s; the outbox sweep will.", message_id, exc_info=True)
 
 
 def _duration(seconds: int) -> str:

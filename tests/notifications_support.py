@@ -246,7 +246,8 @@ class SmsGateway:
     """An HTTP SMS gateway as the HTTP backend expects one: JSON in, ``{"message_id"}`` out.
 
     Like real providers it dedupes on ``Idempotency-Key``: a repeated request gets the first answer and is not
-    delivered again. ``fail_with`` lists statuses to answer with first (e.g. ``[503, 503]``); ``hold`` makes the
+    delivered again. ``fail_with`` lists statuses to answer with first (e.g. ``[503, 503]``; ``0`` answers that
+    request as usual, so ``[0, 503]`` fails only the second); ``hold`` makes the
     next request wait (after it was received and delivered) until ``release()``.
     """
 
@@ -326,8 +327,9 @@ class SmsGateway:
             )
             if handler.headers.get("X-API-Key") != GATEWAY_API_KEY:
                 return self._answer(handler, 401, {"error": "bad API key"})
-            if self.fail_with:
-                return self._answer(handler, self.fail_with.pop(0), {"error": "try again later"})
+            failing = self.fail_with.pop(0) if self.fail_with else 0
+            if failing:
+                return self._answer(handler, failing, {"error": "try again later"})
             if not body.get("to") or not body.get("text"):
                 return self._answer(handler, 400, {"error": "to and text are required"})
             if key not in self.delivered:

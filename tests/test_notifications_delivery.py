@@ -9,6 +9,7 @@ import contextlib
 import itertools
 import os
 import signal
+import threading
 import time
 from datetime import timedelta
 
@@ -385,3 +386,92 @@ def test_a_worker_whose_main_process_dies_mid_send_is_replaced_within_a_minute(o
     assert message.attempts == 2  # one lost with the worker, one sent
     assert {r["headers"]["idempotency-key"] for r in gateway.requests} == {message.reference}
     assert len(gateway.texts_to(citizen.phone)) == 1  # the citizen gets one SMS
+
+
+# --- A backlog: one task sends the messages queued behind its own --------------------------------------------
+
+
+def left_queued(office, broker, count: int) -> list[Dossier]:
+    """Status changes made while Redis is down: their messages are committed, queued, and no task was published."""
+    dossiers = [dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING) for _ in range(count)]
+    broker.stop()
+    try:
+        for dossier in dossiers:
+            processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    finally:
+        broker.start()
+    assert Message.objects.filter(dossier__in=dossiers, status=MessageStatus.QUEUED, attempts=0).count() == count
+    return dossiers
+
+
+def all_sent(dossiers: list[Dossier]) -> list[Message] | None:
+    rows = list(Message.objects.filter(dossier__in=dossiers).order_by("next_attempt_at", "pk"))
+    return rows if rows and all(row.status == MessageStatus.SENT for row in rows) else None
+
+
+def test_after_an_outage_the_next_send_task_also_sends_what_was_left_queued(office, gateway, broker, worker):
+    """Five status changes while Redis was down left their SMS queued with no task. The first status change after
+    Redis is back sends its own SMS and, in the same task, the five that are due — a minute before the sweep would
+    have enqueued them (no sweep runs here). A sixth, due only in an hour (a retry's backoff), waits for its time.
+    Each citizen gets one SMS, and each row records one attempt."""
+    backlog = left_queued(office, broker, 6)
+    later = Message.objects.get(dossier=backlog[-1])
+    Message.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    due = backlog[:-1]
+    dossier = dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING)
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+
+    sent = wait_for(lambda: all_sent([*due, dossier]), timeout=15, message="the backlog to be sent by one task")
+    assert [(m.status, m.attempts, m.claimed_by) for m in sent] == [(MessageStatus.SENT, 1, "")] * 6
+    assert all(m.provider_id == gateway.delivered[m.reference]["message_id"] for m in sent)
+    assert len(gateway.requests) == 6
+    assert all(len(gateway.texts_to(d.applicant.phone)) == 1 for d in [*due, dossier])
+    later.refresh_from_db()
+    assert (later.status, later.attempts) == (MessageStatus.QUEUED, 0)
+    assert not gateway.texts_to(backlog[-1].applicant.phone)
+
+
+def test_a_failure_while_catching_up_is_retried_and_the_rest_given_back(office, gateway, broker, worker):
+    """While a task sends the backlog, the gateway answers 503 for one SMS: that one is retried on its own
+    schedule (NOTIFICATIONS_RETRY_DELAY, here 0.2 s), the ones the task had claimed but not reached go back to the
+    queue uncharged, and the retry's task sends them. Nobody waits for the sweep; nobody gets two SMS."""
+    backlog = left_queued(office, broker, 4)
+    dossier = dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING)
+    gateway.fail_with = [0, 503]  # the task's own SMS goes through; the first of the backlog does not
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+
+    sent = wait_for(lambda: all_sent([*backlog, dossier]), timeout=15, message="the backlog, after one retry")
+    attempts = {m.dossier_id: m.attempts for m in sent}
+    assert attempts == {backlog[0].pk: 2, backlog[1].pk: 1, backlog[2].pk: 1, backlog[3].pk: 1, dossier.pk: 1}
+    assert len(gateway.requests) == 6  # five sends and the one refused
+    assert all(len(gateway.texts_to(d.applicant.phone)) == 1 for d in [*backlog, dossier])
+    [retried] = [m for m in sent if m.attempts == 2]
+    assert [r["headers"]["idempotency-key"] for r in gateway.requests].count(retried.reference) == 2
+
+
+def test_a_task_out_of_time_gives_back_what_it_claimed_and_has_not_sent(office, gateway, broker, settings):
+    """In-process, with the time ending while the gateway holds the first SMS of a claim of three: that one is
+    recorded as sent, the two others go back to the queue with no attempt charged, and the next call sends them."""
+    from notifications.services import catch_up
+
+    settings.SMS_BACKEND, settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_API_KEY = "http", gateway.url, GATEWAY_API_KEY
+    settings.NOTIFICATIONS_CATCH_UP = 3
+    backlog = left_queued(office, broker, 3)
+    gateway.hold_next()
+    release = threading.Timer(1.0, gateway.release)
+    release.start()
+
+    assert catch_up(claim="in-process", until=time.monotonic() + 0.3) == 1
+
+    release.join()
+    rows = list(Message.objects.filter(dossier__in=backlog).order_by("next_attempt_at", "pk"))
+    assert [(m.status, m.attempts, m.claimed_by) for m in rows] == [
+        (MessageStatus.SENT, 1, ""),
+        (MessageStatus.QUEUED, 0, ""),
+        (MessageStatus.QUEUED, 0, ""),
+    ]
+    assert catch_up(claim="in-process", until=time.monotonic() + 5) == 2
+    assert all_sent(backlog)
+    assert all(len(gateway.texts_to(d.applicant.phone)) == 1 for d in backlog)

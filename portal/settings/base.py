@@ -375,6 +375,9 @@ PORTAL_URL = env.str("PORTAL_URL", default=f"http://127.0.0.1:{env.str('PORT', d
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_DELAY = env.float("NOTIFICATIONS_RETRY_DELAY", default=30.0)  # seconds; doubles each attempt
 NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=60)  # queued this long: enqueue again
+# A send task that finds more messages queued and due sends them too, this many per claim, for up to 2 s
+# (notifications.services.catch_up): a backlog drains without a task's round trip per message. 0: one per task.
+NOTIFICATIONS_CATCH_UP = env.int("NOTIFICATIONS_CATCH_UP", default=20)
 # A message left "sending" this long (its worker died) is sent again by the sweep. Longer than any send can take in
 # a live worker: the send task is stopped before (``notifications.tasks``), and the SMS and SMTP timeouts are
 # checked against it (notifications.E003). With the sweep every 15 s a lost message goes out within 45 s.
