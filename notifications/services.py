@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, F, Func, Value
+from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.lookups import Exact
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
@@ -328,20 +328,17 @@ def _record_sent(sent: list[tuple[int, str]], claim: str) -> None:
     """The outcome of several successful sends in one statement: each row's provider id, sent now."""
     if not sent:
         return
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = connection.ops.quote_name(Message._meta.db_table)
-    alone = f" AND {_ASYNC_COMMIT_SQL}" if _committed_alone() else ""
-    values = ", ".join(["(%s, %s)"] * len(sent))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, provider_id = sent.provider_id, error = '', "  # noqa: S608
-            f"claimed_by = '', updated_at = %s FROM (VALUES {values}) AS sent (id, provider_id) "
-            f"WHERE {table}.id = sent.id AND {table}.status = %s AND {table}.claimed_by = %s{alone}",
-            [MessageStatus.SENT, now, now, *(item for pair in sent for item in pair), S_, claim],
-        )
-        if cursor.rowcount != len(sent):
-            taken = len(sent) - cursor.rowcount
-            logger.warning("%d of %d sent messages were taken over by the sweep while being sent.", taken, len(sent))
+    held = Message.objects.filter(pk__in=[pk for pk, _ in sent], status=S_, claimed_by=claim)
+    if _committed_alone():
+        held = held.filter(_ASYNC_COMMIT)
+    now = timezone.now()
+    provider_ids = Case(*(When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent), output_field=CharField())
+    recorded = held.update(
+        status=MessageStatus.SENT, sent_at=now, provider_id=provider_ids, error="", claimed_by="", updated_at=now
+    )
+    if recorded != len(sent):
+        taken = len(sent) - recorded
+        logger.warning("%d of %d sent messages were taken over by the sweep while being sent.", taken, len(sent))
 
 
 def _release(message_ids: list[int], claim: str) -> None:
