@@ -217,6 +217,8 @@ def main() -> None:
 
     def offer(message_ids: list[int], published: dict[int, float]) -> None:
         """Publish one send task per message at ``args.rate`` per second, through the outbox's own ``enqueue``."""
+        from django.utils import timezone
+
         from notifications.services import enqueue
 
         started = time.monotonic()
@@ -225,15 +227,23 @@ def main() -> None:
             if delay > 0:
                 time.sleep(delay)
             published[pk] = time.time()
+            # Due from now, as if its status change had just committed: a task catching up sends only messages
+            # already offered, never one the run has not reached yet.
+            Message.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
             enqueue([pk])
 
     ceiling = celery_ceiling(args.count, args.concurrency, work) if args.ceiling else None
     produced = push() if (args.backlog or args.rate) else None
     published: dict[int, float] = {}
     if args.rate:
+        from datetime import timedelta
+
+        from django.db.models import F
+
         from portal.celery import app
 
         app.control.purge()  # the tasks the commits published: offered again below, at the rate asked for
+        Message.objects.update(next_attempt_at=F("next_attempt_at") + timedelta(days=1))  # until offered
     worker = CeleryWorker(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings.base",

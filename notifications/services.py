@@ -235,18 +235,33 @@ def _committed_alone() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def _claim(message_id: int, claim: str) -> Message | None:
-    """Take the row (queued → sending, or our own task's row, redelivered) and read it in one statement:
-    ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35). None when another caller holds it or it is done."""
+def _claim(message_id: int | None, claim: str, due: int = 0) -> list[Message]:
+    """Take rows and read them in one statement (``UPDATE … RETURNING``; PostgreSQL, SQLite ≥ 3.35): the row
+    ``message_id`` if it is queued (or is our own task's row, redelivered), and up to ``due`` other queued rows
+    that are due, oldest first, skipping rows another worker is taking (the queued rows' own index). Rows another
+    caller holds, or that are done, are not taken."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = connection.ops.quote_name(Message._meta.db_table)
+    taken, params = [], []
+    if message_id is not None:
+        taken.append("(id = %s AND (status = %s OR (status = %s AND claimed_by = %s)))")
+        params += [message_id, Q_, S_, claim]
+    if due > 0:
+        lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+        taken.append(
+            f"(id IN (SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "  # noqa: S608
+            f"ORDER BY next_attempt_at LIMIT %s{lock}) AND status = %s)"
+        )
+        params += [Q_, now, due, Q_]
+    if not taken:
+        return []
     alone = f" AND {_ASYNC_COMMIT_SQL}" if _committed_alone() else ""
     rows = Message.objects.raw(
         f"UPDATE {table} SET status = %s, claimed_by = %s, claimed_at = %s, attempts = attempts + 1, "  # noqa: S608
-        f"updated_at = %s WHERE id = %s AND (status = %s OR (status = %s AND claimed_by = %s)){alone} RETURNING *",
-        [S_, claim, now, now, message_id, Q_, S_, claim],
+        f"updated_at = %s WHERE ({' OR '.join(taken)}){alone} RETURNING *",
+        [S_, claim, now, now, *params],
     )
-    return next(iter(rows), None)
+    return sorted(rows, key=lambda message: (message.pk != message_id, message.next_attempt_at, message.pk))
 
 
 def _attempt(message: Message) -> tuple[Outcome, dict]:
@@ -293,46 +308,65 @@ def _record(message_id: int, claim: str, fields: dict) -> None:
         logger.warning("Message %s was taken over by the sweep while this task was sending it.", message_id)
 
 
-def deliver(*, message_id: int, claim: str) -> Outcome:
-    """Send one message if this caller can claim it (``claim``: the task id). Idempotent."""
+def deliver(*, message_id: int, claim: str, until: float | None = None) -> Outcome:
+    """Send one message if this caller can claim it (``claim``: the task id). Idempotent.
+
+    With ``until`` (a ``time.monotonic()`` deadline; a worker's send task gives one), the same statement also
+    claims up to ``NOTIFICATIONS_CATCH_UP`` other messages that are queued and due — a backlog after an outage,
+    or a burst of status changes — and they are sent after this one, then more, until none is left or the time
+    has passed (``catch_up``). Their own tasks, when they come, find them sent and skip, at the cost of one
+    statement. The outcome returned is this message's own ("skipped" when another caller had it)."""
     if not claim:
         raise ValueError("a claim (the task id) is required")
-    message = _claim(message_id, claim)
-    if message is None:
-        return Outcome("skipped")
-    outcome, fields = _attempt(message)
-    _record(message_id, claim, fields)
-    return outcome
+    batch = settings.NOTIFICATIONS_CATCH_UP if until is not None else 0
+    claimed = _claim(message_id, claim, batch)
+    outcome, go_on, _ = _send_claimed(claimed, claim, until, own=message_id)
+    if go_on and len(claimed) >= batch > 0:
+        catch_up(claim=claim, until=until)
+    return outcome or Outcome("skipped")
 
 
-# --- Catching up with a backlog --------------------------------------------------------------------------
-
-
-def _claim_due(claim: str, limit: int) -> list[Message]:
-    """Take up to ``limit`` queued rows that are due, oldest first, skipping rows another worker is taking, and
-    read them: one ``UPDATE … RETURNING`` over the queued rows' own index."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = connection.ops.quote_name(Message._meta.db_table)
-    alone = f" AND {_ASYNC_COMMIT_SQL}" if _committed_alone() else ""
-    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    rows = Message.objects.raw(
-        f"UPDATE {table} SET status = %s, claimed_by = %s, claimed_at = %s, attempts = attempts + 1, "  # noqa: S608
-        f"updated_at = %s WHERE id IN (SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
-        f"ORDER BY next_attempt_at LIMIT %s{lock}) AND status = %s{alone} RETURNING *",
-        [S_, claim, now, now, Q_, now, limit, Q_],
-    )
-    return sorted(rows, key=lambda message: (message.next_attempt_at, message.pk))
+def _send_claimed(
+    messages: list[Message], claim: str, until: float | None, *, own: int | None = None
+) -> tuple[Outcome | None, bool, int]:
+    """Send claimed rows in order (``own`` first), each success recorded with the others in one statement at
+    the end, each other outcome on its own at once. The first send that is not a success stops the rest (the
+    provider is in trouble: back to one message per task, with its retries), and so does ``until``; rows
+    claimed and not reached are given back, their attempt not counted. Returns ``own``'s outcome (None when
+    it was not among them), whether to go on, and how many were sent."""
+    own_outcome, sent, reached = None, [], 0
+    try:
+        for message in messages:
+            if message.pk != own and until is not None and time.monotonic() >= until:
+                return own_outcome, False, len(sent)
+            reached += 1
+            outcome, fields = _attempt(message)
+            if message.pk == own:
+                own_outcome = outcome
+            if outcome.status != MessageStatus.SENT:
+                _record(message.pk, claim, fields)
+                if outcome.retry_in is not None and message.pk != own:
+                    _retry_later(message.pk, outcome.retry_in)
+                return own_outcome, False, len(sent)
+            sent.append((message.pk, fields["provider_id"]))
+        return own_outcome, True, len(sent)
+    finally:
+        _record_sent(sent, claim)
+        _release([message.pk for message in messages[reached:]], claim)
 
 
 def _record_sent(sent: list[tuple[int, str]], claim: str) -> None:
-    """The outcome of several successful sends in one statement: each row's provider id, sent now."""
+    """The outcome of successful sends in one statement: each row's provider id, sent now."""
     if not sent:
         return
     held = Message.objects.filter(pk__in=[pk for pk, _ in sent], status=S_, claimed_by=claim)
     if _committed_alone():
         held = held.filter(_ASYNC_COMMIT)
     now = timezone.now()
-    provider_ids = Case(*(When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent), output_field=CharField())
+    if len(sent) == 1:
+        provider_ids = Value(sent[0][1])
+    else:
+        provider_ids = Case(*(When(pk=pk, then=Value(value)) for pk, value in sent), output_field=CharField())
     recorded = held.update(
         status=MessageStatus.SENT, sent_at=now, provider_id=provider_ids, error="", claimed_by="", updated_at=now
     )
@@ -350,39 +384,16 @@ def _release(message_ids: list[int], claim: str) -> None:
 
 
 def catch_up(*, claim: str, until: float) -> int:
-    """Send the queued messages that are due — a backlog after an outage or a burst of status changes — a few
-    at a time (``NOTIFICATIONS_CATCH_UP`` per claim), until none is left or ``until`` (``time.monotonic()``)
-    has passed; returns how many were sent. Each row is claimed as ``deliver`` claims one, so their own tasks,
-    when they come, find them sent and skip; the claim and the outcomes are one statement per batch instead of
-    two per message. The first send that is not a success ends the catching up (the provider is in trouble:
-    back to one message per task, with its retries); rows claimed but not reached are given back."""
-    batch = settings.NOTIFICATIONS_CATCH_UP
-    sent_count = 0
+    """Send the queued messages that are due, ``NOTIFICATIONS_CATCH_UP`` per claim, until none is left, a send
+    is not a success, or ``until`` (``time.monotonic()``) has passed; returns how many were sent."""
+    batch, count = settings.NOTIFICATIONS_CATCH_UP, 0
     while batch > 0 and time.monotonic() < until:
-        messages = _claim_due(claim, batch)
-        if not messages:
+        messages = _claim(None, claim, batch)
+        _, go_on, sent = _send_claimed(messages, claim, until)
+        count += sent
+        if not go_on or len(messages) < batch:
             break
-        sent: list[tuple[int, str]] = []
-        reached = 0
-        try:
-            for message in messages:
-                if time.monotonic() >= until:
-                    break
-                reached += 1
-                outcome, fields = _attempt(message)
-                if outcome.status != MessageStatus.SENT:
-                    _record(message.pk, claim, fields)
-                    if outcome.retry_in is not None:
-                        _retry_later(message.pk, outcome.retry_in)
-                    return sent_count + len(sent)
-                sent.append((message.pk, fields["provider_id"]))
-        finally:
-            _record_sent(sent, claim)
-            _release([message.pk for message in messages[reached:]], claim)
-        sent_count += len(sent)
-        if reached < len(messages):
-            break
-    return sent_count
+    return count
 
 
 def _retry_later(message_id: int, delay: float) -> None:

@@ -5,7 +5,6 @@ from celery import shared_task
 from django.conf import settings
 
 from . import services
-from .constants import MessageStatus
 
 # How long a send task may go on sending the backlog after its own message (``services.catch_up``). With any one
 # send bounded by its timeout (notifications.E003: at most NOTIFICATIONS_STUCK_AFTER - 10 s), a task still ends
@@ -28,13 +27,10 @@ CATCH_UP_SECONDS = 2.0
 def send_message(self, message_id: int) -> str:
     """Send one outbox message. Idempotent: the claim (queued → sending) lets one task send it; a retry or a
     redelivery after the worker died keeps the task id, so it can take its own claim back."""
-    started = time.monotonic()
-    claim = self.request.id or f"local-{uuid.uuid4()}"
-    outcome = services.deliver(message_id=message_id, claim=claim)
-    if outcome.status in (MessageStatus.SENT, "skipped") and not self.request.is_eager:
-        # In a worker, not in a request's own process: the messages queued behind this one go out now, a few
-        # per statement, and their tasks find them sent.
-        services.catch_up(claim=claim, until=started + CATCH_UP_SECONDS)
+    # In a worker, not in a request's own process (eager): the messages queued and due behind this one go out
+    # with it, a few per statement, and their own tasks find them sent.
+    until = None if self.request.is_eager else time.monotonic() + CATCH_UP_SECONDS
+    outcome = services.deliver(message_id=message_id, claim=self.request.id or f"local-{uuid.uuid4()}", until=until)
     if outcome.retry_in is not None:
         # The number of attempts is bounded by the row (NOTIFICATIONS_MAX_ATTEMPTS), not by Celery. Run in-process
         # (no broker), the row stays queued for the outbox sweep (``portal.celery.TransactionAwareTask.retry``).
