@@ -8,6 +8,10 @@ Reliability, in short:
 * A task sends only after claiming the row with a conditional update (queued → sending), so two tasks for one
   row send once. A task redelivered after its worker died (same task id, thanks to ``acks_late`` and
   ``reject_on_worker_lost``) takes its own claim back and sends again.
+* In a worker, the same claim also takes other rows that are queued and due, a few at a time, and the task
+  sends them after its own (``deliver`` with ``until``): a backlog — after an outage, or a burst of status
+  changes — goes out at the provider's pace rather than one Celery round trip per message, and the first task
+  after an outage sends what the sweep would have found a minute later. The rows' own tasks find them sent.
 * Sending is at-least-once: if a worker dies after the provider took the message but before the row says
   so, the message is sent again, with the same reference (SMS ``Idempotency-Key``, email ``Message-ID``),
   so a provider that dedupes on it delivers once. A row left sending longer than
