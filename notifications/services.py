@@ -191,18 +191,21 @@ def create_messages_for_event(*, event: DossierEvent) -> list[int]:
 
 
 def enqueue(message_ids: list[int]) -> int:
-    """Publish one send task per message; returns how many were published. Never raises: rows left queued are
-    picked up by the sweep (e.g. the broker was down at commit)."""
+    """Publish the send tasks: one for a status change's messages (its email and its SMS go out in one task),
+    the sweep's in groups of ``NOTIFICATIONS_CATCH_UP``; returns how many messages were published. Never raises:
+    rows left queued are picked up by the sweep (e.g. the broker was down at commit)."""
     from .tasks import send_message
 
+    size = max(settings.NOTIFICATIONS_CATCH_UP, 1)
     published = 0
-    for pk in message_ids:
+    for start in range(0, len(message_ids), size):
+        group = tuple(message_ids[start : start + size])
         try:
-            send_message.apply_async((pk,), retry_policy=PUBLISH_RETRY)
+            send_message.apply_async(group, retry_policy=PUBLISH_RETRY)
         except Exception:
-            logger.warning("Could not enqueue message %s; the outbox sweep will send it.", pk, exc_info=True)
+            logger.warning("Could not enqueue messages %s; the outbox sweep will send them.", group, exc_info=True)
             break
-        published += 1
+        published += len(group)
     return published
 
 
@@ -239,17 +242,18 @@ def _committed_alone() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def _claim(message_id: int | None, claim: str, due: int = 0) -> list[Message]:
-    """Take rows and read them in one statement (``UPDATE … RETURNING``; PostgreSQL, SQLite ≥ 3.35): the row
-    ``message_id`` if it is queued (or is our own task's row, redelivered), and up to ``due`` other queued rows
+def _claim(message_ids: list[int], claim: str, due: int = 0) -> list[Message]:
+    """Take rows and read them in one statement (``UPDATE … RETURNING``; PostgreSQL, SQLite ≥ 3.35): the rows
+    ``message_ids`` that are queued (or are our own task's rows, redelivered), and up to ``due`` other queued rows
     that are due, oldest first, skipping rows another worker is taking (the queued rows' own index). Rows another
     caller holds, or that are done, are not taken."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = connection.ops.quote_name(Message._meta.db_table)
     taken, params = [], []
-    if message_id is not None:
-        taken.append("(id = %s AND (status = %s OR (status = %s AND claimed_by = %s)))")
-        params += [message_id, Q_, S_, claim]
+    if message_ids:
+        listed = ", ".join(["%s"] * len(message_ids))
+        taken.append(f"(id IN ({listed}) AND (status = %s OR (status = %s AND claimed_by = %s)))")
+        params += [*message_ids, Q_, S_, claim]
     if due > 0:
         lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
         taken.append(
@@ -265,7 +269,8 @@ def _claim(message_id: int | None, claim: str, due: int = 0) -> list[Message]:
         f"updated_at = %s WHERE ({' OR '.join(taken)}){alone} RETURNING *",
         [S_, claim, now, now, *params],
     )
-    return sorted(rows, key=lambda message: (message.pk != message_id, message.next_attempt_at, message.pk))
+    order = {pk: index for index, pk in enumerate(message_ids)}
+    return sorted(rows, key=lambda message: (order.get(message.pk, len(order)), message.next_attempt_at, message.pk))
 
 
 def _attempt(message: Message) -> tuple[Outcome, dict]:
@@ -313,47 +318,55 @@ def _record(message_id: int, claim: str, fields: dict) -> None:
 
 
 def deliver(*, message_id: int, claim: str, until: float | None = None) -> Outcome:
-    """Send one message if this caller can claim it (``claim``: the task id). Idempotent.
+    """Send one message if this caller can claim it (``claim``: the task id). Idempotent. See ``deliver_all``."""
+    return deliver_all([message_id], claim=claim, until=until)[0]
+
+
+def deliver_all(message_ids: list[int], *, claim: str, until: float | None = None) -> list[Outcome]:
+    """Send the messages this caller can claim (``claim``: the task id), each whatever became of the others;
+    their outcomes in order ("skipped" for one another caller had, or that is done). Idempotent.
 
     With ``until`` (a ``time.monotonic()`` deadline; a worker's send task gives one), the same statement also
     claims up to ``NOTIFICATIONS_CATCH_UP`` other messages that are queued and due — a backlog after an outage,
-    or a burst of status changes — and they are sent after this one, then more, until none is left or the time
+    or a burst of status changes — and they are sent after these, then more, until none is left or the time
     has passed (``catch_up``). Their own tasks, when they come, find them sent and skip, at the cost of one
-    statement. The outcome returned is this message's own ("skipped" when another caller had it)."""
+    statement."""
     if not claim:
         raise ValueError("a claim (the task id) is required")
     batch = settings.NOTIFICATIONS_CATCH_UP if until is not None else 0
-    claimed = _claim(message_id, claim, batch)
-    outcome, go_on, _ = _send_claimed(claimed, claim, until, own=message_id)
+    claimed = _claim(message_ids, claim, batch)
+    outcomes, go_on, _ = _send_claimed(claimed, claim, until, own=set(message_ids))
     if go_on and len(claimed) >= batch > 0:
         catch_up(claim=claim, until=until)
-    return outcome or Outcome("skipped")
+    return [outcomes.get(pk, Outcome("skipped")) for pk in message_ids]
 
 
 def _send_claimed(
-    messages: list[Message], claim: str, until: float | None, *, own: int | None = None
-) -> tuple[Outcome | None, bool, int]:
-    """Send claimed rows in order (``own`` first), each success recorded with the others in one statement at
-    the end, each other outcome on its own at once. The first send that is not a success stops the rest (the
-    provider is in trouble: back to one message per task, with its retries), and so does ``until``; rows
-    claimed and not reached are given back, their attempt not counted. Returns ``own``'s outcome (None when
-    it was not among them), whether to go on, and how many were sent."""
-    own_outcome, sent, reached = None, [], 0
+    messages: list[Message], claim: str, until: float | None, *, own: frozenset[int] | set[int] = frozenset()
+) -> tuple[dict[int, Outcome], bool, int]:
+    """Send claimed rows in order (``own`` first, each of them whatever became of the others), the successes
+    recorded together in one statement at the end, any other outcome on its own at once. A send that is not a
+    success stops the backlog (the provider is in trouble: back to one task's messages, with their retries), and
+    so does ``until``; rows claimed and not reached are given back, their attempt not counted. Returns the
+    outcomes of ``own``, whether to go on, and how many were sent."""
+    outcomes, sent, reached, go_on = {}, [], 0, True
     try:
         for message in messages:
-            if message.pk != own and until is not None and time.monotonic() >= until:
-                return own_outcome, False, len(sent)
+            mine = message.pk in own
+            if not mine and (not go_on or (until is not None and time.monotonic() >= until)):
+                return outcomes, False, len(sent)
             reached += 1
             outcome, fields = _attempt(message)
-            if message.pk == own:
-                own_outcome = outcome
-            if outcome.status != MessageStatus.SENT:
-                _record(message.pk, claim, fields)
-                if outcome.retry_in is not None and message.pk != own:
-                    _retry_later(message.pk, outcome.retry_in)
-                return own_outcome, False, len(sent)
-            sent.append((message.pk, fields["provider_id"]))
-        return own_outcome, True, len(sent)
+            if mine:
+                outcomes[message.pk] = outcome
+            if outcome.status == MessageStatus.SENT:
+                sent.append((message.pk, fields["provider_id"]))
+                continue
+            _record(message.pk, claim, fields)
+            if outcome.retry_in is not None and not mine:
+                _retry_later(message.pk, outcome.retry_in)
+            go_on = False
+        return outcomes, go_on, len(sent)
     finally:
         _record_sent(sent, claim)
         _release([message.pk for message in messages[reached:]], claim)
@@ -392,7 +405,7 @@ def catch_up(*, claim: str, until: float) -> int:
     is not a success, or ``until`` (``time.monotonic()``) has passed; returns how many were sent."""
     batch, count = settings.NOTIFICATIONS_CATCH_UP, 0
     while batch > 0 and time.monotonic() < until:
-        messages = _claim(None, claim, batch)
+        messages = _claim([], claim, batch)
         _, go_on, sent = _send_claimed(messages, claim, until)
         count += sent
         if not go_on or len(messages) < batch:

@@ -24,18 +24,22 @@ CATCH_UP_SECONDS = 2.0
     soft_time_limit=max(settings.NOTIFICATIONS_STUCK_AFTER - 5, 1),
     time_limit=max(settings.NOTIFICATIONS_STUCK_AFTER - 2, 2),
 )
-def send_message(self, message_id: int) -> str:
-    """Send one outbox message. Idempotent: the claim (queued → sending) lets one task send it; a retry or a
-    redelivery after the worker died keeps the task id, so it can take its own claim back."""
-    # In a worker, not in a request's own process (eager): the messages queued and due behind this one go out
-    # with it, a few per statement, and their own tasks find them sent.
+def send_message(self, message_id: int, *more: int) -> str:
+    """Send outbox messages: a status change's (its email and its SMS), or a group the sweep found. Idempotent:
+    the claim (queued → sending) lets one task send each; a retry or a redelivery after the worker died keeps the
+    task id, so it can take its own claims back. Each message is sent whatever became of the others; one that
+    failed for a while retries the task, which skips those already sent."""
+    # In a worker, not in a request's own process (eager): the messages queued and due behind these go out with
+    # them, a few per statement, and their own tasks find them sent.
     until = None if self.request.is_eager else time.monotonic() + CATCH_UP_SECONDS
-    outcome = services.deliver(message_id=message_id, claim=self.request.id or f"local-{uuid.uuid4()}", until=until)
-    if outcome.retry_in is not None:
+    claim = self.request.id or f"local-{uuid.uuid4()}"
+    outcomes = services.deliver_all([message_id, *more], claim=claim, until=until)
+    retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
+    if retry_in:
         # The number of attempts is bounded by the row (NOTIFICATIONS_MAX_ATTEMPTS), not by Celery. Run in-process
         # (no broker), the row stays queued for the outbox sweep (``portal.celery.TransactionAwareTask.retry``).
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.status
+        raise self.retry(countdown=min(retry_in))
+    return ", ".join(outcome.status for outcome in outcomes)
 
 
 @shared_task(ignore_result=True)

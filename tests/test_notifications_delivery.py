@@ -8,6 +8,7 @@ producer at it. The tests are transactional: the worker reads the rows only once
 import contextlib
 import itertools
 import os
+import re
 import signal
 import threading
 import time
@@ -273,6 +274,7 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_redelivery(office,
 def test_redis_down_during_the_status_change_then_the_sweep_delivers(office, gateway, broker, worker):
     citizen = make_citizen(notify_by="sms")
     dossier = dossier_in(office, citizen, Status.PROCESSING)
+    worker.wait_until_idle()
 
     broker.stop()
     try:
@@ -388,12 +390,43 @@ def test_a_worker_whose_main_process_dies_mid_send_is_replaced_within_a_minute(o
     assert len(gateway.texts_to(citizen.phone)) == 1  # the citizen gets one SMS
 
 
+def send_tasks_received(worker) -> list[str]:
+    """The ids of the send tasks the worker has received so far, once per delivery (a retry comes again)."""
+    return re.findall(r"notifications\.tasks\.send_message\[([0-9a-f-]+)\] received", worker.output())
+
+
+def test_a_status_changes_email_and_sms_go_out_in_one_task_and_a_failed_sms_holds_back_neither(
+    office, smtp, gateway, worker
+):
+    """Both messages of one status change are one task (half the broker's round trips for a citizen who gets
+    both). The gateway refuses the SMS once: the email is sent anyway, and the task's retry sends the SMS without
+    sending the email again."""
+    citizen = make_citizen()  # email and SMS, the default
+    dossier = dossier_in(office, citizen, Status.PROCESSING)
+    before = len(send_tasks_received(worker))
+    gateway.fail_with = [503]
+
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+
+    email, sms = settled(dossier, 2)
+    assert [(m.channel, m.status, m.attempts) for m in (email, sms)] == [
+        (Channel.EMAIL, MessageStatus.SENT, 1),
+        (Channel.SMS, MessageStatus.SENT, 2),
+    ]
+    wait_for(lambda: smtp.to(citizen.email), message="the email")
+    assert len(smtp.to(citizen.email)) == 1
+    assert len(gateway.texts_to(citizen.phone)) == 1 and len(gateway.requests) == 2
+    received = wait_for(lambda: (ids := send_tasks_received(worker)[before:]) and len(ids) >= 2 and ids)
+    assert len(received) == 2 and len(set(received)) == 1  # one task, delivered again for its retry
+
+
 # --- A backlog: one task sends the messages queued behind its own --------------------------------------------
 
 
-def left_queued(office, broker, count: int) -> list[Dossier]:
+def left_queued(office, broker, worker, count: int) -> list[Dossier]:
     """Status changes made while Redis is down: their messages are committed, queued, and no task was published."""
     dossiers = [dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING) for _ in range(count)]
+    worker.wait_until_idle()
     broker.stop()
     try:
         for dossier in dossiers:
@@ -414,7 +447,7 @@ def test_after_an_outage_the_next_send_task_also_sends_what_was_left_queued(offi
     Redis is back sends its own SMS and, in the same task, the five that are due — a minute before the sweep would
     have enqueued them (no sweep runs here). A sixth, due only in an hour (a retry's backoff), waits for its time.
     Each citizen gets one SMS, and each row records one attempt."""
-    backlog = left_queued(office, broker, 6)
+    backlog = left_queued(office, broker, worker, 6)
     later = Message.objects.get(dossier=backlog[-1])
     Message.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
     due = backlog[:-1]
@@ -436,7 +469,7 @@ def test_a_failure_while_catching_up_is_retried_and_the_rest_given_back(office, 
     """While a task sends the backlog, the gateway answers 503 for one SMS: that one is retried on its own
     schedule (NOTIFICATIONS_RETRY_DELAY, here 0.2 s), the ones the task had claimed but not reached go back to the
     queue uncharged, and the retry's task sends them. Nobody waits for the sweep; nobody gets two SMS."""
-    backlog = left_queued(office, broker, 4)
+    backlog = left_queued(office, broker, worker, 4)
     dossier = dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING)
     gateway.fail_with = [0, 503]  # the task's own SMS goes through; the first of the backlog does not
 
@@ -451,14 +484,14 @@ def test_a_failure_while_catching_up_is_retried_and_the_rest_given_back(office, 
     assert [r["headers"]["idempotency-key"] for r in gateway.requests].count(retried.reference) == 2
 
 
-def test_a_task_out_of_time_gives_back_what_it_claimed_and_has_not_sent(office, gateway, broker, settings):
+def test_a_task_out_of_time_gives_back_what_it_claimed_and_has_not_sent(office, gateway, broker, worker, settings):
     """In-process, with the time ending while the gateway holds the first SMS of a claim of three: that one is
     recorded as sent, the two others go back to the queue with no attempt charged, and the next call sends them."""
     from notifications.services import catch_up
 
     settings.SMS_BACKEND, settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_API_KEY = "http", gateway.url, GATEWAY_API_KEY
     settings.NOTIFICATIONS_CATCH_UP = 3
-    backlog = left_queued(office, broker, 3)
+    backlog = left_queued(office, broker, worker, 3)
     gateway.hold_next()
     release = threading.Timer(1.0, gateway.release)
     release.start()
