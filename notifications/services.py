@@ -3,8 +3,9 @@
 Reliability, in short:
 
 * The messages are rows written in the transaction of the status change (``create_messages_for_event`` runs
-  from ``post_save`` of the timeline row); a rolled-back change leaves none. One task per row is enqueued
-  after commit; if the broker is down then, the row stays queued and the sweep enqueues it later.
+  from ``post_save`` of the timeline row); a rolled-back change leaves none. One task for the change's rows
+  (its email and its SMS) is enqueued after commit; if the broker is down then, the rows stay queued and the
+  sweep, or the next task that catches up (below), sends them later.
 * A task sends only after claiming the row with a conditional update (queued → sending), so two tasks for one
   row send once. A task redelivered after its worker died (same task id, thanks to ``acks_late`` and
   ``reject_on_worker_lost``) takes its own claim back and sends again.
@@ -40,7 +41,7 @@ from dossiers.models import Dossier, DossierEvent
 from portal.accounts.models import User
 
 from . import defaults
-from .backends import PermanentError, TemporaryError, backend_for
+from .backends import PermanentError, Senders, TemporaryError, backend_for
 from .constants import ACTION_EVENTS, DEFAULT_LANGUAGE, LANGUAGES, Channel, MessageStatus
 from .models import Message, MessageTemplate, MessageTemplateVersion
 from .text import sms_text
@@ -273,10 +274,12 @@ def _claim(message_ids: list[int], claim: str, due: int = 0) -> list[Message]:
     return sorted(rows, key=lambda message: (order.get(message.pk, len(order)), message.next_attempt_at, message.pk))
 
 
-def _attempt(message: Message) -> tuple[Outcome, dict]:
-    """Hand one claimed message to its provider: the outcome and the fields that record it on the row."""
+def _attempt(message: Message, senders: Senders | None = None) -> tuple[Outcome, dict]:
+    """Hand one claimed message to its provider (through ``senders``, a batch's backends, if given): the outcome
+    and the fields that record it on the row."""
     try:
-        provider_id = backend_for(message.channel).send(message)
+        backend = senders.for_channel(message.channel) if senders is not None else backend_for(message.channel)
+        provider_id = backend.send(message)
     except PermanentError as exc:
         return Outcome(MessageStatus.FAILED), {
             "status": MessageStatus.FAILED,
@@ -350,18 +353,20 @@ def _send_claimed(
     so does ``until``; rows claimed and not reached are given back, their attempt not counted. Returns the
     outcomes of ``own``, whether to go on, and how many were sent."""
     outcomes, sent, reached, go_on = {}, [], 0, True
+    senders = Senders()
     try:
         for message in messages:
             mine = message.pk in own
             if not mine and (not go_on or (until is not None and time.monotonic() >= until)):
                 return outcomes, False, len(sent)
             reached += 1
-            outcome, fields = _attempt(message)
+            outcome, fields = _attempt(message, senders)
             if mine:
                 outcomes[message.pk] = outcome
             if outcome.status == MessageStatus.SENT:
                 sent.append((message.pk, fields["provider_id"]))
                 continue
+            senders.forget(message.channel)
             _record(message.pk, claim, fields)
             if outcome.retry_in is not None and not mine:
                 _retry_later(message.pk, outcome.retry_in)
@@ -370,6 +375,7 @@ def _send_claimed(
     finally:
         _record_sent(sent, claim)
         _release([message.pk for message in messages[reached:]], claim)
+        senders.close()
 
 
 def _record_sent(sent: list[tuple[int, str]], claim: str) -> None:

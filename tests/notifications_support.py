@@ -213,6 +213,7 @@ class _Mailbox:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: dict[str, str] = {}  # address → SMTP answer, e.g. "550 5.1.1 No such user"
+        self.sessions: list[int] = []  # for each message, the SMTP session (connection) it came in
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -222,6 +223,7 @@ class _Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.sessions.append(id(session))
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 
@@ -248,6 +250,7 @@ class SmtpListener:
     def clear(self) -> None:
         self.mailbox.messages.clear()
         self.mailbox.envelopes.clear()
+        self.mailbox.sessions.clear()
         self.mailbox.refuse.clear()
 
     def to(self, address: str):

@@ -484,6 +484,25 @@ def test_a_failure_while_catching_up_is_retried_and_the_rest_given_back(office, 
     assert [r["headers"]["idempotency-key"] for r in gateway.requests].count(retried.reference) == 2
 
 
+def test_a_backlog_of_emails_goes_out_through_one_smtp_session(office, smtp, broker, worker):
+    """Emails left queued by an outage go out with the next task through one connection to the mail server (one
+    TLS handshake and login in production, not one per email), each email once."""
+    dossiers = [dossier_in(office, make_citizen(notify_by="email"), Status.PROCESSING) for _ in range(5)]
+    worker.wait_until_idle()
+    broker.stop()
+    try:
+        for dossier in dossiers[:-1]:
+            processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    finally:
+        broker.start()
+
+    processing.request_payment(dossier=dossiers[-1], by=office.specialist, amount=8000)
+
+    wait_for(lambda: all_sent(dossiers), timeout=15, message="the emails to be sent by one task")
+    assert sorted(m["To"] for m in smtp.messages) == sorted(d.applicant.email for d in dossiers)
+    assert len(set(smtp.mailbox.sessions)) == 1
+
+
 def test_a_task_out_of_time_gives_back_what_it_claimed_and_has_not_sent(office, gateway, broker, worker, settings):
     """In-process, with the time ending while the gateway holds the first SMS of a claim of three: that one is
     recorded as sent, the two others go back to the queue with no attempt charged, and the next call sends them."""

@@ -5,6 +5,7 @@ again later: timeouts, connection errors, 5xx) or ``PermanentError`` (trying aga
 address refused).
 """
 
+import logging
 from functools import cache
 
 from django.conf import settings
@@ -22,6 +23,8 @@ class TemporaryError(DeliveryError):
 class PermanentError(DeliveryError):
     """The provider refused the message; trying again will not help."""
 
+
+logger = logging.getLogger(__name__)
 
 SMS_BACKENDS = {
     "console": "notifications.backends.sms.ConsoleBackend",
@@ -43,3 +46,36 @@ def backend_for(channel: str):
     from .email import EmailBackend
 
     return EmailBackend() if channel == "email" else sms_backend()
+
+
+class Senders:
+    """The backends a batch of messages goes out through: one per channel, kept for the batch. Email keeps one mail
+    connection open across the batch's emails (``EmailBackend`` with a mailer); after a failed send the channel
+    starts again from a new backend, and ``close()`` ends them all."""
+
+    def __init__(self):
+        self._backends = {}
+
+    def for_channel(self, channel: str):
+        if channel not in self._backends:
+            if channel == "email":
+                from django.core.mail import mailers
+
+                from .email import EmailBackend
+
+                self._backends[channel] = EmailBackend(mailers.default)
+            else:
+                self._backends[channel] = backend_for(channel)
+        return self._backends[channel]
+
+    def forget(self, channel: str) -> None:
+        backend = self._backends.pop(channel, None)
+        if backend is not None and hasattr(backend, "close"):
+            try:
+                backend.close()
+            except Exception:  # the messages are sent and recorded; a connection that ends badly changes nothing
+                logger.warning("Could not close the %s connection cleanly.", channel, exc_info=True)
+
+    def close(self) -> None:
+        for channel in list(self._backends):
+            self.forget(channel)

@@ -19,6 +19,19 @@ def _is_permanent(code: int) -> bool:
 
 
 class EmailBackend:
+    """One email per ``send``: through a mail connection of its own, or, given ``mailer`` (a mail backend from
+    ``django.core.mail.mailers``), through that one, opened at the first send and kept open until ``close()``:
+    one SMTP session (connection, TLS, login) for a batch of emails."""
+
+    def __init__(self, mailer=None):
+        self.mailer = mailer
+        self._opened = False
+
+    def close(self) -> None:
+        if self.mailer is not None and self._opened:
+            self._opened = False
+            self.mailer.close()
+
     def send(self, message) -> str:
         # A fixed Message-ID per send: a copy sent again after a lost acknowledgement can be recognised.
         msgid = message_id(message.reference)
@@ -30,7 +43,13 @@ class EmailBackend:
             headers={"Message-ID": msgid},
         )
         try:
-            email.send()
+            if self.mailer is None:
+                email.send()
+            else:
+                if not self._opened:
+                    self.mailer.open()
+                    self._opened = True
+                self.mailer.send_messages([email])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             error = f"recipient refused: {exc.recipients}"

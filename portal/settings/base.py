@@ -376,7 +376,8 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_DELAY = env.float("NOTIFICATIONS_RETRY_DELAY", default=30.0)  # seconds; doubles each attempt
 NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=60)  # queued this long: enqueue again
 # A send task that finds more messages queued and due sends them too, this many per claim, for up to 2 s
-# (notifications.services.catch_up): a backlog drains without a task's round trip per message. 0: one per task.
+# (notifications.services.deliver_all): a backlog drains without a task's round trip per message. Also the size of
+# the groups the sweep publishes as one task. 0: each task sends only its own messages, one per task.
 NOTIFICATIONS_CATCH_UP = env.int("NOTIFICATIONS_CATCH_UP", default=20)
 # A message left "sending" this long (its worker died) is sent again by the sweep. Longer than any send can take in
 # a live worker: the send task is stopped before (``notifications.tasks``), and the SMS and SMTP timeouts are
