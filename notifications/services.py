@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, CharField, F, Func, Value, When
+from django.db.models import CharField, F, Func, Value
 from django.db.models.lookups import Exact
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
@@ -185,7 +185,8 @@ def create_messages_for_event(*, event: DossierEvent) -> list[int]:
     with transaction.atomic():
         # The dedupe key (dossier, event, channel, recipient) makes a second write of the same event a no-op.
         Message.objects.bulk_create(rows, ignore_conflicts=True)
-        queued = list(Message.objects.filter(event=event, status=Q_).values_list("pk", flat=True))
+        # In the order written (the email, then the SMS), which is the order their one task sends them in.
+        queued = list(Message.objects.filter(event=event, status=Q_).order_by("pk").values_list("pk", flat=True))
     if queued:
         transaction.on_commit(lambda: enqueue(queued))
     return queued
@@ -347,55 +348,36 @@ def deliver_all(message_ids: list[int], *, claim: str, until: float | None = Non
 def _send_claimed(
     messages: list[Message], claim: str, until: float | None, *, own: frozenset[int] | set[int] = frozenset()
 ) -> tuple[dict[int, Outcome], bool, int]:
-    """Send claimed rows in order (``own`` first, each of them whatever became of the others), the successes
-    recorded together in one statement at the end, any other outcome on its own at once. A send that is not a
-    success stops the backlog (the provider is in trouble: back to one task's messages, with their retries), and
-    so does ``until``; rows claimed and not reached are given back, their attempt not counted. Returns the
-    outcomes of ``own``, whether to go on, and how many were sent."""
-    outcomes, sent, reached, go_on = {}, [], 0, True
+    """Send claimed rows in order (``own`` first, each of them whatever became of the others), each outcome
+    recorded as soon as it is known. A send that is not a success stops the backlog (the provider is in trouble:
+    back to one task's messages, with their retries), and so does ``until``; rows claimed and not reached are
+    given back, their attempt not counted. Returns the outcomes of ``own``, whether to go on, and how many were
+    sent."""
+    outcomes, sent, reached, go_on = {}, 0, 0, True
     senders = Senders()
     try:
         for message in messages:
             mine = message.pk in own
             if not mine and (not go_on or (until is not None and time.monotonic() >= until)):
-                return outcomes, False, len(sent)
+                return outcomes, False, sent
             reached += 1
             outcome, fields = _attempt(message, senders)
             if mine:
                 outcomes[message.pk] = outcome
+            # Recorded at once, each on its own: a worker that dies later in the batch sends again only the
+            # message it was sending (an email has no Idempotency-Key that the mail server would dedupe on).
+            _record(message.pk, claim, fields)
             if outcome.status == MessageStatus.SENT:
-                sent.append((message.pk, fields["provider_id"]))
+                sent += 1
                 continue
             senders.forget(message.channel)
-            _record(message.pk, claim, fields)
             if outcome.retry_in is not None and not mine:
                 _retry_later(message.pk, outcome.retry_in)
             go_on = False
-        return outcomes, go_on, len(sent)
+        return outcomes, go_on, sent
     finally:
-        _record_sent(sent, claim)
         _release([message.pk for message in messages[reached:]], claim)
         senders.close()
-
-
-def _record_sent(sent: list[tuple[int, str]], claim: str) -> None:
-    """The outcome of successful sends in one statement: each row's provider id, sent now."""
-    if not sent:
-        return
-    held = Message.objects.filter(pk__in=[pk for pk, _ in sent], status=S_, claimed_by=claim)
-    if _committed_alone():
-        held = held.filter(_ASYNC_COMMIT)
-    now = timezone.now()
-    if len(sent) == 1:
-        provider_ids = Value(sent[0][1])
-    else:
-        provider_ids = Case(*(When(pk=pk, then=Value(value)) for pk, value in sent), output_field=CharField())
-    recorded = held.update(
-        status=MessageStatus.SENT, sent_at=now, provider_id=provider_ids, error="", claimed_by="", updated_at=now
-    )
-    if recorded != len(sent):
-        taken = len(sent) - recorded
-        logger.warning("%d of %d sent messages were taken over by the sweep while being sent.", taken, len(sent))
 
 
 def _release(message_ids: list[int], claim: str) -> None:
