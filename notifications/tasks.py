@@ -6,7 +6,7 @@ from django.conf import settings
 
 from . import services
 
-# How long a send task may go on sending the backlog after its own message (``services.catch_up``). With any one
+# How long a send task may go on sending the backlog after its own messages (``services.deliver_all``). With any one
 # send bounded by its timeout (notifications.E003: at most NOTIFICATIONS_STUCK_AFTER - 10 s), a task still ends
 # before its soft limit (NOTIFICATIONS_STUCK_AFTER - 5 s).
 CATCH_UP_SECONDS = 2.0

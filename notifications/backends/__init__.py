@@ -42,10 +42,18 @@ def sms_backend():
     return _sms_backend_class(settings.SMS_BACKEND)()
 
 
-def backend_for(channel: str):
+def backend_for(channel: str, *, batch: bool = False):
+    """The backend for a channel; with ``batch``, email keeps one mail connection open across its sends until the
+    backend's ``close()``."""
     from .email import EmailBackend
 
-    return EmailBackend() if channel == "email" else sms_backend()
+    if channel != "email":
+        return sms_backend()
+    if not batch:
+        return EmailBackend()
+    from django.core.mail import mailers
+
+    return EmailBackend(mailers.default)
 
 
 class Senders:
@@ -58,14 +66,7 @@ class Senders:
 
     def for_channel(self, channel: str):
         if channel not in self._backends:
-            if channel == "email":
-                from django.core.mail import mailers
-
-                from .email import EmailBackend
-
-                self._backends[channel] = EmailBackend(mailers.default)
-            else:
-                self._backends[channel] = backend_for(channel)
+            self._backends[channel] = backend_for(channel, batch=True)
         return self._backends[channel]
 
     def forget(self, channel: str) -> None:
