@@ -176,7 +176,8 @@ def cached_queue_counts(
     own_key = f"{shared_key}:{OWN_QUEUE}:{user.pk}"
     kept = cache.get_many([shared_key, own_key])
     shared, own = kept.get(shared_key), kept.get(own_key)
-    if shared is None and not single_flight.take(shared_key, COUNTING_SECONDS):
+    counting = shared is None and single_flight.take(shared_key, COUNTING_SECONDS)
+    if shared is None and not counting:
         shared = single_flight.wait_for(shared_key, COUNTING_SECONDS)  # a colleague's load is counting them
     if shared is None:  # the first load since the change (or one that waited in vain): one aggregate for everything
         try:
@@ -185,7 +186,8 @@ def cached_queue_counts(
             own = {OWN_QUEUE: counts[OWN_QUEUE]}
             cache.set_many({shared_key: shared, own_key: own}, ttl)
         finally:
-            single_flight.release(shared_key)
+            if counting:  # a load that waited in vain leaves the colleague's lock to the colleague
+                single_flight.release(shared_key)
     elif own is None:
         own = own_queue_count(queryset, user, now, bound)
         cache.set(own_key, own, ttl)
