@@ -218,6 +218,7 @@ def enqueue(message_ids: list[int]) -> int:
 class Outcome:
     status: str  # what the row became, or "skipped" when this call did not hold it
     retry_in: float | None = None
+    refused: bool = False  # the provider refused this message for good (its address, its text)
 
 
 def retry_delay(attempts: int) -> float:
@@ -282,7 +283,7 @@ def _attempt(message: Message, senders: Senders | None = None) -> tuple[Outcome,
         backend = senders.for_channel(message.channel) if senders is not None else backend_for(message.channel)
         provider_id = backend.send(message)
     except PermanentError as exc:
-        return Outcome(MessageStatus.FAILED), {
+        return Outcome(MessageStatus.FAILED, refused=True), {
             "status": MessageStatus.FAILED,
             "failed_at": timezone.now(),
             "error": str(exc),
@@ -349,8 +350,9 @@ def _send_claimed(
     messages: list[Message], claim: str, until: float | None, *, own: frozenset[int] | set[int] = frozenset()
 ) -> tuple[dict[int, Outcome], bool, int]:
     """Send claimed rows in order (``own`` first, each of them whatever became of the others), each outcome
-    recorded as soon as it is known. A send that is not a success stops the backlog (the provider is in trouble:
-    back to one task's messages, with their retries), and so does ``until``; rows claimed and not reached are
+    recorded as soon as it is known. A send that may succeed later stops the backlog (the provider is in trouble:
+    back to one task's messages, with their retries), and so does ``until``; a permanent refusal (one address, one
+    text) fails that message and the batch goes on. Rows claimed and not reached are
     given back, their attempt not counted. Returns the outcomes of ``own``, whether to go on, and how many were
     sent."""
     outcomes, sent, reached, go_on = {}, 0, 0, True
@@ -371,6 +373,8 @@ def _send_claimed(
                 sent += 1
                 continue
             senders.forget(message.channel)
+            if outcome.refused:
+                continue  # this message only (its address, its text): no sign that the provider is in trouble
             if outcome.retry_in is not None and not mine:
                 _retry_later(message.pk, outcome.retry_in)
             go_on = False
@@ -390,7 +394,8 @@ def _release(message_ids: list[int], claim: str) -> None:
 
 def catch_up(*, claim: str, until: float) -> int:
     """Send the queued messages that are due, ``NOTIFICATIONS_CATCH_UP`` per claim, until none is left, a send
-    is not a success, or ``until`` (``time.monotonic()``) has passed; returns how many were sent."""
+    fails in a way that may pass (the provider in trouble), or ``until`` (``time.monotonic()``) has passed;
+    returns how many were sent."""
     batch, count = settings.NOTIFICATIONS_CATCH_UP, 0
     while batch > 0 and time.monotonic() < until:
         messages = _claim([], claim, batch)

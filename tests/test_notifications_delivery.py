@@ -503,6 +503,30 @@ def test_a_backlog_of_emails_goes_out_through_one_smtp_session(office, smtp, bro
     assert len(set(smtp.mailbox.sessions)) == 1
 
 
+def test_a_message_refused_for_good_while_catching_up_does_not_hold_back_the_rest(
+    office, gateway, broker, worker, settings
+):
+    """In-process: the gateway refuses the first SMS of a backlog of three for good (400, say a number it does not
+    serve). That one fails at once, with the gateway's reason for the back office; the provider is not in trouble, so
+    the same call goes on and sends the two others rather than giving them back to wait for their own tasks."""
+    from notifications.services import catch_up
+
+    settings.SMS_BACKEND, settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_API_KEY = "http", gateway.url, GATEWAY_API_KEY
+    backlog = left_queued(office, broker, worker, 3)
+    gateway.fail_with = [400]
+
+    assert catch_up(claim="in-process", until=time.monotonic() + 5) == 2
+
+    rows = list(Message.objects.filter(dossier__in=backlog).order_by("next_attempt_at", "pk"))
+    assert [(m.status, m.attempts, m.claimed_by) for m in rows] == [
+        (MessageStatus.FAILED, 1, ""),
+        (MessageStatus.SENT, 1, ""),
+        (MessageStatus.SENT, 1, ""),
+    ]
+    assert "HTTP 400" in rows[0].error
+    assert len(gateway.requests) == 3
+
+
 def test_a_task_out_of_time_gives_back_what_it_claimed_and_has_not_sent(office, gateway, broker, worker, settings):
     """In-process, with the time ending while the gateway holds the first SMS of a claim of three: that one is
     recorded as sent, the two others go back to the queue with no attempt charged, and the next call sends them."""
