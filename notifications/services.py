@@ -29,8 +29,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, F, Func, Value
-from django.db.models.lookups import Exact
+from django.db.models import F
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -228,10 +227,6 @@ def retry_delay(attempts: int) -> float:
 # A condition that is always true and, evaluated, turns PostgreSQL's synchronous commit off for the transaction it
 # runs in (``set_config(…, is_local => true)``); the setting is read when that transaction commits.
 _ASYNC_COMMIT_SQL = "set_config('synchronous_commit', 'off', true) = 'off'"
-_ASYNC_COMMIT = Exact(
-    Func(Value("synchronous_commit"), Value("off"), Value(True), function="set_config", output_field=CharField()),
-    Value("off"),
-)
 
 
 def _committed_alone() -> bool:
@@ -315,11 +310,31 @@ def _attempt(message: Message, senders: Senders | None = None) -> tuple[Outcome,
 
 def _record(message_id: int, claim: str, fields: dict) -> None:
     """Write a send's outcome on the row, if this claim still holds it."""
-    held = Message.objects.filter(pk=message_id, status=S_, claimed_by=claim)
-    if _committed_alone():
-        held = held.filter(_ASYNC_COMMIT)
-    if not held.update(claimed_by="", updated_at=timezone.now(), **fields):
+    values = {"claimed_by": "", "updated_at": timezone.now(), **fields}
+    params = [_FIELDS[name].get_db_prep_save(value, connection) for name, value in values.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _record_sql(tuple(values), connection.vendor, _committed_alone()), [*params, message_id, S_, claim]
+        )
+        held = cursor.rowcount
+    if not held:
         logger.warning("Message %s was taken over by the sweep while this task was sending it.", message_id)
+
+
+_FIELDS = {field.name: field for field in Message._meta.concrete_fields}
+
+
+@lru_cache(maxsize=32)
+def _record_sql(names: tuple[str, ...], vendor: str, alone: bool) -> str:
+    """The statement that records an outcome, written once per kind of outcome. It runs once for every message a
+    worker sends, where the ORM's ``update()`` spent more time building the statement than the database running
+    it (1.6 against 0.6 ms)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(_FIELDS[name].column)} = %s" for name in names)
+    return (
+        f"UPDATE {quote(Message._meta.db_table)} SET {columns} "  # noqa: S608 - our table and columns
+        f"WHERE id = %s AND status = %s AND claimed_by = %s{f' AND {_ASYNC_COMMIT_SQL}' if alone else ''}"
+    )
 
 
 def deliver(*, message_id: int, claim: str, until: float | None = None) -> Outcome:
