@@ -10,7 +10,6 @@ what the API's permissions rest on; ``forget_tokens_of``).
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -20,7 +19,7 @@ from knox.models import get_token_model
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from .remembered import forget
+from .remembered import forget, recall, remember
 
 
 def _checked_key(digest: str) -> str:
@@ -44,7 +43,7 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         seconds = settings.API_TOKEN_CHECK_SECONDS
         key = _checked_key(hash_token(text)) if seconds > 0 else None
         if key is not None:
-            checked = cache.get(key)
+            checked, edition = recall(key)
             if checked is not None:
                 user, auth_token = checked
                 if auth_token.expiry is None or auth_token.expiry >= timezone.now():
@@ -53,7 +52,7 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         if key is not None:
             left = seconds if auth_token.expiry is None else (auth_token.expiry - timezone.now()).total_seconds()
             if left > 0:
-                cache.set(key, (user, auth_token), min(seconds, int(left)) or 1)
+                remember(key, (user, auth_token), edition, min(seconds, int(left)) or 1)
         return user, auth_token
 
     def _cleanup_token(self, auth_token) -> bool:

@@ -208,6 +208,32 @@ def test_a_user_deactivated_is_refused_at_the_next_call(client):
     assert refused.status_code == 401 and reads == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_check_made_just_before_a_deactivation_is_not_remembered_past_it(client):
+    """The call read the token and its user while the user was still active; the deactivation committed and
+    forgot the remembered check; only then did that call remember its check. The next call is refused."""
+    from django.db import connection
+    from django.test import Client
+
+    from portal.accounts.models import User
+
+    from .interleaving import ChangeAfterRead
+
+    citizen = CitizenFactory()
+    token = issue(citizen)
+    client = Client()
+
+    def deactivate():
+        user = User.objects.get(pk=citizen.pk)
+        user.is_active = False
+        user.save()
+
+    with connection.execute_wrapper(ChangeAfterRead(AuthToken._meta.db_table, deactivate)):
+        assert client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+
+    assert client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
 def test_an_official_moved_to_another_agency_is_seen_there_at_the_next_call(client):
     from procedures.models import Agency
 

@@ -14,6 +14,7 @@ from dossiers.constants import Status
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from tests.factories import AgencyFactory, CitizenFactory, dossier_in, official
+from tests.interleaving import ChangeAfterRead
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,24 @@ def test_a_user_is_read_from_the_database_at_every_request_when_nothing_may_be_r
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("dossiers:mine")).status_code == 200
     assert len(_user_queries(queries.captured_queries)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_read_just_before_a_deactivation_is_not_remembered_past_it():
+    """The request read the user while still active; the deactivation committed and forgot the remembered row;
+    only then did that request remember what it had read. Their next request is still signed out."""
+    citizen = CitizenFactory()
+    client = Client()
+    client.force_login(citizen)
+
+    def deactivate():
+        user = User.objects.get(pk=citizen.pk)
+        user.is_active = False
+        user.save()
+
+    with connection.execute_wrapper(ChangeAfterRead(User._meta.db_table, deactivate)):
+        assert client.get(reverse("dossiers:mine")).status_code == 200  # read before the change: still in
+
+    response = client.get(reverse("dossiers:mine"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse(settings.LOGIN_URL))

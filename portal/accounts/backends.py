@@ -6,7 +6,8 @@ most of the work. The row is remembered for at most ``SESSION_USER_SECONDS`` (0:
 
 Anything that changes the row forgets it at once and again after the commit (``portal.remembered``): any save or
 deletion of the user, such as a new password (which also ends their other sessions, as Django's session hash
-check still runs against the remembered row), a deactivation, another role or agency. A bulk ``update()`` of users,
+check still runs against the remembered row), a deactivation, another role or agency; a request that read the row
+just before such a change cannot put it back (``portal.remembered``). A bulk ``update()`` of users,
 which the portal does not do, would be seen within ``SESSION_USER_SECONDS``. Only the row is kept: groups and
 permissions are read as Django reads them, once per request.
 
@@ -16,9 +17,8 @@ Sessions record the path of the backend that signed them in (``BACKEND``): sessi
 
 from django.conf import settings
 from django.contrib.auth import backends
-from django.core.cache import cache
 
-from portal.remembered import forget
+from portal.remembered import forget, recall, remember
 
 BACKEND = "portal.accounts.backends.ModelBackend"
 
@@ -35,11 +35,11 @@ class ModelBackend(backends.ModelBackend):
         if seconds <= 0:
             return super().get_user(user_id)
         key = user_key(user_id)
-        user = cache.get(key)
+        user, edition = recall(key)
         if user is None:
             user = super().get_user(user_id)  # None when there is no such user or they may not sign in
             if user is not None:
-                cache.set(key, user, seconds)  # pickled now: before this request caches permissions on it
+                remember(key, user, edition, seconds)  # pickled now: before this request caches permissions on it
         return user
 
 
