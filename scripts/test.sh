@@ -17,6 +17,13 @@ PIDS=()
 PG_DATA=""
 cleanup() {
     local status=$?
+    if ((status != 0)); then  # what the throwaway servers said, before their directory goes
+        for service_log in "$WORK"/*.log; do
+            [[ -s "$service_log" ]] || continue
+            echo "--- the last lines of $(basename "$service_log") ---" >&2
+            tail -n 40 "$service_log" >&2 || true
+        done
+    fi
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for _ in $(seq 50); do  # give servers 5 s to stop, then stop them hard
         alive=0
