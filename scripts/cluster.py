@@ -274,7 +274,8 @@ def seaweedfs(directory: Path, *, env: dict[str, str], log_path: Path) -> tuple[
     (directory / "data").mkdir(exist_ok=True)
     argv = [
         *(weed_binary(), "server", f"-dir={directory / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"),
-        *("-master.telemetry=false", "-volume.max=5", f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}"),
+        *("-master.telemetry=false", "-volume.max=32", "-master.volumeSizeLimitMB=1024"),  # see scripts/test.sh
+        *(f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}"),
         *(f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}"),
         *(f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}"),
         *("-s3", f"-s3.port={ports[6]}", f"-s3.port.grpc={ports[7]}", f"-s3.port.iceberg={ports[8]}"),

@@ -132,7 +132,10 @@ print(" ".join(str(s.getsockname()[1]) for s in sockets))')"
     printf '{"identities":[{"name":"portal","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
         "$STORAGE_S3_ACCESS_KEY" "$STORAGE_S3_SECRET_KEY" >"$WORK/s3.json"
     mkdir -p "$WORK/seaweedfs"
-    weed server -dir="$WORK/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -volume.max=5 \
+    # SeaweedFS grows 7 volumes at once for each collection (the bucket, and its own metadata log): with 5 slots the
+    # bucket took them all, the metadata log found none, and writes stalled for minutes. Volumes are sparse files.
+    weed server -dir="$WORK/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
+        -volume.max=32 -master.volumeSizeLimitMB=1024 \
         -master.port="${WEED_PORTS[0]}" -master.port.grpc="${WEED_PORTS[1]}" \
         -volume.port="${WEED_PORTS[2]}" -volume.port.grpc="${WEED_PORTS[3]}" \
         -filer.port="${WEED_PORTS[4]}" -filer.port.grpc="${WEED_PORTS[5]}" \
