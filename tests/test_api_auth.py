@@ -213,7 +213,6 @@ def test_a_check_made_just_before_a_deactivation_is_not_remembered_past_it(clien
     """The call read the token and its user while the user was still active; the deactivation committed and
     forgot the remembered check; only then did that call remember its check. The next call is refused."""
     from django.db import connection
-    from django.test import Client
 
     from portal.accounts.models import User
 
@@ -221,7 +220,6 @@ def test_a_check_made_just_before_a_deactivation_is_not_remembered_past_it(clien
 
     citizen = CitizenFactory()
     token = issue(citizen)
-    client = Client()
 
     def deactivate():
         user = User.objects.get(pk=citizen.pk)
