@@ -18,6 +18,7 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from dossiers import processing
+from dossiers import selectors as dossier_selectors
 from dossiers.constants import Stage, Status
 from dossiers.models import Dossier
 from dossiers.selectors import OWN_QUEUE, agency_counts_key, due_soon_bound, queues, queues_changed
@@ -643,6 +644,28 @@ def test_a_colleague_waits_for_the_count_another_load_is_making_instead_of_count
 
     assert shown["intake"] == shown["overdue"] == 7  # the colleague's count, not one of its own
     assert not any("FILTER (WHERE" in sql for sql in read)
+
+
+def test_a_load_that_waited_in_vain_counts_itself_and_leaves_the_colleagues_lock_alone(staff, kept_counts, monkeypatch):
+    """A colleague's count that never comes (their load died, or is slow): after waiting COUNTING_SECONDS the load
+    counts the dossiers itself and shows them, but the lock stays the colleague's, so a third official's load still
+    waits for the colleague instead of starting yet another count of the whole agency."""
+    monkeypatch.setattr(dossier_selectors, "COUNTING_SECONDS", 0.3)
+    specialist = staff[Role.SPECIALIST]
+    dossier_in(Status.SUBMITTED)
+    key = agency_counts_key("admin", specialist.agency_id)
+    client = Client()
+    client.force_login(specialist)
+    assert single_flight.take(key, 30)  # the colleague's load, counting and not finishing
+    try:
+        shown, read = dashboard_counts(client)
+        still_theirs = not single_flight.take(key, 30)
+    finally:
+        single_flight.release(key)
+
+    assert shown["intake"] >= 1  # counted here, after waiting in vain
+    assert any("FILTER (WHERE" in sql for sql in read)
+    assert still_theirs
 
 
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+')
