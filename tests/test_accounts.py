@@ -1,11 +1,12 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from portal import demo
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
-from portal.accounts.services import create_citizen, create_official
+from portal.accounts.services import ROLE_PERMISSIONS, create_citizen, create_official, sync_role_groups
 from portal.accounts.validators import normalize_vn_phone
 from procedures.models import Agency
 
@@ -67,6 +68,26 @@ def test_an_official_belongs_to_an_agency_with_a_role_and_its_permissions():
 
     assert official.is_staff and official.agency == agency and official.role == Role.DESK
     assert official.groups.count() == 1
+    assert granted(official.groups.get()) == set(ROLE_PERMISSIONS[Role.DESK])
+    assert official.has_perm("procedures.view_procedure") and not official.has_perm("procedures.change_procedure")
+
+
+def granted(group: Group) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+
+def test_syncing_the_role_groups_gives_each_exactly_its_roles_permissions():
+    """A permission added to a role's group by hand is taken away again, and a missing one is given back."""
+    desk = sync_role_groups()[Role.DESK]
+    desk.permissions.remove(Permission.objects.get(codename="view_procedure"))
+    desk.permissions.add(Permission.objects.get(codename="delete_procedure"))
+
+    groups = sync_role_groups()
+
+    assert groups[Role.DESK].pk == desk.pk
+    for role, group in groups.items():
+        assert granted(group) == set(ROLE_PERMISSIONS[role])
+    assert "procedures.change_procedure" in granted(groups[Role.AGENCY_ADMIN])
 
 
 def test_the_database_refuses_a_citizen_with_an_agency():

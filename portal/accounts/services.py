@@ -42,19 +42,31 @@ def role_group_name(role: str) -> str:
     return f"role:{role}"
 
 
+def _permission_ids(names: list[str]) -> list[int]:
+    """The permissions named ``app_label.codename``, in one query; ``Permission.DoesNotExist`` if one is missing."""
+    pairs = {tuple(name.split(".")) for name in names}
+    found = Permission.objects.filter(
+        content_type__app_label__in={app_label for app_label, _codename in pairs},
+        codename__in={codename for _app_label, codename in pairs},
+    ).values_list("content_type__app_label", "codename", "pk")
+    by_name = {(app_label, codename): pk for app_label, codename, pk in found}
+    missing = sorted(".".join(pair) for pair in pairs - by_name.keys())
+    if missing:
+        raise Permission.DoesNotExist(f"No such permission: {', '.join(missing)} (are the migrations applied?)")
+    return [by_name[pair] for pair in pairs]
+
+
 @transaction.atomic
+def sync_role_group(role: str) -> Group:
+    """The role's group, created if missing, with exactly the permissions ROLE_PERMISSIONS gives the role."""
+    group, _ = Group.objects.get_or_create(name=role_group_name(role))
+    group.permissions.set(_permission_ids(ROLE_PERMISSIONS[role]))
+    return group
+
+
 def sync_role_groups() -> dict[str, Group]:
     """Create or update one group per role with exactly the permissions in ROLE_PERMISSIONS."""
-    groups = {}
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role_group_name(role))
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
-        groups[role] = group
-    return groups
+    return {role: sync_role_group(role) for role in ROLE_PERMISSIONS}
 
 
 @transaction.atomic
@@ -75,7 +87,7 @@ def create_official(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.set([sync_role_groups()[role]])
+    user.groups.set([sync_role_group(role)])
     return user
 
 
