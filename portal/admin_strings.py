@@ -1,4 +1,4 @@
-"""Texts of Django's admin and model fields that Django's own Vietnamese catalogue does not translate yet; listed
+"""Texts of Django's admin, forms and model fields that Django's own Vietnamese catalogue does not translate yet; listed
 here so that ``make messages`` keeps them in ours (the portal's catalogue is searched first)."""
 
 from django.utils.translation import gettext_noop
@@ -14,4 +14,5 @@ STRINGS = [
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
     gettext_noop("Filter by %(field_name)s"),  # the date hierarchy of admin lists
+    gettext_noop("Null characters are not allowed."),  # forms' and the API's fields, given a NUL character
 ]

@@ -102,3 +102,27 @@ def test_a_moment_outside_the_calendar_is_a_validation_error(client, submitted, 
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "due_before" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "address", ["/thu-tuc/%00/", "/thu-tuc/%00/mau-don/1/", "/ho-so/nop/%00/", "/thu-tuc/?q=a%00b"]
+)
+def test_an_address_with_a_nul_character_is_a_translated_bad_request_page(client, catalogue, address):
+    response = client.get(address)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<html lang="vi">' in page and "Không đọc được yêu cầu" in page
+    assert 'href="/thu-tuc/"' in page  # the way on: search the procedures
+
+
+def test_an_api_address_with_a_nul_character_answers_in_the_apis_error_shape(client, catalogue):
+    response = client.get("/api/v1/procedures/%00/", HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "bad_request",
+        "message": "Địa chỉ có ký tự mà Cổng không chấp nhận.",
+        "fields": {},
+    }
+    assert client.get("/api/v1/procedures/", {"search": "a\x00"}).status_code == 400

@@ -16,7 +16,7 @@ from django.urls import reverse
 from payments import services, vnpay
 from payments.constants import RequestStatus, TransactionStatus
 from payments.gateways import VNPayGateway
-from payments.models import PaymentRequest, Receipt, Transaction
+from payments.models import GatewayNotification, PaymentRequest, Receipt, Transaction
 
 from .payments_support import file_dossier
 
@@ -316,3 +316,13 @@ def test_the_return_page_accepts_a_result_signed_without_the_empty_parameter(cli
     assert response.context["txn"] == pending and response.context["claimed_success"]
     pending.refresh_from_db()
     assert pending.status == TransactionStatus.PENDING  # display only
+
+
+def test_an_ipn_posted_with_a_nul_character_is_refused_and_kept_as_received(client, pending):
+    response = client.post(IPN, {**QR_IPN, "vnp_OrderInfo": "Thanh toan\x00", "vnp_SecureHash": QR_HASH_WITH_EMPTY})
+
+    assert response.json() == {"RspCode": "97", "Message": "Invalid signature"}
+    logged = GatewayNotification.objects.get(source="ipn", txn_ref=QR_REF)
+    assert logged.params["vnp_OrderInfo"] == "Thanh toan\\x00" and logged.answer == "97"
+    pending.refresh_from_db()
+    assert pending.status == TransactionStatus.PENDING

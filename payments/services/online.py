@@ -84,9 +84,15 @@ def start_online_payment(
 
 
 def _log(source: str, params: dict, answer: str = "") -> None:
+    """Keep the message as received; a NUL character (which PostgreSQL cannot store in text) is kept as ``\\x00``."""
+    params = {_storable(key): _storable(value) for key, value in params.items()}
     GatewayNotification.objects.create(
-        source=source, txn_ref=str(params.get("vnp_TxnRef", ""))[:64], params=dict(params), answer=answer
+        source=source, txn_ref=str(params.get("vnp_TxnRef", ""))[:64], params=params, answer=answer
     )
+
+
+def _storable(value):
+    return value.replace("\x00", "\\x00") if isinstance(value, str) else value
 
 
 def handle_notification(params: dict) -> dict[str, str]:
