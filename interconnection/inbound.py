@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dossiers import services as filing
 from dossiers.constants import Channel
 from dossiers.models import Dossier
+from portal import json_input
 from portal.accounts.constants import UserKind
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone, validate_cccd
@@ -163,11 +164,11 @@ def _slots(dossier: Dossier, files: list[tuple[str, str, bytes]]):
 
 
 def parse(body: bytes) -> dict:
-    import json
-
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = json_input.loads(body)
+    except json_input.UnstorableText:
+        raise InboundError(_("The body contains a NUL character or a broken one.")) from None
+    except ValueError:  # UnicodeDecodeError is one
         raise InboundError(_("The body is not JSON.")) from None
     if not isinstance(data, dict):
         raise InboundError(_("The body must be a JSON object."))

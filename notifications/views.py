@@ -1,5 +1,4 @@
 import hmac
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from portal import json_input
 
 from . import services
 from .forms import PreferencesForm
@@ -35,7 +36,7 @@ def delivery_report(request):
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
         return JsonResponse({"error": "forbidden"}, status=403)
     try:
-        data = json.loads(request.body)
+        data = json_input.loads(request.body)
         provider_id, status = str(data["message_id"]), str(data["status"])
         error = str(data.get("error") or "")
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -2,6 +2,7 @@
 separate HTTP process speaking its shapes (tests/peers/national_portal.py)."""
 
 import base64
+import json
 import re
 import secrets
 from datetime import datetime
@@ -356,6 +357,21 @@ def test_no_secret_configured_refuses_everything(client, inbound, settings):
 def test_a_malformed_body_is_refused(client, inbound, raw):
     response = post(client, None, raw=raw)
     assert response.status_code == 400 and response.json()["error_code"] == -1
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("ChuHoSo", "Nguy\\ud800n"), ("DiaChi", "12 L\\u0000"), ("MaHoSo", "G22.99.99-261205-0001\\udfff")],
+)
+def test_a_text_no_column_can_hold_is_refused(client, inbound, field, text):
+    """An unpaired surrogate (which UTF-8 cannot encode) or a NUL (which PostgreSQL refuses), escaped in the JSON."""
+    raw = json.dumps(inbound_body(**{field: "?"})).replace('"?"', f'"{text}"').encode()
+
+    response = post(client, None, raw=raw)
+
+    assert response.status_code == 400
+    assert response.json() == {"error_code": -1, "message": "Nội dung yêu cầu có ký tự NUL hoặc ký tự hỏng."}
+    assert not Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).exists()
 
 
 # --- Catalogue pull ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Inputs that once answered 500: each now answers 4xx in the API's error shape and changes nothing."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from dossiers.models import Dossier
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .filing import HAC_THANH
+from .factories import CitizenFactory
+from .filing import BIRTH, HAC_THANH, api_declaration
+from .test_api_filing import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +129,32 @@ def test_an_api_address_with_a_nul_character_answers_in_the_apis_error_shape(cli
         "fields": {},
     }
     assert client.get("/api/v1/procedures/", {"search": "a\x00"}).status_code == 400
+
+
+def test_json_with_a_text_no_column_can_hold_is_refused_and_the_draft_keeps_its_declaration(client, catalogue):
+    """An unpaired surrogate (UTF-8 cannot encode it: the answer could not even be written) or a NUL (PostgreSQL
+    refuses it in jsonb), anywhere in the body, keys included. A surrogate pair is one character and is kept."""
+    auth = token_for(CitizenFactory())
+    draft = client.post(
+        "/api/v1/drafts/", {"procedure": BIRTH, "agency": HAC_THANH}, content_type="application/json", **auth
+    )
+    url = f"/api/v1/drafts/{draft.json()['id']}/declaration/"
+
+    def declare(**overrides):
+        body = json.dumps({"answers": api_declaration(**overrides)})  # non-ASCII escaped: "\ud83c\udfe5"
+        return client.put(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi", **auth)
+
+    kept = declare(child_birth_place="Bệnh viện 🏥")
+    assert kept.status_code == 200 and kept.json()["form_data"]["child_birth_place"] == "Bệnh viện 🏥"
+
+    for overrides in [{"child_birth_place": "Bệnh viện \ud800"}, {"child_name": "Khôi\x00"}, {"\udfff": "x"}]:
+        response = declare(**overrides)
+
+        assert response.status_code == 400, overrides
+        assert response.json()["code"] == "parse_error"
+        assert (
+            response.json()["message"]
+            == "Nội dung gửi lên có ký tự mà Cổng không chấp nhận (ký tự NUL hoặc ký tự hỏng)."
+        )
+    form_data = client.get(f"/api/v1/drafts/{draft.json()['id']}/", **auth).json()["form_data"]
+    assert form_data["child_birth_place"] == "Bệnh viện 🏥" and form_data["child_name"] == "Nguyễn Minh Khôi"

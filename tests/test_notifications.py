@@ -561,6 +561,7 @@ def test_delivery_reports_update_the_message(client, settings, sent_sms):
     assert sent_sms.status == MessageStatus.DELIVERED
     assert report(client, {"message_id": "gw-0", "status": "delivered"}).status_code == 404
     assert report(client, ["gw-42"]).status_code == 400
+    assert report(client, {"message_id": "gw-42\ud800", "status": "delivered"}).status_code == 400  # unpaired
     assert client.get(reverse("notifications:delivery_report")).status_code == 405
 
 
