@@ -146,3 +146,21 @@ def test_a_row_read_just_before_a_deactivation_is_not_remembered_past_it():
     response = client.get(reverse("dossiers:mine"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        '"abcdefgh\\000ijklmn"',  # an octal escape in a quoted cookie: the parser makes it a NUL (answered 500)
+        "ABCDEFGHIJKLMNOP",  # Django makes lowercase letters and digits only
+        "a" * 41,  # longer than the column
+    ],
+)
+def test_a_session_cookie_django_could_not_have_made_is_no_session(client, catalogue, cookie):
+    header = {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+
+    assert client.get(reverse("home"), **header).status_code == 200
+    mine = client.get(reverse("dossiers:mine"), **header)
+    assert mine.status_code == 302 and mine["Location"].startswith(reverse(settings.LOGIN_URL))
+    assert client.get("/api/v1/auth/me/", **header).status_code in (401, 403)
+    assert client.post(reverse("tracking:lookup"), {"code": "X"}, **header).status_code == 400  # the form's errors

@@ -127,7 +127,7 @@ else:
 # Sessions are written to the database and to the shared cache, and read from the cache: a signed-in request
 # costs a Redis read instead of a query. Only with a cache every process shares: with one per process, a session
 # ended in one process could still be read in another.
-SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+SESSION_ENGINE = "portal.sessions." + ("cached_db" if REDIS_URL else "db")  # Django's, with the key checked
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
