@@ -40,6 +40,8 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             text = token.decode("utf-8")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not (text.isascii() and text.isprintable()):  # tokens are hex; a NUL would reach PostgreSQL (a 500)
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         seconds = settings.API_TOKEN_CHECK_SECONDS
         key = _checked_key(hash_token(text)) if seconds > 0 else None
         if key is not None:

@@ -75,6 +75,21 @@ def test_a_bad_or_revoked_token_is_refused(client):
     assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abc\x00def0123456789abcdef",  # a NUL would reach PostgreSQL in the token's key
+        "đ".encode().decode("latin-1") * 32,  # UTF-8 bytes, as a WSGI server hands the header over
+    ],
+)
+def test_a_token_with_characters_no_token_has_is_refused_in_the_callers_language(client, catalogue, token):
+    for path in ["/api/v1/auth/me/", "/api/v1/procedures/"]:
+        refused = client.get(path, HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="vi")
+
+        assert refused.status_code == 401
+        assert refused.json() == {"code": "authentication_failed", "message": "Mã truy cập không hợp lệ.", "fields": {}}
+
+
 def test_revoking_every_token(client):
     citizen = CitizenFactory()
     first = obtain(client, citizen.username).json()["token"]
