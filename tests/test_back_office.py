@@ -27,7 +27,7 @@ from portal import single_flight
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .factories import dossier_in, official
+from .factories import dossier_in, official, superuser
 from .filing import HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -775,3 +775,51 @@ def test_the_queue_rows_are_the_admins_own_cell_for_cell(client, staff, language
     assert len(written) == len(cl.result_list) > 0
     assert written == expected
     assert all(row in response.content.decode() for row in written)
+
+
+# --- Actions on any list of the back office ------------------------------------------------------------------------
+
+ATTEMPTS = "/quan-tri/axes/accessattempt/"
+
+
+def failed_sign_in(username: str, minutes_ago: int):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username=username, ip_address="203.0.113.9", user_agent="Firefox", failures_since_start=1
+    )
+    AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=timezone.now() - timedelta(minutes=minutes_ago))
+    return attempt
+
+
+def test_a_selection_that_names_no_row_is_told_to_select_rows_and_changes_nothing(client):
+    from axes.models import AccessAttempt
+
+    kept = failed_sign_in("an", minutes_ago=1)
+    client.force_login(superuser())
+
+    response = client.post(
+        ATTEMPTS, {"action": "delete_selected", "_selected_action": ["abc", "1\x00", "-"], "index": 0}, **EN
+    )
+
+    assert response.status_code == 302  # it answered 500: the values went to PostgreSQL as ids
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Items must be selected in order to perform actions on them. No items have been changed."
+    ]
+    assert AccessAttempt.objects.filter(pk=kept.pk).exists()
+    # Among ids, a value that is not one is passed over: the row named is acted on.
+    client.post(ATTEMPTS, {"action": "delete_selected", "_selected_action": ["abc", kept.pk], "post": "yes"})
+    assert not AccessAttempt.objects.filter(pk=kept.pk).exists()
+
+
+def test_cleaning_up_expired_sign_in_attempts_from_their_list_keeps_the_recent_ones(client):
+    from axes.models import AccessAttempt
+
+    recent = failed_sign_in("an", minutes_ago=1)
+    failed_sign_in("binh", minutes_ago=60)  # past the 15-minute cool-off
+    client.force_login(superuser())
+
+    response = client.post(ATTEMPTS, {"action": "cleanup_expired_attempts", "_selected_action": [recent.pk]})
+
+    assert response.status_code == 302  # it answered 500 (django-axes read the time of a sign-in being checked)
+    assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [recent.pk]

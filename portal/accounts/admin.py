@@ -1,5 +1,8 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.paginator import LargeTableAdminMixin
@@ -41,3 +44,20 @@ class UserAdmin(LargeTableAdminMixin, BaseUserAdmin):  # hundreds of thousands o
             },
         ),
     ]
+
+
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' failed sign-ins. Its action "Clean up expired attempts" reads the time of the sign-in being
+    checked, which a back-office request does not have (it answered 500); the time of the click is given instead."""
+
+    def cleanup_expired_attempts(self, request, queryset):
+        if getattr(request, "axes_attempt_time", None) is None:
+            request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
+
+    cleanup_expired_attempts.short_description = AxesAccessAttemptAdmin.cleanup_expired_attempts.short_description
+
+
+if admin.site.is_registered(AccessAttempt):  # django-axes registers its own unless AXES_ENABLE_ADMIN is off
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)
