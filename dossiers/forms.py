@@ -101,3 +101,9 @@ class SubmitForm(forms.Form):
         label=_("Type the characters in the picture"),
         error_messages={"invalid": _("The characters do not match the picture. Try the new picture.")},
     )
+
+
+class SupplementForm(forms.Form):
+    """The citizen's message sent with a supplement (the view reads the files slot by slot)."""
+
+    note = forms.CharField(label=_("Message to the agency"), required=False, max_length=2000)

@@ -18,7 +18,7 @@ from procedures.routing import RoutingError
 
 from . import costs, processing, services
 from .constants import DeliveryMethod, Status
-from .forms import DeliveryForm, StartForm, SubmitForm
+from .forms import DeliveryForm, StartForm, SubmitForm, SupplementForm
 from .models import Dossier, DossierDocument, DossierNotice
 from .notices import NOTICE
 from .receipts import RECEIPT
@@ -194,17 +194,18 @@ def supplement(request, public_id):
         return redirect(dossier)
     slots = list(dossier.case.documents.all()) if dossier.case else []
     errors: dict[int, str] = {}
+    form = SupplementForm(request.POST or None)  # the message, kept on the page whatever else is refused
     if request.method == "POST":
         errors = _save_uploads(request, dossier, slots)
-        if not errors and "send" in request.POST:
+        if not errors and form.is_valid() and "send" in request.POST:
             try:
-                processing.supplement(dossier=dossier, by=request.user, note=request.POST.get("note", "")[:2000])
+                processing.supplement(dossier=dossier, by=request.user, note=form.cleaned_data["note"])
             except InvalidTransition as error:
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("Your supplement has been sent to the agency."))
             return redirect(dossier)
-        if not errors:
+        if not errors and form.is_valid():
             messages.success(request, _("Your files have been saved."))
             return redirect("dossiers:supplement", public_id=dossier.public_id)
     rows = _document_rows(dossier, slots, errors)
@@ -216,8 +217,9 @@ def supplement(request, public_id):
             "procedure": dossier.procedure,
             "rows": rows,
             "error_rows": [r for r in rows if r["error"]],
+            "form": form,
         },
-        status=_error_status(errors),
+        status=_error_status(errors) if not form.errors else 400,
     )
 
 

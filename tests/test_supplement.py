@@ -72,6 +72,37 @@ def test_a_bad_file_keeps_the_dossier_waiting_and_says_why(client, waiting):
     assert waiting.status == Status.SUPPLEMENT_REQUESTED
 
 
+def test_a_bad_file_keeps_the_message_typed_for_the_agency(client, waiting):
+    client.force_login(waiting.applicant)
+    slot = waiting.case.documents.get(position=1)
+    url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+    bad = SimpleUploadedFile("anh.pdf", b"GIF89a...")
+
+    response = client.post(url, {f"document-{slot.pk}": bad, "send": "1", "note": "Bản sao có dấu đỏ"})
+
+    assert response.status_code == 400
+    assert '<textarea id="id_note" name="note" rows="3" maxlength="2000">Bản sao có dấu đỏ</textarea>' in (
+        response.content.decode()
+    )
+
+
+def test_a_message_with_a_nul_character_is_refused_beside_the_field_and_nothing_is_sent(client, waiting):
+    client.force_login(waiting.applicant)
+    slot = waiting.case.documents.get(position=1)
+    url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
+    scan = SimpleUploadedFile("chung-sinh-moi.pdf", PDF_BYTES)
+
+    response = client.post(url, {f"document-{slot.pk}": scan, "send": "1", "note": "Đã\x00"}, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert response.status_code == 400  # it answered 500: PostgreSQL refused the NUL in the timeline's note
+    page = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_note-error"' in page
+    assert '<p class="field-error" id="id_note-error">Không được dùng ký tự rỗng (NUL).</p>' in page
+    waiting.refresh_from_db()
+    assert waiting.status == Status.SUPPLEMENT_REQUESTED
+    assert waiting.documents.get(required_document=slot).original_name == "chung-sinh-moi.pdf"  # the scan is kept
+
+
 def test_another_citizen_cannot_supplement(client, waiting):
     client.force_login(CitizenFactory())
     url = reverse("dossiers:supplement", kwargs={"public_id": waiting.public_id})
