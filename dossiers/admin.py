@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
 from portal.page_cache import official_page
 from portal.paginator import LargeTableAdminMixin
+from portal.params import number
 from procedures.models import Procedure
 
 from . import admin_views, costs, counter_views, selectors
@@ -56,9 +57,8 @@ class ProcedureFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in procedures.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(procedure_id=int(self.value()))
-        return queryset
+        procedure_id = number(self.value())
+        return queryset if procedure_id is None else queryset.filter(procedure_id=procedure_id)
 
 
 class HandledByFilter(admin.SimpleListFilter):

@@ -25,7 +25,7 @@ from portal.accounts.services import find_citizen, find_or_create_citizen_record
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
 from procedures import routing
 from procedures.eforms import EForm, display_answers
-from procedures.models import Procedure
+from procedures.models import PROCEDURE_CODE_VALIDATOR, Procedure
 
 from . import counter
 from .admin_views import admin_url
@@ -188,7 +188,12 @@ def procedure(request, model_admin):
     chosen, status = None, 200
     if request.method == "POST":
         code = " ".join(request.POST.get("procedure", "").split())
-        chosen = Procedure.objects.published().filter(code=code).first()
+        try:
+            PROCEDURE_CODE_VALIDATOR(code)
+        except ValidationError:  # not a code (a NUL would reach PostgreSQL): the form says what is wrong
+            chosen = None
+        else:
+            chosen = Procedure.objects.published().filter(code=code).first()
     form = ProcedureForm(request.POST or None, procedures=procedures, chosen=chosen, initial={"id_number": id_number})
     if request.method == "POST" and form.is_valid():
         if chosen is None:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from portal import access
 from portal.issued import file_response
+from portal.params import number
 
 from . import store
 from .models import StoredDocument
@@ -47,11 +48,11 @@ def delete_stored_document(request, pk: int):
 @require_POST
 def reuse_document(request, dossier):
     """Put a stored paper into one slot of the draft: ``reuse`` is "<required document id>:<stored id>"."""
-    slot_pk, _sep, stored_pk = request.POST.get("reuse", "").partition(":")
-    if not (slot_pk.isdigit() and stored_pk.isdigit()):
+    slot_pk, _sep, stored_pk = (number(part) for part in request.POST.get("reuse", "").partition(":"))
+    if slot_pk is None or stored_pk is None:
         raise Http404
-    slot = get_object_or_404(dossier.case.documents, pk=int(slot_pk))
-    stored = get_object_or_404(StoredDocument, pk=int(stored_pk), owner=request.user)
+    slot = get_object_or_404(dossier.case.documents, pk=slot_pk)
+    stored = get_object_or_404(StoredDocument, pk=stored_pk, owner=request.user)
     store.reuse(dossier=dossier, required_document=slot, stored=stored, by=request.user)
     messages.success(request, _("The document from your store has been added to this dossier."))
     return redirect("dossiers:documents", public_id=dossier.public_id)

@@ -27,6 +27,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .errors import AccessDenied, DomainError
+from .params import number
 
 
 class Path(NamedTuple):
@@ -264,7 +265,7 @@ def report_agency(user, requested: str | None = None) -> int | None:
     """The agency a per-agency report covers: an official's own, whatever they ask for; for a superuser the one
     ``requested`` (an agency id), else their own if they have one. None: no agency to report on."""
     if user.is_superuser and requested:
-        return int(requested) if str(requested).isdigit() else None
+        return number(requested)
     return user.agency_id
 
 

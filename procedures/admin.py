@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.params import number
+
 from . import services
 from .constants import CURRENT_LEVELS, current_level_choices
 from .models import (
@@ -133,7 +135,7 @@ class ProcedureLevelFilter(admin.SimpleListFilter):
         return current_level_choices()
 
     def queryset(self, request, queryset):
-        flag = LEVEL_FLAGS.get(int(self.value())) if (self.value() or "").isdigit() else None
+        flag = LEVEL_FLAGS.get(number(self.value()))
         return queryset.filter(**{flag: True}) if flag else queryset
 
 

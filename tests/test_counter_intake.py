@@ -300,6 +300,18 @@ def test_a_procedure_the_centre_may_not_receive_is_refused_with_the_reason(clien
     assert not Dossier.objects.filter(applicant=citizen).exists()
 
 
+@pytest.mark.parametrize("typed", ["1.000\x00", "không có", ""])
+def test_a_procedure_code_that_is_no_code_is_refused_beside_the_field(client_at_desk, typed):
+    client = client_at_desk
+    citizen = register_citizen(client)
+
+    response = client.post(PROCEDURE, {"id_number": citizen.id_number, "procedure": typed}, **EN)
+
+    assert response.status_code == 400  # the NUL answered 500
+    assert response.context["form"].errors["procedure"]
+    assert not Dossier.objects.filter(applicant=citizen).exists()
+
+
 def test_a_level_1_procedure_is_received_at_the_counter(client_at_desk):
     client = client_at_desk
     citizen = register_citizen(client)

@@ -12,7 +12,7 @@ from dossiers.models import Dossier
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .factories import CitizenFactory
+from .factories import CitizenFactory, superuser
 from .filing import BIRTH, HAC_THANH, api_declaration
 from .test_api_filing import token_for
 
@@ -158,3 +158,15 @@ def test_json_with_a_text_no_column_can_hold_is_refused_and_the_draft_keeps_its_
         )
     form_data = client.get(f"/api/v1/drafts/{draft.json()['id']}/", **auth).json()["form_data"]
     assert form_data["child_birth_place"] == "Bệnh viện 🏥" and form_data["child_name"] == "Nguyễn Minh Khôi"
+
+
+@pytest.mark.parametrize("value", ["²", "١", "9" * 30])  # str.isdigit() is true for all three; int() reads none well
+def test_a_number_parameter_that_is_no_number_applies_no_filter(client, catalogue, value):
+    everything = client.get("/api/v1/procedures/").json()["count"]
+
+    for name in ["level", "service_level", "field"]:
+        response = client.get("/api/v1/procedures/", {name: value})
+        assert response.status_code == 200 and response.json()["count"] == everything, name  # it answered 500
+    client.force_login(superuser())  # chooses the agency of a report by its id
+    assert client.get("/thong-ke/co-quan/", {"agency": value}).status_code == 200
+    assert client.get("/quan-tri/procedures/procedure/", {"level": value}).status_code == 200

@@ -26,6 +26,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from portal.errors import FileStoreUnavailable, storage_errors
+from portal.params import number
 from tracking.ratelimit import rate_seconds
 
 from . import sign, verify
@@ -89,8 +90,8 @@ def verify_page(request):
     if request.method == "POST":
         if _over_limit(request):
             return _rate_limited(request)
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.SIGNATURE_VERIFY_MAX_SIZE + 64 * 1024:
+        length = number(request.META.get("CONTENT_LENGTH") or "0")  # None: not a length a server would pass on
+        if length is None or length > settings.SIGNATURE_VERIFY_MAX_SIZE + 64 * 1024:
             return _page(request, VerifyForm(), verify.Report(verify.TOO_LARGE), status=413)
         return _post(request)
     public_id = request.GET.get(DOSSIER_PARAM, "").strip()

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 
 from portal.page_cache import public_page
+from portal.params import number
 
 from ..constants import CURRENT_LEVELS, ServiceLevel
 from ..models import Agency, Field, Procedure
@@ -14,8 +15,8 @@ API_PARAMS = ("q", "agency", "field", "level", "service_level", "page", "page_si
 
 
 def _int_param(request, name: str, allowed) -> int | None:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() and int(value) in allowed else None
+    value = number(request.query_params.get(name))
+    return value if value in allowed else None
 
 
 @extend_schema_view(
@@ -53,11 +54,12 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         params = self.request.query_params
+        field_id = number(params.get("field"))
         return search_procedures(
             CatalogueFilters(
                 q=params.get("q", "")[:200],
                 agency=Agency.objects.filter(code=params.get("agency", "")).first() if params.get("agency") else None,
-                field=Field.objects.filter(pk=params["field"]).first() if params.get("field", "").isdigit() else None,
+                field=Field.objects.filter(pk=field_id).first() if field_id else None,
                 administrative_level=_int_param(self.request, "level", [level.value for level in CURRENT_LEVELS]),
                 service_level=_int_param(self.request, "service_level", ServiceLevel.values),
             )

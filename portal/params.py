@@ -1,0 +1,15 @@
+"""Numbers read from what a visitor sends (query parameters, filter values, posted ids): one rule for all of them.
+
+``str.isdigit`` is true for characters ``int`` cannot read ("²") and for other scripts' digits ("١"), and a long
+enough number overflows PostgreSQL's bigint: each answered 500 where a filter or an id was read that way. Here only
+ASCII digits, at most 18 of them, are a number; anything else is no number (the filter is not applied, the id names
+nothing).
+"""
+
+
+def number(value) -> int | None:
+    """The whole number ``value`` spells in ASCII digits (below 10**18), or None."""
+    text = value if isinstance(value, str) else str(value if value is not None else "")
+    if 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
