@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from portal import access
 from portal.admin_pages import dossier_admin_url, form_page
+from portal.admin_site import AutocompleteAdminMixin
 from portal.paginator import LargeTableAdminMixin
 from postal.models import Shipment
 from procedures.templatetags.catalogue import vnd
@@ -365,7 +366,7 @@ class GatewayNotificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProcedurePaymentRule)
-class ProcedurePaymentRuleAdmin(admin.ModelAdmin):
+class ProcedurePaymentRuleAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["procedure", "collection"]
     autocomplete_fields = ["procedure"]
     search_fields = ["procedure__code", "procedure__name"]

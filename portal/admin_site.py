@@ -8,18 +8,24 @@ admin would show them, and 404 otherwise, exactly like the object's own change p
 An action's selection is read only as far as it can name rows: Django filters ``pk__in`` with the posted values as
 they are, so one that is not an id of the model (``abc``, a NUL) made every list's actions answer 500. Such values
 name no row and are dropped, as an id of a row that is gone is; with none left, Django says to select rows.
+
+Likewise an autocomplete field (``AutocompleteAdminMixin``): a refused form shown again looked up the values sent
+as they were, and one that was not an id made the page answer 500 instead of saying "Select a valid choice".
 """
 
 from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from .params import is_key
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -58,20 +64,46 @@ def _selection_read_as_ids(view, model):
     """The view, given only the selected values that are ids of ``model`` (see the module's note)."""
     primary_key = model._meta.pk
 
-    def is_id(value: str) -> bool:
-        try:
-            primary_key.get_prep_value(primary_key.to_python(value))
-        except (ValidationError, ValueError, TypeError):
-            return False
-        return "\x00" not in value
-
     @wraps(view)
     def checked(request, *args, **kwargs):
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME) if request.method == "POST" else []
-        if selected and not all(is_id(value) for value in selected):
+        if selected and not all(is_key(primary_key, value) for value in selected):
             post = request.POST.copy()
-            post.setlist(ACTION_CHECKBOX_NAME, [value for value in selected if is_id(value)])
+            post.setlist(ACTION_CHECKBOX_NAME, [value for value in selected if is_key(primary_key, value)])
             request.POST = post
         return view(request, *args, **kwargs)
 
     return checked
+
+
+class _AutocompleteOfKnownKeys:
+    """Django's autocomplete widget, showing again only the values sent that can be keys of the related model (the
+    form's own field says the others are not valid choices)."""
+
+    def optgroups(self, name, value, attr=None):
+        related = self.field.remote_field.model._meta
+        key = related.get_field(getattr(self.field.remote_field, "field_name", None) or related.pk.name)
+        return super().optgroups(name, [item for item in value if is_key(key, item)], attr)
+
+
+class _AutocompleteSelect(_AutocompleteOfKnownKeys, AutocompleteSelect):
+    pass
+
+
+class _AutocompleteSelectMultiple(_AutocompleteOfKnownKeys, AutocompleteSelectMultiple):
+    pass
+
+
+class AutocompleteAdminMixin:
+    """For a model admin or an inline whose ``autocomplete_fields`` must show a refused form again without failing
+    (see the module's note). Every admin and inline with autocomplete fields uses it (a test checks)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

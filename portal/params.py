@@ -1,10 +1,12 @@
-"""Numbers read from what a visitor sends (query parameters, filter values, posted ids): one rule for all of them.
+"""Numbers and keys read from what a visitor sends (query parameters, filter values, posted ids): one rule each.
 
 ``str.isdigit`` is true for characters ``int`` cannot read ("²") and for other scripts' digits ("١"), and a long
 enough number overflows PostgreSQL's bigint: each answered 500 where a filter or an id was read that way. Here only
 ASCII digits, at most 18 of them, are a number; anything else is no number (the filter is not applied, the id names
 nothing).
 """
+
+from django.core.exceptions import ValidationError
 
 
 def number(value) -> int | None:
@@ -13,3 +15,16 @@ def number(value) -> int | None:
     if 0 < len(text) <= 18 and text.isascii() and text.isdigit():
         return int(text)
     return None
+
+
+def is_key(field, value) -> bool:
+    """Whether ``value`` can be looked up in the model field ``field`` (an id, a code) without the database
+    refusing it: ``"abc"`` for an integer id, or text with a NUL, would make the query itself fail."""
+    text = str(value)
+    if "\x00" in text:
+        return False
+    try:
+        field.get_prep_value(field.to_python(text))
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin_site import AutocompleteAdminMixin
 from portal.params import number
 
 from . import services
@@ -65,11 +66,12 @@ class AgencyForm(forms.ModelForm):
         choices = current_level_choices()
         if self.instance.pk and self.instance.level not in CURRENT_LEVELS:
             choices.append((self.instance.level, self.instance.get_level_display()))
-        self.fields["level"].choices = choices
+        if "level" in self.fields:  # not there for an official who may only view agencies
+            self.fields["level"].choices = choices
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     form = AgencyForm
     list_display = ["code", "name", "level", "parent", "receives_dossiers", "is_active"]
     list_filter = [AgencyLevelFilter, "receives_dossiers", "is_active"]
@@ -140,7 +142,7 @@ class ProcedureLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "field", "service_level", "processing_days", "is_published"]
     list_filter = ["service_level", "is_published", ProcedureLevelFilter, "district_legacy", "field"]
     search_fields = ["code", "name", "search_text"]
@@ -168,7 +170,7 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 @admin.register(DistrictRule)
-class DistrictRuleAdmin(admin.ModelAdmin):
+class DistrictRuleAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     """Where procedures still published at district level go. Saving or deleting a rule re-assigns them at once."""
 
     list_display = ["__str__", "field", "level"]
@@ -249,7 +251,7 @@ class FeeItemInline(admin.TabularInline):
 
 
 @admin.register(ProcessingOption)
-class ProcessingOptionAdmin(admin.ModelAdmin):
+class ProcessingOptionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["procedure", "channel", "time_value", "time_unit"]
     list_select_related = ["procedure"]
     search_fields = ["procedure__code", "procedure__name"]
@@ -269,7 +271,7 @@ class ProcedureStepInline(admin.TabularInline):
 
 
 @admin.register(ProcedureCase)
-class ProcedureCaseAdmin(admin.ModelAdmin):
+class ProcedureCaseAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["procedure", "__str__", "position"]
     list_select_related = ["procedure"]
     search_fields = ["procedure__code", "procedure__name", "name"]
@@ -285,7 +287,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ProcedureGroupMemberInline(admin.TabularInline):
+class ProcedureGroupMemberInline(AutocompleteAdminMixin, admin.TabularInline):
     model = ProcedureGroupMember
     fk_name = "group"
     extra = 0

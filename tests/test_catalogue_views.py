@@ -215,6 +215,50 @@ def test_the_back_office_filters_procedures_and_agencies_by_province_or_commune(
     assert "District" not in procedures + agencies + agency_list
 
 
+def test_an_official_who_may_only_view_agencies_opens_an_agencys_page(client, catalogue):
+    desk = User.objects.filter(role="desk", agency__isnull=False).first()
+    client.force_login(desk)
+
+    page = client.get(reverse("admin:procedures_agency_change", args=[desk.agency_id]), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert page.status_code == 200  # it answered 500: the form set the choices of a field shown read-only
+    assert desk.agency.name in page.content.decode() and 'name="level"' not in page.content.decode()
+
+
+@pytest.mark.parametrize("sent", ["abc", "1\x00", "-"])
+def test_an_autocomplete_field_given_no_id_says_so_and_keeps_the_form(client, catalogue, sent):
+    client.force_login(User.objects.get(username="admin"))
+    procedure = Procedure.objects.get(code=FORMER_DISTRICT)
+
+    response = client.post(
+        "/quan-tri/procedures/districtrule/add/", {"field": sent, "level": 1}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200  # it answered 500: the form shown again looked the value up as an id
+    assert response.context["adminform"].form.errors["field"] == [
+        "Null characters are not allowed."
+        if "\x00" in sent
+        else "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert not DistrictRule.objects.exists() and procedure.field_id
+
+
+def test_every_autocomplete_field_of_the_back_office_shows_a_refused_form_again():
+    """``portal.admin_site.AutocompleteAdminMixin`` on every model admin and inline with autocomplete fields."""
+    from django.contrib import admin
+
+    from portal.admin_site import AutocompleteAdminMixin
+
+    with_autocomplete = [
+        admin_class
+        for model_admin in admin.site._registry.values()
+        for admin_class in [type(model_admin), *model_admin.inlines]
+        if admin_class.autocomplete_fields
+    ]
+    assert len(with_autocomplete) >= 8
+    assert [cls for cls in with_autocomplete if not issubclass(cls, AutocompleteAdminMixin)] == []
+
+
 def test_saving_a_district_rule_in_the_back_office_reassigns_the_flagged_procedures(client, catalogue):
     client.force_login(User.objects.get(username="admin"))
     procedure = Procedure.objects.get(code=FORMER_DISTRICT)

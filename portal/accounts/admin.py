@@ -5,13 +5,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_site import AutocompleteAdminMixin
 from portal.paginator import LargeTableAdminMixin
 
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(LargeTableAdminMixin, BaseUserAdmin):  # hundreds of thousands of citizens
+class UserAdmin(LargeTableAdminMixin, AutocompleteAdminMixin, BaseUserAdmin):  # hundreds of thousands of citizens
     list_display = ["username", "full_name", "email", "phone", "kind", "agency", "role", "is_staff", "is_active"]
     list_filter = ["kind", "role", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "full_name", "email", "phone", "id_number"]
