@@ -1,6 +1,8 @@
 """Sessions are kept in the database and in the shared cache (Redis): read from the cache, ended everywhere. The
 signed-in user's row is remembered there too, and forgotten whenever the user changes."""
 
+from unittest.mock import patch
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore
@@ -157,7 +159,20 @@ def test_a_row_read_just_before_a_deactivation_is_not_remembered_past_it():
     ],
 )
 def test_a_session_cookie_django_could_not_have_made_is_no_session(client, catalogue, cookie):
+    """Not even looked up: neither the cache nor the database is asked for it."""
     header = {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+    session_cache = caches[settings.SESSION_CACHE_ALIAS]
+    asked = []
+    original_get = session_cache.get
+
+    def get(key, *args, **kwargs):
+        asked.append(key)
+        return original_get(key, *args, **kwargs)
+
+    with CaptureQueriesContext(connection) as queries, patch.object(session_cache, "get", get):
+        assert client.get(reverse("tracking:lookup"), **header).status_code == 200
+    assert _session_queries(queries.captured_queries) == []
+    assert [key for key in asked if SessionStore.cache_key_prefix in key] == []
 
     assert client.get(reverse("home"), **header).status_code == 200
     mine = client.get(reverse("dossiers:mine"), **header)
