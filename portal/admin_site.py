@@ -9,23 +9,32 @@ An action's selection is read only as far as it can name rows: Django filters ``
 they are, so one that is not an id of the model (``abc``, a NUL) made every list's actions answer 500. Such values
 name no row and are dropped, as an id of a row that is gone is; with none left, Django says to select rows.
 
+A list's date hierarchy (``?created_at__year=…&created_at__month=…``) names a year, month or day the list can show:
+Django reads the values with ``int`` and builds the period's bounds, and a year past 9998 or too long for ``int``
+made the list answer 500 (Django ticket #37357, fixed after 6.1). A period that is no date, or whose end is past
+the calendar, is treated as Django treats any filter it cannot apply: the list is shown again unfiltered, with
+``?e=1``.
+
 Likewise an autocomplete field (``AutocompleteAdminMixin``): a refused form shown again looked up the values sent
 as they were, and one that was not an id made the page answer 500 instead of saying "Select a valid choice".
 """
 
+import calendar
+from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .params import is_key
+from .params import is_key, number
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -41,6 +50,8 @@ class PortalAdminSite(admin.AdminSite):
         model_admin = getattr(view, "__self__", None)  # a model admin's own view, bound to it
         if isinstance(model_admin, admin.ModelAdmin):
             view = _selection_read_as_ids(view, model_admin.model)
+            if model_admin.date_hierarchy:
+                view = _period_read_as_dates(view, model_admin.date_hierarchy)
         return super().admin_view(view, cacheable)
 
     def view_on_site(self, request, content_type_id, object_id):
@@ -74,6 +85,44 @@ def _selection_read_as_ids(view, model):
         return view(request, *args, **kwargs)
 
     return checked
+
+
+def _period_read_as_dates(view, field: str):
+    """The view, reached only with a date hierarchy period that is a date (see the module's note)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        parts = [request.GET.get(f"{field}__{part}") for part in ("year", "month", "day")]
+        if any(part is not None for part in parts) and not _is_period(*parts):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def _is_period(year, month, day) -> bool:
+    """Whether Django's date hierarchy can filter by this year (and month, and day): each an ASCII number, the day
+    a day of the month, and the period's end (the next day, month or year) still a date."""
+    if year is None:  # no period: a month or day alone is an ordinary filter, which Django checks itself
+        return True
+    texts = (year, month, day)
+    values = [number(text) if text is not None else None for text in texts]
+    if any(text is not None and value is None for text, value in zip(texts, values, strict=True)):
+        return False
+    year, month, day = values
+    if month is None and day is not None:
+        return False
+    try:
+        start = date(year, month or 1, day or 1)
+        if day is not None:
+            start + timedelta(days=1)
+        elif month is not None:
+            start + timedelta(days=calendar.monthrange(year, month)[1])
+        else:
+            start.replace(year=year + 1)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 class _AutocompleteOfKnownKeys:

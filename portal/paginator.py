@@ -12,6 +12,7 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -24,7 +25,10 @@ def estimated_count(queryset) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can match (an id past the column's range): nothing to ask the planner
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -62,7 +66,10 @@ class LargeTablePaginator(Paginator):
         Exact counts (under the bound) are never cached."""
         if not settings.PAGINATOR_ESTIMATE_SECONDS or connections[queryset.db].vendor != "postgresql":
             return None
-        sql, params = queryset.order_by().query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:  # no row can match; the capped count says 0 without a query
+            return None
         digest = hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
         return f"paginator:estimate:{digest}"
 

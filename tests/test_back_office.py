@@ -823,3 +823,51 @@ def test_cleaning_up_expired_sign_in_attempts_from_their_list_keeps_the_recent_o
 
     assert response.status_code == 302  # it answered 500 (django-axes read the time of a sign-in being checked)
     assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+# --- Filters on any list of the back office ------------------------------------------------------------------------
+
+MESSAGES = "/quan-tri/notifications/message/"
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        "created_at__year=9999",  # the period's end, 10000, is past the calendar
+        "created_at__year=99999999999999999999",  # too long for a C integer
+        "created_at__year=2026&created_at__month=2&created_at__day=30",
+        "created_at__year=2026&created_at__day=3",
+        "created_at__year=2026&created_at__month=%C2%B2",
+    ],
+)
+def test_a_date_hierarchy_period_that_is_no_date_shows_the_list_unfiltered(client, period):
+    client.force_login(superuser())
+
+    response = client.get(f"{MESSAGES}?{period}", follow=True)
+
+    assert response.redirect_chain == [(f"{MESSAGES}?e=1", 302)]  # it answered 500 for the first two
+    assert response.status_code == 200
+    assert not any(name.startswith("created_at") for name in response.context["cl"].params)
+
+
+def test_a_date_hierarchy_period_at_the_edges_of_the_calendar_is_a_filter(client):
+    client.force_login(superuser())
+
+    last_but_one_day = "created_at__year=9999&created_at__month=12&created_at__day=30"
+    edges = ("created_at__year=1", last_but_one_day, "created_at__month=5")
+    for period in edges:
+        response = client.get(f"{MESSAGES}?{period}")
+        assert response.status_code == 200, period
+        assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("query", ["id=99999999999999999999", "procedure__id__exact=99999999999999999999"])
+def test_a_filter_by_an_id_past_the_columns_range_finds_nothing(client, staff, settings, query):
+    settings.PAGINATOR_ESTIMATE_SECONDS = 60  # as in production: the count's estimate is kept per query
+    dossier_in(Status.SUBMITTED)
+    client.force_login(staff[Role.DESK])
+
+    response = client.get(f"{CHANGELIST}?{query}")
+
+    assert response.status_code == 200  # it answered 500: no query to ask the planner about
+    assert response.context["cl"].result_count == 0
