@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.model_fields import JSONField
 from procedures.kinds import PaperKind
 
 from .constants import (
@@ -65,7 +66,7 @@ class LinkedFiling(models.Model):
     received_by = models.ForeignKey(
         "procedures.Agency", verbose_name=_("receiving centre"), on_delete=models.PROTECT, related_name="+"
     )
-    form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    form_data = JSONField(_("declaration"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -132,7 +133,7 @@ class Dossier(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="dossiers"
     )
     status = models.PositiveSmallIntegerField(_("status"), choices=Status, default=Status.DRAFT, db_index=True)
-    form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    form_data = JSONField(_("declaration"), default=dict, blank=True)
     channel = models.CharField(_("received"), max_length=8, choices=Channel, default=Channel.ONLINE)
     delivery_method = models.CharField(
         _("result delivery"), max_length=8, choices=DeliveryMethod, default=DeliveryMethod.OFFICE
@@ -140,7 +141,7 @@ class Dossier(models.Model):
     delivery_address = models.TextField(_("delivery address"), blank=True)
     # The postal address as structured data (province and ward codes from the official list, street): the postal
     # fee's zone and the address label come from it. ``delivery_address`` keeps the same address as one line.
-    delivery_place = models.JSONField(_("delivery address (structured)"), default=dict, blank=True)
+    delivery_place = JSONField(_("delivery address (structured)"), default=dict, blank=True)
     delivery_phone = models.CharField(_("phone for delivery"), max_length=16, blank=True)
     # By post only: the citizen pays what is owed to the postman on delivery (BCCI collect-on-delivery, "thu hộ").
     pay_on_delivery = models.BooleanField(_("pay the postman on delivery"), default=False)
@@ -321,7 +322,7 @@ class DossierEvent(models.Model):
     public_note = models.TextField(_("message to the citizen"), blank=True)
     attachment = models.FileField(_("attachment"), upload_to=issued_path, max_length=255, blank=True)
     # The action's own data (``events.DossierChange``): the amount asked for, the postal tracking number.
-    data = models.JSONField(_("data"), default=dict, blank=True)
+    data = JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -367,7 +368,7 @@ class DossierNotice(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("kind"), max_length=2, choices=NoticeKind)
     event = models.ForeignKey(DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="notices")
-    data = models.JSONField(default=dict, blank=True)  # what the notice says, fixed at the time of issue
+    data = JSONField(default=dict, blank=True)  # what the notice says, fixed at the time of issue
     file = models.FileField(_("file"), upload_to=issued_path, max_length=255, blank=True)
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
 
@@ -449,7 +450,7 @@ class DataFetch(models.Model):
     )
     source = models.CharField(_("data source"), max_length=32)
     result = models.CharField(_("result"), max_length=16, choices=FetchResult)
-    data = models.JSONField(_("data"), default=dict, blank=True)
+    data = JSONField(_("data"), default=dict, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("fetched by"), null=True, on_delete=models.PROTECT, related_name="+"

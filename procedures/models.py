@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.model_fields import JSONField
+
 from .constants import (
     ONLINE_SUBMISSION_LEVEL,
     TEMPLATE_DOWNLOAD_LEVEL,
@@ -170,13 +172,13 @@ class Procedure(models.Model):
         LegalDocument, verbose_name=_("legal basis"), blank=True, related_name="procedures"
     )
     source = models.TextField(_("source"), blank=True)
-    unverified = models.JSONField(
+    unverified = JSONField(
         _("unverified fields"),
         default=list,
         blank=True,
         help_text=_("National package fields that could not be confirmed, e.g. fees set by the provincial council."),
     )
-    eform = models.JSONField(
+    eform = JSONField(
         _("e-form"),
         default=list,
         blank=True,
@@ -528,7 +530,7 @@ class ProcedureGroup(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
-    eform = models.JSONField(
+    eform = JSONField(
         _("e-form"),
         default=list,
         blank=True,
@@ -574,7 +576,7 @@ class ProcedureGroupMember(models.Model):
         related_name="needed_by",
         help_text=_("The part whose result this part needs; it starts when that part is done."),
     )
-    inputs = models.JSONField(
+    inputs = JSONField(
         _("data received"),
         default=dict,
         blank=True,

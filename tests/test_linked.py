@@ -480,3 +480,48 @@ def test_a_part_whose_prerequisite_was_refused_says_so(catalogue):
     assert "cannot start" in reason and birth.code in reason and "Refuse it" in reason
     processing.refuse(dossier=residence, by=official(Role.DESK, HAC_THANH), reason="Không đủ điều kiện.")
     assert Dossier.objects.get(pk=residence.pk).status == Status.REFUSED
+
+
+def test_the_back_office_saves_a_group_whose_e_form_and_inputs_were_left_empty(client, catalogue):
+    """The boxes are JSON; an emptied one is the field's default (it answered 500: null in a NOT NULL column)."""
+    client.force_login(superuser())
+    birth = ProcedureGroup.objects.get(code=BIRTH_GROUP).members.order_by("position").first()
+    management = {f"members-{name}": value for name, value in [("TOTAL_FORMS", 1), ("INITIAL_FORMS", 0)]}
+    member = {"members-0-position": 1, "members-0-procedure": birth.procedure_id, "members-0-inputs": ""}
+
+    response = client.post(
+        reverse("admin:procedures_proceduregroup_add"),
+        {"code": "nhom-thu", "name": "Nhóm thử", "eform": "", "is_published": "", **management, **member},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].errors if response.context else response
+    group = ProcedureGroup.objects.get(code="nhom-thu")
+    assert group.eform == [] and [m.inputs for m in group.members.all()] == [{}]
+
+
+def test_a_procedures_e_form_typed_as_null_is_no_fields():
+    from django.forms import modelform_factory
+
+    from procedures.models import Procedure
+
+    form = modelform_factory(Procedure, fields=["eform", "unverified"])({"eform": "null", "unverified": ""})
+
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["eform"], form.cleaned_data["unverified"]) == ([], [])
+
+
+def test_every_json_column_that_is_never_null_reads_an_empty_box_as_its_default():
+    from django.apps import apps
+    from django.db import models
+
+    from portal.model_fields import JSONField
+
+    ours = [c for c in apps.get_app_configs() if not c.name.startswith(("django.", "axes", "knox", "captcha"))]
+    blank = [
+        f"{model.__name__}.{field.name}"
+        for config in ours
+        for model in config.get_models()
+        for field in model._meta.fields
+        if isinstance(field, models.JSONField) and field.blank and not field.null and not isinstance(field, JSONField)
+    ]
+    assert blank == []
