@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import access
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.dates import DateTimeField
 
 from .constants import DocumentKind
 from .models import Dossier
@@ -179,7 +180,7 @@ class ApproveForm(ActionForm):
 
 
 class ApologiseForm(ActionForm):
-    new_due_at = forms.DateTimeField(
+    new_due_at = DateTimeField(
         label=_("New due date and time"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import DateField
+
 from .constants import AT_THE_COUNTER
 
 
@@ -36,4 +38,4 @@ class RefundForm(forms.Form):
 
 
 class DailyReportForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

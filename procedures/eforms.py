@@ -26,9 +26,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone, validate_cccd
+from portal.dates import DateField
 
 from .text import fold
 
+TEXT_MAX_LENGTH = 2000  # the longest answer a declaration takes (a textarea's)
 FIELD_TYPES = {"text", "textarea", "number", "date", "choice", "id_number", "phone", "email", "address"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 IDENTITY_CLAIMS = ("full_name", "id_number", "birth_date", "sex", "phone", "address")
@@ -85,8 +87,34 @@ def validate_spec(spec: Any) -> None:
                 _("Item %(n)s is bound to an unknown identity claim %(claim)r."),
                 params={"n": position, "claim": item["claim"]},
             )
-        if kind == "choice" and not (isinstance(item.get("choices"), list) and item["choices"]):
+        if kind == "choice" and not (
+            isinstance(item.get("choices"), list)
+            and item["choices"]
+            and all(isinstance(c, str) for c in item["choices"])
+        ):
             raise ValidationError(_("Item %(n)s is a choice without choices."), params={"n": position})
+        _validate_bounds(item, position)
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_bounds(item: dict, position: int) -> None:
+    """A number's ``min`` and ``max`` and a text's ``max_length`` are whole numbers the form can compare with: a
+    spec saved with ``"max": "20"`` made the citizen's declaration page answer 500."""
+    low, high, length = item.get("min"), item.get("max"), item.get("max_length")
+    if any(value is not None and not _whole(value) for value in (low, high)) or (
+        low is not None and high is not None and low > high
+    ):
+        raise ValidationError(
+            _("Item %(n)s: min and max must be whole numbers, min not above max."), params={"n": position}
+        )
+    if length is not None and not (_whole(length) and 1 <= length <= TEXT_MAX_LENGTH):
+        raise ValidationError(
+            _("Item %(n)s: max_length must be a whole number from 1 to %(most)s."),
+            params={"n": position, "most": TEXT_MAX_LENGTH},
+        )
 
 
 # --- Addresses: province and ward/commune from the official list (two-tier government since 7/2025) --------
@@ -190,7 +218,7 @@ class PhoneField(forms.CharField):
         return normalize_vn_phone(value) if value else value
 
 
-class PastDateField(forms.DateField):
+class PastDateField(DateField):
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     def __init__(self, **kwargs):
@@ -214,7 +242,7 @@ def _build_field(item: dict) -> forms.Field:
     if kind == "text":
         return forms.CharField(max_length=item.get("max_length", 200), **common)
     if kind == "textarea":
-        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), **common)
+        return forms.CharField(max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), **common)
     if kind == "number":
         return forms.IntegerField(min_value=item.get("min", 0), max_value=item.get("max"), **common)
     if kind == "date":

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import DateField
 from portal.widgets import LongSelect
 from procedures.models import Agency
 
@@ -19,10 +20,10 @@ class StatisticsFilterForm(forms.Form):
     """Period and agency of the statistics (GET). The API reads the same parameters through this form."""
 
     # Typed dates are read day first in both languages (dd/mm/yyyy), as they are written in Vietnam.
-    date_from = forms.DateField(
+    date_from = DateField(
         label=_("From"), required=False, input_formats=DATE_INPUT_FORMATS, widget=forms.DateInput(**DATE_PICKER)
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=_("To"), required=False, input_formats=DATE_INPUT_FORMATS, widget=forms.DateInput(**DATE_PICKER)
     )
     agency = forms.ModelChoiceField(

@@ -178,3 +178,33 @@ def test_a_sex_claim_fills_a_choice_as_the_form_spells_it():
     spec = [{"name": "applicant_sex", "type": "choice", "label": "Giới tính", "choices": ["Nam", "Nữ"]}]
     form = EForm(spec=spec, identity=IdentityPrefill(values={"sex": "female"}, verified=True, source="VNeID"))
     assert form.initial["applicant_sex"] == "Nữ"
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"type": "number", "max": "20"},  # the citizen's page compared a number with text: 500
+        {"type": "number", "min": 1.5},
+        {"type": "number", "min": True},
+        {"type": "number", "min": 5, "max": 1},
+        {"type": "text", "max_length": "x"},  # the page could not be built: 500
+        {"type": "text", "max_length": 0},
+        {"type": "textarea", "max_length": 10**6},
+        {"type": "choice", "choices": [1, 2]},
+    ],
+)
+def test_a_spec_whose_bounds_the_form_cannot_use_is_refused(bounds):
+    with pytest.raises(ValidationError):
+        validate_spec([{"name": "x", "label": "X", **bounds}])
+
+
+def test_a_spec_with_whole_bounds_is_kept_and_the_form_enforces_them():
+    spec = [
+        {"name": "copies", "type": "number", "label": "Số bản sao", "min": 0, "max": 20},
+        {"name": "note", "type": "text", "label": "Ghi chú", "max_length": 5, "required": False},
+    ]
+    validate_spec(spec)
+
+    form = EForm({"copies": "21", "note": "dài quá"}, spec=spec)
+
+    assert not form.is_valid() and set(form.errors) == {"copies", "note"}

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dossiers import processing
@@ -170,3 +171,39 @@ def test_a_number_parameter_that_is_no_number_applies_no_filter(client, catalogu
     client.force_login(superuser())  # chooses the agency of a report by its id
     assert client.get("/thong-ke/co-quan/", {"agency": value}).status_code == 200
     assert client.get("/quan-tri/procedures/procedure/", {"level": value}).status_code == 200
+
+
+OUT_OF_RANGE = "Nhập một ngày trong khoảng từ 01/01/1900 đến 31/12/2199."
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "31/12/9999", "0001-01-01"])
+def test_a_period_past_the_calendar_is_refused_beside_its_field(client, catalogue, day):
+    """The midnight after 31/12/9999 is no date: the statistics pages and API answered 500."""
+    client.force_login(official(Role.LEADER))
+
+    page = client.get("/thong-ke/co-quan/", {"date_to": day}, HTTP_ACCEPT_LANGUAGE="vi")
+    api = client.get("/api/v1/statistics/", {"date_to": day}, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert page.status_code == 400 and OUT_OF_RANGE in page.text
+    assert api.status_code == 400 and api.json()["fields"]["date_to"] == [OUT_OF_RANGE]
+
+
+def test_the_cashiers_report_for_a_day_past_the_calendar_says_so(client, catalogue):
+    client.force_login(official(Role.CASHIER))
+
+    response = client.get("/quan-tri/payments/paymentrequest/bao-cao-ngay/", {"day": "9999-12-31"})
+
+    assert response.status_code == 200 and OUT_OF_RANGE in response.text  # it answered 500
+    assert not response["Content-Type"].startswith("text/csv")
+
+
+def test_a_new_due_date_past_the_calendar_is_refused():
+    from dossiers.admin_forms import ApologiseForm
+    from dossiers.api.serializers import ActionSerializer
+
+    api = ActionSerializer(data={"new_due_at": "9999-12-31T23:00:00+07:00"})
+    assert not api.is_valid() and api.errors["new_due_at"][0].code == "out_of_range"
+    page = ApologiseForm.base_fields["new_due_at"]
+    with pytest.raises(ValidationError) as refused:
+        page.clean("31/12/9999 23:00")
+    assert [error.code for error in refused.value.error_list] == ["out_of_range"]

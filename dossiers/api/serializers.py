@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.dates import in_calendar
 from procedures.models import RequiredDocument
 
 from .. import costs
@@ -195,7 +196,7 @@ class ActionSerializer(serializers.Serializer):
     leader = serializers.CharField(required=False, max_length=150, help_text="Username of the leader")
     amount = serializers.IntegerField(required=False, min_value=1, max_value=10**12)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    new_due_at = serializers.DateTimeField(required=False)
+    new_due_at = serializers.DateTimeField(required=False, validators=[in_calendar])
 
 
 class QueueSerializer(serializers.Serializer):
