@@ -23,11 +23,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal import access
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
+from portal.records import recorded
 from procedures import routing
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
@@ -290,7 +292,7 @@ def discard(*, dossier: Dossier, by: User) -> None:
 
 
 def _file(dossier: Dossier, by: User, *, complete: bool) -> Dossier:
-    note = _("Received at the counter of %(agency)s.") % {"agency": dossier.received_by.name}
+    note = recorded(gettext_noop("Received at the counter of %(agency)s."), agency=dossier.received_by.name)
     return services.file_submission(dossier, by=by, complete=complete, public_note=note)
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal import access
 from portal.accounts.constants import Role
+from portal.records import recorded
 
 from . import data_sources, processing
 from .constants import Status
@@ -35,7 +36,7 @@ def fetch_at_intake(*, dossier: Dossier, by) -> list[DataFetch]:
         adapter = data_sources.source(slot.replaced_by_data)
         fetch = DataFetch(dossier=dossier, required_document=slot, source=slot.replaced_by_data, by=by)
         if adapter is None:
-            fetch.result, fetch.error = FetchResult.FAILED, _("No such data source is configured.")
+            fetch.result, fetch.error = FetchResult.FAILED, recorded(gettext_noop("No such data source is configured."))
         else:
             try:
                 data = adapter.fetch(id_number=dossier.applicant.id_number, dossier=dossier)
@@ -49,9 +50,10 @@ def fetch_at_intake(*, dossier: Dossier, by) -> list[DataFetch]:
         fetches.append(fetch)
     missing = [fetch.required_document.name for fetch in fetches if fetch.result != FetchResult.FOUND]
     if missing and dossier.status == Status.SUBMITTED:
-        note = _("The data could not be obtained from the state's databases; please supply: %(papers)s") % {
-            "papers": "; ".join(missing)
-        }
+        note = recorded(
+            gettext_noop("The data could not be obtained from the state's databases; please supply: %(papers)s"),
+            papers="; ".join(missing),
+        )
         processing.request_supplement(dossier=dossier, by=by, missing=note)
     return fetches
 

@@ -16,10 +16,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal import issued
 from portal.accounts.models import User
 from portal.errors import DomainError
+from portal.records import recorded
 from procedures import routing
 from procedures.eforms import EForm, display_answers
 from procedures.groups import FORM_PREFIX, RESULT_REFERENCE
@@ -279,7 +281,7 @@ def inputs_from(done: Dossier, inputs: dict) -> dict:
 def _label_of(name: str, source: str, labels: dict) -> str:
     if labels.get(name):
         return labels[name]
-    return _("Result number") if source == RESULT_REFERENCE else name
+    return recorded(gettext_noop("Result number")) if source == RESULT_REFERENCE else name
 
 
 def _shown(value) -> str:
@@ -298,16 +300,14 @@ def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
         part.save(update_fields=["form_data", "updated_at"])
         labels = {item.get("name"): item.get("label") for item in part.filing.group.eform + part.procedure.eform}
         received = [(name, source) for name, source in (member.inputs.items() if member else []) if name in values]
-        done_note = _("%(procedure)s is done (dossier %(code)s).") % {
-            "procedure": done.procedure.name,
-            "code": done.code,
-        }
+        done_note = recorded(
+            gettext_noop("%(procedure)s is done (dossier %(code)s)."), procedure=done.procedure.name, code=done.code
+        )
         # The citizen's timeline (and the public look-up) names what arrived; the values are for the officials.
         public_note = done_note
         if received:
-            public_note += " " + _("Passed on to this dossier: %(fields)s.") % {
-                "fields": ", ".join(_label_of(name, source, labels) for name, source in received)
-            }
+            fields = ", ".join(_label_of(name, source, labels) for name, source in received)
+            public_note += " " + recorded(gettext_noop("Passed on to this dossier: %(fields)s."), fields=fields)
         note = "; ".join(f"{_label_of(name, source, labels)}: {_shown(values[name])}" for name, source in received)
         write_event(
             part,

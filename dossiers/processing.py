@@ -14,10 +14,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal import access, issued
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.records import recorded
 from procedures.calendar import WorkingCalendar
 from procedures.models import Agency
 from procedures.templatetags.catalogue import vnd
@@ -153,7 +155,7 @@ def _routed(dossier: Dossier, *, by: User | None, note: str = "") -> DossierEven
         from_status=dossier.status,
         by=by,
         note=note,
-        public_note=_("Sent to %(agency)s for processing.") % {"agency": dossier.agency.name},
+        public_note=recorded(gettext_noop("Sent to %(agency)s for processing."), agency=dossier.agency.name),
         extra={"to": dossier.agency.code, "from": dossier.received_by.code if dossier.received_by_id else ""},
     )
 
@@ -298,7 +300,7 @@ def assign(
         action="assign",
         from_status=Status.ACCEPTED,
         by=by,
-        note=_("Assigned to %(name)s") % {"name": handler},
+        note=recorded(gettext_noop("Assigned to %(name)s"), name=handler),
         fields=["stage", "handler"],
     )
     return dossier
@@ -695,9 +697,10 @@ def expire_supplements(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     for dossier in Dossier.objects.filter(status=Status.SUPPLEMENT_REQUESTED, supplement_deadline__lt=now):
-        reason = _("The requested supplement was not received by %(deadline)s.") % {
-            "deadline": timezone.localtime(dossier.supplement_deadline).strftime("%H:%M %d/%m/%Y")
-        }
+        reason = recorded(
+            gettext_noop("The requested supplement was not received by %(deadline)s."),
+            deadline=timezone.localtime(dossier.supplement_deadline).strftime("%H:%M %d/%m/%Y"),
+        )
         try:
             if settings.SUPPLEMENT_EXPIRY == SupplementExpiry.STOP and dossier.paused_from == Status.PROCESSING:
                 stop(dossier=dossier, by=None, reason=reason)

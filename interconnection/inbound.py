@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from dossiers import services as filing
 from dossiers.constants import Channel
@@ -30,6 +31,7 @@ from portal.accounts.constants import UserKind
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone, validate_cccd
 from portal.errors import DomainError
+from portal.records import recorded
 from procedures import routing
 from procedures.models import Procedure
 
@@ -215,7 +217,7 @@ def _create(data: dict, national_code: str) -> Dossier:
     for slot, upload in _slots(dossier, files):
         filing.attach_document(dossier=dossier, required_document=slot, upload=upload)
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    note = _("Filed on the national public service portal (code %(code)s).") % {"code": national_code}
+    note = recorded(gettext_noop("Filed on the national public service portal (code %(code)s)."), code=national_code)
     dossier = filing.file_submission(dossier, by=applicant, complete=False, public_note=note)
     InboundDossier.objects.create(national_code=national_code, dossier=dossier)
     return dossier

@@ -159,6 +159,9 @@ def test_a_paper_dossier_is_scanned_into_one_pdf_and_accepted_like_an_online_one
         (DossierAction.ACCEPT, desk.pk),
     ]
     assert DossierNotice.objects.filter(dossier=dossier, kind="01").exists()
+    # The desk works in English; the citizen's record is written in Vietnamese all the same.
+    submitted = dossier.events.get(action=DossierAction.SUBMIT)
+    assert submitted.public_note == f"Tiếp nhận tại quầy của {dossier.received_by.name}."
 
     page = client.get(response["Location"], **EN).content.decode()
     receipt_url = reverse("dossiers:receipt", kwargs={"public_id": dossier.public_id})

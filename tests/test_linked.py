@@ -224,7 +224,9 @@ def test_the_birth_registrations_number_and_the_childs_details_reach_the_waiting
     assert insurance.form_data["so_dang_ky_khai_sinh"] == "125/2026"
     assert insurance.form_data["health_facility"] == "Trạm Y tế phường Hạc Thành"
     event = residence.events.get(action=DossierAction.PREREQUISITE_DONE)
-    assert "Result number" in event.public_note and "Họ, chữ đệm, tên" in event.public_note  # what arrived
+    # What arrived, recorded in Vietnamese though this test runs in English (the record is the citizen's).
+    assert event.public_note.startswith("Thủ tục đăng ký khai sinh đã có kết quả")
+    assert "Số kết quả" in event.public_note and "Họ, chữ đệm, tên" in event.public_note
     assert "Nguyễn Minh Khôi" not in event.public_note  # the look-up shows public notes: no personal data there
     assert "125/2026" in event.note and "Nguyễn Minh Khôi" in event.note  # the officials see the values
     assert event.to_status == Status.SUBMITTED  # it may now be accepted; nothing else changed

@@ -6,6 +6,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from dossiers import processing
 from dossiers.constants import Status
@@ -14,6 +15,7 @@ from dossiers.events import DossierChange
 from dossiers.models import Dossier, DossierEvent
 from dossiers.workflow import InvalidTransition
 from portal.accounts.models import User
+from portal.records import record_language, recorded
 
 from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
@@ -73,7 +75,8 @@ def bill_submission(change: DossierChange) -> None:
     dossier = change.dossier
     if collection_for(dossier.procedure) != Collection.AT_SUBMISSION:
         return
-    cost = fees.quote(dossier)
+    with record_language():  # the lines' descriptions are stored with the request
+        cost = fees.quote(dossier)
     if cost.total > 0:
         _create_request(dossier=dossier, event=change.event, purpose=Purpose.SUBMISSION, lines=list(cost.lines))
 
@@ -81,9 +84,9 @@ def bill_submission(change: DossierChange) -> None:
 def bill_requested(change: DossierChange) -> None:
     """The agency asked for a payment (4 → 6): one line for the amount it named."""
     dossier = change.dossier
-    description = change.event.public_note.strip() or _("Fees and charges requested by %(agency)s") % {
-        "agency": dossier.agency.name
-    }
+    description = change.event.public_note.strip() or recorded(
+        gettext_noop("Fees and charges requested by %(agency)s"), agency=dossier.agency.name
+    )
     _create_request(
         dossier=dossier,
         event=change.event,
@@ -94,10 +97,11 @@ def bill_requested(change: DossierChange) -> None:
 
 def cancel_and_refund(change: DossierChange) -> None:
     """The dossier was refused or withdrawn: nothing more is asked for, and what was paid goes back."""
-    reason = _("Dossier %(code)s: %(action)s") % {
-        "code": change.dossier.code,
-        "action": change.event.get_to_status_display(),
-    }
+    reason = recorded(
+        gettext_noop("Dossier %(code)s: %(action)s"),
+        code=change.dossier.code,
+        action=Status(change.event.to_status).label,
+    )
     # The dossier is locked by the action; then its requests, then their transactions (the order of every path).
     requests = list(PaymentRequest.objects.select_for_update().filter(dossier=change.dossier).order_by("pk"))
     PaymentRequest.objects.filter(pk__in=[r.pk for r in requests], status=RequestStatus.OPEN).update(
@@ -126,7 +130,7 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
     request.amount = sum(item.due for item in request.lines.all())
     request.save(update_fields=["amount"])
     if request.amount == 0:
-        _mark_paid(request, by=by, note=_("Exempted: %(reason)s") % {"reason": reason.strip()})
+        _mark_paid(request, by=by, note=recorded(gettext_noop("Exempted: %(reason)s"), reason=reason.strip()))
     return request
 
 

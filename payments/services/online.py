@@ -19,9 +19,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from dossiers.constants import Status
 from dossiers.models import Dossier
 from portal.accounts.models import User
+from portal.records import recorded
 
 from .. import vnpay
 from ..constants import Gateway, RequestStatus, TransactionStatus
@@ -155,25 +158,27 @@ def _after_success(txn: Transaction, *, dossier: Dossier, request: PaymentReques
     request.dossier, txn.request = dossier, request
     issue_receipt(txn)
     if request.is_open and dossier.status not in ENDED and txn.amount >= request.amount:
-        note = _("Paid: %(ref)s") % {"ref": txn.txn_ref}
+        note = recorded(gettext_noop("Paid: %(ref)s"), ref=txn.txn_ref)
         _mark_paid(request, by=by, note=note)
         if txn.amount > request.amount:  # a line was exempted after this payment started
             _request_refund(
                 txn,
                 amount=txn.amount - request.amount,
-                reason=_("A line item was exempted after the payment started: the difference is paid back."),
+                reason=recorded(
+                    gettext_noop("A line item was exempted after the payment started: the difference is paid back.")
+                ),
                 by=by,
             )
         return
     # Paid twice, paid for a superseded request, or the dossier ended meanwhile: give the money back.
     if request.status == RequestStatus.PAID:
-        reason = _("Paid twice: the request was already paid.")
+        reason = recorded(gettext_noop("Paid twice: the request was already paid."))
     elif dossier.status in ENDED:
-        reason = _("The dossier is “%(status)s”.") % {"status": dossier.get_status_display()}
+        reason = recorded(gettext_noop("The dossier is “%(status)s”."), status=Status(dossier.status).label)
     elif request.is_open:
-        reason = _("Less than the amount asked for was paid.")
+        reason = recorded(gettext_noop("Less than the amount asked for was paid."))
     else:
-        reason = _("The payment request had been replaced by another one.")
+        reason = recorded(gettext_noop("The payment request had been replaced by another one."))
     _request_refund(txn, reason=reason, by=by)
 
 

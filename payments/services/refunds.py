@@ -9,9 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.records import recorded
 
 from ..constants import RefundStatus, TransactionStatus
 from ..gateways import GatewayError, gateway_for
@@ -96,7 +98,7 @@ def refund_paid_at_counter(*, refund: Refund, by: User) -> Refund:
     if refund.status != RefundStatus.AT_COUNTER:
         raise PaymentError(_("This refund is not waiting at the counter."))
     refund.status = RefundStatus.DONE
-    refund.message = _("Paid back at the counter by %(name)s") % {"name": by.full_name or by.username}
+    refund.message = recorded(gettext_noop("Paid back at the counter by %(name)s"), name=by.full_name or by.username)
     refund.save(update_fields=["status", "message", "updated_at"])
     return refund
 
