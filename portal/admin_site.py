@@ -11,9 +11,9 @@ name no row and are dropped, as an id of a row that is gone is; with none left, 
 
 A list's date hierarchy (``?created_at__year=…&created_at__month=…``) names a year, month or day the list can show:
 Django reads the values with ``int`` and builds the period's bounds, and a year past 9998 or too long for ``int``
-made the list answer 500 (Django ticket #37357, fixed after 6.1). A period that is no date, or whose end is past
-the calendar, is treated as Django treats any filter it cannot apply: the list is shown again unfiltered, with
-``?e=1``.
+made the list answer 500 (Django ticket #37357, fixed on Django's main branch, not in 6.1). A period that is no
+date, or whose end is past the calendar, is treated as Django treats any filter it cannot apply: the list is shown
+again unfiltered, with ``?e=1``.
 
 Likewise an autocomplete field (``AutocompleteAdminMixin``): a refused form shown again looked up the values sent
 as they were, and one that was not an id made the page answer 500 instead of saying "Select a valid choice".
