@@ -8,6 +8,7 @@ The domain errors of the services map here too, so API views simply let them pro
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,6 +37,9 @@ def _domain_error(exc: Exception) -> exceptions.APIException | None:
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError({key: list(value) for key, value in exc.message_dict.items()})
         return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, Http404):
+        # Django's text names the model's class in English ("No Dossier matches the given query.")
+        return exceptions.NotFound()
     return None
 
 

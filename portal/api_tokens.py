@@ -12,12 +12,13 @@ what the API's permissions rest on; ``forget_tokens_of``).
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
 from knox.crypto import hash_token
 from knox.models import get_token_model
 from knox.signals import token_expired
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 
 from .remembered import forget, recall, remember
 
@@ -64,6 +65,25 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         auth_token.delete()
         token_expired.send(sender=self.__class__, username=username, source="auth_token")
         return True
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """REST framework's session check for the portal's own pages calling the API, its CSRF refusal in the caller's
+    language (REST framework writes "CSRF Failed: …" in English, whatever the language)."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(
+                _("The page's security token is missing or out of date. Reload the page and send again.")
+            ) from None
+
+
+class SessionScheme(SpectacularSessionScheme):
+    """The OpenAPI description of the session check above: REST framework's own."""
+
+    target_class = SessionAuthentication
 
 
 class TokenScheme(KnoxTokenScheme):

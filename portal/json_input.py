@@ -4,6 +4,8 @@ JSON can carry text that nothing downstream can hold: an unpaired surrogate (``"
 encode, so neither the database nor the response could be written) and the NUL character (``"\\u0000"``, which
 PostgreSQL refuses in text and in ``jsonb``). Both are refused here, where the body is read, so that no view meets
 them later as a 500. A surrogate pair (``"\\ud83d\\ude00"``) is one character once read, and is accepted.
+
+The API's parsers are here too: a body they cannot read is refused in the caller's language.
 """
 
 import json
@@ -42,11 +44,27 @@ def check(data) -> None:
             pending.extend(value)
 
 
+def _unreadable(cause: BaseException | None) -> str:
+    """Why a body is not JSON, in the caller's language (REST framework's text is English: "JSON parse error - …")."""
+    if isinstance(cause, json.JSONDecodeError):
+        return _("The body is not valid JSON (line %(line)s, column %(column)s).") % {
+            "line": cause.lineno,
+            "column": cause.colno,
+        }
+    if isinstance(cause, UnicodeDecodeError):
+        return _("The body is not text in UTF-8.")
+    return _("The body is not valid JSON.")  # NaN or Infinity, which JSON does not have
+
+
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing what cannot be stored with the API's 400 (``parse_error``)."""
+    """DRF's JSON parser, refusing what cannot be stored with the API's 400 (``parse_error``), and saying in the
+    caller's language where a body that is not JSON breaks."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except ParseError as error:
+            raise ParseError(_unreadable(error.__context__)) from None
         try:
             check(data)
         except UnstorableText:
@@ -54,3 +72,14 @@ class JSONParser(parsers.JSONParser):
                 _("The body contains characters the portal does not accept (a NUL character or a broken one).")
             ) from None
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser (the API's uploads), its refusal of a body that is not multipart in the caller's
+    language (REST framework's text is English: "Multipart form parse error - Invalid boundary …")."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError:
+            raise ParseError(_("The body is not valid multipart/form-data.")) from None

@@ -1,5 +1,7 @@
 from django.http import JsonResponse
+from django.middleware import csrf
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -37,3 +39,13 @@ def rate_limited(request, exception=None):
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without the page's security token, or with an old one (Django's CSRF check): a translated page in
+    the portal's layout, status 403, with a way back to the form. Django's own page is English and unstyled."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    context = {"back": back, "no_cookie": reason == csrf.REASON_NO_CSRF_COOKIE}
+    return render(request, "403_csrf.html", context, status=403)

@@ -115,6 +115,21 @@ def test_a_bad_phone_or_id_number_is_explained_and_the_other_answers_are_kept(cl
     assert not User.objects.filter(email__iexact=data["email"]).exists()
 
 
+def test_a_short_password_is_refused_in_vietnamese_and_the_other_answers_are_kept(client):
+    data = registration(password1="Ngan-1!", password2="Ngan-1!")
+
+    response = client.post(REGISTER, data, HTTP_ACCEPT_LANGUAGE="vi")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Mật khẩu này quá ngắn. Mật khẩu phải có ít nhất 10 ký tự." in html
+    )  # Django's own catalogue has it in English
+    assert "too short" not in html
+    assert f'value="{data["full_name"]}"' in html and f'value="{data["email"]}"' in html
+    assert not User.objects.filter(email__iexact=data["email"]).exists()
+
+
 def test_an_email_that_cannot_be_a_username_still_registers_and_signs_in(client):
     client.post(REGISTER, registration(email="o'brien@example.vn"))
     user = User.objects.get(email="o'brien@example.vn")

@@ -22,7 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from portal import access
 from portal.accounts.identity import prefill_for
 from portal.accounts.models import User
+from portal.json_input import MultiPartParser
 from portal.page_cache import official_data
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument

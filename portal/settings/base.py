@@ -288,6 +288,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"  # translated, in the portal's layout
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -309,14 +310,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # "Authorization: Token <key>", from POST /api/v1/auth/token/ (first: its 401s name the scheme)
         "portal.api_tokens.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.api_tokens.SessionAuthentication",  # REST framework's, its CSRF refusal translated
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # JSON refusing what no column can hold (portal.json_input); forms and uploads as DRF reads them
     "DEFAULT_PARSER_CLASSES": [
         "portal.json_input.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "portal.json_input.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
