@@ -1,9 +1,9 @@
 """Texts of the frameworks the portal is built on (Django, its admin and accounts, Django REST framework, django-filter,
 django-simple-captcha, django-axes) that their own Vietnamese catalogues do not translate yet. They are listed here so
 that ``make messages`` keeps them in the portal's catalogue, which Django searches first: a citizen, an official or an
-API client reading Vietnamese never gets one of these refusals in English. ``tests/test_i18n.py`` checks that every
-error message of those frameworks' fields and exceptions reads in Vietnamese, so a framework upgrade that adds one
-shows up there."""
+API client reading Vietnamese never gets one of these texts in English. ``tests/test_framework_texts.py`` checks
+that every error message of those frameworks' fields, exceptions and validators reads in Vietnamese, so a framework
+upgrade that adds one shows up there."""
 
 from django.utils.translation import gettext_noop, ngettext_lazy
 

@@ -1,8 +1,10 @@
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_site import AutocompleteAdminMixin
@@ -11,8 +13,20 @@ from portal.paginator import LargeTableAdminMixin
 from .models import User
 
 
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """Django's form for setting a user's password, its warning in the page's language: Django joins its translated
+    help text to an English warning when it is imported, so the whole text stayed in one language, half English."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        auth_forms.SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(LargeTableAdminMixin, AutocompleteAdminMixin, BaseUserAdmin):  # hundreds of thousands of citizens
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "full_name", "email", "phone", "kind", "agency", "role", "is_staff", "is_active"]
     list_filter = ["kind", "role", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "full_name", "email", "phone", "id_number"]

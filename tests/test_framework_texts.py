@@ -1,7 +1,8 @@
-"""What the frameworks under the portal say when they refuse something reads in the caller's language: the API's
-refusals (its fields, authentication, bodies it cannot read, a missing object), the password rules, the page for a
-form sent with an out-of-date security token, and the page an account may not open. Their own Vietnamese catalogues
-miss most of these; the portal's catalogue carries them (``portal.framework_strings``)."""
+"""What the frameworks under the portal say reads in the caller's language: the API's refusals (its fields,
+authentication, bodies it cannot read, a missing object), the page for a form sent with an out-of-date security token,
+the page an account may not open, the admin's password page. Their own Vietnamese catalogues miss most of these; the
+portal's catalogue carries them (``portal.framework_strings``). The password rules at registration are in
+``tests/test_registration.py``."""
 
 import importlib
 
@@ -16,7 +17,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from rest_framework import exceptions, fields
 
-from .factories import CitizenFactory
+from .factories import CitizenFactory, superuser
 from .test_api_filing import start, token_for
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,16 @@ def test_a_page_the_account_may_not_open_says_so_in_vietnamese_in_the_portals_la
     html = response.content.decode()
     assert response.status_code == 403
     assert "<h1>Không có quyền truy cập</h1>" in html and 'class="site-header"' in html
+
+
+def test_the_admins_password_page_warns_in_the_pages_language(client, citizen):
+    client.force_login(superuser())
+    url = f"/quan-tri/accounts/user/{citizen.pk}/password/"
+
+    vietnamese = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Nếu tắt, mật khẩu hiện tại của người dùng này sẽ mất." in vietnamese  # Django's text was English in both
+    assert "Khi tắt, họ vẫn có thể đăng nhập bằng cách khác" in vietnamese
+    assert "If disabled, the current password for this user will be lost." in english
+    assert "If disabled, they may still be able to authenticate" in english
