@@ -163,6 +163,7 @@ def test_a_page_the_account_may_not_open_says_so_in_vietnamese_in_the_portals_la
     html = response.content.decode()
     assert response.status_code == 403
     assert "<h1>Không có quyền truy cập</h1>" in html and 'class="site-header"' in html
+    assert "Trang này dành cho cán bộ của các cơ quan." in html  # a citizen is not sent to an agency's administrator
 
 
 def test_the_admins_password_page_warns_in_the_pages_language(client, citizen):
