@@ -1,11 +1,14 @@
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from dossiers import services
 from portal import demo
@@ -53,6 +56,50 @@ def load_demo_catalogue(*, templates_for: tuple[str, ...] = (BIRTH_REGISTRATION,
         attach_stand_in_template(template=template)
 
 
+# Transactional tests (live servers, threads) end with every table emptied. Those that need the demo again get back
+# what the session loaded, the migrations' own rows included, copied from a snapshot taken once (PostgreSQL: a
+# fraction of a second, where loading it again through the importer took about four seconds each time).
+SNAPSHOT_SCHEMA = "session_snapshot"
+
+
+def _tables() -> list[str]:
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def snapshot_session_data() -> None:
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+        for table in _tables():
+            cursor.execute(f"CREATE TABLE {SNAPSHOT_SCHEMA}.{quote(table)} AS TABLE {quote(table)}")
+
+
+def restore_session_data() -> None:
+    """The demo catalogue, accounts and calendar, and the migrations' rows (templates, tariff), as the session loaded
+    them: for a test whose transactional clean-up emptied the tables before it."""
+    if connection.vendor != "postgresql":
+        from .payments_support import seed_tariff
+
+        load_demo_catalogue()
+        seed_tariff()
+        return
+    quote = connection.ops.quote_name
+    tables = _tables()
+    with transaction.atomic(), connection.cursor() as cursor:  # foreign keys are checked at commit
+        cursor.execute("TRUNCATE " + ", ".join(quote(table) for table in tables))
+        for table in tables:
+            cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {SNAPSHOT_SCHEMA}.{quote(table)}")  # noqa: S608 - table names from Django
+        for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+            cursor.execute(statement)
+    # Rows written behind the models' backs: nothing kept from before may stand for them (the flush gave content
+    # types new ids; the catalogue's and calendar's versions moved with the emptied tables)
+    ContentType.objects.clear_cache()
+    cache.clear()
+
+
 # The accounts loaded once for the session (the demo's officials and citizens): the only users one test's rolled-back
 # change could leave remembered for the next (``portal.accounts.backends``); later users get new primary keys.
 SESSION_USERS: list[int] = []
@@ -64,6 +111,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_demo_catalogue()
         SESSION_USERS[:] = get_user_model().objects.values_list("pk", flat=True)
+        snapshot_session_data()
 
 
 @pytest.fixture(autouse=True)
@@ -86,9 +134,9 @@ def is_postgresql():
 
 @pytest.fixture
 def load_demo(transactional_db):
-    """For live-server tests: their transactional clean-up empties the tables, so load the catalogue again."""
+    """For live-server tests: their transactional clean-up empties the tables, so the session's data comes back."""
     if not Procedure.objects.exists():
-        load_demo_catalogue()
+        restore_session_data()
     return call_command
 
 

@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure
 
-from .conftest import load_demo_catalogue
+from .conftest import restore_session_data
 from .factories import AgencyFactory, CitizenFactory
 from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
 
@@ -89,7 +89,7 @@ def _ready_draft(owner, procedure, agency) -> Dossier:
 
 @pytest.mark.django_db(transaction=True)
 def test_50_citizens_submitting_at_once_get_50_codes():
-    load_demo_catalogue(templates_for=())
+    restore_session_data()
     procedure = Procedure.objects.get(code=BIRTH)
     agency = Agency.objects.get(code=HAC_THANH)
     drafts = [_ready_draft(CitizenFactory(), procedure, agency) for _ in range(50)]
@@ -109,7 +109,7 @@ def test_50_citizens_submitting_at_once_get_50_codes():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_draft_submitted_twice_at_once_is_submitted_once():
-    load_demo_catalogue(templates_for=())
+    restore_session_data()
     procedure = Procedure.objects.get(code=BIRTH)
     dossier = _ready_draft(CitizenFactory(), procedure, Agency.objects.get(code=HAC_THANH))
 

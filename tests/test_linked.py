@@ -23,7 +23,7 @@ from procedures.eforms import EForm
 from procedures.groups import load_groups
 from procedures.models import Agency, ProcedureGroup
 
-from .conftest import load_demo_catalogue
+from .conftest import restore_session_data
 from .factories import CitizenFactory, official, superuser
 from .filing import HAC_THANH, PDF_BYTES, address, birth_declaration
 from .test_dossier_codes import in_threads
@@ -273,7 +273,7 @@ def test_another_citizen_cannot_submit_or_open_the_filing(catalogue):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_filing_submitted_twice_at_once_gets_one_set_of_codes():
-    load_demo_catalogue(templates_for=())
+    restore_session_data()
     filing = ready_filing()
     counters_before = sum(DossierCodeCounter.objects.values_list("last", flat=True))
 

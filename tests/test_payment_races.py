@@ -23,8 +23,8 @@ from payments import services
 from payments.constants import RefundStatus, RequestStatus, TransactionStatus
 from payments.models import PaymentRequest, Receipt, Refund, Transaction
 
-from .conftest import load_demo_catalogue
-from .payments_support import file_dossier, gateway_params, official, seed_tariff, to_processing
+from .conftest import restore_session_data
+from .payments_support import file_dossier, gateway_params, official, to_processing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,8 +33,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo(is_postgresql):
     if not is_postgresql:
         pytest.skip("row locks and their order are PostgreSQL's")
-    load_demo_catalogue(templates_for=())
-    seed_tariff()  # the migration's postal tariff, emptied with the tables by the previous transactional test
+    restore_session_data()  # the previous transactional test emptied the tables
 
 
 def waiting_for_locks() -> int:

@@ -20,7 +20,7 @@ from dossiers.workflow import ACTIONS, EDGES, DossierChanged, InvalidTransition
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .conftest import load_demo_catalogue
+from .conftest import restore_session_data
 from .factories import CitizenFactory, dossier_in, official
 from .filing import HAC_THANH, PDF_BYTES
 
@@ -234,7 +234,7 @@ def test_a_stale_version_is_refused(catalogue, staff):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_officials_acting_at_once_one_wins_the_other_is_told():
-    load_demo_catalogue(templates_for=())
+    restore_session_data()
     first, second = official(Role.DESK, name="desk_a"), official(Role.DESK, name="desk_b")
     dossier = dossier_in(Status.SUBMITTED)
     barrier = threading.Barrier(2)

@@ -31,7 +31,7 @@ from portal import demo
 from portal.accounts.models import User
 from procedures.eforms import EForm
 from procedures.models import Agency, Procedure
-from tests.conftest import load_demo_catalogue
+from tests.conftest import restore_session_data
 from tests.e2e.conftest import screenshot_folder
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
 from tests.payments_support import pay_at_counter, seed_tariff
@@ -192,7 +192,7 @@ def complete_draft(citizen: User, child: str) -> Dossier:
 def build_world() -> dict:
     """The demo catalogue and accounts, with one dossier in each state the audited pages need."""
     if not Procedure.objects.exists():
-        load_demo_catalogue()
+        restore_session_data()
     demo.create_demo_accounts()
     seed_tariff()
     cache.clear()  # the look-up's rate limit counts in the shared cache
@@ -405,7 +405,7 @@ def audit(request, browser, django_db_setup, django_db_blocker):
         finally:
             server.stop()
             call_command("flush", verbosity=0, interactive=False)
-            load_demo_catalogue()
+            restore_session_data()
 
 
 @pytest.mark.django_db  # for the audit: the tests themselves only read its results
