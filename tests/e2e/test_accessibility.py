@@ -100,6 +100,15 @@ def look_up_with_a_wrong_captcha(page: Page, world: dict) -> None:
     submit(page)
 
 
+def look_up_after_the_security_cookie_is_gone(page: Page, world: dict) -> None:
+    """As from a page left open while the citizen signed in or out in another tab: the portal's expired-form page."""
+    page.locator("input[name=code]").fill(world["returned_code"])
+    page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
+    with page.expect_navigation() as sent:
+        page.locator("main form[method=post] [type=submit]").last.click()
+    assert sent.value.status == 403
+
+
 def send_empty(page: Page, world: dict) -> None:
     submit(page)
     expect(page.locator(".error-summary")).to_be_visible()
@@ -138,6 +147,7 @@ SCREENS = [
     Screen("statistics", "visitor", "/thong-ke/"),
     Screen("verify-signature", "visitor", "/xac-minh/"),
     Screen("not-found", "visitor", "/khong-co-trang-nay/", status=404),
+    Screen("form-expired", "visitor", "/tra-cuu/", then=look_up_after_the_security_cookie_is_gone),
     Screen("admin-sign-in", "visitor", ADMIN + "login/"),
     # The demo citizen
     Screen("filing-start", "citizen", f"/ho-so/nop/{BIRTH}/"),
@@ -154,6 +164,7 @@ SCREENS = [
     Screen("supplement", "citizen", "/ho-so/{supplement}/bo-sung/"),
     Screen("rating", "citizen", "/tra-cuu/{returned}/danh-gia/"),
     Screen("notification-settings", "citizen", "/tai-khoan/thong-bao/"),
+    Screen("access-denied", "citizen", "/thong-ke/co-quan/", status=403),
     Screen("linked-start", "citizen", f"/ho-so/lien-thong/nop/{BIRTH_GROUP}/"),
     Screen("linked-declaration", "citizen", "/ho-so/lien-thong/{linked_draft}/to-khai/"),
     Screen("linked-documents", "citizen", "/ho-so/lien-thong/{linked_draft}/giay-to/"),
