@@ -28,6 +28,8 @@ def floor_json(request):
     return JsonResponse({"status": "ok", "items": [1, 2, 3]})
 
 
+handler400 = "portal.views.bad_request"
+
 urlpatterns = [
     path("_floor/json/", floor_json),
     path("_floor/<int:queries>/", floor),

@@ -1,13 +1,16 @@
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from procedures.constants import ServiceLevel
 from procedures.selectors import catalogue_counts, catalogue_version, most_used_procedures
 
+from .api_errors import error_body
 from .health import run_checks
 from .page_cache import public_page
 
@@ -49,3 +52,18 @@ def csrf_failure(request, reason=""):
         back = ""
     context = {"back": back, "no_cookie": reason == csrf.REASON_NO_CSRF_COOKIE}
     return render(request, "403_csrf.html", context, status=403)
+
+
+def bad_request(request, exception=None):
+    """A request Django refuses as it reads it (400): the API's error shape under ``/api/``, the translated page
+    elsewhere. A body past Django's limits (``DATA_UPLOAD_MAX_MEMORY_SIZE`` for what is not a file, and the numbers
+    of fields and files) is 413 and says so; before, the API answered with the HTML page, which blamed characters."""
+    too_large = isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent))
+    status = 413 if too_large else 400
+    if request.path_info.startswith("/api/"):
+        if too_large:
+            body = error_body("too_large", _("The request is too large, or has too many fields or files."))
+        else:
+            body = error_body("bad_request", _("The request could not be read."))
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", {"too_large": too_large}, status=status)

@@ -132,6 +132,40 @@ def test_an_api_address_with_a_nul_character_answers_in_the_apis_error_shape(cli
     assert client.get("/api/v1/procedures/", {"search": "a\x00"}).status_code == 400
 
 
+MANY_FIELDS = "&".join(f"field{number}=1" for number in range(1200))  # Django reads at most 1,000
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (json.dumps({"procedure": BIRTH, "agency": HAC_THANH, "note": "x" * 3_000_000}), "application/json"),
+        (MANY_FIELDS, "application/x-www-form-urlencoded"),
+    ],
+    ids=["3 MB of text", "1,200 fields"],
+)
+def test_a_body_past_the_limits_is_413_in_the_apis_error_shape_and_files_nothing(client, catalogue, body, content_type):
+    citizen = CitizenFactory()
+
+    response = client.post("/api/v1/drafts/", body, content_type, HTTP_ACCEPT_LANGUAGE="vi", **token_for(citizen))
+
+    assert response.status_code == 413  # was the HTML page for a bad address, status 400
+    assert response.json() == {
+        "code": "too_large",
+        "message": "Yêu cầu quá lớn, hoặc có quá nhiều trường hay tệp.",
+        "fields": {},
+    }
+    assert not Dossier.objects.filter(applicant=citizen).exists()
+
+
+def test_a_form_past_the_limits_gets_a_page_that_says_so(client, catalogue):
+    response = client.post("/tra-cuu/", MANY_FIELDS, "application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE="vi")
+
+    page = response.content.decode()
+    assert response.status_code == 413
+    assert '<html lang="vi">' in page and "<h1>Gửi quá nhiều dữ liệu trong một lần</h1>" in page
+    assert "ký tự mà Cổng không chấp nhận" not in page  # not blamed on characters
+
+
 def test_json_with_a_text_no_column_can_hold_is_refused_and_the_draft_keeps_its_declaration(client, catalogue):
     """An unpaired surrogate (UTF-8 cannot encode it: the answer could not even be written) or a NUL (PostgreSQL
     refuses it in jsonb), anywhere in the body, keys included. A surrogate pair is one character and is kept."""
