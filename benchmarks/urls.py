@@ -29,6 +29,8 @@ def floor_json(request):
 
 
 handler400 = "portal.views.bad_request"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
 
 urlpatterns = [
     path("_floor/json/", floor_json),

@@ -29,4 +29,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
-handler400 = views.bad_request  # the API's error shape under /api/; 413 for a body past the limits
+# The API's error shape under /api/ whatever answers (see portal.views); 413 for a body past the limits
+handler400 = views.bad_request
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -132,6 +132,34 @@ def test_an_api_address_with_a_nul_character_answers_in_the_apis_error_shape(cli
     assert client.get("/api/v1/procedures/", {"search": "a\x00"}).status_code == 400
 
 
+def test_an_api_address_that_names_no_endpoint_answers_in_the_apis_error_shape(client, catalogue):
+    for address in ("/api/v1/khong-co/", "/api/", "/api/v1/procedures/1.001193/khong-co/"):
+        response = client.get(address, HTTP_ACCEPT_LANGUAGE="vi")
+
+        assert response.status_code == 404, address
+        assert response.json() == {"code": "not_found", "message": "Không tìm thấy.", "fields": {}}  # was HTML
+    assert "<h1>" in client.get("/khong-co-trang-nay/").content.decode()  # pages keep their page
+
+
+def test_an_unexpected_error_in_the_api_answers_500_in_the_apis_error_shape(client, catalogue, monkeypatch):
+    from procedures.api.views import ProcedureViewSet
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("a fault the portal did not foresee")
+
+    monkeypatch.setattr(ProcedureViewSet, "list", broken)
+    client.raise_request_exception = False  # as in production: Django's 500 handling, logged
+
+    response = client.get("/api/v1/procedures/", HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "server_error",
+        "message": "Cổng chưa trả lời được. Vui lòng thử lại sau ít phút.",
+        "fields": {},
+    }
+
+
 MANY_FIELDS = "&".join(f"field{number}=1" for number in range(1200))  # Django reads at most 1,000
 
 
