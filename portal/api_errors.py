@@ -86,3 +86,54 @@ def exception_handler(exc, context):
 
 def _headers(response: Response) -> dict:
     return {key: value for key, value in response.items() if key in ("WWW-Authenticate", "Retry-After", "Allow")}
+
+
+# --- The shape in the OpenAPI schema ------------------------------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every failure of the API: `code` is stable (branch on it), `message` is in the caller's language.",
+    "properties": {
+        "code": {"type": "string", "example": "invalid"},
+        "message": {"type": "string", "example": "Một số giá trị gửi lên không hợp lệ."},
+        "fields": {
+            "type": "object",
+            "description": "For `invalid`: each input that was refused, with its messages",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "message", "fields"],
+}
+# What any operation may answer besides what it documents itself; those with a body may also refuse the body.
+ANY_OPERATION = {
+    "400": "A value that is not valid (`invalid`, with `fields`) or an address the portal does not accept",
+    "401": "Not signed in (`not_authenticated`) or a token that is not valid (`authentication_failed`)",
+    "403": "Not allowed for this account (`permission_denied`)",
+    "404": "No such object, page or address (`not_found`)",
+    "406": "No answer in the type the Accept header asks for (`not_acceptable`)",
+    "409": "The dossier changed meanwhile, or the action does not apply to it now (`conflict` and others)",
+    "429": "Too many requests or failed sign-ins (`throttled`, `locked_out`); see Retry-After",
+    "500": "An unexpected fault (`server_error`), logged for the administrators",
+    "503": "A service the portal needs is unavailable for a moment (`service_unavailable` and others)",
+}
+WITH_A_BODY = {
+    "400": "A value that is not valid (`invalid`, with `fields`) or a body that cannot be read (`parse_error`)",
+    "413": "A body past the limits (`too_large`)",
+    "415": "A body of a type the operation does not read (`unsupported_media_type`)",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error shape as a component, and the failures every operation may
+    answer with it, where the operation does not describe them itself."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    shape = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            failures = {**ANY_OPERATION, **(WITH_A_BODY if "requestBody" in operation else {})}
+            for status_code, description in failures.items():
+                responses.setdefault(status_code, {"description": description, "content": shape})
+    return result

@@ -14,7 +14,10 @@ from ..services import delivery_methods, missing_parts
 
 
 class DossierEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.full_name", default="", read_only=True)
+    # Not read-only only so that the schema may call it optional: the applicant's timeline leaves it out (below)
+    actor = serializers.CharField(
+        source="actor.full_name", required=False, allow_null=True, help_text="Officials only; null for the portal"
+    )
 
     class Meta:
         model = DossierEvent
@@ -81,7 +84,7 @@ class DossierSerializer(serializers.ModelSerializer):
         source="receiving_centre.code", read_only=True, help_text="The one-stop centre that received the dossier"
     )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    handler = serializers.CharField(source="handler.username", default=None, read_only=True)
+    handler = serializers.CharField(source="handler.username", default=None, allow_null=True, read_only=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -126,7 +129,9 @@ class DossierDetailSerializer(DossierSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     cost = serializers.SerializerMethodField()
     downloads = serializers.SerializerMethodField()
-    result_signed_at = serializers.DateTimeField(read_only=True, help_text="When the electronic result was signed")
+    result_signed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the electronic result was signed"
+    )
 
     class Meta(DossierSerializer.Meta):
         fields = [

@@ -333,6 +333,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # the API's error shape and the failures any operation may answer (portal.api_errors)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api_errors.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "DossierStatusEnum": "dossiers.constants.Status",
         "DossierChannelEnum": "dossiers.constants.Channel",

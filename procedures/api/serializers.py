@@ -21,7 +21,7 @@ class FieldSerializer(serializers.ModelSerializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     # Province or commune: the district level is gone since 1 July 2025 and is never offered.
     level = serializers.ChoiceField(choices=current_level_choices(), read_only=True)
 
