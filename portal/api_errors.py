@@ -8,7 +8,7 @@ The domain errors of the services map here too, so API views simply let them pro
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -61,6 +61,14 @@ def _code(exc: exceptions.APIException) -> str:
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The one shape of every API error (see the module's note)."""
     return {"code": code, "message": message, "fields": fields or {}}
+
+
+def api_error(request, code: str, message: str, status: int) -> JsonResponse | None:
+    """The API's error shape for a request to an address under ``/api/`` that no API view answered (a middleware's
+    refusal, Django's 400, 404 and 500); ``None`` for any other address, which gets a page."""
+    if not request.path_info.startswith("/api/"):
+        return None
+    return JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def exception_handler(exc, context):

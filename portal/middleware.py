@@ -11,11 +11,10 @@ Forms and the API's fields refuse it in what is posted (Django's and DRF's ``Pro
 import logging
 
 from django.core.exceptions import BadRequest
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .api_errors import error_body
+from .api_errors import api_error
 from .errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,8 @@ class RefuseNullCharactersMiddleware:
         if "\x00" not in request.path_info and "%00" not in request.META.get("QUERY_STRING", ""):
             return self.get_response(request)
         logger.info("%s %s: NUL character in the address", request.method, request.path.replace("\x00", "\\x00"))
-        if request.path_info.startswith("/api/"):
-            body = error_body("bad_request", _("The address contains characters the portal does not accept."))
-            return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
-        raise BadRequest("NUL character in the address")
+        message = _("The address contains characters the portal does not accept.")
+        response = api_error(request, "bad_request", message, 400)
+        if response is None:
+            raise BadRequest("NUL character in the address")
+        return response

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from procedures.constants import ServiceLevel
 from procedures.selectors import catalogue_counts, catalogue_version, most_used_procedures
 
-from .api_errors import error_body
+from .api_errors import api_error
 from .health import run_checks
 from .page_cache import public_page
 
@@ -55,31 +55,24 @@ def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", context, status=403)
 
 
-def _api_error(request, code: str, message: str, status: int) -> JsonResponse | None:
-    """The API's error shape for an address under ``/api/`` that no API view answered (``None`` elsewhere)."""
-    if not request.path_info.startswith("/api/"):
-        return None
-    return JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
-
-
 def bad_request(request, exception=None):
     """A request Django refuses as it reads it (400): the API's error shape under ``/api/``, the translated page
     elsewhere. A body past Django's limits (``DATA_UPLOAD_MAX_MEMORY_SIZE`` for what is not a file, and the numbers
     of fields and files) is 413 and says so; before, the API answered with the HTML page, which blamed characters."""
     too_large = isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent))
     if too_large:
-        api = _api_error(request, "too_large", _("The request is too large, or has too many fields or files."), 413)
+        api = api_error(request, "too_large", _("The request is too large, or has too many fields or files."), 413)
     else:
-        api = _api_error(request, "bad_request", _("The request could not be read."), 400)
+        api = api_error(request, "bad_request", _("The request could not be read."), 400)
     return api or render(request, "400.html", {"too_large": too_large}, status=413 if too_large else 400)
 
 
 def page_not_found(request, exception=None):
     """404: the API's error shape for an address under ``/api/`` that names no endpoint, Django's page elsewhere."""
-    return _api_error(request, "not_found", _("Not found."), 404) or defaults.page_not_found(request, exception)
+    return api_error(request, "not_found", _("Not found."), 404) or defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     """500: the API's error shape under ``/api/``, Django's (the static ``500.html``) elsewhere."""
     message = _("The portal could not answer. Please try again in a few minutes.")
-    return _api_error(request, "server_error", message, 500) or defaults.server_error(request)
+    return api_error(request, "server_error", message, 500) or defaults.server_error(request)
