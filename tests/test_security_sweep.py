@@ -1353,7 +1353,7 @@ def test_a_file_over_the_per_file_limit_is_refused_with_the_limit(client, draft)
 def test_an_oversized_request_body_is_refused(client, draft):
     """Django's own guards, before the view: form fields over DATA_UPLOAD_MAX_MEMORY_SIZE, too many files.
 
-    The field and file names are ones the view ignores, so that a 400 can only come from the guards (the view would
+    The field and file names are ones the view ignores, so that a 413 can only come from the guards (the view would
     answer 302, "saved"). Scans themselves stream to disk and are refused by DOSSIER_MAX_FILE_SIZE (above); the
     reverse proxy caps whole requests (deploy/nginx.conf, client_max_body_size).
     """
@@ -1369,6 +1369,6 @@ def test_an_oversized_request_body_is_refused(client, draft):
     files = client.generic("POST", url, body, content_type=content_type)
 
     assert small.status_code == 302  # the same request, within the limits
-    assert fields.status_code == 400
-    assert files.status_code == 400
+    assert fields.status_code == 413 and files.status_code == 413  # "too large", not a bad address
+    assert "Gửi quá nhiều dữ liệu trong một lần" in files.content.decode()
     assert not draft.documents.exists()
