@@ -10,6 +10,9 @@ declaration fields the group maps (``ProcedureGroupMember.inputs``) and says so 
 The filing is done when every part is.
 """
 
+import logging
+
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch
@@ -20,20 +23,23 @@ from django.utils.translation import gettext_noop
 
 from portal import issued
 from portal.accounts.models import User
-from portal.errors import DomainError
+from portal.errors import DomainError, storage_errors
 from portal.records import recorded
 from procedures import routing
 from procedures.eforms import EForm, display_answers
 from procedures.groups import FORM_PREFIX, RESULT_REFERENCE
+from procedures.kinds import kind_of_document
 from procedures.models import Agency, ProcedureCase, ProcedureGroup, ProcedureGroupMember, RequiredDocument
 
-from . import services
+from . import services, store
 from .codes import next_dossier_code
 from .constants import Status
 from .events import DossierAction, DossierChange, listen
-from .models import Dossier, DossierDocument, LinkedFiling
+from .models import Dossier, DossierDocument, LinkedFiling, StoredDocument
 from .receipts import RECEIPT
 from .timeline import write_event
+
+logger = logging.getLogger(__name__)
 
 
 class LinkedFilingError(DomainError):
@@ -156,16 +162,139 @@ def _own_part(filing: LinkedFiling, part: Dossier) -> Dossier:
     return part
 
 
+# --- One paper given once for every part that asks for it ----------------------------------------------------------
+#
+# Several procedures of a group often ask for the same kind of paper (``procedures.kinds``: proof of residence for the
+# birth registration and the permanent residence, the death notice for the death registration and the funeral
+# allowance). A scan given for one part is copied (``DossierDocument.copied_from``) into each other part that asks
+# for that kind, into its first empty slot of the kind (required slots first), one slot per part. Replacing or
+# removing the paper where it was given replaces or removes its copies; a copy the citizen replaces becomes that
+# part's own paper and the original stays as it was. A slot given a file of its own in the same request keeps it.
+# Each part keeps its own copy of the file, as every dossier does.
+
+
+def _paper_slots(part: Dossier, kind: str) -> list[RequiredDocument]:
+    """The part's slots that ask for a scan of a paper of ``kind``: required first, then in their order."""
+    slots = part.case.documents.all() if part.case_id else []
+    chosen = [slot for slot in slots if kind_of_document(slot) == kind and slot.asks_for_scan(part.procedure)]
+    return sorted(chosen, key=lambda slot: not slot.is_required)
+
+
+def _copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
+    """The copies of a part's paper in the other parts, by part."""
+    if document is None:
+        return {}
+    return {copy.dossier_id: copy for copy in document.copies.all()}
+
+
+def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, DossierDocument], keep=()) -> None:
+    """Copy ``given`` (just put into its part) into each other part that asks for its kind: in place of the copy
+    of the paper it replaced (``replaced``: those copies by part), or into an empty slot. ``keep``: slots given a
+    file of their own in the same request."""
+    kind = kind_of_document(given.required_document)
+    if not kind or not given.file or given.copied_from_id:
+        return
+    for part in parts_of(filing):
+        if part.pk == given.dossier_id:
+            continue
+        held = {document.required_document_id: document for document in part.documents.all()}
+        slots = [slot for slot in _paper_slots(part, kind) if slot.pk not in keep]
+        earlier = replaced.get(part.pk)
+        if earlier is not None and earlier.required_document_id in {slot.pk for slot in slots}:
+            target = next(slot for slot in slots if slot.pk == earlier.required_document_id)
+        else:
+            target = next((slot for slot in slots if slot.pk not in held), None)
+        if target is None:
+            continue
+        replacing = held.get(target.pk)
+        others = sum(document.size for document in held.values() if document is not replacing)
+        if others + given.size > settings.DOSSIER_MAX_TOTAL_SIZE:
+            continue  # the part would pass its limit: its slot stays as it was, and its page says what is missing
+        copy = DossierDocument(
+            dossier=part,
+            required_document=target,
+            original_name=given.original_name,
+            content_type=given.content_type,
+            size=given.size,
+            sha256=given.sha256,
+            reused_from=given.reused_from,
+            reused_from_dossier=given.reused_from_dossier,
+            copied_from=given,
+        )
+        services._locked_draft(part)
+        try:
+            store.copy_file(given.file, copy.file, "upload")
+        except storage_errors() as error:  # the paper is kept where it was given; this part's slot stays as it was
+            logger.error("Could not copy document %s into dossier %s: %s", given.pk, part.pk, error)
+            continue
+        services.put_document(copy, replacing=replacing)
+
+
+def _held(part: Dossier, required_document: RequiredDocument) -> DossierDocument | None:
+    return part.documents.filter(required_document=required_document).first()
+
+
+@transaction.atomic
 def attach_document(
-    *, filing: LinkedFiling, part: Dossier, required_document: RequiredDocument, upload: UploadedFile
+    *,
+    filing: LinkedFiling,
+    part: Dossier,
+    required_document: RequiredDocument,
+    upload: UploadedFile,
+    keep=(),
 ) -> DossierDocument:
-    """One scan for one document slot of one part (``services.attach_document``: the same checks)."""
-    return services.attach_document(dossier=_own_part(filing, part), required_document=required_document, upload=upload)
+    """One scan for one document slot of one part (``services.attach_document``: the same checks), and the same
+    paper for the other parts that ask for its kind, except the slots in ``keep``."""
+    filing = _locked_draft(filing)
+    part = _own_part(filing, part)
+    replaced = _copies_of(_held(part, required_document))
+    document = services.attach_document(dossier=part, required_document=required_document, upload=upload)
+    _share(filing, document, replaced=replaced, keep=keep)
+    return document
 
 
-def remove_document(*, filing: LinkedFiling, document: DossierDocument) -> None:
+@transaction.atomic
+def reuse_document(
+    *, filing: LinkedFiling, required_document: RequiredDocument, stored: StoredDocument, by: User
+) -> DossierDocument:
+    """A paper from the citizen's store into the part whose case has this slot (``store.reuse``), and into the
+    other parts that ask for its kind."""
+    filing = _locked_draft(filing)
+    part = next((part for part in parts_of(filing) if part.case_id == required_document.case_id), None)
+    if part is None:
+        raise LinkedFilingError(_("This document is not part of the chosen case."))
+    replaced = _copies_of(_held(part, required_document))
+    document = store.reuse(dossier=part, required_document=required_document, stored=stored, by=by)
+    _share(filing, document, replaced=replaced)
+    return document
+
+
+@transaction.atomic
+def remove_document(*, filing: LinkedFiling, document: DossierDocument) -> int:
+    """Remove a part's paper, and its copies in the other parts. Returns how many copies went with it."""
+    filing = _locked_draft(filing)
     _own_part(filing, document.dossier)
+    copies = list(_copies_of(document).values())
+    for copy in copies:
+        services.remove_document(document=copy)
     services.remove_document(document=document)
+    return len(copies)
+
+
+def used_by_other_parts(parts: list[Dossier]) -> dict[int, list[Dossier]]:
+    """For each document of the filing: the other parts holding the same paper (same file, same kind)."""
+    documents = DossierDocument.objects.filter(dossier__in=parts).exclude(sha256="").select_related("required_document")
+    by_paper: dict[tuple[str, str], list[DossierDocument]] = {}
+    for document in documents:
+        kind = kind_of_document(document.required_document)
+        if kind:
+            by_paper.setdefault((kind, document.sha256), []).append(document)
+    shared = {}
+    for same in by_paper.values():
+        for document in same:
+            others = {d.dossier_id for d in same if d.dossier_id != document.dossier_id}
+            shared[document.pk] = [part for part in parts if part.pk in others]
+    return {pk: found for pk, found in shared.items() if found}
 
 
 def declaration_form(filing: LinkedFiling, data=None) -> EForm:

@@ -1,21 +1,25 @@
 """Filing linked procedures once (``linked.py``): start (choose the receiving centre) → the group's declaration →
 every part's documents → check and submit; then the filing's page with every part."""
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from procedures.models import Agency, ProcedureGroup
+from portal.params import number
+from procedures.models import Agency, ProcedureGroup, RequiredDocument
 
 from . import costs, linked
 from .forms import SubmitForm
-from .models import DossierDocument, LinkedFiling
+from .models import DossierDocument, LinkedFiling, StoredDocument
 from .selectors import is_overdue
-from .views import _document_rows, _error_status, _save_uploads, _UploadErrors
+from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, posted_slots
 
 STEPS = [
     ("linked_declaration", gettext_lazy("Declaration")),
@@ -119,8 +123,10 @@ def documents(request, filing: LinkedFiling):
     slots = {part.pk: list(part.case.documents.all()) if part.case else [] for part in parts}
     errors = _UploadErrors()
     if request.method == "POST":
+        posted = posted_slots(request, [slot for part in parts for slot in slots[part.pk]])
         for part in parts:
-            part_errors = _save_uploads(request, part, slots[part.pk])
+            attach = functools.partial(linked.attach_document, filing=filing, part=part, keep=posted)
+            part_errors = _save_uploads(request, part, slots[part.pk], attach=attach)
             errors.update(part_errors)
             errors.store_down = errors.store_down or part_errors.store_down
         if not errors and "continue" in request.POST:
@@ -135,6 +141,10 @@ def documents(request, filing: LinkedFiling):
             messages.success(request, _("Your files have been saved."))
             return redirect("dossiers:linked_documents", public_id=filing.public_id)
     sections = [(part, _document_rows(part, slots[part.pk], errors)) for part in parts]
+    shared = linked.used_by_other_parts(parts)  # "the same file is used for …"
+    for _part, rows in sections:
+        for row in rows:
+            row["shared_with"] = shared.get(row["stored"].pk, []) if row["stored"] else []
     error_rows = [row for _part, rows in sections for row in rows if row["error"]]
     context = _context(filing, "linked_documents", sections=sections, error_rows=error_rows)
     return render(request, "dossiers/linked/documents.html", context, status=_error_status(errors))
@@ -144,8 +154,25 @@ def documents(request, filing: LinkedFiling):
 @require_POST
 def remove_document(request, filing: LinkedFiling, pk: int):
     document = get_object_or_404(DossierDocument, pk=pk, dossier__filing=filing)
-    linked.remove_document(filing=filing, document=document)
-    messages.success(request, _("The file has been removed."))
+    if linked.remove_document(filing=filing, document=document):
+        messages.success(request, _("The file has been removed from every procedure that used it."))
+    else:
+        messages.success(request, _("The file has been removed."))
+    return redirect("dossiers:linked_documents", public_id=filing.public_id)
+
+
+@linked_draft_step
+@require_POST
+def reuse_document(request, filing: LinkedFiling):
+    """A paper from the citizen's store into one slot of one part: ``reuse`` is "<required document id>:<stored
+    id>" (the single dossier's documents step takes the same)."""
+    slot_pk, _sep, stored_pk = (number(part) for part in request.POST.get("reuse", "").partition(":"))
+    if slot_pk is None or stored_pk is None:
+        raise Http404
+    slot = get_object_or_404(RequiredDocument, pk=slot_pk, case__in=[part.case_id for part in filing.parts.all()])
+    stored = get_object_or_404(StoredDocument, pk=stored_pk, owner=request.user)
+    linked.reuse_document(filing=filing, required_document=slot, stored=stored, by=request.user)
+    messages.success(request, _("The document from your store has been added to this dossier."))
     return redirect("dossiers:linked_documents", public_id=filing.public_id)
 
 

@@ -283,6 +283,15 @@ class DossierDocument(models.Model):
         related_name="reuses",
     )
     reused_from_dossier = models.CharField(_("reused from dossier"), max_length=40, blank=True)
+    # Given for another part of the same linked filing and copied here (``linked``: a paper asked for once).
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from another procedure of the filing"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+    )
 
     class Meta:
         verbose_name = _("dossier document")

@@ -122,9 +122,15 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
             )
             % {"name": document.original_name}
         ) from None
-    if existing is not None:
-        old_file = existing.file
-        existing.delete()
+    return put_document(document, replacing=existing)
+
+
+def put_document(document: DossierDocument, *, replacing: DossierDocument | None) -> DossierDocument:
+    """Save a document whose file is already stored into its slot, in place of ``replacing`` (the slot's earlier
+    document, whose file is deleted once the transaction commits). The caller holds the dossier's lock."""
+    if replacing is not None:
+        old_file = replacing.file
+        replacing.delete()
         if old_file:  # a paper not digitised at the counter has no file
             transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
     saved_file = document.file

@@ -26,7 +26,7 @@ from procedures.models import RequiredDocument
 
 from .constants import DocumentKind
 from .models import Dossier, DossierDocument, StoredDocument, StoredOrigin
-from .services import DossierError, _locked_draft
+from .services import DossierError, _locked_draft, put_document
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def offers_for(dossier: Dossier) -> dict[int, list[StoredDocument]]:
 # --- Writes ----------------------------------------------------------------------------------------------------------
 
 
-def _copy(source, target_field, name: str) -> None:
+def copy_file(source, target_field, name: str) -> None:
+    """A copy of ``source``'s content saved into ``target_field`` (never a shared file)."""
     with source.open("rb") as handle:
         target_field.save(name, File(handle), save=False)
 
@@ -79,7 +80,7 @@ def _store(*, owner_id: int, kind: str, title: str, origin: str, dossier: Dossie
         sha256=sha256,
     )
     try:
-        _copy(source, stored.file, "stored")
+        copy_file(source, stored.file, "stored")
     except storage_errors() as error:
         logger.error("Could not copy a document of dossier %s into the store: %s", dossier.pk, error)
         return None
@@ -186,17 +187,11 @@ def reuse(*, dossier: Dossier, required_document: RequiredDocument, stored: Stor
         reused_from_dossier=stored.origin_code,
     )
     try:
-        _copy(stored.file, document.file, "upload")
+        copy_file(stored.file, document.file, "upload")
     except storage_errors() as error:
         logger.error("Could not copy stored document %s into dossier %s: %s", stored.pk, dossier.pk, error)
         raise FileStoreUnavailable(_("The file store is not answering; try again in a few minutes.")) from None
-    if existing is not None:
-        old_file = existing.file
-        existing.delete()
-        if old_file:
-            transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
-    document.save()
-    return document
+    return put_document(document, replacing=existing)
 
 
 @transaction.atomic

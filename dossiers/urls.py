@@ -29,5 +29,6 @@ urlpatterns = [
     path("lien-thong/<uuid:public_id>/to-khai/", linked_views.declaration, name="linked_declaration"),
     path("lien-thong/<uuid:public_id>/giay-to/", linked_views.documents, name="linked_documents"),
     path("lien-thong/<uuid:public_id>/giay-to/<int:pk>/xoa/", linked_views.remove_document, name="linked_remove"),
+    path("lien-thong/<uuid:public_id>/giay-to/dung-lai/", linked_views.reuse_document, name="linked_reuse"),
     path("lien-thong/<uuid:public_id>/kiem-tra/", linked_views.review, name="linked_review"),
 ]

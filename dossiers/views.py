@@ -1,10 +1,13 @@
 """The citizen's filing flow: start → declaration → documents → delivery → review and submit → confirmation."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -36,13 +39,17 @@ STEPS = [
 def _draft(request, public_id) -> Dossier:
     dossier = dossier_for(request.user, public_id, own=True)
     if not dossier.is_draft:
-        raise _Submitted(dossier)
+        raise _Elsewhere(dossier.get_absolute_url())
+    if dossier.filing_id:  # a part of linked procedures is filled in on its filing's pages, with the others
+        raise _Elsewhere(reverse("dossiers:linked_documents", kwargs={"public_id": dossier.filing.public_id}))
     return dossier
 
 
-class _Submitted(Exception):
-    def __init__(self, dossier):
-        self.dossier = dossier
+class _Elsewhere(Exception):
+    """The step's page is not this dossier's to show: go to ``url`` instead."""
+
+    def __init__(self, url: str):
+        self.url = url
 
 
 def draft_step(view):
@@ -52,8 +59,8 @@ def draft_step(view):
     def wrapper(request, public_id, *args, **kwargs):
         try:
             dossier = _draft(request, public_id)
-        except _Submitted as submitted:
-            return redirect(submitted.dossier)
+        except _Elsewhere as elsewhere:
+            return redirect(elsewhere.url)
         return view(request, dossier, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
@@ -114,8 +121,15 @@ def declaration(request, dossier: Dossier):
     return render(request, "dossiers/declaration.html", _context(dossier, "declaration", form=form))
 
 
-def _save_uploads(request, dossier: Dossier, slots) -> dict[int, str]:
-    """Store every file posted for a document slot; return the error for each slot that was refused."""
+def posted_slots(request, slots) -> set[int]:
+    """The document slots given a file in this request."""
+    return {slot.pk for slot in slots if request.FILES.getlist(f"document-{slot.pk}")}
+
+
+def _save_uploads(request, dossier: Dossier, slots, *, attach=None) -> dict[int, str]:
+    """Store every file posted for a document slot; return the error for each slot that was refused. ``attach``
+    stores one (``services.attach_document``'s arguments but the dossier; by default that function)."""
+    attach = attach or functools.partial(services.attach_document, dossier=dossier)
     errors = _UploadErrors()
     for slot in slots:
         files = request.FILES.getlist(f"document-{slot.pk}")
@@ -123,7 +137,7 @@ def _save_uploads(request, dossier: Dossier, slots) -> dict[int, str]:
             errors[slot.pk] = _("Upload one file for each document: put several pages into one PDF.")
         elif files:
             try:
-                services.attach_document(dossier=dossier, required_document=slot, upload=files[0])
+                attach(required_document=slot, upload=files[0])
             except ValidationError as error:
                 errors[slot.pk] = " ".join(error.messages)
             except FileStoreUnavailable as error:  # the page answers 503; the dossier and other files are kept
