@@ -16,6 +16,7 @@ from procedures.models import ProcedureGroup
 
 from .factories import CitizenFactory
 from .filing import pdf_bytes
+from .test_api_filing import token_for
 from .test_linked import BIRTH_GROUP, _cases, _centre
 
 BIRTH = "1.001193"
@@ -202,3 +203,19 @@ def test_a_parts_own_step_pages_lead_to_the_groups(client, filing):
     for step in ("to-khai/", "giay-to/", "nhan-ket-qua/", "kiem-tra/"):
         response = client.get(f"/ho-so/{birth.public_id}/{step}")
         assert response.status_code == 302 and response.url == url(filing), step
+
+
+def test_the_api_leaves_a_parts_draft_to_the_filings_pages(client, filing):
+    auth = token_for(filing.applicant)
+    birth = part(filing, BIRTH)
+    slot = residence_slot(birth)
+
+    listed = client.get("/api/v1/drafts/", **auth).json()
+    upload = client.post(
+        f"/api/v1/drafts/{birth.public_id}/documents/",
+        {"required_document": slot.pk, "file": SimpleUploadedFile("a.pdf", pdf_bytes())},
+        **auth,
+    )
+
+    assert str(birth.public_id) not in str(listed)
+    assert upload.status_code == 404 and not birth.documents.exists()

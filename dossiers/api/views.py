@@ -285,7 +285,8 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         if not self.request.user.is_authenticated:
             return Dossier.objects.none()
-        qs = Dossier.objects.filter(applicant=self.request.user)
+        # Parts of linked procedures are filled in together on the filing's pages (``dossiers.linked``), not here.
+        qs = Dossier.objects.filter(applicant=self.request.user, filing__isnull=True)
         if self.action != "submit":  # submitting again answers with the dossier already submitted
             qs = qs.filter(status=Status.DRAFT)
         qs = qs.select_related("procedure", "agency", "received_by", "case").order_by("-created_at", "-pk")
