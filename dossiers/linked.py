@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from portal import issued
 from portal.accounts.models import User
 from portal.errors import DomainError, storage_errors
 from portal.records import recorded
@@ -36,7 +35,6 @@ from .codes import next_dossier_code
 from .constants import Status
 from .events import DossierAction, DossierChange, listen
 from .models import Dossier, DossierDocument, LinkedFiling, StoredDocument
-from .receipts import RECEIPT
 from .timeline import write_event
 
 logger = logging.getLogger(__name__)
@@ -367,21 +365,10 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
     filing.submitted_at = now
     filing.save(update_fields=["code", "submitted_at"])
     for part in parts_of(filing):
-        part = Dossier.objects.select_for_update(of=("self",)).get(pk=part.pk)
+        part = _PARTS.select_related("received_by", "case").select_for_update(of=("self",)).get(pk=part.pk)
         if part.status != Status.DRAFT:
             raise LinkedFilingError(_("A part of this filing has already been submitted."))
-        part.code = next_dossier_code(agency=filing.received_by, day=day)
-        part.status = Status.SUBMITTED
-        part.submitted_at = now
-        part.save(update_fields=["code", "status", "submitted_at", "updated_at"])
-        write_event(
-            part,
-            action=DossierAction.SUBMIT,
-            from_status=Status.DRAFT,
-            by=by,
-            extra={"filing": filing.code},
-        )
-        issued.issue(RECEIPT, part.pk)
+        services.file_submission(part, by=by, complete=False, extra={"filing": filing.code})
     return filing, True
 
 

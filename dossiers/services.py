@@ -233,11 +233,15 @@ def submit_dossier(*, dossier: Dossier, by: User) -> tuple[Dossier, bool]:
     return file_submission(dossier, by=by), True
 
 
-def file_submission(dossier: Dossier, *, by: User, complete: bool = True, public_note: str = "") -> Dossier:
-    """The one submission step, on the locked draft, for the citizen's submit and the counter's registration
-    (``dossiers.counter``): its code from the receiving centre's counter, the submitted status, the SUBMIT event
-    (fees, notifications) and the receipt. ``complete``: refuse it while ``missing_parts`` lists something (a
-    dossier registered at the counter only to ask for a supplement or to refuse it need not be)."""
+def file_submission(
+    dossier: Dossier, *, by: User, complete: bool = True, public_note: str = "", extra: dict | None = None
+) -> Dossier:
+    """The one submission step, on the locked draft, for the citizen's submit, the counter's registration
+    (``dossiers.counter``) and each part of linked procedures (``dossiers.linked``): its code from the receiving
+    centre's counter, the submitted status, the SUBMIT event (fees, notifications; ``extra`` on it) and the receipt,
+    and the papers kept in the citizen's store. ``complete``: refuse it while ``missing_parts`` lists something (a
+    dossier registered at the counter only to ask for a supplement or to refuse it need not be; a linked part is
+    checked with its filing)."""
     if complete:
         problems = missing_parts(dossier)
         if problems:
@@ -247,7 +251,9 @@ def file_submission(dossier: Dossier, *, by: User, complete: bool = True, public
     dossier.status = Status.SUBMITTED
     dossier.submitted_at = now
     dossier.save(update_fields=["code", "status", "submitted_at", "updated_at"])  # billed by payments (events)
-    write_event(dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by, public_note=public_note)
+    write_event(
+        dossier, action=DossierAction.SUBMIT, from_status=Status.DRAFT, by=by, public_note=public_note, extra=extra
+    )
     issued.issue(RECEIPT, dossier.pk)  # rendered after commit; or by the sweep if the broker is down
     from . import store  # the citizen's store keeps copies of the papers, after commit
 

@@ -11,13 +11,14 @@ from django.utils.html import escape
 
 from dossiers import linked, services
 from dossiers.models import Dossier, LinkedFiling, StoredDocument, StoredOrigin
+from procedures.eforms import EForm
 from procedures.kinds import PaperKind, kind_of_document
 from procedures.models import ProcedureGroup
 
 from .factories import CitizenFactory
 from .filing import pdf_bytes
 from .test_api_filing import token_for
-from .test_linked import BIRTH_GROUP, _cases, _centre
+from .test_linked import BIRTH_GROUP, _cases, _centre, group_declaration
 
 BIRTH = "1.001193"
 RESIDENCE = "1.004222"
@@ -219,3 +220,30 @@ def test_the_api_leaves_a_parts_draft_to_the_filings_pages(client, filing):
 
     assert str(birth.public_id) not in str(listed)
     assert upload.status_code == 404 and not birth.documents.exists()
+
+
+def test_the_filings_papers_are_kept_in_the_citizens_store_once(filing, django_capture_on_commit_callbacks):
+    birth = part(filing, BIRTH)
+    scan = SimpleUploadedFile("a.pdf", pdf_bytes(note="cư trú"))
+    linked.attach_document(filing=filing, part=birth, required_document=residence_slot(birth), upload=scan)
+    assert part(filing, RESIDENCE).documents.filter(copied_from__isnull=False).exists()
+    complete(filing)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        linked.submit_filing(filing=filing, by=filing.applicant)
+
+    stored = StoredDocument.objects.filter(owner=filing.applicant, kind=PaperKind.RESIDENCE_PROOF)
+    assert stored.count() == 1  # given once, copied to two procedures, kept once
+    assert stored.get().origin_dossier.filing_id == filing.pk
+
+
+def complete(filing: LinkedFiling) -> None:
+    """The group's declaration and a scan for every required slot still empty."""
+    form = EForm(group_declaration(), spec=filing.group.eform)
+    assert form.is_valid(), form.errors
+    linked.save_declaration(filing=filing, data=form.to_json())
+    for dossier in filing.parts.all():
+        for slot in dossier.case.documents.filter(is_required=True):
+            if slot.asks_for_scan(dossier.procedure) and held(dossier, slot) is None:
+                upload = SimpleUploadedFile("b.pdf", pdf_bytes(note=str(slot.pk)))
+                linked.attach_document(filing=filing, part=dossier, required_document=slot, upload=upload)
