@@ -42,8 +42,10 @@ class StartForm(forms.Form):
             self.fields["case"].widget = forms.HiddenInput()
 
 
-class DeliveryForm(forms.Form):
-    method = forms.ChoiceField(label=_("How do you want to receive the result?"), widget=forms.RadioSelect)
+class _PostalDetails(forms.Form):
+    """Where a result goes by post, asked once however many results go there: the address, the postman's phone, and
+    paying him on delivery (BCCI collect-on-delivery). Required only when ``posted``."""
+
     address = AddressField(
         label=_("Postal address for the result"),
         required=False,
@@ -64,13 +66,12 @@ class DeliveryForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, methods: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(m, DeliveryMethod(m).label) for m in methods]
+    def posted(self, data: dict) -> bool:
+        raise NotImplementedError
 
     def clean(self):
         data = super().clean()
-        if data.get("method") == DeliveryMethod.POST:
+        if self.posted(data):
             if not data.get("address") and "address" not in self.errors:
                 self.add_error("address", _("Enter the address the result should be posted to."))
             try:
@@ -81,15 +82,61 @@ class DeliveryForm(forms.Form):
             data["pay_on_delivery"] = False  # the postman collects only what he delivers
         return data
 
-    def choice(self) -> dict:
-        """The valid form as ``services.choose_delivery``'s arguments (the page and the API both call it so)."""
+    def choice_of(self, method: str) -> dict:
+        """``services.choose_delivery``'s arguments for a result received by ``method``."""
         data = self.cleaned_data
         return {
-            "method": data["method"],
+            "method": method,
             "place": data.get("address"),
             "phone": data.get("phone", ""),
             "pay_on_delivery": data.get("pay_on_delivery", False),
         }
+
+
+class DeliveryForm(_PostalDetails):
+    method = forms.ChoiceField(label=_("How do you want to receive the result?"), widget=forms.RadioSelect)
+    field_order = ["method"]
+
+    def __init__(self, *args, methods: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [(m, DeliveryMethod(m).label) for m in methods]
+
+    def posted(self, data: dict) -> bool:
+        return data.get("method") == DeliveryMethod.POST
+
+    def choice(self) -> dict:
+        """The valid form as ``services.choose_delivery``'s arguments (the page and the API both call it so)."""
+        return self.choice_of(self.cleaned_data["method"])
+
+
+class LinkedDeliveryForm(_PostalDetails):
+    """How each result of linked procedures comes back: a choice for each part whose procedure offers more than the
+    office (``method_<part id>``); one postal address for every result sent by post."""
+
+    def __init__(self, *args, offers: list[tuple], **kwargs):
+        """``offers``: (part, the delivery methods its procedure offers) for each part."""
+        super().__init__(*args, **kwargs)
+        self.parts = [part for part, methods in offers if len(methods) > 1]
+        fields = {}
+        for part, methods in offers:
+            if len(methods) > 1:
+                fields[self.method_field(part)] = forms.ChoiceField(
+                    label=part.procedure.name,
+                    choices=[(m, DeliveryMethod(m).label) for m in methods],
+                    widget=forms.RadioSelect,
+                )
+        self.fields = {**fields, **self.fields}
+
+    @staticmethod
+    def method_field(part) -> str:
+        return f"method_{part.pk}"
+
+    def posted(self, data: dict) -> bool:
+        return any(data.get(self.method_field(part)) == DeliveryMethod.POST for part in self.parts)
+
+    def choices(self) -> dict[int, dict]:
+        """The valid form as ``services.choose_delivery``'s arguments for each part that had a choice."""
+        return {part.pk: self.choice_of(self.cleaned_data[self.method_field(part)]) for part in self.parts}
 
 
 class SubmitForm(forms.Form):

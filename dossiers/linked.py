@@ -295,6 +295,16 @@ def used_by_other_parts(parts: list[Dossier]) -> dict[int, list[Dossier]]:
     return {pk: found for pk, found in shared.items() if found}
 
 
+@transaction.atomic
+def choose_delivery(*, filing: LinkedFiling, choices: dict[int, dict]) -> None:
+    """How each result comes back (``services.choose_delivery`` for each part, by part id): a part whose procedure
+    offers only the office keeps it; the others may be received online or by post."""
+    filing = _locked_draft(filing)
+    for part in parts_of(filing):
+        if part.pk in choices:
+            services.choose_delivery(dossier=part, **choices[part.pk])
+
+
 def declaration_form(filing: LinkedFiling, data=None) -> EForm:
     from portal.accounts.identity import prefill_for  # bound fields: verified (read-only) or prefilled
 

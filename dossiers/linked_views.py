@@ -6,6 +6,7 @@ import functools
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from portal.params import number
 from procedures.models import Agency, ProcedureGroup, RequiredDocument
 
-from . import costs, linked
-from .forms import SubmitForm
+from . import costs, linked, services
+from .constants import DeliveryMethod
+from .forms import LinkedDeliveryForm, SubmitForm
 from .models import DossierDocument, LinkedFiling, StoredDocument
 from .selectors import is_overdue
 from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, posted_slots
@@ -24,6 +26,7 @@ from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, 
 STEPS = [
     ("linked_declaration", gettext_lazy("Declaration")),
     ("linked_documents", gettext_lazy("Documents")),
+    ("linked_delivery", gettext_lazy("Receiving the results")),
     ("linked_review", gettext_lazy("Check and submit")),
 ]
 
@@ -136,7 +139,7 @@ def documents(request, filing: LinkedFiling):
                     if slot.is_required and slot.asks_for_scan(part.procedure) and slot.pk not in uploaded:
                         errors[slot.pk] = _("Upload a scan of this document: it is required.")
             if not errors:
-                return redirect("dossiers:linked_review", public_id=filing.public_id)
+                return redirect("dossiers:linked_delivery", public_id=filing.public_id)
         elif not errors:
             messages.success(request, _("Your files have been saved."))
             return redirect("dossiers:linked_documents", public_id=filing.public_id)
@@ -174,6 +177,40 @@ def reuse_document(request, filing: LinkedFiling):
     linked.reuse_document(filing=filing, required_document=slot, stored=stored, by=request.user)
     messages.success(request, _("The document from your store has been added to this dossier."))
     return redirect("dossiers:linked_documents", public_id=filing.public_id)
+
+
+@linked_draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def delivery(request, filing: LinkedFiling):
+    """How each result comes back: online or by post for the procedures that offer it (one postal address for all
+    of them), at the receiving centre for the others."""
+    parts = linked.parts_of(filing)
+    offers = [(part, services.delivery_methods(part.procedure)) for part in parts]
+    posted = next((part for part in parts if part.delivery_method == DeliveryMethod.POST), None)
+    initial = {LinkedDeliveryForm.method_field(part): part.delivery_method for part in parts}
+    if posted is not None:
+        initial |= {
+            "address": posted.delivery_place,
+            "phone": posted.delivery_phone,
+            "pay_on_delivery": posted.pay_on_delivery,
+        }
+    form = LinkedDeliveryForm(request.POST or None, offers=offers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            linked.choose_delivery(filing=filing, choices=form.choices())
+        except (services.DossierError, ValidationError) as error:
+            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+        else:
+            return redirect("dossiers:linked_review", public_id=filing.public_id)
+    context = _context(
+        filing,
+        "linked_delivery",
+        form=form,
+        choices=[(part, form[LinkedDeliveryForm.method_field(part)]) for part in form.parts],
+        office_only=[part for part, methods in offers if len(methods) == 1],
+        tariff=costs.postal_tariff(),
+    )
+    return render(request, "dossiers/linked/delivery.html", context, status=400 if form.errors else 200)
 
 
 @linked_draft_step

@@ -30,5 +30,6 @@ urlpatterns = [
     path("lien-thong/<uuid:public_id>/giay-to/", linked_views.documents, name="linked_documents"),
     path("lien-thong/<uuid:public_id>/giay-to/<int:pk>/xoa/", linked_views.remove_document, name="linked_remove"),
     path("lien-thong/<uuid:public_id>/giay-to/dung-lai/", linked_views.reuse_document, name="linked_reuse"),
+    path("lien-thong/<uuid:public_id>/nhan-ket-qua/", linked_views.delivery, name="linked_delivery"),
     path("lien-thong/<uuid:public_id>/kiem-tra/", linked_views.review, name="linked_review"),
 ]

@@ -332,8 +332,11 @@ def test_a_citizen_files_the_group_through_the_pages(client, catalogue):
             if slot.asks_for_scan(part.procedure):
                 uploads[f"document-{slot.pk}"] = SimpleUploadedFile(f"{slot.pk}.pdf", PDF_BYTES)
     documents = client.post(f"/ho-so/lien-thong/{filing.public_id}/giay-to/", {"continue": "1", **uploads})
-    assert documents.url == f"/ho-so/lien-thong/{filing.public_id}/kiem-tra/"
-    review_url = documents.url
+    assert documents.url == f"/ho-so/lien-thong/{filing.public_id}/nhan-ket-qua/"
+    choices = {f"method_{part.pk}": "online" for part in filing.parts.exclude(procedure__code="1.004222")}
+    delivery = client.post(documents.url, choices)
+    assert delivery.url == f"/ho-so/lien-thong/{filing.public_id}/kiem-tra/"
+    review_url = delivery.url
     submitted = client.post(review_url, {"confirm": "on", **_captcha(client, review_url)})
 
     filing.refresh_from_db()
