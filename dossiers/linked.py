@@ -164,18 +164,22 @@ def _own_part(filing: LinkedFiling, part: Dossier) -> Dossier:
 #
 # Several procedures of a group often ask for the same kind of paper (``procedures.kinds``: proof of residence for the
 # birth registration and the permanent residence, the death notice for the death registration and the funeral
-# allowance). A scan given for one part is copied (``DossierDocument.copied_from``) into each other part that asks
-# for that kind, into its first empty slot of the kind (required slots first), one slot per part. Replacing or
-# removing the paper where it was given replaces or removes its copies; a copy the citizen replaces becomes that
-# part's own paper and the original stays as it was. A slot given a file of its own in the same request keeps it.
-# Each part keeps its own copy of the file, as every dossier does.
+# allowance). A scan given for one part is copied (``DossierDocument.copied_from``) into each other part that requires
+# that kind, into its first empty required slot of the kind, one slot per part. Replacing or removing the paper where
+# it was given replaces or removes its copies; a copy the citizen replaces becomes that part's own paper and the
+# original stays as it was. A slot given a file of its own in the same request keeps it. Each part keeps its own copy
+# of the file, as every dossier does.
 
 
 def _paper_slots(part: Dossier, kind: str) -> list[RequiredDocument]:
-    """The part's slots that ask for a scan of a paper of ``kind``: required first, then in their order."""
+    """The part's required slots that ask for a scan of a paper of ``kind``, in their order (an optional slot, "only
+    if it applies to you", is left to the citizen: no agency gets a paper it did not ask for)."""
     slots = part.case.documents.all() if part.case_id else []
-    chosen = [slot for slot in slots if kind_of_document(slot) == kind and slot.asks_for_scan(part.procedure)]
-    return sorted(chosen, key=lambda slot: not slot.is_required)
+    return [
+        slot
+        for slot in slots
+        if slot.is_required and kind_of_document(slot) == kind and slot.asks_for_scan(part.procedure)
+    ]
 
 
 def _copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
@@ -186,7 +190,7 @@ def _copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
 
 
 def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, DossierDocument], keep=()) -> None:
-    """Copy ``given`` (just put into its part) into each other part that asks for its kind: in place of the copy
+    """Copy ``given`` (just put into its part) into each other part that requires its kind: in place of the copy
     of the paper it replaced (``replaced``: those copies by part), or into an empty slot. ``keep``: slots given a
     file of their own in the same request."""
     kind = kind_of_document(given.required_document)

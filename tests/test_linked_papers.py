@@ -69,6 +69,14 @@ def test_a_paper_two_procedures_ask_for_is_uploaded_once(client, filing):
     # Nothing is missing for the residence part any more: its required proof came with the birth registration's.
     assert not any(residence_slot(residence).name in problem for problem in linked.missing_parts(filing))
 
+    # The other way round, the birth registration's proof is optional ("only if it applies"): it is left to the citizen.
+    assert not residence_slot(birth).is_required and residence_slot(residence).is_required
+    client.post(url(filing, f"giay-to/{given.pk}/xoa/"))
+    client.post(
+        url(filing), {"save": "1", f"document-{residence_slot(residence).pk}": SimpleUploadedFile("x.pdf", scan)}
+    )
+    assert held(residence, residence_slot(residence)) is not None and held(birth, residence_slot(birth)) is None
+
 
 def test_replacing_the_paper_replaces_it_where_it_was_shared_but_not_where_another_was_given(client, filing):
     birth, residence = part(filing, BIRTH), part(filing, RESIDENCE)
@@ -163,12 +171,13 @@ def test_the_groups_documents_step_offers_the_citizens_stored_papers(client, fil
 
     page = client.get(url(filing), **EN).content.decode()
     assert f'formaction="{url(filing, "giay-to/dung-lai/")}"' in page
-    assert f'value="{residence_slot(residence).pk}:{stored.pk}"' in page
+    for dossier in (birth, residence):
+        assert f'value="{residence_slot(dossier).pk}:{stored.pk}"' in page
 
-    response = client.post(url(filing, "giay-to/dung-lai/"), {"reuse": f"{residence_slot(residence).pk}:{stored.pk}"})
+    response = client.post(url(filing, "giay-to/dung-lai/"), {"reuse": f"{residence_slot(birth).pk}:{stored.pk}"})
 
     assert response.status_code == 302 and response.url == url(filing)
-    for dossier in (residence, birth):  # the birth registration asks for the same paper: it has it too
+    for dossier in (birth, residence):  # the residence requires the same paper: it has it too
         document = held(dossier, residence_slot(dossier))
         assert document.reused_from == stored and document.file.read() == scan
     assert "Reused from dossier 000.20.30.H56-261201-0001" in client.get(url(filing), **EN).content.decode()

@@ -373,6 +373,12 @@ def build_world() -> World:
     )
     stored.file.save("stored", ContentFile(PDF_BYTES), save=True)
     id_slot = next(slot for slot in slots if kind_of_document(slot) == PaperKind.ID_DOCUMENT)
+    linked_id_slot = next(
+        slot
+        for part in linked_draft.parts.all()
+        for slot in part.case.documents.all()
+        if kind_of_document(slot) == PaperKind.ID_DOCUMENT
+    )
 
     message = Message.objects.filter(dossier__agency__code=HAC_THANH, dossier__applicant=owner).first()
     assert message is not None, "filing should have written the citizen's notifications to the outbox"
@@ -482,6 +488,14 @@ def build_world() -> World:
             post=lambda: {f"document-{linked_scan.required_document_id}": pdf_upload("ke-la.pdf")},
         ),
         target(
+            "dossiers:linked_delivery",
+            reverse("dossiers:linked_delivery", kwargs=linked_draft_id),
+            {OWNER},
+            post=lambda: {
+                f"method_{part.pk}": "online" for part in linked_draft.parts.exclude(procedure__code="1.004222")
+            },
+        ),
+        target(
             "dossiers:linked_review",
             reverse("dossiers:linked_review", kwargs=linked_draft_id),
             {OWNER},
@@ -519,6 +533,14 @@ def build_world() -> World:
             {OWNER},
             method="POST",
             data={"reuse": f"{id_slot.pk}:{stored.pk}"},
+            expect=302,
+        ),
+        target(
+            "dossiers:linked_reuse",
+            reverse("dossiers:linked_reuse", kwargs=linked_draft_id),
+            {OWNER},
+            method="POST",
+            data={"reuse": f"{linked_id_slot.pk}:{stored.pk}"},
             expect=302,
         ),
         target(

@@ -168,6 +168,7 @@ SCREENS = [
     Screen("linked-start", "citizen", f"/ho-so/lien-thong/nop/{BIRTH_GROUP}/"),
     Screen("linked-declaration", "citizen", "/ho-so/lien-thong/{linked_draft}/to-khai/"),
     Screen("linked-documents", "citizen", "/ho-so/lien-thong/{linked_draft}/giay-to/"),
+    Screen("linked-delivery", "citizen", "/ho-so/lien-thong/{linked_draft}/nhan-ket-qua/"),
     Screen("linked-review", "citizen", "/ho-so/lien-thong/{linked_draft}/kiem-tra/"),
     Screen("linked-detail", "citizen", "/ho-so/lien-thong/{linked_submitted}/"),
     # The desk officer of the demo agency, in the back office
