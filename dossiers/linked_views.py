@@ -21,7 +21,7 @@ from .constants import DeliveryMethod
 from .forms import LinkedDeliveryForm, SubmitForm
 from .models import DossierDocument, LinkedFiling, StoredDocument
 from .selectors import is_overdue
-from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, posted_slots
+from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, add_refusal, posted_slots
 
 STEPS = [
     ("linked_declaration", gettext_lazy("Declaration")),
@@ -199,7 +199,7 @@ def delivery(request, filing: LinkedFiling):
         try:
             linked.choose_delivery(filing=filing, choices=form.choices())
         except (services.DossierError, ValidationError) as error:
-            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+            add_refusal(form, error)
         else:
             return redirect("dossiers:linked_review", public_id=filing.public_id)
     context = _context(

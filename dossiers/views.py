@@ -146,6 +146,11 @@ def _save_uploads(request, dossier: Dossier, slots, *, attach=None) -> dict[int,
     return errors
 
 
+def add_refusal(form, error: Exception) -> None:
+    """A service's refusal (a ``ValidationError`` or a ``DomainError``) shown at the top of the form."""
+    form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
 def _error_status(errors: dict[int, str]) -> int:
     """503 when a file was not saved because the store is down (try again later), 400 for a refused file."""
     if getattr(errors, "store_down", False):
@@ -261,7 +266,7 @@ def delivery(request, dossier: Dossier):
         try:
             services.choose_delivery(dossier=dossier, **form.choice())
         except (services.DossierError, ValidationError) as error:
-            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+            add_refusal(form, error)
         else:
             return redirect("dossiers:review", public_id=dossier.public_id)
     context = _context(
