@@ -137,15 +137,9 @@ def _slot(dossier: Dossier, required_document: RequiredDocument) -> None:
         raise CounterError(_("This document is not part of the chosen case."))
 
 
-def _replace(dossier: Dossier, required_document: RequiredDocument) -> None:
-    """Drop what the slot held (a scan or an exemption); its file is deleted once the change commits."""
-    existing = dossier.documents.filter(required_document=required_document).first()
-    if existing is None:
-        return
-    old_file = existing.file
-    existing.delete()
-    if old_file:
-        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+def _held(dossier: Dossier, required_document: RequiredDocument) -> DossierDocument | None:
+    """What the slot holds: a scan or an exemption."""
+    return dossier.documents.filter(required_document=required_document).first()
 
 
 def combine_scans(uploads: Sequence[UploadedFile], *, already_stored: int = 0) -> tuple[bytes, int]:
@@ -207,7 +201,6 @@ def scan_document(
             % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)},
             code="dossier_too_large",
         )
-    _replace(dossier, required_document)
     names = ", ".join(upload.name or "" for upload in uploads)
     document = DossierDocument(
         dossier=dossier,
@@ -230,13 +223,7 @@ def scan_document(
             )
             % {"name": required_document.name}
         ) from None
-    saved_file = document.file
-    try:
-        document.save()
-    except Exception:
-        saved_file.storage.delete(saved_file.name)  # no row points at it: do not leave it behind
-        raise
-    return document
+    return services.put_document(document, replacing=_held(dossier, required_document))
 
 
 def _sha256(content: bytes) -> str:
@@ -253,14 +240,14 @@ def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDo
         raise CounterError(_("Choose why the document is not digitised."))
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    _replace(dossier, required_document)
-    return DossierDocument.objects.create(
+    exemption = DossierDocument(
         dossier=dossier,
         required_document=required_document,
         original_name="",
         exemption=reason,
         scanned_at_intake=False,
     )
+    return services.put_document(exemption, replacing=_held(dossier, required_document))
 
 
 @transaction.atomic
@@ -268,7 +255,9 @@ def clear_document(*, dossier: Dossier, by: User, required_document: RequiredDoc
     """Undo a scan or an exemption (a wrong document scanned)."""
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    _replace(dossier, required_document)
+    held = _held(dossier, required_document)
+    if held is not None:
+        services.drop_document(held)
 
 
 def what_is_missing(dossier: Dossier) -> list[str]:

@@ -126,29 +126,32 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
 
 
 def put_document(document: DossierDocument, *, replacing: DossierDocument | None) -> DossierDocument:
-    """Save a document whose file is already stored into its slot, in place of ``replacing`` (the slot's earlier
-    document, whose file is deleted once the transaction commits). The caller holds the dossier's lock."""
+    """Save a document (its file already stored, or an exemption) into its slot, in place of ``replacing``, the
+    slot's earlier document (``drop_document``). The caller holds the dossier's lock."""
     if replacing is not None:
-        old_file = replacing.file
-        replacing.delete()
-        if old_file:  # a paper not digitised at the counter has no file
-            transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+        drop_document(replacing)
     saved_file = document.file
     try:
         document.save()
     except Exception:
-        saved_file.storage.delete(saved_file.name)  # no row points at it: do not leave it behind
+        if saved_file:
+            saved_file.storage.delete(saved_file.name)  # no row points at it: do not leave it behind
         raise
     return document
+
+
+def drop_document(document: DossierDocument) -> None:
+    """Delete a slot's document; its file is deleted once the transaction commits. The caller holds the lock."""
+    old_file = document.file
+    document.delete()
+    if old_file:  # a paper not digitised at the counter has no file
+        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
 
 
 @transaction.atomic
 def remove_document(*, document: DossierDocument) -> None:
     _locked_draft(document.dossier, supplementing=True)
-    file = document.file
-    document.delete()
-    if file:  # a paper not digitised at the counter has no file
-        transaction.on_commit(lambda: file.storage.delete(file.name))
+    drop_document(document)
 
 
 @transaction.atomic
