@@ -33,7 +33,7 @@ from portal.records import recorded
 from procedures import routing
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
-from . import processing, services
+from . import processing, services, store
 from .constants import Channel, DigitisationExemption, DocumentKind, Status
 from .models import Dossier, DossierDocument
 from .uploads import check_upload
@@ -248,6 +248,15 @@ def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDo
         scanned_at_intake=False,
     )
     return services.put_document(exemption, replacing=_held(dossier, required_document))
+
+
+@transaction.atomic
+def reuse_stored(*, dossier: Dossier, by: User, required_document: RequiredDocument, stored) -> DossierDocument:
+    """A paper the citizen gave or received before, taken from their document store (``store.copy_stored``) instead
+    of scanning it again: it is already electronic."""
+    dossier = _locked(dossier, by)
+    _slot(dossier, required_document)
+    return store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
 
 
 @transaction.atomic

@@ -23,11 +23,12 @@ from django.views.decorators.http import require_http_methods
 from portal.accounts.identity import identity_summary, prefill_for
 from portal.accounts.services import find_citizen, find_or_create_citizen_record, send_set_password_link
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
+from portal.params import number
 from procedures import routing
 from procedures.eforms import EForm, display_answers
 from procedures.models import PROCEDURE_CODE_VALIDATOR, Procedure
 
-from . import counter
+from . import counter, store
 from .admin_views import admin_url
 from .constants import Channel, Status
 from .counter_forms import (
@@ -39,7 +40,7 @@ from .counter_forms import (
     SupplementForm,
     clean_id_number,
 )
-from .models import Dossier
+from .models import Dossier, StoredDocument
 
 STEPS = [
     ("citizen", gettext_lazy("Citizen")),
@@ -313,6 +314,16 @@ def documents(request, model_admin, object_id: int):
                         dossier=dossier, by=request.user, required_document=slot, reason=form.cleaned_data["reason"]
                     )
                     messages.success(request, _("“%(name)s” is recorded as not digitised.") % {"name": slot.name})
+                elif action == "reuse":
+                    stored = StoredDocument.objects.filter(
+                        pk=number(request.POST.get("stored", "")), owner_id=dossier.applicant_id
+                    ).first()
+                    if stored is None:
+                        raise ValidationError(_("Choose one of the citizen's stored papers."))
+                    counter.reuse_stored(dossier=dossier, by=request.user, required_document=slot, stored=stored)
+                    messages.success(
+                        request, _("“%(name)s” is taken from the citizen's document store.") % {"name": slot.name}
+                    )
                 elif action == "clear":
                     counter.clear_document(dossier=dossier, by=request.user, required_document=slot)
                 else:
@@ -326,6 +337,7 @@ def documents(request, model_admin, object_id: int):
             else:
                 return redirect(_step_urls(model_admin, dossier)["documents_url"])
     stored = {d.required_document_id: d for d in dossier.documents.all()}
+    offers = store.offers_for(dossier)  # the citizen's stored papers of each slot's kind: not scanned again
     rows = [
         {
             "slot": slot,
@@ -333,6 +345,11 @@ def documents(request, model_admin, object_id: int):
             "required": slot.is_required and slot.asks_for_scan(dossier.procedure),
             "error": errors.get(slot.pk, ""),
             "url": stored[slot.pk].get_absolute_url() if slot.pk in stored and stored[slot.pk].file else "",
+            "offers": [
+                offer
+                for offer in offers.get(slot.pk, [])
+                if slot.pk not in stored or offer.sha256 != stored[slot.pk].sha256
+            ],
         }
         for slot in slots
     ]

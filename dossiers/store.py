@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from portal.errors import AccessDenied, FileStoreUnavailable, storage_errors
@@ -166,16 +168,29 @@ def after_return(dossier: Dossier) -> None:
 
 @transaction.atomic
 def reuse(*, dossier: Dossier, required_document: RequiredDocument, stored: StoredDocument, by) -> DossierDocument:
-    """Put a copy of a stored paper into a draft's slot (replacing an earlier scan). Only the applicant's own stored
-    papers, of the slot's kind."""
+    """The citizen puts a copy of a stored paper into a slot of their draft (replacing an earlier scan)."""
     dossier = _locked_draft(dossier, supplementing=True)
-    if by.pk != dossier.applicant_id or stored.owner_id != dossier.applicant_id:
+    if by.pk != dossier.applicant_id:
+        raise AccessDenied(_("This stored document is not yours."))
+    return copy_stored(dossier=dossier, required_document=required_document, stored=stored)
+
+
+def copy_stored(*, dossier: Dossier, required_document: RequiredDocument, stored: StoredDocument) -> DossierDocument:
+    """A copy of the applicant's stored paper into the dossier's slot, in place of what it held: only the
+    applicant's own papers, of the slot's kind, within the dossier's size limit. The caller holds the dossier's lock
+    and has checked who acts (the citizen: ``reuse``; the desk at the counter: ``counter.reuse_stored``)."""
+    if stored.owner_id != dossier.applicant_id:
         raise AccessDenied(_("This stored document is not yours."))
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
     if kind_of_document(required_document) != stored.kind:
         raise DossierError(_("This stored document is not the kind of paper this slot asks for."))
-    existing = dossier.documents.filter(required_document=required_document).first()
+    others = dossier.documents.exclude(required_document=required_document).aggregate(total=Sum("size"))["total"]
+    if (others or 0) + stored.size > settings.DOSSIER_MAX_TOTAL_SIZE:
+        raise DossierError(
+            _("This paper would take the dossier over its limit of %(max)s in all.")
+            % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)}
+        )
     document = DossierDocument(
         dossier=dossier,
         required_document=required_document,
@@ -191,7 +206,7 @@ def reuse(*, dossier: Dossier, required_document: RequiredDocument, stored: Stor
     except storage_errors() as error:
         logger.error("Could not copy stored document %s into dossier %s: %s", stored.pk, dossier.pk, error)
         raise FileStoreUnavailable(_("The file store is not answering; try again in a few minutes.")) from None
-    return put_document(document, replacing=existing)
+    return put_document(document, replacing=dossier.documents.filter(required_document=required_document).first())
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 or exempt (Circular 03/2025/TT-VPCP art. 5), then accepted, sent back for a supplement or refused through the same
 services as an online dossier."""
 
+import hashlib
 import io
 import re
 import threading
@@ -12,6 +13,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import translation
@@ -21,11 +23,12 @@ from dossiers import counter
 from dossiers.codes import is_dossier_code
 from dossiers.constants import Channel, DigitisationExemption, Status
 from dossiers.events import DossierAction
-from dossiers.models import Dossier, DossierDocument, DossierNotice
+from dossiers.models import Dossier, DossierDocument, DossierNotice, StoredDocument, StoredOrigin
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
 from portal.accounts.services import find_or_create_citizen_record
 from portal.accounts.validators import validate_cccd
+from procedures.kinds import PaperKind
 from procedures.models import Agency, Procedure
 from tracking.selectors import public_timeline
 
@@ -499,3 +502,68 @@ def test_a_paper_dossier_the_citizen_takes_back_is_discarded_with_its_scans(
 
     assert response.status_code == 302 and response["Location"] == START
     assert not Dossier.objects.filter(pk=dossier.pk).exists() and not storage.exists(name)
+
+
+# --- Papers the citizen gave before: from their document store, not scanned again ----------------------------------
+
+
+def stored_paper(owner: User, kind: str, content: bytes) -> StoredDocument:
+    paper = StoredDocument(
+        owner=owner,
+        kind=kind,
+        title=str(PaperKind(kind).label),
+        origin=StoredOrigin.UPLOAD,
+        origin_code="000.20.30.H56-261101-0007",
+        original_name="cccd.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    paper.file.save("stored", ContentFile(content), save=False)
+    paper.save()
+    return paper
+
+
+def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(client_at_desk):
+    client = client_at_desk
+    citizen = register_citizen(client)
+    dossier = start_birth(client, citizen)
+    declare(client, dossier)
+    certificate, identity = birth_slots()
+    content = pdf_bytes(note="cccd")
+    paper = stored_paper(citizen, PaperKind.ID_DOCUMENT, content)
+    someone_elses = stored_paper(
+        User.objects.create_user("khac", id_number="038090009999"), PaperKind.ID_DOCUMENT, content
+    )
+
+    page = client.get(url("documents", dossier), **EN).content.decode()
+    offered = page[page.index(f'id="document-{identity.pk}"') :].split("</tr>")[0]
+    assert "In the citizen's document store" in offered and "from dossier 000.20.30.H56-261101-0007" in offered
+    assert f'name="stored" value="{paper.pk}"' in offered and f'value="{someone_elses.pk}"' not in offered
+    assert (
+        "In the citizen's document store" not in page[page.index(f'id="document-{certificate.pk}"') :].split("</tr>")[0]
+    )
+
+    refused = client.post(
+        url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": someone_elses.pk}, **EN
+    )
+    assert refused.status_code == 400 and "Choose one of the citizen&#x27;s stored papers." in refused.content.decode()
+    wrong_kind = client.post(
+        url("documents", dossier), {"document": certificate.pk, "action": "reuse", "stored": paper.pk}, **EN
+    )
+    assert wrong_kind.status_code == 409 and "not the kind of paper this slot asks for" in wrong_kind.content.decode()
+    assert not dossier.documents.exists()
+
+    used = client.post(
+        url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": paper.pk}, **EN
+    )
+
+    assert used.status_code == 302
+    document = dossier.documents.get(required_document=identity)
+    assert document.reused_from == paper and not document.scanned_at_intake
+    assert document.file.read() == content and document.file.name != paper.file.name
+    page = client.get(url("documents", dossier), **EN).content.decode()
+    assert "Reused from dossier 000.20.30.H56-261101-0007" in page
+    assert scan(client, dossier, certificate, file("trang-1.pdf", pdf_bytes(1))).status_code == 302
+    review = client.get(url("review", dossier), **EN).content.decode()
+    assert "From the citizen's document store (dossier 000.20.30.H56-261101-0007)" in review

@@ -99,6 +99,23 @@ def test_a_later_filing_reuses_the_stored_paper(client, catalogue, django_captur
     assert f"Reused from dossier {first.code}" in page
 
 
+def test_a_stored_paper_that_would_take_the_dossier_over_its_limit_is_refused(
+    catalogue, settings, django_capture_on_commit_callbacks
+):
+    citizen = CitizenFactory()
+    file_birth_registration(citizen, django_capture_on_commit_callbacks)
+    stored = StoredDocument.objects.get(owner=citizen, kind=PaperKind.ID_DOCUMENT)
+    draft = draft_of(CRIMINAL_RECORD, citizen)
+    settings.DOSSIER_MAX_TOTAL_SIZE = stored.size - 1
+
+    with pytest.raises(services.DossierError, match="over its limit"):
+        store.reuse(
+            dossier=draft, required_document=slot_of(draft.procedure, PaperKind.ID_DOCUMENT), stored=stored, by=citizen
+        )
+
+    assert not draft.documents.exists()
+
+
 def test_a_returned_result_is_stored_and_offered_to_the_next_filing(
     client, catalogue, django_capture_on_commit_callbacks
 ):
