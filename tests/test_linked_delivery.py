@@ -5,8 +5,11 @@ import re
 
 import pytest
 
+from dossiers import costs, linked
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier, LinkedFiling
+from payments.constants import LineKind, RequestStatus
+from payments.models import PaymentRequest
 
 from . import test_linked_papers
 from .filing import address
@@ -100,3 +103,22 @@ def test_a_way_the_procedure_does_not_offer_is_refused(client, filing):
 
     assert response.status_code == 400 and "Select a valid choice." in response.content.decode()
     assert LinkedFiling.objects.get(pk=filing.pk).parts.filter(delivery_method=DeliveryMethod.ONLINE).count() == 0
+
+
+def test_each_part_is_billed_what_its_own_way_of_receiving_costs(client, filing, django_capture_on_commit_callbacks):
+    client.force_login(filing.applicant)
+    complete(filing)
+    birth, residence, insurance = part(filing, BIRTH), part(filing, RESIDENCE), part(filing, INSURANCE)
+    choices = {f"method_{birth.pk}": "post", f"method_{insurance.pk}": "online", "phone": "0912345678"}
+    client.post(url(filing, "nhan-ket-qua/"), {**choices, **address("address", street="5 Trần Phú")})
+    quoted = {p.pk: costs.quote(Dossier.objects.get(pk=p.pk)) for p in (birth, residence, insurance)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        linked.submit_filing(filing=filing, by=filing.applicant)
+
+    assert quoted[birth.pk].postal > 0 and quoted[insurance.pk].postal == 0 and quoted[residence.pk].postal == 0
+    for dossier_id, quote in quoted.items():
+        bill = PaymentRequest.objects.filter(dossier_id=dossier_id, status=RequestStatus.OPEN).first()
+        assert (bill.amount if bill else 0) == quote.total
+        postal = [line.amount for line in bill.lines.filter(kind=LineKind.POSTAL)] if bill else []
+        assert sum(postal) == quote.postal
