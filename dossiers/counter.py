@@ -256,7 +256,16 @@ def reuse_stored(*, dossier: Dossier, by: User, required_document: RequiredDocum
     of scanning it again: it is already electronic."""
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    return store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
+    document = store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
+    # Kept in the log even if the draft is discarded: who took which of a citizen's papers, for which dossier.
+    logger.info(
+        "Desk officer %s took stored paper %s of citizen %s into counter draft %s",
+        by.pk,
+        stored.pk,
+        dossier.applicant_id,
+        dossier.pk,
+    )
+    return document
 
 
 @transaction.atomic

@@ -89,9 +89,12 @@ _PARTS = Dossier.objects.select_related("procedure", "agency")
 
 
 def _locked_draft(filing: LinkedFiling) -> LinkedFiling:
+    """The draft filing and its parts, locked in one order (the filing, then its parts by id), so that a change to
+    several parts never waits on a change that locked them the other way round."""
     filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
     if filing.submitted_at is not None:
         raise LinkedFilingError(_("This filing has been submitted and can no longer be changed."))
+    list(Dossier.objects.filter(filing=filing).order_by("pk").select_for_update(of=("self",)).values_list("pk"))
     return filing
 
 
@@ -209,9 +212,13 @@ def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, 
         if target is None:
             continue
         replacing = held.get(target.pk)
+        stale = replacing is not None and earlier is not None and replacing.pk == earlier.pk  # a copy of the old
         others = sum(document.size for document in held.values() if document is not replacing)
         if others + given.size > settings.DOSSIER_MAX_TOTAL_SIZE:
-            continue  # the part would pass its limit: its slot stays as it was, and its page says what is missing
+            # The part would pass its limit: the copy of the old paper goes, and its page says what is missing.
+            if stale:
+                services.drop_document(replacing)
+            continue
         copy = DossierDocument(
             dossier=part,
             required_document=target,
@@ -226,8 +233,10 @@ def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, 
         services._locked_draft(part)
         try:
             store.copy_file(given.file, copy.file, "upload")
-        except storage_errors() as error:  # the paper is kept where it was given; this part's slot stays as it was
+        except storage_errors() as error:  # the paper is kept where it was given; no copy of the old one stays
             logger.error("Could not copy document %s into dossier %s: %s", given.pk, part.pk, error)
+            if stale:
+                services.drop_document(replacing)
             continue
         services.put_document(copy, replacing=replacing)
 

@@ -43,7 +43,7 @@ def delivery_methods(procedure: Procedure) -> list[str]:
 
 def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
     """The dossier, locked, if the citizen may change it: a draft, or (documents only) while supplementing."""
-    dossier = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("procedure").get(pk=dossier.pk)
     allowed = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED} if supplementing else {Status.DRAFT}
     if dossier.status not in allowed:
         raise DossierError(_("This dossier has been submitted and can no longer be changed."))

@@ -183,7 +183,7 @@ def copy_stored(*, dossier: Dossier, required_document: RequiredDocument, stored
         raise AccessDenied(_("This stored document is not yours."))
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
-    if kind_of_document(required_document) != stored.kind:
+    if not stored.kind or kind_of_document(required_document) != stored.kind:  # a paper of no kind: offered nowhere
         raise DossierError(_("This stored document is not the kind of paper this slot asks for."))
     others = dossier.documents.exclude(required_document=required_document).aggregate(total=Sum("size"))["total"]
     if (others or 0) + stored.size > settings.DOSSIER_MAX_TOTAL_SIZE:

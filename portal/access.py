@@ -188,7 +188,8 @@ def may_see_stored_document(user, stored) -> bool:
         return False
     from dossiers.models import Dossier
 
-    using = Dossier.objects.filter(Q(pk=stored.origin_dossier_id) | Q(documents__reused_from=stored)).distinct()
+    using = Dossier.objects.submitted().filter(Q(pk=stored.origin_dossier_id) | Q(documents__reused_from=stored))
+    using = using.distinct()
     return any(in_agency(user, dossier) for dossier in using.select_related("agency", "received_by"))
 
 

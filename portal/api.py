@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from dossiers.api.linked import LinkedFilingViewSet
 from dossiers.api.views import DossierViewSet, DraftViewSet, QueuesView
 from procedures.api.views import AgencyViewSet, FieldViewSet, ProcedureViewSet
 from reports.api.views import StatisticsView
@@ -17,6 +18,7 @@ router.register("agencies", AgencyViewSet, basename="agency")
 router.register("fields", FieldViewSet, basename="field")
 router.register("dossiers", DossierViewSet, basename="dossier")
 router.register("drafts", DraftViewSet, basename="draft")
+router.register("linked-filings", LinkedFilingViewSet, basename="linked-filing")
 router.register("lookup", LookupViewSet, basename="lookup")
 router.register("ratings", RatingViewSet, basename="rating")
 

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from django.utils.html import escape
 
 from dossiers import linked, services
@@ -256,3 +257,41 @@ def complete(filing: LinkedFiling) -> None:
             if slot.asks_for_scan(dossier.procedure) and held(dossier, slot) is None:
                 upload = SimpleUploadedFile("b.pdf", pdf_bytes(note=str(slot.pk)))
                 linked.attach_document(filing=filing, part=dossier, required_document=slot, upload=upload)
+
+
+def test_a_copy_of_a_replaced_paper_never_stays_behind(filing, settings):
+    """The new paper cannot go to a part (it would pass the part's size limit): the copy of the old one goes, and the
+    part's page says the paper is missing, rather than the agency getting the paper the citizen replaced."""
+    birth, residence = part(filing, BIRTH), part(filing, RESIDENCE)
+    form = next(s for s in residence.case.documents.filter(is_required=True) if s.pk != residence_slot(residence).pk)
+    old, new, other = pdf_bytes(note="old"), pdf_bytes(note="new", filler=6000), pdf_bytes(note="ct01", filler=3000)
+    linked.attach_document(
+        filing=filing, part=residence, required_document=form, upload=SimpleUploadedFile("f.pdf", other)
+    )
+    linked.attach_document(
+        filing=filing, part=birth, required_document=residence_slot(birth), upload=SimpleUploadedFile("a.pdf", old)
+    )
+    assert held(residence, residence_slot(residence)).file.read() == old
+    settings.DOSSIER_MAX_TOTAL_SIZE = len(new) + len(other) - 1  # room in the birth registration, not in the residence
+
+    linked.attach_document(
+        filing=filing, part=birth, required_document=residence_slot(birth), upload=SimpleUploadedFile("b.pdf", new)
+    )
+
+    assert held(birth, residence_slot(birth)).file.read() == new
+    assert held(residence, residence_slot(residence)) is None
+    assert any(residence_slot(residence).name in problem for problem in linked.missing_parts(filing))
+
+
+def test_a_stored_paper_of_no_known_kind_goes_into_no_slot(filing):
+    citizen = filing.applicant
+    scan = pdf_bytes(note="no kind")
+    stored = StoredDocument(
+        owner=citizen, kind="", title="x", origin=StoredOrigin.UPLOAD, content_type="application/pdf", size=len(scan)
+    )
+    stored.file.save("stored", ContentFile(scan), save=False)
+    stored.save()
+    slot = next(s for s in part(filing, RESIDENCE).case.documents.all() if not kind_of_document(s))
+
+    with translation.override("en"), pytest.raises(services.DossierError, match="not the kind of paper"):
+        linked.reuse_document(filing=filing, required_document=slot, stored=stored, by=citizen)

@@ -43,6 +43,9 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = 8  # per operation, role and mode: about 1,200 requests in all
 
 # Every operation of the dossiers, catalogue, statistics and token API, and the tests that exercise it by hand.
+LINKED_FILED = "test_api_linked.py::test_a_citizen_files_the_group_through_the_api"
+LINKED_REFUSED = "test_api_linked.py::test_what_the_api_refuses_it_names"
+LINKED_REMOVED = "test_api_linked.py::test_a_scan_removed_through_the_api_takes_its_copies"
 OPERATIONS = {
     ("get", "/api/v1/agencies/"): "test_dossier_api.py::test_public_endpoints_are_read_only_for_everyone",
     ("get", "/api/v1/agencies/{code}/"): "test_dossier_api.py::test_public_endpoints_are_read_only_for_everyone",
@@ -69,6 +72,14 @@ OPERATIONS = {
     ("delete", "/api/v1/drafts/{id}/documents/{document}/"): "test_api_filing.py::test_uploads_are_checked_by_content",
     ("put", "/api/v1/drafts/{id}/delivery/"): "test_api_filing.py::test_the_result_can_be_posted_to_a_checked_address",
     ("post", "/api/v1/drafts/{id}/submit/"): "test_api_filing.py::test_a_citizen_files_a_dossier_through_the_api",
+    ("get", "/api/v1/linked-filings/"): LINKED_FILED,
+    ("post", "/api/v1/linked-filings/"): LINKED_REFUSED,
+    ("get", "/api/v1/linked-filings/{id}/"): LINKED_FILED,
+    ("put", "/api/v1/linked-filings/{id}/declaration/"): LINKED_FILED,
+    ("post", "/api/v1/linked-filings/{id}/documents/"): LINKED_FILED,
+    ("delete", "/api/v1/linked-filings/{id}/documents/{document}/"): LINKED_REMOVED,
+    ("put", "/api/v1/linked-filings/{id}/delivery/"): LINKED_REFUSED,
+    ("post", "/api/v1/linked-filings/{id}/submit/"): LINKED_FILED,
     ("get", "/api/v1/signing/trust-anchors/"): "test_signing.py::test_the_trust_anchors_are_served_as_pem",
 }
 # Paths under these prefixes belong to other parts of the API (look-up, ratings, payments): the schema-driven test

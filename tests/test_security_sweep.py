@@ -67,6 +67,7 @@ from tracking.services import rate_dossier
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, MARRIAGE, PDF_BYTES, api_declaration, birth_declaration, image_bytes
 from .payments_support import file_dossier, gateway_params, official
+from .test_api_linked import answers as api_answers
 from .test_back_office import OTHER_AGENCY, dossier_in
 from .test_linked import BIRTH_GROUP, group_declaration, ready_filing
 
@@ -359,6 +360,9 @@ def build_world() -> World:
     linked_scan = DossierDocument.objects.filter(dossier__filing=linked_draft).first()
     linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
     linked_draft_id = {"public_id": linked_draft.public_id}
+    linked_by_api = ready_filing(owner)  # changed and submitted through the API
+    linked_api = f"/api/v1/linked-filings/{linked_by_api.public_id}/"
+    linked_api_scan = DossierDocument.objects.filter(dossier__filing=linked_by_api).first()
     # The owner's document store: a paper from the filed dossier, offered again to the draft's identity slot.
     stored = StoredDocument(
         owner=owner,
@@ -812,6 +816,46 @@ def build_world() -> World:
             method="POST",
             multipart=True,
             data=lambda: {"required_document": slots[1].pk, "file": pdf_upload("moi.pdf")},
+            expect=201,
+        ),
+        target("v1:linked-filing-list", "/api/v1/linked-filings/", {OWNER}, api=True, shows=has(linked_filed.code)),
+        target("v1:linked-filing-detail", linked_api, {OWNER}, api=True, shows=has(str(linked_by_api.public_id))),
+        target(
+            "v1:linked-filing-declaration",
+            linked_api + "declaration/",
+            {OWNER},
+            api=True,
+            method="PUT",
+            data=lambda: {"answers": api_answers(group_declaration())},
+        ),
+        target(
+            "v1:linked-filing-delivery", linked_api + "delivery/", {OWNER}, api=True, method="PUT", data={"methods": {}}
+        ),
+        target(
+            "v1:linked-filing-remove-document",
+            f"{linked_api}documents/{linked_api_scan.pk}/",
+            {OWNER},
+            api=True,
+            method="DELETE",
+            expect=204,
+        ),
+        target(
+            "v1:linked-filing-documents",
+            linked_api + "documents/",
+            {OWNER},
+            api=True,
+            method="POST",
+            multipart=True,
+            data=lambda: {"required_document": linked_api_scan.required_document_id, "file": pdf_upload("lt.pdf")},
+            expect=201,
+        ),
+        target(
+            "v1:linked-filing-submit",
+            linked_api + "submit/",
+            {OWNER},
+            api=True,
+            method="POST",
+            data={"confirm": True},
             expect=201,
         ),
         target(

@@ -6,9 +6,9 @@ from rest_framework import serializers
 from portal.dates import in_calendar
 from procedures.models import RequiredDocument
 
-from .. import costs
+from .. import costs, linked
 from ..constants import DeliveryMethod
-from ..models import Dossier, DossierDocument, DossierEvent
+from ..models import Dossier, DossierDocument, DossierEvent, LinkedFiling
 from ..selectors import is_overdue
 from ..services import delivery_methods, missing_parts
 
@@ -320,8 +320,9 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="PDF, JPEG or PNG, checked by content")
 
 
-class DeliverySerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=DeliveryMethod.choices)
+class _PostalSerializer(serializers.Serializer):
+    """Where results go by post (``forms._PostalDetails``)."""
+
     address = serializers.DictField(
         required=False,
         child=serializers.CharField(allow_blank=True, max_length=200),
@@ -332,6 +333,75 @@ class DeliverySerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="By post only: pay the fees and the postal fee to the postman on delivery (collect-on-delivery)",
+    )
+
+
+class DeliverySerializer(_PostalSerializer):
+    method = serializers.ChoiceField(choices=DeliveryMethod.choices)
+
+
+class LinkedDeliverySerializer(_PostalSerializer):
+    methods = serializers.DictField(
+        child=serializers.ChoiceField(choices=DeliveryMethod.choices),
+        help_text="How each part's result comes back, by part id (a part left out keeps its way; only the "
+        "part's delivery_methods are accepted); one postal address for all the results sent by post",
+    )
+
+
+# --- Linked procedures filed once (dossiers.linked) -----------------------------------------------------------------
+
+
+class LinkedPartSerializer(DraftDetailSerializer):
+    """One procedure of a linked filing: its agency, case, documents, way of receiving the result and cost."""
+
+    code = serializers.CharField(read_only=True, allow_null=True)
+    status = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta(DraftDetailSerializer.Meta):
+        fields = [
+            field
+            for field in [*DraftDetailSerializer.Meta.fields, "code", "status"]
+            if field not in {"declaration_spec", "form_data", "missing"}
+        ]
+
+
+class LinkedFilingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    group = serializers.CharField(source="group.code", read_only=True)
+    group_name = serializers.CharField(source="group.name", read_only=True)
+    received_by_code = serializers.CharField(source="received_by.code", read_only=True)
+    code = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = LinkedFiling
+        fields = ["id", "group", "group_name", "received_by_code", "code", "submitted_at", "created_at"]
+
+
+class LinkedFilingDetailSerializer(LinkedFilingSerializer):
+    declaration_spec = serializers.JSONField(source="group.eform", read_only=True)
+    parts = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField()
+
+    class Meta(LinkedFilingSerializer.Meta):
+        fields = [*LinkedFilingSerializer.Meta.fields, "declaration_spec", "form_data", "parts", "missing"]
+
+    @extend_schema_field(LinkedPartSerializer(many=True))
+    def get_parts(self, filing: LinkedFiling):
+        return LinkedPartSerializer(linked.parts_of(filing), many=True, context=self.context).data
+
+    def get_missing(self, filing: LinkedFiling) -> list[str]:
+        return linked.missing_parts(filing) if filing.submitted_at is None else []
+
+
+class StartLinkedFilingSerializer(serializers.Serializer):
+    group = serializers.CharField(max_length=64, help_text="Code of a group of linked procedures")
+    received_by = serializers.CharField(
+        max_length=16, help_text="Electronic code of the one-stop centre that receives every procedure of the group"
+    )
+    cases = serializers.DictField(
+        required=False,
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        help_text="Case id by procedure code, for each procedure that has several cases",
     )
 
 
