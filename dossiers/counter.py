@@ -137,11 +137,6 @@ def _slot(dossier: Dossier, required_document: RequiredDocument) -> None:
         raise CounterError(_("This document is not part of the chosen case."))
 
 
-def _held(dossier: Dossier, required_document: RequiredDocument) -> DossierDocument | None:
-    """What the slot holds: a scan or an exemption."""
-    return dossier.documents.filter(required_document=required_document).first()
-
-
 def combine_scans(uploads: Sequence[UploadedFile], *, already_stored: int = 0) -> tuple[bytes, int]:
     """The pages of ``uploads`` (PDFs, JPEG or PNG images, in order) as one PDF, and its number of pages.
 
@@ -223,7 +218,7 @@ def scan_document(
             )
             % {"name": required_document.name}
         ) from None
-    return services.put_document(document, replacing=_held(dossier, required_document))
+    return services.put_document(document, replacing=services.held_document(dossier, required_document))
 
 
 def _sha256(content: bytes) -> str:
@@ -247,7 +242,7 @@ def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDo
         exemption=reason,
         scanned_at_intake=False,
     )
-    return services.put_document(exemption, replacing=_held(dossier, required_document))
+    return services.put_document(exemption, replacing=services.held_document(dossier, required_document))
 
 
 @transaction.atomic
@@ -273,7 +268,7 @@ def clear_document(*, dossier: Dossier, by: User, required_document: RequiredDoc
     """Undo a scan or an exemption (a wrong document scanned)."""
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    held = _held(dossier, required_document)
+    held = services.held_document(dossier, required_document)
     if held is not None:
         services.drop_document(held)
 

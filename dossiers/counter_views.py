@@ -342,7 +342,7 @@ def documents(request, model_admin, object_id: int):
         {
             "slot": slot,
             "stored": stored.get(slot.pk),
-            "required": slot.is_required and slot.asks_for_scan(dossier.procedure),
+            "required": slot.needs_upload(dossier.procedure),
             "error": errors.get(slot.pk, ""),
             "url": stored[slot.pk].get_absolute_url() if slot.pk in stored and stored[slot.pk].file else "",
             "offers": [

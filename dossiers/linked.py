@@ -178,11 +178,7 @@ def _paper_slots(part: Dossier, kind: str) -> list[RequiredDocument]:
     """The part's required slots that ask for a scan of a paper of ``kind``, in their order (an optional slot, "only
     if it applies to you", is left to the citizen: no agency gets a paper it did not ask for)."""
     slots = part.case.documents.all() if part.case_id else []
-    return [
-        slot
-        for slot in slots
-        if slot.is_required and kind_of_document(slot) == kind and slot.asks_for_scan(part.procedure)
-    ]
+    return [slot for slot in slots if slot.needs_upload(part.procedure) and kind_of_document(slot) == kind]
 
 
 def _copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
@@ -241,10 +237,6 @@ def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, 
         services.put_document(copy, replacing=replacing)
 
 
-def _held(part: Dossier, required_document: RequiredDocument) -> DossierDocument | None:
-    return part.documents.filter(required_document=required_document).first()
-
-
 @transaction.atomic
 def attach_document(
     *,
@@ -258,7 +250,7 @@ def attach_document(
     paper for the other parts that ask for its kind, except the slots in ``keep``."""
     filing = _locked_draft(filing)
     part = _own_part(filing, part)
-    replaced = _copies_of(_held(part, required_document))
+    replaced = _copies_of(services.held_document(part, required_document))
     document = services.attach_document(dossier=part, required_document=required_document, upload=upload)
     _share(filing, document, replaced=replaced, keep=keep)
     return document
@@ -274,7 +266,7 @@ def reuse_document(
     part = next((part for part in parts_of(filing) if part.case_id == required_document.case_id), None)
     if part is None:
         raise LinkedFilingError(_("This document is not part of the chosen case."))
-    replaced = _copies_of(_held(part, required_document))
+    replaced = _copies_of(services.held_document(part, required_document))
     document = store.reuse(dossier=part, required_document=required_document, stored=stored, by=by)
     _share(filing, document, replaced=replaced)
     return document
@@ -328,11 +320,9 @@ def declaration_form(filing: LinkedFiling, data=None) -> EForm:
 
 
 def _missing_documents(part: Dossier) -> list[str]:
-    have = {d.required_document_id for d in part.documents.all()}
     return [
         _("Missing document for “%(procedure)s”: %(name)s") % {"procedure": part.procedure.name, "name": slot.name}
-        for slot in (part.case.documents.all() if part.case else [])
-        if slot.is_required and slot.asks_for_scan(part.procedure) and slot.pk not in have
+        for slot in services.missing_scans(part)
     ]
 
 

@@ -21,7 +21,15 @@ from .constants import DeliveryMethod
 from .forms import LinkedDeliveryForm, SubmitForm
 from .models import DossierDocument, LinkedFiling, StoredDocument
 from .selectors import is_overdue
-from .views import _document_rows, _error_status, _save_uploads, _UploadErrors, add_refusal, posted_slots
+from .views import (
+    _document_rows,
+    _error_status,
+    _missing_scan_errors,
+    _save_uploads,
+    _UploadErrors,
+    add_refusal,
+    posted_slots,
+)
 
 STEPS = [
     ("linked_declaration", gettext_lazy("Declaration")),
@@ -134,10 +142,7 @@ def documents(request, filing: LinkedFiling):
             errors.store_down = errors.store_down or part_errors.store_down
         if not errors and "continue" in request.POST:
             for part in parts:
-                uploaded = set(part.documents.values_list("required_document_id", flat=True))
-                for slot in slots[part.pk]:
-                    if slot.is_required and slot.asks_for_scan(part.procedure) and slot.pk not in uploaded:
-                        errors[slot.pk] = _("Upload a scan of this document: it is required.")
+                errors.update(_missing_scan_errors(part))
             if not errors:
                 return redirect("dossiers:linked_delivery", public_id=filing.public_id)
         elif not errors:

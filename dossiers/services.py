@@ -100,7 +100,7 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
     dossier = _locked_draft(dossier, supplementing=True)
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
-    existing = dossier.documents.filter(required_document=required_document).first()
+    existing = held_document(dossier, required_document)
     stored = dossier.documents.exclude(pk=getattr(existing, "pk", None)).aggregate(total=Sum("size"))["total"] or 0
     content_type = check_upload(upload, already_stored=stored)
     document = DossierDocument(
@@ -192,11 +192,21 @@ def missing_parts(dossier: Dossier) -> list[str]:
     form = EForm(data=_as_form_data(dossier), spec=dossier.procedure.eform)
     if dossier.procedure.eform and not (dossier.form_data and form.is_valid()):
         problems.append(_("The declaration is not complete."))
-    have = {d.required_document_id for d in dossier.documents.all()}
-    for required in dossier.case.documents.all() if dossier.case else []:
-        if required.is_required and required.asks_for_scan(dossier.procedure) and required.pk not in have:
-            problems.append(_("Missing document: %(name)s") % {"name": required.name})
+    for required in missing_scans(dossier):
+        problems.append(_("Missing document: %(name)s") % {"name": required.name})
     return problems
+
+
+def missing_scans(dossier: Dossier) -> list[RequiredDocument]:
+    """The required documents of the dossier's case that still have no scan (nor, at the counter, an exemption)."""
+    have = {d.required_document_id for d in dossier.documents.all()}
+    slots = dossier.case.documents.all() if dossier.case else []
+    return [slot for slot in slots if slot.needs_upload(dossier.procedure) and slot.pk not in have]
+
+
+def held_document(dossier: Dossier, required_document: RequiredDocument) -> DossierDocument | None:
+    """What the slot holds: a scan, or at the counter an exemption."""
+    return dossier.documents.filter(required_document=required_document).first()
 
 
 def _as_form_data(dossier: Dossier) -> dict:

@@ -28,7 +28,7 @@ from procedures.models import RequiredDocument
 
 from .constants import DocumentKind
 from .models import Dossier, DossierDocument, StoredDocument, StoredOrigin
-from .services import DossierError, _locked_draft, put_document
+from .services import DossierError, _locked_draft, held_document, put_document
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def copy_stored(*, dossier: Dossier, required_document: RequiredDocument, stored
     except storage_errors() as error:
         logger.error("Could not copy stored document %s into dossier %s: %s", stored.pk, dossier.pk, error)
         raise FileStoreUnavailable(_("The file store is not answering; try again in a few minutes.")) from None
-    return put_document(document, replacing=dossier.documents.filter(required_document=required_document).first())
+    return put_document(document, replacing=held_document(dossier, required_document))
 
 
 @transaction.atomic

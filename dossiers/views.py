@@ -146,6 +146,11 @@ def _save_uploads(request, dossier: Dossier, slots, *, attach=None) -> dict[int,
     return errors
 
 
+def _missing_scan_errors(dossier: Dossier) -> dict[int, str]:
+    """Beside each required document still without a scan, when the citizen asks to go on."""
+    return {slot.pk: _("Upload a scan of this document: it is required.") for slot in services.missing_scans(dossier)}
+
+
 def add_refusal(form, error: Exception) -> None:
     """A service's refusal (a ``ValidationError`` or a ``DomainError``) shown at the top of the form."""
     form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
@@ -190,10 +195,7 @@ def documents(request, dossier: Dossier):
     if request.method == "POST":
         errors = _save_uploads(request, dossier, slots)
         if not errors and "continue" in request.POST:
-            uploaded = set(dossier.documents.values_list("required_document_id", flat=True))
-            for slot in slots:
-                if slot.is_required and slot.asks_for_scan(dossier.procedure) and slot.pk not in uploaded:
-                    errors[slot.pk] = _("Upload a scan of this document: it is required.")
+            errors = _missing_scan_errors(dossier)
             if not errors:
                 return redirect("dossiers:delivery", public_id=dossier.public_id)
         elif not errors:

@@ -417,6 +417,10 @@ class RequiredDocument(models.Model):
         its place, nor when the data comes from a data source at intake (``replaced_by_data``)."""
         return not (self.eform_replaces and procedure.eform) and not self.replaced_by_data
 
+    def needs_upload(self, procedure: "Procedure") -> bool:
+        """Required, and online a scan is uploaded for it: a dossier without one is not complete."""
+        return self.is_required and self.asks_for_scan(procedure)
+
 
 class ProcedureStep(models.Model):
     """A step of the published sequence (``trình tự thực hiện``)."""

@@ -8,15 +8,13 @@ result comes back, and submit: the filing and every part get their codes. Every 
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from portal.accounts.identity import prefill_for
 from portal.json_input import MultiPartParser
@@ -36,7 +34,7 @@ from .serializers import (
     SubmitSerializer,
     UploadSerializer,
 )
-from .views import _answers_as_form_data, _upload_error
+from .views import CitizenFilingViewSet, _answers_as_form_data, _upload_error
 
 
 def _form_errors(form) -> exceptions.ValidationError:
@@ -52,14 +50,10 @@ def _form_errors(form) -> exceptions.ValidationError:
         responses={201: LinkedFilingDetailSerializer},
     ),
 )
-class LinkedFilingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LinkedFilingViewSet(CitizenFilingViewSet):
     """The citizen's linked filings: start, declare once, upload, choose how results come back, submit."""
 
-    permission_classes = [permissions.IsAuthenticated]
     queryset = LinkedFiling.objects.none()  # for the schema; get_queryset() decides
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = r"[0-9a-fA-F\-]{32,36}"
 
     def get_queryset(self):
         if not self.request.user.is_authenticated:
@@ -69,20 +63,8 @@ class LinkedFilingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             qs = qs.filter(submitted_at__isnull=True)
         return qs.order_by("-created_at", "-pk")
 
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (DjangoValidationError, ValueError):
-            raise Http404 from None
-
     def get_serializer_class(self):
         return LinkedFilingSerializer if self.action == "list" else LinkedFilingDetailSerializer
-
-    def get_throttles(self):
-        if self.action == "submit":
-            self.throttle_scope = "api_submit"
-            return [ScopedRateThrottle()]
-        return super().get_throttles()
 
     def _detail(self, filing: LinkedFiling, code: int = status.HTTP_200_OK) -> Response:
         filing = LinkedFiling.objects.select_related("group", "received_by").get(pk=filing.pk)

@@ -264,6 +264,28 @@ def _answers_as_form_data(answers: dict) -> dict:
     return data
 
 
+class CitizenFilingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """What a citizen files through the API, by its public id: a draft (``DraftViewSet``) or linked procedures
+    (``dossiers.api.linked``). An id that is no id is a 404; submitting is throttled per user."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-fA-F\-]{32,36}"
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except (DjangoValidationError, ValueError):
+            raise Http404 from None
+
+    def get_throttles(self):
+        if self.action == "submit":
+            self.throttle_scope = "api_submit"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+
 @extend_schema_view(
     list=extend_schema(summary="My drafts"),
     retrieve=extend_schema(summary="A draft: declaration, documents, delivery, what is still missing"),
@@ -273,14 +295,10 @@ def _answers_as_form_data(answers: dict) -> dict:
         responses={201: DraftDetailSerializer},
     ),
 )
-class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DraftViewSet(CitizenFilingViewSet):
     """The citizen's drafts: start, declare, upload scans, choose delivery, submit (as the web's filing flow)."""
 
-    permission_classes = [permissions.IsAuthenticated]
     queryset = Dossier.objects.none()  # for the schema; get_queryset() decides
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = r"[0-9a-fA-F\-]{32,36}"
 
     def get_queryset(self):
         if not self.request.user.is_authenticated:
@@ -301,20 +319,8 @@ class DraftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             Prefetch("documents", queryset=DossierDocument.objects.select_related("required_document")),
         )
 
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (DjangoValidationError, ValueError):
-            raise Http404 from None
-
     def get_serializer_class(self):
         return DraftSerializer if self.action == "list" else DraftDetailSerializer
-
-    def get_throttles(self):
-        if self.action == "submit":
-            self.throttle_scope = "api_submit"
-            return [ScopedRateThrottle()]
-        return super().get_throttles()
 
     def _detail(self, dossier: Dossier, code: int = status.HTTP_200_OK) -> Response:
         dossier = self._for_detail(self.get_queryset()).get(pk=dossier.pk)
