@@ -213,6 +213,7 @@ def delivery(request, filing: LinkedFiling):
         form=form,
         choices=[(part, form[LinkedDeliveryForm.method_field(part)]) for part in form.parts],
         office_only=[part for part, methods in offers if len(methods) == 1],
+        postal_fees=[(part, costs.quote(part).postal) for part in parts if part.delivery_method == DeliveryMethod.POST],
         tariff=costs.postal_tariff(),
     )
     return render(request, "dossiers/linked/delivery.html", context, status=400 if form.errors else 200)

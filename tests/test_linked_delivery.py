@@ -75,6 +75,10 @@ def test_results_by_post_share_one_address_and_the_review_shows_each_way(client,
     assert f"collected at {filing.received_by.name}" in shown
 
     again = client.get(url(filing, "nhan-ket-qua/"), **EN).content.decode()  # the choices come back as saved
+    fees = again[again.index('id="postal-fees"') :].split("</ul>")[0]
+    postal = costs.quote(birth).postal
+    assert postal > 0 and birth.procedure.name in fees and f"{postal:,} VND" in fees  # English figures
+    assert insurance.procedure.name not in fees
     assert checked(again, f"method_{birth.pk}", "post") and checked(again, f"method_{insurance.pk}", "online")
     assert 'value="5 Trần Phú"' in again
 
