@@ -2,11 +2,12 @@
 
 A ``procedures.ProcedureGroup`` (defined as data, ``procedures/groups.py``) lists its procedures. The citizen starts
 a ``LinkedFiling`` at a receiving centre that may receive every one of them; one draft dossier (a *part*) is made
-per procedure, for its competent agency. The citizen fills in the group's one declaration and uploads each part's
-documents; on submission the filing and every part get a code from the centre's counter, and each part goes to its
-agency's back office like any dossier. A part that needs another part's result (``Dossier.needs``) waits: it cannot
-be accepted (``processing.check``) until that part is approved; the approval passes on the result number and the
-declaration fields the group maps (``ProcedureGroupMember.inputs``) and says so on the waiting part's timeline.
+per procedure, for its competent agency. The citizen fills in the group's one declaration, uploads each part's
+documents (a paper that several parts require is given once and copied to each, see below) and chooses how each
+result comes back; on submission the filing and every part get a code from the centre's counter, and each part goes
+to its agency's back office like any dossier. A part that needs another part's result (``Dossier.needs``) waits: it
+cannot be accepted (``processing.check``) until that part is approved; the approval passes on the result number and
+the declaration fields the group maps (``ProcedureGroupMember.inputs``) and says so on the waiting part's timeline.
 The filing is done when every part is.
 """
 

@@ -1,5 +1,6 @@
 """Filing linked procedures once (``linked.py``): start (choose the receiving centre) → the group's declaration →
-every part's documents → check and submit; then the filing's page with every part."""
+every part's documents (a paper given once for every part that requires it) → how each result comes back → check
+and submit; then the filing's page with every part."""
 
 import functools
 
