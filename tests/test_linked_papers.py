@@ -3,10 +3,12 @@ ask for the same kind of paper, the citizen's stored papers are offered on the g
 dossier's, and a part's own step pages lead back to the group's."""
 
 import hashlib
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
 from django.utils import translation
 from django.utils.html import escape
 
@@ -14,12 +16,13 @@ from dossiers import linked, services
 from dossiers.models import Dossier, LinkedFiling, StoredDocument, StoredOrigin
 from procedures.eforms import EForm
 from procedures.kinds import PaperKind, kind_of_document
-from procedures.models import ProcedureGroup
+from procedures.models import Procedure, ProcedureGroup
 
+from .conftest import restore_session_data
 from .factories import CitizenFactory
 from .filing import pdf_bytes
 from .test_api_filing import token_for
-from .test_linked import BIRTH_GROUP, _cases, _centre, group_declaration
+from .test_linked import BIRTH_GROUP, _cases, _centre, group_declaration, ready_filing
 
 BIRTH = "1.001193"
 RESIDENCE = "1.004222"
@@ -295,3 +298,33 @@ def test_a_stored_paper_of_no_known_kind_goes_into_no_slot(filing):
 
     with translation.override("en"), pytest.raises(services.DossierError, match="not the kind of paper"):
         linked.reuse_document(filing=filing, required_document=slot, stored=stored, by=citizen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drafts_lock_leaves_its_procedure_free_for_other_citizens():
+    """Two citizens' linked filings of the same procedures must not wait on each other (they deadlocked when a
+    draft's lock also took its procedure's row)."""
+    restore_session_data()
+    part = ready_filing().parts.first()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_draft():
+        try:
+            with transaction.atomic():
+                services._locked_draft(part)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_draft)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with transaction.atomic():  # raises if the procedure's row is locked
+            Procedure.objects.select_for_update(nowait=True).get(pk=part.procedure_id)
+            with pytest.raises(DatabaseError):  # the draft itself is
+                Dossier.objects.select_for_update(nowait=True).get(pk=part.pk)
+    finally:
+        release.set()
+        holder.join()
