@@ -282,12 +282,7 @@ def what_is_missing(dossier: Dossier) -> list[str]:
 @transaction.atomic
 def discard(*, dossier: Dossier, by: User) -> None:
     """Drop a counter draft (the citizen left); its scans are deleted once this commits."""
-    dossier = _locked(dossier, by)
-    files = [d.file for d in dossier.documents.all() if d.file]
-    dossier.documents.all().delete()
-    dossier.delete()
-    for file in files:
-        transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+    services.delete_draft(_locked(dossier, by))
 
 
 # --- Deciding: file it and take the intake action -----------------------------------------------------------------

@@ -302,6 +302,20 @@ def used_by_other_parts(parts: list[Dossier]) -> dict[int, list[Dossier]]:
 
 
 @transaction.atomic
+def discard_filing(*, filing: LinkedFiling, by: User) -> None:
+    """The citizen deletes a draft filing they no longer want, with every part (``services.delete_draft``): nothing
+    was sent."""
+    filing = _locked_draft(filing)
+    if filing.applicant_id != by.pk:
+        raise LinkedFilingError(_("Only the applicant can delete this draft."))
+    parts = Dossier.objects.filter(filing=filing)
+    parts.update(needs=None)  # a part that waits for another would keep that one
+    for part in parts:
+        services.delete_draft(part)
+    filing.delete()
+
+
+@transaction.atomic
 def choose_delivery(*, filing: LinkedFiling, choices: dict[int, dict]) -> None:
     """How each result comes back (``services.choose_delivery`` for each part, by part id): a part whose procedure
     offers only the office keeps it; the others may be received online or by post."""

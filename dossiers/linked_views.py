@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -218,6 +219,18 @@ def delivery(request, filing: LinkedFiling):
         tariff=costs.postal_tariff(),
     )
     return render(request, "dossiers/linked/delivery.html", context, status=400 if form.errors else 200)
+
+
+@linked_draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def discard(request, filing: LinkedFiling):
+    """Delete the draft filing and every part, after asking: nothing has been sent."""
+    if request.method == "POST":
+        linked.discard_filing(filing=filing, by=request.user)
+        messages.success(request, _("The draft has been deleted."))
+        return redirect("dossiers:mine")
+    back = reverse("dossiers:linked_review", kwargs={"public_id": filing.public_id})
+    return render(request, "dossiers/discard.html", {"title": filing.group.name, "back": back})
 
 
 @linked_draft_step

@@ -140,6 +140,26 @@ def put_document(document: DossierDocument, *, replacing: DossierDocument | None
     return document
 
 
+@transaction.atomic
+def discard_draft(*, dossier: Dossier, by: User) -> None:
+    """The citizen deletes a draft they no longer want: nothing was sent (no code, no event, no payment). Its files
+    are deleted once this commits. A part of linked procedures goes only with its filing (``linked.discard_filing``)."""
+    dossier = _locked_draft(dossier)
+    if by.pk != dossier.applicant_id:
+        raise DossierError(_("Only the applicant can delete this draft."))
+    if dossier.filing_id:
+        raise DossierError(_("This dossier is part of linked procedures: delete them together from the filing’s page."))
+    delete_draft(dossier)
+
+
+def delete_draft(dossier: Dossier) -> None:
+    """Delete a locked draft and its documents; files go once the transaction commits (the citizen's, the counter's
+    and a linked filing's drafts alike)."""
+    for document in dossier.documents.all():
+        drop_document(document)
+    dossier.delete()
+
+
 def drop_document(document: DossierDocument) -> None:
     """Delete a slot's document; its file is deleted once the transaction commits. The caller holds the lock."""
     old_file = document.file

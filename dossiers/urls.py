@@ -19,6 +19,7 @@ urlpatterns = [
     path("<uuid:public_id>/giay-to/dung-lai/", store_views.reuse_document, name="reuse_document"),
     path("<uuid:public_id>/nhan-ket-qua/", views.delivery, name="delivery"),
     path("<uuid:public_id>/kiem-tra/", views.review, name="review"),
+    path("<uuid:public_id>/xoa-nhap/", views.discard, name="discard"),
     path("<uuid:public_id>/bien-nhan/", views.receipt, name="receipt"),
     path("<uuid:public_id>/bo-sung/", views.supplement, name="supplement"),
     path("<uuid:public_id>/thong-bao/<int:pk>/", views.notice, name="notice"),
@@ -32,4 +33,5 @@ urlpatterns = [
     path("lien-thong/<uuid:public_id>/giay-to/dung-lai/", linked_views.reuse_document, name="linked_reuse"),
     path("lien-thong/<uuid:public_id>/nhan-ket-qua/", linked_views.delivery, name="linked_delivery"),
     path("lien-thong/<uuid:public_id>/kiem-tra/", linked_views.review, name="linked_review"),
+    path("lien-thong/<uuid:public_id>/xoa-nhap/", linked_views.discard, name="linked_discard"),
 ]

@@ -206,6 +206,21 @@ def documents(request, dossier: Dossier):
     return render(request, "dossiers/documents.html", context, status=_error_status(errors))
 
 
+@draft_step
+@require_http_methods(["GET", "HEAD", "POST"])
+def discard(request, dossier: Dossier):
+    """Delete the draft, after asking: nothing has been sent."""
+    if request.method == "POST":
+        services.discard_draft(dossier=dossier, by=request.user)
+        messages.success(request, _("The draft has been deleted."))
+        return redirect("dossiers:mine")
+    context = {
+        "title": dossier.procedure.name,
+        "back": reverse("dossiers:review", kwargs={"public_id": dossier.public_id}),
+    }
+    return render(request, "dossiers/discard.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def supplement(request, public_id):

@@ -361,6 +361,8 @@ def build_world() -> World:
     linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
     linked_draft_id = {"public_id": linked_draft.public_id}
     linked_by_api = ready_filing(owner)  # changed and submitted through the API
+    unwanted = start_draft(owner)  # deleted by its owner, last
+    unwanted_filing = ready_filing(owner)
     linked_api = f"/api/v1/linked-filings/{linked_by_api.public_id}/"
     linked_api_scan = DossierDocument.objects.filter(dossier__filing=linked_by_api).first()
     # The owner's document store: a paper from the filed dossier, offered again to the draft's identity slot.
@@ -557,6 +559,26 @@ def build_world() -> World:
         target(
             "dossiers:remove_document",
             reverse("dossiers:remove_document", kwargs={"public_id": draft.public_id, "pk": first_scan.pk}),
+            {OWNER},
+            method="POST",
+            expect=302,
+        ),
+        target("dossiers:discard", reverse("dossiers:discard", kwargs={"public_id": unwanted.public_id}), {OWNER}),
+        target(
+            "dossiers:discard",
+            reverse("dossiers:discard", kwargs={"public_id": unwanted.public_id}),
+            {OWNER},
+            method="POST",
+            expect=302,
+        ),
+        target(
+            "dossiers:linked_discard",
+            reverse("dossiers:linked_discard", kwargs={"public_id": unwanted_filing.public_id}),
+            {OWNER},
+        ),
+        target(
+            "dossiers:linked_discard",
+            reverse("dossiers:linked_discard", kwargs={"public_id": unwanted_filing.public_id}),
             {OWNER},
             method="POST",
             expect=302,

@@ -157,6 +157,7 @@ SCREENS = [
     Screen("filing-documents-errors", "citizen", "/ho-so/{blank_documents}/giay-to/", then=continue_without_files),
     Screen("filing-delivery", "citizen", "/ho-so/{draft}/nhan-ket-qua/"),
     Screen("filing-review", "citizen", "/ho-so/{draft}/kiem-tra/"),
+    Screen("filing-discard", "citizen", "/ho-so/{draft}/xoa-nhap/"),
     Screen("my-dossiers", "citizen", "/ho-so/"),
     Screen("filing-confirmation", "citizen", "/ho-so/{submitted}/"),
     Screen("dossier-detail", "citizen", "/ho-so/{awaiting_payment}/"),
