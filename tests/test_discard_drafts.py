@@ -7,6 +7,7 @@ from django.urls import reverse
 from dossiers.models import Dossier, DossierDocument, LinkedFiling
 
 from .factories import CitizenFactory
+from .test_api_filing import token_for
 from .test_filing import complete_birth_dossier, submit
 from .test_linked import ready_filing
 
@@ -71,3 +72,19 @@ def test_a_linked_filing_is_deleted_with_every_part(client, citizen, django_capt
     assert response.url == reverse("dossiers:mine")
     assert not LinkedFiling.objects.filter(pk=filing.pk).exists() and not Dossier.objects.filter(pk__in=parts).exists()
     assert files and not any(file.storage.exists(file.name) for file in files)
+
+
+def test_drafts_are_deleted_through_the_api(client, citizen):
+    auth = token_for(citizen)
+    filed = complete_birth_dossier(client)
+    assert submit(client, filed).status_code == 302
+    draft = complete_birth_dossier(client)
+    filing = ready_filing(citizen)
+
+    assert client.delete(f"/api/v1/drafts/{filed.public_id}/", **auth).status_code == 404  # submitted: not a draft
+    assert client.delete(f"/api/v1/drafts/{draft.public_id}/", **token_for(CitizenFactory())).status_code == 404
+    assert client.delete(f"/api/v1/drafts/{draft.public_id}/", **auth).status_code == 204
+    assert client.delete(f"/api/v1/linked-filings/{filing.public_id}/", **auth).status_code == 204
+
+    assert not Dossier.objects.filter(pk=draft.pk).exists() and Dossier.objects.filter(pk=filed.pk).exists()
+    assert not LinkedFiling.objects.filter(pk=filing.pk).exists()

@@ -75,6 +75,8 @@ OPERATIONS = {
     ("get", "/api/v1/linked-filings/"): LINKED_FILED,
     ("post", "/api/v1/linked-filings/"): LINKED_REFUSED,
     ("get", "/api/v1/linked-filings/{id}/"): LINKED_FILED,
+    ("delete", "/api/v1/linked-filings/{id}/"): "test_discard_drafts.py::test_drafts_are_deleted_through_the_api",
+    ("delete", "/api/v1/drafts/{id}/"): "test_discard_drafts.py::test_drafts_are_deleted_through_the_api",
     ("put", "/api/v1/linked-filings/{id}/declaration/"): LINKED_FILED,
     ("post", "/api/v1/linked-filings/{id}/documents/"): LINKED_FILED,
     ("delete", "/api/v1/linked-filings/{id}/documents/{document}/"): LINKED_REMOVED,

@@ -94,6 +94,11 @@ class LinkedFilingViewSet(CitizenFilingViewSet):
         filing = linked.start_filing(group=group, applicant=request.user, received_by=centre, cases=cases)
         return self._detail(filing, status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Delete the draft filing with every part and their files", responses={204: None})
+    def destroy(self, request, id=None):
+        linked.discard_filing(filing=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(
         summary="Fill in the group's one declaration",
         request=DeclarationSerializer,

@@ -354,6 +354,11 @@ class DraftViewSet(CitizenFilingViewSet):
         )
         return self._detail(dossier, status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Delete the draft with its files (nothing has been sent)", responses={204: None})
+    def destroy(self, request, id=None):
+        services.discard_draft(dossier=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(
         summary="Fill in the declaration", request=DeclarationSerializer, responses={200: DraftDetailSerializer}
     )
