@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -187,8 +187,7 @@ def scan_document(
     at intake (replacing what the slot held). Raises ValidationError naming a file that is not a document."""
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    others = dossier.documents.exclude(required_document=required_document)
-    stored = others.aggregate(total=Sum("size"))["total"] or 0
+    stored = services.size_of_the_rest(dossier, required_document)
     content, pages = combine_scans(uploads, already_stored=stored)
     if stored + len(content) > settings.DOSSIER_MAX_TOTAL_SIZE:
         raise ValidationError(

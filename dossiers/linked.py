@@ -13,7 +13,6 @@ The filing is done when every part is.
 
 import logging
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch
@@ -210,8 +209,7 @@ def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, 
             continue
         replacing = held.get(target.pk)
         stale = replacing is not None and earlier is not None and replacing.pk == earlier.pk  # a copy of the old
-        others = sum(document.size for document in held.values() if document is not replacing)
-        if others + given.size > settings.DOSSIER_MAX_TOTAL_SIZE:
+        if not services.fits(part, target, given.size):
             # The part would pass its limit: the copy of the old paper goes, and its page says what is missing.
             if stale:
                 services.drop_document(replacing)

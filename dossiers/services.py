@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -101,8 +102,7 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
     existing = held_document(dossier, required_document)
-    stored = dossier.documents.exclude(pk=getattr(existing, "pk", None)).aggregate(total=Sum("size"))["total"] or 0
-    content_type = check_upload(upload, already_stored=stored)
+    content_type = check_upload(upload, already_stored=size_of_the_rest(dossier, required_document))
     document = DossierDocument(
         dossier=dossier,
         required_document=required_document,
@@ -222,6 +222,18 @@ def missing_scans(dossier: Dossier) -> list[RequiredDocument]:
     have = {d.required_document_id for d in dossier.documents.all()}
     slots = dossier.case.documents.all() if dossier.case else []
     return [slot for slot in slots if slot.needs_upload(dossier.procedure) and slot.pk not in have]
+
+
+def size_of_the_rest(dossier: Dossier, required_document: RequiredDocument) -> int:
+    """Bytes the dossier holds in its other slots: what a new file for this slot adds to, against
+    ``DOSSIER_MAX_TOTAL_SIZE`` (an upload, a counter scan, a reused or a copied paper alike)."""
+    others = dossier.documents.exclude(required_document=required_document)
+    return others.aggregate(total=Sum("size"))["total"] or 0
+
+
+def fits(dossier: Dossier, required_document: RequiredDocument, size: int) -> bool:
+    """A file of ``size`` bytes in this slot keeps the dossier within its limit."""
+    return size_of_the_rest(dossier, required_document) + size <= settings.DOSSIER_MAX_TOTAL_SIZE
 
 
 def held_document(dossier: Dossier, required_document: RequiredDocument) -> DossierDocument | None:

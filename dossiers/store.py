@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from procedures.models import RequiredDocument
 
 from .constants import DocumentKind
 from .models import Dossier, DossierDocument, StoredDocument, StoredOrigin
-from .services import DossierError, _locked_draft, held_document, put_document
+from .services import DossierError, _locked_draft, fits, held_document, put_document
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +185,7 @@ def copy_stored(*, dossier: Dossier, required_document: RequiredDocument, stored
         raise DossierError(_("This document is not part of the chosen case."))
     if not stored.kind or kind_of_document(required_document) != stored.kind:  # a paper of no kind: offered nowhere
         raise DossierError(_("This stored document is not the kind of paper this slot asks for."))
-    others = dossier.documents.exclude(required_document=required_document).aggregate(total=Sum("size"))["total"]
-    if (others or 0) + stored.size > settings.DOSSIER_MAX_TOTAL_SIZE:
+    if not fits(dossier, required_document, stored.size):
         raise DossierError(
             _("This paper would take the dossier over its limit of %(max)s in all.")
             % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)}

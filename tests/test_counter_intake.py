@@ -548,6 +548,11 @@ def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(client_a
         url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": someone_elses.pk}, **EN
     )
     assert refused.status_code == 400 and "Choose one of the citizen&#x27;s stored papers." in refused.content.decode()
+    for bad in ("", "x", "99999999999999999999"):  # no number, or no paper of the citizen's
+        answer = client.post(
+            url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": bad}, **EN
+        )
+        assert answer.status_code == 400
     wrong_kind = client.post(
         url("documents", dossier), {"document": certificate.pk, "action": "reuse", "stored": paper.pk}, **EN
     )
