@@ -180,11 +180,7 @@ class ApproveForm(ActionForm):
 
 
 class ApologiseForm(ActionForm):
-    new_due_at = DateTimeField(
-        label=_("New due date and time"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    new_due_at = DateTimeField(label=_("New due date and time"))
     reason = _text(_("Reason for the delay"))
 
     def __init__(self, *args, **kwargs):

@@ -38,4 +38,4 @@ class RefundForm(forms.Form):
 
 
 class DailyReportForm(forms.Form):
-    day = DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label=_("Day"))

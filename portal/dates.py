@@ -27,9 +27,52 @@ def in_calendar(value: date | datetime) -> None:
         )
 
 
-class DateField(forms.DateField):
+# Dates are typed day first (dd/mm/yyyy), as they are written in Vietnam, in both languages; ISO is what a date
+# picker sends.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+
+
+class DatePicker(forms.DateInput):
+    """A browser's date picker: its value is always ISO (yyyy-mm-dd), whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimePicker(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class _ShownAsRead:
+    """A date typed in another accepted way (05/12/2026) is shown again as the date it was read as.
+
+    A date picker shows nothing for a value that is not ISO, so a form sent back with an error elsewhere (or an
+    address typed by hand) lost the date the person had given. A value that cannot be read stays as typed, beside
+    its error.
+    """
+
+    def prepare_value(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                value = self.to_python(value)
+            except ValidationError:
+                return value
+        return super().prepare_value(value)
+
+
+class DateField(_ShownAsRead, forms.DateField):
+    widget = DatePicker
+    input_formats = DATE_INPUT_FORMATS
     default_validators = [in_calendar]
 
 
-class DateTimeField(forms.DateTimeField):
+class DateTimeField(_ShownAsRead, forms.DateTimeField):
+    widget = DateTimePicker
+    input_formats = DATETIME_INPUT_FORMATS
     default_validators = [in_calendar]

@@ -219,11 +219,6 @@ class PhoneField(forms.CharField):
 
 
 class PastDateField(DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
     def validate(self, value):
         super().validate(value)
         if value and value > timezone.localdate():

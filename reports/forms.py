@@ -10,22 +10,13 @@ from procedures.models import Agency
 from .selectors import StatisticsFilters, default_period
 
 MAX_PERIOD = timedelta(days=366 * 10)
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
-
-# A date picker's value is always ISO (yyyy-mm-dd), whatever the language; the browser shows it in its own way.
-DATE_PICKER = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
 class StatisticsFilterForm(forms.Form):
     """Period and agency of the statistics (GET). The API reads the same parameters through this form."""
 
-    # Typed dates are read day first in both languages (dd/mm/yyyy), as they are written in Vietnam.
-    date_from = DateField(
-        label=_("From"), required=False, input_formats=DATE_INPUT_FORMATS, widget=forms.DateInput(**DATE_PICKER)
-    )
-    date_to = DateField(
-        label=_("To"), required=False, input_formats=DATE_INPUT_FORMATS, widget=forms.DateInput(**DATE_PICKER)
-    )
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("To"), required=False)
     agency = forms.ModelChoiceField(
         label=_("Agency"), queryset=Agency.objects.none(), required=False, to_field_name="code", widget=LongSelect
     )
