@@ -245,15 +245,23 @@ def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDo
 
 
 @transaction.atomic
-def reuse_stored(*, dossier: Dossier, by: User, required_document: RequiredDocument, stored) -> DossierDocument:
+def reuse_stored(
+    *, dossier: Dossier, by: User, required_document: RequiredDocument, stored, consented: bool
+) -> DossierDocument:
     """A paper the citizen gave or received before, taken from their document store (``store.copy_stored``) instead
-    of scanning it again: it is already electronic."""
+    of scanning it again: it is already electronic. The store is the citizen's: the desk uses a paper from it only
+    when the citizen at the counter agrees (``consented``, ticked by the desk officer), as the citizen would choose
+    it online."""
+    if not consented:
+        raise ValidationError(
+            _("Ask the citizen first, and tick that they agree to the use of their stored paper."), code="consent"
+        )
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
     document = store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
     # Kept in the log even if the draft is discarded: who took which of a citizen's papers, for which dossier.
     logger.info(
-        "Desk officer %s took stored paper %s of citizen %s into counter draft %s",
+        "Desk officer %s took stored paper %s of citizen %s into counter draft %s, with the citizen's consent",
         by.pk,
         stored.pk,
         dossier.applicant_id,

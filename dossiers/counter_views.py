@@ -320,7 +320,13 @@ def documents(request, model_admin, object_id: int):
                     ).first()
                     if stored is None:
                         raise ValidationError(_("Choose one of the citizen's stored papers."))
-                    counter.reuse_stored(dossier=dossier, by=request.user, required_document=slot, stored=stored)
+                    counter.reuse_stored(
+                        dossier=dossier,
+                        by=request.user,
+                        required_document=slot,
+                        stored=stored,
+                        consented=request.POST.get("consent") == "yes",
+                    )
                     messages.success(
                         request, _("“%(name)s” is taken from the citizen's document store.") % {"name": slot.name}
                     )
@@ -337,7 +343,7 @@ def documents(request, model_admin, object_id: int):
             else:
                 return redirect(_step_urls(model_admin, dossier)["documents_url"])
     stored = {d.required_document_id: d for d in dossier.documents.all()}
-    offers = store.offers_for(dossier)  # the citizen's stored papers of each slot's kind: not scanned again
+    offers = store.offers_for(dossier, held=stored)  # the citizen's stored papers of the slots' kinds
     rows = [
         {
             "slot": slot,
@@ -345,11 +351,7 @@ def documents(request, model_admin, object_id: int):
             "required": slot.needs_upload(dossier.procedure),
             "error": errors.get(slot.pk, ""),
             "url": stored[slot.pk].get_absolute_url() if slot.pk in stored and stored[slot.pk].file else "",
-            "offers": [
-                offer
-                for offer in offers.get(slot.pk, [])
-                if slot.pk not in stored or offer.sha256 != stored[slot.pk].sha256
-            ],
+            "offers": offers.get(slot.pk, []),
         }
         for slot in slots
     ]

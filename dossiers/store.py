@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from portal.errors import AccessDenied, FileStoreUnavailable, storage_errors
 from procedures.kinds import PaperKind, kind_of_document, result_kind_of
 from procedures.models import RequiredDocument
 
-from .constants import DocumentKind
+from .constants import DocumentKind, Status
 from .models import Dossier, DossierDocument, StoredDocument, StoredOrigin
 from .services import DossierError, _locked_draft, fits, held_document, put_document
 
@@ -41,9 +41,22 @@ def documents_of(user) -> QuerySet[StoredDocument]:
     return StoredDocument.objects.filter(owner_id=user.pk).select_related("origin_dossier")
 
 
-def offers_for(dossier: Dossier) -> dict[int, list[StoredDocument]]:
+def used_in(documents: QuerySet[StoredDocument]) -> QuerySet[StoredDocument]:
+    """``documents`` with, as ``used_for``, the submitted dossiers each was used in, online or by the desk at the
+    counter: the citizen sees where their papers went (two queries in all)."""
+    uses = (
+        DossierDocument.objects.exclude(dossier__status=Status.DRAFT)
+        .select_related("dossier")
+        .only("reused_from_id", "dossier__public_id", "dossier__code", "dossier__status")
+        .order_by("dossier__submitted_at")
+    )
+    return documents.prefetch_related(Prefetch("reuses", queryset=uses, to_attr="used_for"))
+
+
+def offers_for(dossier: Dossier, held: dict[int, DossierDocument]) -> dict[int, list[StoredDocument]]:
     """For each required document of the dossier's case with a paper kind: the applicant's stored papers of that kind
-    (by required-document id)."""
+    (by required-document id), but not the very file the slot already holds (``held``: the dossier's documents by
+    required-document id), which offering again would only copy it onto itself."""
     if dossier.case_id is None:
         return {}
     slots = {slot.pk: kind_of_document(slot) for slot in dossier.case.documents.all()}
@@ -53,7 +66,12 @@ def offers_for(dossier: Dossier) -> dict[int, list[StoredDocument]]:
     by_kind: dict[str, list[StoredDocument]] = {}
     for stored in documents_of(dossier.applicant).filter(kind__in=kinds):
         by_kind.setdefault(stored.kind, []).append(stored)
-    return {pk: by_kind[kind] for pk, kind in slots.items() if kind in by_kind}
+    offers = {}
+    for pk, kind in slots.items():
+        same_file = held[pk].sha256 if pk in held else None
+        if kind in by_kind:
+            offers[pk] = [stored for stored in by_kind[kind] if stored.sha256 != same_file]
+    return offers
 
 
 # --- Writes ----------------------------------------------------------------------------------------------------------

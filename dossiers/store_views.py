@@ -21,7 +21,7 @@ from .views import draft_step
 def stored_documents(request):
     if request.user.is_official:
         raise Http404
-    return render(request, "dossiers/store.html", {"documents": store.documents_of(request.user)})
+    return render(request, "dossiers/store.html", {"documents": store.used_in(store.documents_of(request.user))})
 
 
 @login_required

@@ -173,7 +173,7 @@ def _document_rows(dossier: Dossier, slots, errors: dict[int, str]) -> list[dict
     from . import store
 
     stored = {d.required_document_id: d for d in dossier.documents.all()}
-    offers = store.offers_for(dossier)  # papers of the same kind in the citizen's store: "dùng lại"
+    offers = store.offers_for(dossier, held=stored)  # papers of the same kind in the citizen's store: "dùng lại"
     return [
         {
             "slot": slot,

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
@@ -507,6 +508,9 @@ def test_a_paper_dossier_the_citizen_takes_back_is_discarded_with_its_scans(
 # --- Papers the citizen gave before: from their document store, not scanned again ----------------------------------
 
 
+AGREED = {"consent": "yes"}  # the citizen at the counter agreed to the use of their stored paper
+
+
 def stored_paper(owner: User, kind: str, content: bytes) -> StoredDocument:
     paper = StoredDocument(
         owner=owner,
@@ -524,7 +528,9 @@ def stored_paper(owner: User, kind: str, content: bytes) -> StoredDocument:
     return paper
 
 
-def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(client_at_desk):
+def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(
+    client_at_desk, django_capture_on_commit_callbacks
+):
     client = client_at_desk
     citizen = register_citizen(client)
     dossier = start_birth(client, citizen)
@@ -545,22 +551,30 @@ def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(client_a
     )
 
     refused = client.post(
-        url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": someone_elses.pk}, **EN
+        url("documents", dossier),
+        {"document": identity.pk, "action": "reuse", "stored": someone_elses.pk, **AGREED},
+        **EN,
     )
     assert refused.status_code == 400 and "Choose one of the citizen&#x27;s stored papers." in refused.content.decode()
     for bad in ("", "x", "99999999999999999999"):  # no number, or no paper of the citizen's
         answer = client.post(
-            url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": bad}, **EN
+            url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": bad, **AGREED}, **EN
         )
         assert answer.status_code == 400
     wrong_kind = client.post(
-        url("documents", dossier), {"document": certificate.pk, "action": "reuse", "stored": paper.pk}, **EN
+        url("documents", dossier), {"document": certificate.pk, "action": "reuse", "stored": paper.pk, **AGREED}, **EN
     )
     assert wrong_kind.status_code == 409 and "not the kind of paper this slot asks for" in wrong_kind.content.decode()
     assert not dossier.documents.exists()
 
-    used = client.post(
+    unasked = client.post(
         url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": paper.pk}, **EN
+    )
+    assert unasked.status_code == 400 and "tick that they agree" in unasked.content.decode()
+    assert not dossier.documents.exists()
+
+    used = client.post(
+        url("documents", dossier), {"document": identity.pk, "action": "reuse", "stored": paper.pk, **AGREED}, **EN
     )
 
     assert used.status_code == 302
@@ -569,6 +583,17 @@ def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(client_a
     assert document.file.read() == content and document.file.name != paper.file.name
     page = client.get(url("documents", dossier), **EN).content.decode()
     assert "Reused from dossier 000.20.30.H56-261101-0007" in page
+    identity_row = page[page.index(f'id="document-{identity.pk}"') :].split("</tr>")[0]
+    assert f'name="stored" value="{paper.pk}"' not in identity_row  # the file the slot holds is not offered again
     assert scan(client, dossier, certificate, file("trang-1.pdf", pdf_bytes(1))).status_code == 302
     review = client.get(url("review", dossier), **EN).content.decode()
     assert "From the citizen's document store (dossier 000.20.30.H56-261101-0007)" in review
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("review", dossier), {"decision": "accept"}, **EN).status_code == 302
+    dossier.refresh_from_db()
+    as_citizen = Client()
+    as_citizen.force_login(citizen)
+    listing = as_citizen.get(reverse("dossiers:store"), **EN).content.decode()
+    row = listing[listing.index(reverse("dossiers:stored_document", kwargs={"pk": paper.pk})) :].split("</tr>")[0]
+    assert f">{dossier.code}</a>" in row  # the citizen sees which dossier the desk used it for

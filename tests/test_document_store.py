@@ -97,6 +97,7 @@ def test_a_later_filing_reuses_the_stored_paper(client, catalogue, django_captur
     assert document.file.name != stored.file.name and document.sha256 == stored.sha256
     page = client.get(reverse("dossiers:documents", kwargs={"public_id": draft.public_id}), **EN).content.decode()
     assert f"Reused from dossier {first.code}" in page
+    assert f'value="{slot.pk}:{stored.pk}"' not in page  # the file the slot holds is not offered again
 
 
 def test_a_stored_paper_that_would_take_the_dossier_over_its_limit_is_refused(
@@ -131,7 +132,7 @@ def test_a_returned_result_is_stored_and_offered_to_the_next_filing(
         dossier,
     )
     draft = draft_of(BIRTH_AGAIN, citizen)
-    offers = store.offers_for(draft)
+    offers = store.offers_for(draft, held={})
     assert offers[slot_of(draft.procedure, PaperKind.BIRTH_CERTIFICATE).pk] == [stored]
 
 
@@ -153,7 +154,7 @@ def test_a_paper_of_no_known_kind_is_kept_but_offered_to_no_slot(catalogue, djan
     assert other is not None
     assert other.title in {d.required_document.name for d in dossier.documents.all()}
     draft = draft_of(BIRTH, citizen, Agency.objects.get(code=HAC_THANH))
-    assert all(other not in offers for offers in store.offers_for(draft).values())
+    assert all(other not in offers for offers in store.offers_for(draft, held={}).values())
 
 
 def test_the_citizen_lists_downloads_and_deletes_without_touching_dossiers(
