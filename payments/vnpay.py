@@ -23,6 +23,8 @@ from datetime import datetime
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
+from portal.dates import EARLIEST, LATEST
+
 VERSION = "2.1.0"
 GMT7 = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FORMAT = "%Y%m%d%H%M%S"
@@ -117,10 +119,14 @@ def format_date(moment: datetime) -> str:
 
 
 def parse_date(value: str) -> datetime | None:
+    """The gateway's time, or None when it is not a time of this world: year 1 would be stored as a date before
+    Christ once moved to UTC, and year 9999 would overflow; the payment itself still counts (the amount and the
+    signature decide), only the gateway's time is not kept."""
     try:
-        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=GMT7)
+        moment = datetime.strptime(value, DATE_FORMAT).replace(tzinfo=GMT7)
     except (TypeError, ValueError):
         return None
+    return moment if EARLIEST <= moment.date() <= LATEST else None
 
 
 def to_vnp_amount(vnd: int) -> str:

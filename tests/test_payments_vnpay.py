@@ -326,3 +326,16 @@ def test_an_ipn_posted_with_a_nul_character_is_refused_and_kept_as_received(clie
     assert logged.params["vnp_OrderInfo"] == "Thanh toan\\x00" and logged.answer == "97"
     pending.refresh_from_db()
     assert pending.status == TransactionStatus.PENDING
+
+
+@pytest.mark.parametrize("pay_date", ["00010101000000", "99991231235959"])
+def test_a_signed_ipn_with_a_gateway_time_out_of_this_world_still_confirms_the_payment(client, pending, pay_date):
+    params = {**QR_IPN, "vnp_PayDate": pay_date}
+
+    response = client.get(IPN, {**params, "vnp_SecureHash": vnpay.sign_params(params, SECRET)})
+
+    assert response.json() == {"RspCode": "00", "Message": "Confirm Success"}
+    pending.refresh_from_db()
+    assert pending.status == TransactionStatus.SUCCEEDED and pending.paid_at is None  # not a date before Christ
+    receipt = Receipt.objects.get(transaction=pending)
+    assert receipt.issued_at.year >= 2026
