@@ -239,6 +239,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         """Counter intake of paper dossiers (``dossiers.counter_views``)."""
         view, base = self.admin_site.admin_view, "tiep-nhan-tai-quay"
         draft = f"{base}/<int:object_id>/"
+        filing = f"{base}/lien-thong/ho-so/<int:filing_id>/"
 
         def page(function):
             return view(partial(function, model_admin=self))
@@ -250,6 +251,15 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             path(f"{draft}to-khai/", page(counter_views.declaration), name=f"{prefix}_counter_declaration"),
             path(f"{draft}giay-to/", page(counter_views.documents), name=f"{prefix}_counter_documents"),
             path(draft, page(counter_views.review), name=f"{prefix}_counter_review"),
+            path(
+                f"{base}/lien-thong/<slug:code>/",
+                page(counter_views.linked_start),
+                name=f"{prefix}_counter_linked_start",
+            ),
+            path(
+                f"{filing}to-khai/", page(counter_views.filing_declaration), name=f"{prefix}_counter_filing_declaration"
+            ),
+            path(filing, page(counter_views.filing), name=f"{prefix}_counter_filing"),
         ]
 
     def dashboard_view(self, request):

@@ -31,11 +31,11 @@ from portal.accounts.models import User
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
 from portal.records import recorded
 from procedures import routing
-from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
+from procedures.models import Agency, Procedure, ProcedureCase, ProcedureGroup, RequiredDocument
 
-from . import processing, services, store
+from . import linked, processing, services, store
 from .constants import Channel, DigitisationExemption, DocumentKind, Status
-from .models import Dossier, DossierDocument
+from .models import Dossier, DossierDocument, LinkedFiling
 from .uploads import check_upload
 
 logger = logging.getLogger(__name__)
@@ -83,8 +83,12 @@ def receivable_procedures(centre: Agency) -> QuerySet[Procedure]:
 
 
 def _locked(dossier: Dossier, by: User) -> Dossier:
-    """The counter draft, locked, if ``by`` may go on registering it."""
+    """The counter draft, locked, if ``by`` may go on registering it. A part of linked procedures is locked after
+    its filing and with every other part, in the filing's order (``linked._locked_draft``): a paper scanned for it is
+    copied into the others."""
     centre = ensure_desk(by)
+    if dossier.filing_id:
+        _locked_filing(dossier.filing, by)
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "agency", "received_by", "case", "applicant")
@@ -98,6 +102,34 @@ def _locked(dossier: Dossier, by: User) -> Dossier:
             % {"code": dossier.code, "status": dossier.get_status_display()}
         )
     return dossier
+
+
+def _locked_filing(filing: LinkedFiling, by: User) -> LinkedFiling:
+    """The counter draft of linked procedures, with its parts, locked, if ``by`` may go on registering it."""
+    centre = ensure_desk(by)
+    if filing.received_by_id != centre.pk or not filing.parts.filter(channel=Channel.COUNTER).exists():
+        raise AccessDenied(_("This dossier is being registered at another counter."))
+    if filing.submitted_at is not None:
+        raise CounterError(
+            _("These linked procedures have already been registered as %(code)s.") % {"code": filing.code}
+        )
+    return linked._locked_draft(filing, at_counter=True)
+
+
+def _alone(dossier: Dossier) -> Dossier:
+    """A decision is taken on the linked procedures together, never on one of them."""
+    if dossier.filing_id:
+        raise CounterError(_("This dossier is one of linked procedures: register them together, on their own page."))
+    return dossier
+
+
+def filing_drafts(user) -> QuerySet[LinkedFiling]:
+    """The linked procedures being registered at the user's centre."""
+    if not may_register(user):
+        return LinkedFiling.objects.none()
+    return LinkedFiling.objects.filter(
+        submitted_at__isnull=True, received_by_id=user.agency_id, parts__channel=Channel.COUNTER
+    ).distinct()
 
 
 # --- Registering ------------------------------------------------------------------------------------------------
@@ -121,6 +153,29 @@ def start(*, by: User, applicant: User, procedure: Procedure, case: ProcedureCas
     return Dossier.objects.create(
         procedure=procedure, applicant=applicant, agency=agency, received_by=centre, case=case, channel=Channel.COUNTER
     )
+
+
+@transaction.atomic
+def start_filing(
+    *, by: User, applicant: User, group: ProcedureGroup, cases: dict[int, ProcedureCase] | None = None
+) -> LinkedFiling:
+    """Linked procedures (Decree 63/2024) brought on paper: one counter draft per procedure, filled in together as
+    online (``linked.start_filing``), for the centre that may receive every one of them."""
+    centre = ensure_desk(by)
+    if applicant.kind != UserKind.CITIZEN:
+        raise CounterError(_("Dossiers are registered for citizens, not for officials' accounts."))
+    if not linked.may_receive_group(centre, group):
+        raise CounterError(_("%(agency)s cannot receive these linked procedures.") % {"agency": centre.name})
+    return linked.start_filing(
+        group=group, applicant=applicant, received_by=centre, cases=cases, channel=Channel.COUNTER
+    )
+
+
+@transaction.atomic
+def save_filing_declaration(*, filing: LinkedFiling, by: User, data: dict) -> LinkedFiling:
+    """The group's one declaration, as the citizen declared it on paper, on the filing and every part."""
+    _locked_filing(filing, by)
+    return linked.save_declaration(filing=filing, data=data, at_counter=True)
 
 
 @transaction.atomic
@@ -217,7 +272,18 @@ def scan_document(
             )
             % {"name": required_document.name}
         ) from None
-    return services.put_document(document, replacing=services.held_document(dossier, required_document))
+    return _put(dossier, document)
+
+
+def _put(dossier: Dossier, document: DossierDocument) -> DossierDocument:
+    """Put the document into its slot; in linked procedures, the same paper into the other parts that ask for its
+    kind, as online (``linked.share``)."""
+    held = services.held_document(dossier, document.required_document)
+    replaced = linked.copies_of(held) if dossier.filing_id else {}
+    document = services.put_document(document, replacing=held)
+    if dossier.filing_id:
+        linked.share(dossier.filing, document, replaced=replaced, at_counter=True)
+    return document
 
 
 def _sha256(content: bytes) -> str:
@@ -241,7 +307,7 @@ def exempt_document(*, dossier: Dossier, by: User, required_document: RequiredDo
         exemption=reason,
         scanned_at_intake=False,
     )
-    return services.put_document(exemption, replacing=services.held_document(dossier, required_document))
+    return _put(dossier, exemption)
 
 
 @transaction.atomic
@@ -258,7 +324,11 @@ def reuse_stored(
         )
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
+    held = services.held_document(dossier, required_document)
+    replaced = linked.copies_of(held) if dossier.filing_id else {}
     document = store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
+    if dossier.filing_id:
+        linked.share(dossier.filing, document, replaced=replaced, at_counter=True)
     # Kept in the log even if the draft is discarded: who took which of a citizen's papers, for which dossier.
     logger.info(
         "Desk officer %s took stored paper %s of citizen %s into counter draft %s, with the citizen's consent",
@@ -277,6 +347,8 @@ def clear_document(*, dossier: Dossier, by: User, required_document: RequiredDoc
     _slot(dossier, required_document)
     held = services.held_document(dossier, required_document)
     if held is not None:
+        for copy in linked.copies_of(held).values():  # a paper given once for linked procedures goes from each
+            services.drop_document(copy)
         services.drop_document(held)
 
 
@@ -289,7 +361,7 @@ def what_is_missing(dossier: Dossier) -> list[str]:
 @transaction.atomic
 def discard(*, dossier: Dossier, by: User) -> None:
     """Drop a counter draft (the citizen left); its scans are deleted once this commits."""
-    services.delete_draft(_locked(dossier, by))
+    services.delete_draft(_alone(_locked(dossier, by)))
 
 
 # --- Deciding: file it and take the intake action -----------------------------------------------------------------
@@ -303,7 +375,7 @@ def _file(dossier: Dossier, by: User, *, complete: bool) -> Dossier:
 @transaction.atomic
 def accept(*, dossier: Dossier, by: User) -> Dossier:
     """File the complete paper dossier and accept it: code, receipt, due date and notice as for an online one."""
-    dossier = _locked(dossier, by)
+    dossier = _alone(_locked(dossier, by))
     problems = what_is_missing(dossier)
     if problems:
         raise CounterError(" ".join(problems))
@@ -315,7 +387,7 @@ def accept(*, dossier: Dossier, by: User) -> Dossier:
 def request_supplement(*, dossier: Dossier, by: User, missing: str, days: int | None = None) -> Dossier:
     """File the (incomplete) paper dossier and ask for what is missing (form 02); the citizen supplements it as
     any online dossier."""
-    dossier = _locked(dossier, by)
+    dossier = _alone(_locked(dossier, by))
     dossier = _file(dossier, by, complete=False)
     return processing.request_supplement(
         dossier=dossier, by=by, missing=missing, days=days, expected_version=dossier.version
@@ -325,6 +397,32 @@ def request_supplement(*, dossier: Dossier, by: User, missing: str, days: int | 
 @transaction.atomic
 def refuse(*, dossier: Dossier, by: User, reason: str) -> Dossier:
     """File the paper dossier and refuse it with the reason (form 03): it keeps its code and record."""
-    dossier = _locked(dossier, by)
+    dossier = _alone(_locked(dossier, by))
     dossier = _file(dossier, by, complete=False)
     return processing.refuse(dossier=dossier, by=by, reason=reason, expected_version=dossier.version)
+
+
+# --- Linked procedures, decided together ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept_filing(*, filing: LinkedFiling, by: User) -> LinkedFiling:
+    """File the complete linked procedures (``linked.file_filing``: one code for the filing, one per part, a receipt
+    each) and accept every part that can start now; a part that needs another's result waits for it, as online,
+    and is accepted by its agency once that result is in."""
+    filing = _locked_filing(filing, by)
+    note = recorded(gettext_noop("Received at the counter of %(agency)s."), agency=filing.received_by.name)
+    try:
+        filing = linked.file_filing(filing, by=by, public_note=note)
+    except linked.LinkedFilingError as error:
+        raise CounterError(error.message) from None
+    for part in linked.parts_of(filing):
+        if part.needs_id is None:
+            processing.accept(dossier=part, by=by, expected_version=part.version)
+    return filing
+
+
+@transaction.atomic
+def discard_filing(*, filing: LinkedFiling, by: User) -> None:
+    """Drop linked procedures being registered (the citizen left), every part with its scans."""
+    linked.delete_draft(_locked_filing(filing, by))

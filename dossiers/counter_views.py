@@ -12,6 +12,7 @@ registered at another centre is a 403.
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -26,9 +27,9 @@ from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
 from portal.params import number
 from procedures import routing
 from procedures.eforms import EForm, display_answers
-from procedures.models import PROCEDURE_CODE_VALIDATOR, Procedure
+from procedures.models import PROCEDURE_CODE_VALIDATOR, Procedure, ProcedureGroup
 
-from . import counter, store
+from . import counter, linked, store
 from .admin_views import admin_url
 from .constants import Channel, Status
 from .counter_forms import (
@@ -40,7 +41,8 @@ from .counter_forms import (
     SupplementForm,
     clean_id_number,
 )
-from .models import Dossier, StoredDocument
+from .linked_views import LinkedStartForm
+from .models import Dossier, LinkedFiling, StoredDocument
 
 STEPS = [
     ("citizen", gettext_lazy("Citizen")),
@@ -80,6 +82,14 @@ def _registered(model_admin, dossier: Dossier):
 
 
 def _step_urls(model_admin, dossier: Dossier) -> dict:
+    """A part of linked procedures is declared and decided with the others, on its filing's pages."""
+    if dossier.filing_id:
+        return {
+            "declaration_url": admin_url(model_admin, "counter_filing_declaration", dossier.filing_id),
+            "documents_url": admin_url(model_admin, "counter_documents", dossier.pk),
+            "review_url": admin_url(model_admin, "counter_filing", dossier.filing_id),
+            "filing_url": admin_url(model_admin, "counter_filing", dossier.filing_id),
+        }
     return {
         "declaration_url": admin_url(model_admin, "counter_declaration", dossier.pk),
         "documents_url": admin_url(model_admin, "counter_documents", dossier.pk),
@@ -128,12 +138,25 @@ def start(request, model_admin):
         record_form=record_form,
         procedure_url=_procedure_url(model_admin, citizen.id_number) if citizen else "",
         claim_url=admin_url(model_admin, "counter_claim"),
-        drafts=[
-            {"dossier": d, "url": admin_url(model_admin, "counter_review", d.pk)}
-            for d in counter.drafts(request.user).select_related("procedure", "applicant").order_by("-created_at")[:20]
-        ],
+        drafts=_drafts(request, model_admin),
     )
     return TemplateResponse(request, "admin/dossiers/counter_start.html", context, status=status)
+
+
+def _drafts(request, model_admin) -> list[dict]:
+    """The paper dossiers and linked procedures being registered at this counter, newest first."""
+    dossiers = counter.drafts(request.user).filter(filing__isnull=True).select_related("procedure", "applicant")
+    filings = counter.filing_drafts(request.user).select_related("group", "applicant")
+    rows = [
+        {"applicant": d.applicant, "what": d.procedure.name, "created_at": d.created_at,
+         "url": admin_url(model_admin, "counter_review", d.pk)}
+        for d in dossiers.order_by("-created_at")[:20]
+    ] + [
+        {"applicant": f.applicant, "what": f.group.name, "created_at": f.created_at,
+         "url": admin_url(model_admin, "counter_filing", f.pk)}
+        for f in filings.order_by("-created_at")[:20]
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: row["created_at"], reverse=True)[:20]
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -231,6 +254,8 @@ def procedure(request, model_admin):
                 )
     if form.errors:
         status = 400
+    groups = ProcedureGroup.objects.filter(is_published=True).order_by("name")
+    query = urlencode({"id_number": id_number})
     context = _context(
         request,
         model_admin,
@@ -240,6 +265,11 @@ def procedure(request, model_admin):
         form=form,
         chosen=chosen,
         centre=centre,
+        groups=[
+            (group, f"{admin_url(model_admin, 'counter_linked_start', group.code)}?{query}")
+            for group in groups
+            if linked.may_receive_group(centre, group)
+        ],
     )
     return TemplateResponse(request, "admin/dossiers/counter_procedure.html", context, status=status)
 
@@ -262,6 +292,8 @@ def declaration(request, model_admin, object_id: int):
         return _registered(model_admin, dossier)
     spec = dossier.procedure.eform
     urls = _step_urls(model_admin, dossier)
+    if dossier.filing_id:  # linked procedures have one declaration, on their filing's page
+        return redirect(urls["declaration_url"])
     if not spec:
         return redirect(urls["documents_url"])
     status = 200
@@ -371,6 +403,8 @@ def review(request, model_admin, object_id: int):
     dossier = _draft(request, model_admin, object_id)
     if dossier.status != Status.DRAFT:
         return _registered(model_admin, dossier)
+    if dossier.filing_id:  # decided with the other linked procedures
+        return redirect(_step_urls(model_admin, dossier)["review_url"])
     missing = counter.what_is_missing(dossier)
     supplement_form = SupplementForm(initial={"missing": "\n".join(missing)})
     refuse_form = RefuseForm()
@@ -432,3 +466,138 @@ def _decide(request, dossier: Dossier, decision: str):
         counter.discard(dossier=dossier, by=request.user)
         return True
     raise ValidationError(_("Accept, ask for a supplement or refuse the dossier."))
+
+
+# --- Linked procedures brought on paper (Decree 63/2024) -----------------------------------------------------------
+#
+# The desk starts them together from the procedure step: one counter draft per procedure (``counter.start_filing``),
+# one declaration for all, each procedure's documents on the documents page above (a paper scanned for one is copied
+# into the others that ask for its kind), then one page to check and register them together.
+
+
+def _filing(request, model_admin, filing_id: int) -> LinkedFiling:
+    """Linked procedures registered at the official's centre; 403 for another centre's, 404 for an online filing."""
+    centre = counter.ensure_desk(request.user)
+    filing = get_object_or_404(
+        LinkedFiling.objects.select_related("group", "applicant", "received_by")
+        .filter(parts__channel=Channel.COUNTER)
+        .distinct(),
+        pk=filing_id,
+    )
+    if filing.received_by_id != centre.pk:
+        raise AccessDenied(_("This dossier is being registered at another counter."))
+    return filing
+
+
+def _filing_urls(model_admin, filing: LinkedFiling) -> dict:
+    return {
+        "filing_url": admin_url(model_admin, "counter_filing", filing.pk),
+        "declaration_url": admin_url(model_admin, "counter_filing_declaration", filing.pk)
+        if filing.group.eform
+        else "",
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def linked_start(request, model_admin, code: str):
+    """The linked procedures for the citizen found at step 1: the case of each procedure that has several."""
+    centre = counter.ensure_desk(request.user)
+    group = get_object_or_404(ProcedureGroup.objects.filter(is_published=True), code=code)
+    source = request.POST if request.method == "POST" else request.GET
+    try:
+        citizen = find_citizen(clean_id_number(source.get("id_number", "")))
+    except ValidationError:
+        citizen = None
+    if citizen is None:
+        messages.error(request, _("Find the citizen by their ID number first."))
+        return redirect(admin_url(model_admin, "counter"))
+    form = LinkedStartForm(request.POST or None, group=group, centres=[centre])
+    form.fields["centre"].widget = forms.HiddenInput()
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                filing = counter.start_filing(by=request.user, applicant=citizen, group=group, cases=form.cases())
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                urls = _filing_urls(model_admin, filing)
+                return redirect(urls["declaration_url"] or urls["filing_url"])
+        status = 400
+    members = group.members.select_related("procedure", "agency", "needs__procedure").order_by("position", "pk")
+    context = _context(
+        request, model_admin, _("Register linked procedures"), "procedure",
+        citizen=citizen, group=group, form=form, members=members, centre=centre,
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_linked_start.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def filing_declaration(request, model_admin, filing_id: int):
+    """The group's one declaration, copied from the citizen's paper form."""
+    filing = _filing(request, model_admin, filing_id)
+    urls = _filing_urls(model_admin, filing)
+    if filing.submitted_at is not None or not filing.group.eform:
+        return redirect(urls["filing_url"])
+    status = 200
+    form = linked.declaration_form(filing, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            counter.save_filing_declaration(filing=filing, by=request.user, data=form.to_json())
+            return redirect(urls["filing_url"])
+        status = 400
+    context = _context(
+        request, model_admin, _("Register linked procedures: the declaration"), "declaration",
+        filing=filing, form=form, **urls,
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_declaration.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def filing(request, model_admin, filing_id: int):
+    """Each procedure with its agency and documents, what is still missing, then register them together (or
+    discard them). Once registered: their codes, each with its receipt in the back office."""
+    filing = _filing(request, model_admin, filing_id)
+    status = 200
+    if request.method == "POST" and filing.submitted_at is None:
+        decision = request.POST.get("decision", "")
+        try:
+            if decision == "accept":
+                filing = counter.accept_filing(filing=filing, by=request.user)
+                messages.success(
+                    request,
+                    _("The linked procedures are registered as %(code)s. Print each receipt from its dossier.")
+                    % {"code": filing.code},
+                )
+                return redirect(admin_url(model_admin, "counter_filing", filing.pk))
+            if decision == "discard":
+                counter.discard_filing(filing=filing, by=request.user)
+                messages.success(request, _("The paper dossier was discarded."))
+                return redirect(admin_url(model_admin, "counter"))
+            raise ValidationError(_("Register the linked procedures or discard them."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            status = 400
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.status
+    parts = linked.parts_of(filing)
+    counts = {part.pk: (part.documents.count(), len(part.case.documents.all()) if part.case else 0) for part in parts}
+    context = _context(
+        request, model_admin, _("Register linked procedures: check and register"), "review",
+        filing=filing,
+        parts=[
+            {
+                "dossier": part,
+                "documents_url": admin_url(model_admin, "counter_documents", part.pk),
+                "change_url": admin_url(model_admin, "change", part.pk),
+                "given": counts[part.pk][0],
+                "asked": counts[part.pk][1],
+            }
+            for part in parts
+        ],
+        missing=linked.missing_parts(filing) if filing.submitted_at is None else [],
+        answers=display_answers(filing.group.eform, filing.form_data) if filing.group.eform else [],
+        **_filing_urls(model_admin, filing),
+    )  # fmt: skip
+    return TemplateResponse(request, "admin/dossiers/counter_filing.html", context, status=status)

@@ -32,7 +32,7 @@ from procedures.models import Agency, ProcedureCase, ProcedureGroup, ProcedureGr
 
 from . import services, store
 from .codes import next_dossier_code
-from .constants import Status
+from .constants import Channel, Status
 from .events import DossierAction, DossierChange, listen
 from .models import Dossier, DossierDocument, LinkedFiling, StoredDocument
 from .timeline import write_event
@@ -88,13 +88,21 @@ def _filings():
 _PARTS = Dossier.objects.select_related("procedure", "agency")
 
 
-def _locked_draft(filing: LinkedFiling) -> LinkedFiling:
+def _locked_draft(filing: LinkedFiling, *, at_counter: bool = False) -> LinkedFiling:
     """The draft filing and its parts, locked in one order (the filing, then its parts by id), so that a change to
-    several parts never waits on a change that locked them the other way round."""
+    several parts never waits on a change that locked them the other way round. One the desk is registering is
+    changed only by the desk (``at_counter``: ``dossiers.counter`` checked who acts)."""
     filing = _filings().select_for_update(of=("self",)).get(pk=filing.pk)
     if filing.submitted_at is not None:
         raise LinkedFilingError(_("This filing has been submitted and can no longer be changed."))
-    list(Dossier.objects.filter(filing=filing).order_by("pk").select_for_update(of=("self",)).values_list("pk"))
+    channels = set(
+        Dossier.objects.filter(filing=filing)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("channel", flat=True)
+    )
+    if Channel.COUNTER in channels and not at_counter:
+        raise LinkedFilingError(_("This dossier is being registered at the counter; the desk completes it."))
     return filing
 
 
@@ -105,9 +113,11 @@ def start_filing(
     applicant: User,
     received_by: Agency,
     cases: dict[int, ProcedureCase] | None = None,
+    channel: str = Channel.ONLINE,
 ) -> LinkedFiling:
     """A draft filing at ``received_by`` with one draft dossier per procedure of the group. ``cases``: the case
-    chosen for each member (by member id) whose procedure has several."""
+    chosen for each member (by member id) whose procedure has several. ``channel``: online, or at the counter
+    (``counter.start_filing``: the desk registers the citizen's papers)."""
     if not group.is_published:
         raise LinkedFilingError(_("These linked procedures cannot be filed online."))
     if applicant.is_official:
@@ -142,18 +152,19 @@ def start_filing(
             received_by=received_by,
             filing=filing,
             needs=parts[member.needs_id] if member.needs_id else None,
+            channel=channel,
         )
     return filing
 
 
 @transaction.atomic
-def save_declaration(*, filing: LinkedFiling, data: dict) -> LinkedFiling:
+def save_declaration(*, filing: LinkedFiling, data: dict, at_counter: bool = False) -> LinkedFiling:
     """The group's one declaration, kept on the filing and on every part (each agency reads it on its part)."""
-    filing = _locked_draft(filing)
+    filing = _locked_draft(filing, at_counter=at_counter)
     filing.form_data = data
     filing.save(update_fields=["form_data"])
     for part in filing.parts.all():
-        services.save_declaration(dossier=part, data=data)
+        services.save_declaration(dossier=part, data=data, at_counter=at_counter)
     return filing
 
 
@@ -181,14 +192,21 @@ def _paper_slots(part: Dossier, kind: str) -> list[RequiredDocument]:
     return [slot for slot in slots if slot.needs_upload(part.procedure) and kind_of_document(slot) == kind]
 
 
-def _copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
+def copies_of(document: DossierDocument | None) -> dict[int, DossierDocument]:
     """The copies of a part's paper in the other parts, by part."""
     if document is None:
         return {}
     return {copy.dossier_id: copy for copy in document.copies.all()}
 
 
-def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, DossierDocument], keep=()) -> None:
+def share(
+    filing: LinkedFiling,
+    given: DossierDocument,
+    *,
+    replaced: dict[int, DossierDocument],
+    keep=(),
+    at_counter: bool = False,
+) -> None:
     """Copy ``given`` (just put into its part) into each other part that requires its kind: in place of the copy
     of the paper it replaced (``replaced``: those copies by part), or into an empty slot. ``keep``: slots given a
     file of their own in the same request."""
@@ -221,11 +239,13 @@ def _share(filing: LinkedFiling, given: DossierDocument, *, replaced: dict[int, 
             content_type=given.content_type,
             size=given.size,
             sha256=given.sha256,
+            pages=given.pages,
+            scanned_at_intake=given.scanned_at_intake,  # a scan the desk made, for each procedure that asks for it
             reused_from=given.reused_from,
             reused_from_dossier=given.reused_from_dossier,
             copied_from=given,
         )
-        services._locked_draft(part)
+        services._locked_draft(part, at_counter=at_counter)
         try:
             store.copy_file(given.file, copy.file, "upload")
         except storage_errors() as error:  # the paper is kept where it was given; no copy of the old one stays
@@ -249,9 +269,9 @@ def attach_document(
     paper for the other parts that ask for its kind, except the slots in ``keep``."""
     filing = _locked_draft(filing)
     part = _own_part(filing, part)
-    replaced = _copies_of(services.held_document(part, required_document))
+    replaced = copies_of(services.held_document(part, required_document))
     document = services.attach_document(dossier=part, required_document=required_document, upload=upload)
-    _share(filing, document, replaced=replaced, keep=keep)
+    share(filing, document, replaced=replaced, keep=keep)
     return document
 
 
@@ -265,9 +285,9 @@ def reuse_document(
     part = next((part for part in parts_of(filing) if part.case_id == required_document.case_id), None)
     if part is None:
         raise LinkedFilingError(_("This document is not part of the chosen case."))
-    replaced = _copies_of(services.held_document(part, required_document))
+    replaced = copies_of(services.held_document(part, required_document))
     document = store.reuse(dossier=part, required_document=required_document, stored=stored, by=by)
-    _share(filing, document, replaced=replaced)
+    share(filing, document, replaced=replaced)
     return document
 
 
@@ -276,7 +296,7 @@ def remove_document(*, filing: LinkedFiling, document: DossierDocument) -> int:
     """Remove a part's paper, and its copies in the other parts. Returns how many copies went with it."""
     filing = _locked_draft(filing)
     _own_part(filing, document.dossier)
-    copies = list(_copies_of(document).values())
+    copies = list(copies_of(document).values())
     for copy in copies:
         services.remove_document(document=copy)
     services.remove_document(document=document)
@@ -306,6 +326,11 @@ def discard_filing(*, filing: LinkedFiling, by: User) -> None:
     filing = _locked_draft(filing)
     if filing.applicant_id != by.pk:
         raise LinkedFilingError(_("Only the applicant can delete this draft."))
+    delete_draft(filing)
+
+
+def delete_draft(filing: LinkedFiling) -> None:
+    """Delete the locked draft filing and every part with its files (the citizen's discard, the desk's)."""
     parts = Dossier.objects.filter(filing=filing)
     parts.update(needs=None)  # a part that waits for another would keep that one
     for part in parts:
@@ -382,6 +407,13 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
         raise LinkedFilingError(_("Only the applicant can submit this filing."))
     if filing.submitted_at is not None:
         return filing, False
+    return file_filing(filing, by=by), True
+
+
+def file_filing(filing: LinkedFiling, *, by: User, public_note: str = "") -> LinkedFiling:
+    """The one submission step of a locked draft filing, for the citizen's submit and the desk's registration
+    (``counter.accept_filing``): its code from the receiving centre's counter, and each part filed
+    (``services.file_submission``)."""
     problems = missing_parts(filing)
     if problems:
         raise LinkedFilingError(" ".join(problems))
@@ -394,8 +426,8 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
         part = _PARTS.select_related("received_by", "case").select_for_update(of=("self",)).get(pk=part.pk)
         if part.status != Status.DRAFT:
             raise LinkedFilingError(_("A part of this filing has already been submitted."))
-        services.file_submission(part, by=by, complete=False, extra={"filing": filing.code})
-    return filing, True
+        services.file_submission(part, by=by, complete=False, public_note=public_note, extra={"filing": filing.code})
+    return filing
 
 
 # --- The data flow between parts -------------------------------------------------------------------------------

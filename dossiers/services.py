@@ -42,13 +42,14 @@ def delivery_methods(procedure: Procedure) -> list[str]:
     return [DeliveryMethod.OFFICE]
 
 
-def _locked_draft(dossier: Dossier, *, supplementing: bool = False) -> Dossier:
-    """The dossier, locked, if the citizen may change it: a draft, or (documents only) while supplementing."""
+def _locked_draft(dossier: Dossier, *, supplementing: bool = False, at_counter: bool = False) -> Dossier:
+    """The dossier, locked, if the citizen may change it: a draft, or (documents only) while supplementing. A draft
+    the desk is registering is changed only by the desk (``at_counter``: ``dossiers.counter`` checked who acts)."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("procedure").get(pk=dossier.pk)
     allowed = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED} if supplementing else {Status.DRAFT}
     if dossier.status not in allowed:
         raise DossierError(_("This dossier has been submitted and can no longer be changed."))
-    if dossier.status == Status.DRAFT and dossier.channel == Channel.COUNTER:
+    if dossier.status == Status.DRAFT and dossier.channel == Channel.COUNTER and not at_counter:
         raise DossierError(_("This dossier is being registered at the counter; the desk completes it."))
     return dossier
 
@@ -88,8 +89,8 @@ def start_draft(
 
 
 @transaction.atomic
-def save_declaration(*, dossier: Dossier, data: dict) -> Dossier:
-    dossier = _locked_draft(dossier)
+def save_declaration(*, dossier: Dossier, data: dict, at_counter: bool = False) -> Dossier:
+    dossier = _locked_draft(dossier, at_counter=at_counter)
     dossier.form_data = data
     dossier.save(update_fields=["form_data", "updated_at"])
     return dossier

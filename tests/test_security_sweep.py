@@ -61,7 +61,7 @@ from portal.accounts.services import create_official
 from postal import services as postal_services
 from procedures.eforms import EForm
 from procedures.kinds import PaperKind, kind_of_document
-from procedures.models import Agency, DistrictRule, Procedure
+from procedures.models import Agency, DistrictRule, Procedure, ProcedureGroup
 from tracking.services import rate_dossier
 
 from .factories import CitizenFactory
@@ -70,6 +70,7 @@ from .payments_support import file_dossier, gateway_params, official
 from .test_api_linked import answers as api_answers
 from .test_back_office import OTHER_AGENCY, dossier_in
 from .test_linked import BIRTH_GROUP, group_declaration, ready_filing
+from .test_linked import _cases as linked_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -291,7 +292,9 @@ def admin_expectation(model_admin, user: User, view: str, obj) -> int:
 
 
 def build_world() -> World:
-    owner = CitizenFactory(email=f"chu-ho-so-{uuid.uuid4().hex[:10]}@example.vn", full_name="Nguyễn Văn Chủ")
+    owner = CitizenFactory(
+        email=f"chu-ho-so-{uuid.uuid4().hex[:10]}@example.vn", full_name="Nguyễn Văn Chủ", id_number="038090002468"
+    )
     other = CitizenFactory(email=f"nguoi-khac-{uuid.uuid4().hex[:10]}@example.vn", full_name="Trần Thị Khác")
     desk, specialist, leader, cashier = (official(name) for name in ("tiepnhan", "chuyenvien", "lanhdao", "thuphi"))
     outsider = create_official(
@@ -357,6 +360,8 @@ def build_world() -> World:
 
     # Linked procedures (birth, residence, health insurance): a draft filing with its scans, and a submitted one.
     linked_draft = ready_filing(owner)
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    linked_at_counter = counter.start_filing(by=desk, applicant=owner, group=group, cases=linked_cases(group))
     linked_scan = DossierDocument.objects.filter(dossier__filing=linked_draft).first()
     linked_filed, _submitted = linked.submit_filing(filing=ready_filing(owner), by=owner)
     linked_draft_id = {"public_id": linked_draft.public_id}
@@ -682,6 +687,26 @@ def build_world() -> World:
                 ("documents", {"document": slots[0].pk, "action": "exempt", "reason": "shown"}),
                 ("review", {"decision": "refuse", "reason": "Không đủ điều kiện"}),
             )
+        ),
+        target(
+            "admin:dossiers_dossier_counter_linked_start",
+            reverse("admin:dossiers_dossier_counter_linked_start", args=[BIRTH_GROUP])
+            + f"?id_number={owner.id_number}",
+            {OFFICIAL},
+            skip={OUTSIDER},
+            post=lambda: {"id_number": owner.id_number},
+        ),
+        target(
+            "admin:dossiers_dossier_counter_filing_declaration",
+            reverse("admin:dossiers_dossier_counter_filing_declaration", args=[linked_at_counter.pk]),
+            {OFFICIAL},
+            post=group_declaration(),
+        ),
+        target(
+            "admin:dossiers_dossier_counter_filing",
+            reverse("admin:dossiers_dossier_counter_filing", args=[linked_at_counter.pk]),
+            {OFFICIAL},
+            post={"decision": "discard"},
         ),
         target(
             "admin:payments_paymentrequest_counter",

@@ -30,12 +30,13 @@ from payments.models import PaymentRequest
 from portal import demo
 from portal.accounts.models import User
 from procedures.eforms import EForm
-from procedures.models import Agency, Procedure
+from procedures.models import Agency, Procedure, ProcedureGroup
 from tests.conftest import restore_session_data
 from tests.e2e.conftest import screenshot_folder
 from tests.filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
 from tests.payments_support import pay_at_counter, seed_tariff
 from tests.test_linked import BIRTH_GROUP, ready_filing
+from tests.test_linked import _cases as linked_cases
 
 BLOCKING_IMPACTS = ("serious", "critical")
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (kept from the audit's first version).
@@ -183,6 +184,14 @@ SCREENS = [
     Screen("admin-counter-citizen", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/?id_number=038195012345"),
     Screen("admin-counter-documents", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/giay-to/"),
     Screen("admin-counter-review", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/"),
+    Screen(
+        "admin-counter-linked-start",
+        "official",
+        DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/khai-sinh-thuong-tru-bhyt/?id_number={citizen_id_number}",
+    ),
+    Screen(
+        "admin-counter-linked", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/ho-so/{counter_filing_pk}/"
+    ),
 ]
 
 
@@ -251,8 +260,13 @@ def build_world() -> dict:
         by=desk, applicant=citizen, procedure=procedure, case=procedure.cases.get(), agency=desk.agency
     )
 
+    group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
+    counter_filing = counter.start_filing(by=desk, applicant=citizen, group=group, cases=linked_cases(group))
+
     return {
         "at_counter_pk": at_counter.pk,
+        "counter_filing_pk": counter_filing.pk,
+        "citizen_id_number": citizen.id_number,
         "blank_draft": blank.public_id,
         "blank_documents": blank_documents.public_id,
         "linked_draft": linked_draft.public_id,

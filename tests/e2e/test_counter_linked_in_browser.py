@@ -1,0 +1,89 @@
+"""The one-stop desk registers linked procedures brought on paper in a browser: the birth registration, the child's
+permanent residence and health-insurance card; one declaration, the proof of residence scanned once for both
+procedures that use it, the other papers shown only, then registered together under one filing code."""
+
+from playwright.sync_api import expect
+
+from dossiers.constants import DigitisationExemption, Status
+from dossiers.models import LinkedFiling
+from portal import demo
+from procedures.kinds import PaperKind, kind_of_document
+from procedures.models import Agency
+from tests.filing import HAC_THANH, pdf_bytes
+from tests.test_linked import group_declaration
+
+from .test_counter_in_browser import ADMIN, DASHBOARD, fill_declaration
+
+CCCD = "038195054321"  # Thanh Hóa, female, born 1995: nobody has it yet
+BIRTH = "1.001193"
+
+
+def test_the_desk_registers_birth_residence_and_health_insurance_together(page, screenshot, tmp_path):
+    demo.create_demo_accounts()
+    Agency.objects.filter(code=HAC_THANH).update(receives_dossiers=True)  # the ward's one-stop centre
+    proof = tmp_path / "so-ho-khau.pdf"
+    proof.write_bytes(pdf_bytes(2))
+
+    page.goto(f"{page.base_url}{ADMIN}login/?next={DASHBOARD}")
+    page.locator("input[name=username]").fill("tiepnhan")
+    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.locator("#counter-intake").click()
+    page.locator("#counter-lookup input[name=id_number]").fill(CCCD)
+    page.locator("#counter-lookup [type=submit]").click()
+    record = page.locator("#counter-record")
+    record.locator("input[name=full_name]").fill("Trần Thị Mai")
+    record.locator("input[name=birth_date]").fill("1995-08-12")
+    record.locator("input[name=phone]").fill("0912 345 679")
+    record.locator("[type=submit]").click()
+
+    # The procedure step offers the linked procedures; their cases are chosen on their own page.
+    page.locator("#counter-linked-groups a", has_text="Liên thông đăng ký khai sinh").click()
+    expect(page.locator("#counter-linked-members tbody tr")).to_have_count(3)
+    page.get_by_label("về ở với vợ/chồng, cha/mẹ", exact=False).check()
+    page.get_by_label("Cá nhân tham gia bảo hiểm y tế").check()
+    screenshot("start")
+    page.locator("#counter-linked-start [type=submit]").click()
+
+    # One declaration for the three.
+    fill_declaration(page, group_declaration(requester_name="Trần Thị Mai", requester_id=CCCD))
+    page.locator("#counter-declaration [type=submit]").click()
+    expect(page.locator("#counter-checklist .counter-error").first).to_be_visible()
+    screenshot("checklist-missing")
+
+    filing = LinkedFiling.objects.get(applicant__id_number=CCCD)
+    parts = {part.procedure.code: part for part in filing.parts.all()}
+    # Each procedure's papers: the proof of residence scanned once, with the birth registration; the rest shown only.
+    for code in [BIRTH] + [c for c in parts if c != BIRTH]:
+        part = parts[code]
+        page.locator(f'#counter-filing-parts a[href$="/{part.pk}/giay-to/"]').click()
+        for slot in part.case.documents.order_by("position"):
+            row = page.locator(f"#document-{slot.pk}")
+            held = part.documents.filter(required_document=slot).first()
+            if code == BIRTH and kind_of_document(slot) == PaperKind.RESIDENCE_PROOF:
+                row.locator("input[type=file]").set_input_files(str(proof))
+                row.locator("button[value=scan]").click()
+                expect(page.locator(f"#document-{slot.pk} .counter-ok")).to_be_visible()
+            elif slot.is_required and slot.needs_upload(part.procedure) and held is None:
+                row.locator("select[name=reason]").select_option(DigitisationExemption.SHOWN_ONLY.value)
+                row.locator("button[value=exempt]").click()
+                expect(page.locator(f"#document-{slot.pk} .counter-ok")).to_be_visible()
+        if code != BIRTH:
+            screenshot(f"documents-{code}")
+        page.locator("#counter-to-review").click()
+
+    expect(page.locator("#counter-checklist .counter-ok")).to_be_visible()
+    screenshot("checklist-complete")
+    page.locator("#counter-accept [type=submit]").click()
+
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    filing.refresh_from_db()
+    assert filing.code
+    expect(page.locator("#counter-summary")).to_contain_text(filing.code)
+    for part in filing.parts.all():
+        expect(page.locator("#counter-filing-parts")).to_contain_text(part.code)
+        assert part.status == (Status.SUBMITTED if part.needs_id else Status.ACCEPTED)
+    residence = filing.parts.get(procedure__code="1.004222")
+    copy = residence.documents.get(copied_from__isnull=False)
+    assert copy.scanned_at_intake and copy.pages == 2  # scanned once at the birth registration's row
+    screenshot("registered")
