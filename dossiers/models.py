@@ -220,6 +220,11 @@ class Dossier(models.Model):
         return self.status == Status.DRAFT
 
     @property
+    def is_being_registered(self) -> bool:
+        """A paper dossier the desk is still registering: the citizen sees it, the desk completes it."""
+        return self.status == Status.DRAFT and self.channel == Channel.COUNTER
+
+    @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 

@@ -173,3 +173,13 @@ def test_the_citizen_cannot_change_online_what_the_desk_is_registering(client_at
     assert response.status_code == 409 and "the desk completes it" in response.content.decode()
     filing.refresh_from_db()
     assert filing.form_data == {} and not any(p.form_data for p in filing.parts.all())
+
+
+def test_the_citizens_list_says_what_the_desk_is_registering(client_at_desk, client):
+    filing = start_group(client_at_desk)
+    client.force_login(filing.applicant)
+
+    page = client.get(reverse("dossiers:mine"), **EN).content.decode()
+
+    assert page.count("Being registered at the counter") == 1 + filing.parts.count()  # the filing, each part
+    assert "Continue the draft" not in page
