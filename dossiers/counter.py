@@ -179,6 +179,21 @@ def save_filing_declaration(*, filing: LinkedFiling, by: User, data: dict) -> Li
 
 
 @transaction.atomic
+def choose_delivery(*, dossier: Dossier, by: User, **choice) -> Dossier:
+    """How the citizen at the counter wants the result back, where the procedure offers more than the centre's desk
+    (``services.choose_delivery``: online, or by post with the address, phone and collect-on-delivery)."""
+    _locked(dossier, by)
+    return services.choose_delivery(dossier=dossier, **choice, at_counter=True)
+
+
+@transaction.atomic
+def choose_filing_delivery(*, filing: LinkedFiling, by: User, choices: dict[int, dict]) -> None:
+    """The same for each procedure of linked procedures, with one postal address (``linked.choose_delivery``)."""
+    _locked_filing(filing, by)
+    linked.choose_delivery(filing=filing, choices=choices, at_counter=True)
+
+
+@transaction.atomic
 def save_declaration(*, dossier: Dossier, by: User, data: dict) -> Dossier:
     """The procedure's e-form as the citizen declared it on paper (``procedures.eforms.EForm.to_json``)."""
     dossier = _locked(dossier, by)

@@ -29,9 +29,9 @@ from procedures import routing
 from procedures.eforms import EForm, display_answers
 from procedures.models import PROCEDURE_CODE_VALIDATOR, Procedure, ProcedureGroup
 
-from . import counter, linked, store
+from . import costs, counter, linked, services, store
 from .admin_views import admin_url
-from .constants import Channel, Status
+from .constants import Channel, DeliveryMethod, Status
 from .counter_forms import (
     CitizenLookupForm,
     CitizenRecordForm,
@@ -41,8 +41,10 @@ from .counter_forms import (
     SupplementForm,
     clean_id_number,
 )
+from .forms import DeliveryForm, LinkedDeliveryForm
 from .linked_views import LinkedStartForm
 from .models import Dossier, LinkedFiling, StoredDocument
+from .views import add_refusal
 
 STEPS = [
     ("citizen", gettext_lazy("Citizen")),
@@ -409,8 +411,26 @@ def review(request, model_admin, object_id: int):
     supplement_form = SupplementForm(initial={"missing": "\n".join(missing)})
     refuse_form = RefuseForm()
     status = 200
-    if request.method == "POST":
-        decision = request.POST.get("decision", "")
+    decision = request.POST.get("decision", "") if request.method == "POST" else ""
+    methods = services.delivery_methods(dossier.procedure)
+    delivery_form = None
+    if len(methods) > 1:  # the result may also come back online or by post: ask the citizen at the counter
+        delivery_form = DeliveryForm.for_dossier(
+            dossier, request.POST if decision == "delivery" else None, methods=methods
+        )
+    if decision == "delivery":
+        if delivery_form is not None and delivery_form.is_valid():
+            try:
+                counter.choose_delivery(dossier=dossier, by=request.user, **delivery_form.choice())
+            except (services.DossierError, ValidationError) as error:
+                add_refusal(delivery_form, error)
+            else:
+                messages.success(request, _("The way the citizen receives the result is saved."))
+                return redirect(_step_urls(model_admin, dossier)["review_url"])
+        elif delivery_form is None:
+            messages.error(request, _("This way of receiving the result is not offered for this procedure."))
+        status = 400
+    elif request.method == "POST":
         try:
             done = _decide(request, dossier, decision)
         except ValidationError as error:
@@ -442,8 +462,14 @@ def review(request, model_admin, object_id: int):
         dossier=dossier, missing=missing, answers=display_answers(dossier.procedure.eform, dossier.form_data),
         rows=[{"slot": s, "stored": documents.get(s.pk)} for s in slots],
         supplement_form=supplement_form, refuse_form=refuse_form, **_step_urls(model_admin, dossier),
+        delivery_form=delivery_form, postal_fee=_postal_fee(dossier),
     )  # fmt: skip
     return TemplateResponse(request, "admin/dossiers/counter_review.html", context, status=status)
+
+
+def _postal_fee(dossier: Dossier) -> int | None:
+    """The postal fee of a result sent by post (``costs.quote``), None otherwise."""
+    return costs.quote(dossier).postal if dossier.delivery_method == DeliveryMethod.POST else None
 
 
 def _decide(request, dossier: Dossier, decision: str):
@@ -559,8 +585,22 @@ def filing(request, model_admin, filing_id: int):
     discard them). Once registered: their codes, each with its receipt in the back office."""
     filing = _filing(request, model_admin, filing_id)
     status = 200
-    if request.method == "POST" and filing.submitted_at is None:
-        decision = request.POST.get("decision", "")
+    decision = request.POST.get("decision", "") if request.method == "POST" else ""
+    offers = [(part, services.delivery_methods(part.procedure)) for part in linked.parts_of(filing)]
+    delivery_form = None
+    if filing.submitted_at is None and any(len(methods) > 1 for _part, methods in offers):
+        delivery_form = LinkedDeliveryForm.for_parts(offers, request.POST if decision == "delivery" else None)
+    if decision == "delivery" and filing.submitted_at is None:
+        if delivery_form is not None and delivery_form.is_valid():
+            try:
+                counter.choose_filing_delivery(filing=filing, by=request.user, choices=delivery_form.choices())
+            except (DomainError, ValidationError) as error:
+                add_refusal(delivery_form, error)
+            else:
+                messages.success(request, _("The way the citizen receives the result is saved."))
+                return redirect(admin_url(model_admin, "counter_filing", filing.pk))
+        status = 400
+    elif request.method == "POST" and filing.submitted_at is None:
         try:
             if decision == "accept":
                 filing = counter.accept_filing(filing=filing, by=request.user)
@@ -593,9 +633,11 @@ def filing(request, model_admin, filing_id: int):
                 "change_url": admin_url(model_admin, "change", part.pk),
                 "given": counts[part.pk][0],
                 "asked": counts[part.pk][1],
+                "postal_fee": _postal_fee(part),
             }
             for part in parts
         ],
+        delivery_form=delivery_form,
         missing=linked.missing_parts(filing) if filing.submitted_at is None else [],
         answers=display_answers(filing.group.eform, filing.form_data) if filing.group.eform else [],
         **_filing_urls(model_admin, filing),

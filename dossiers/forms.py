@@ -82,6 +82,15 @@ class _PostalDetails(forms.Form):
             data["pay_on_delivery"] = False  # the postman collects only what he delivers
         return data
 
+    @staticmethod
+    def postal_initial(dossier) -> dict:
+        """What ``dossier`` (sent by post) holds of the postal details, to show them again."""
+        return {
+            "address": dossier.delivery_place,
+            "phone": dossier.delivery_phone,
+            "pay_on_delivery": dossier.pay_on_delivery,
+        }
+
     def choice_of(self, method: str) -> dict:
         """``services.choose_delivery``'s arguments for a result received by ``method``."""
         data = self.cleaned_data
@@ -100,6 +109,11 @@ class DeliveryForm(_PostalDetails):
     def __init__(self, *args, methods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = [(m, DeliveryMethod(m).label) for m in methods]
+
+    @classmethod
+    def for_dossier(cls, dossier, data=None, *, methods: list[str]) -> "DeliveryForm":
+        """The form for ``dossier`` (the citizen's step, the counter's checklist), showing what it holds."""
+        return cls(data, methods=methods, initial={"method": dossier.delivery_method, **cls.postal_initial(dossier)})
 
     def posted(self, data: dict) -> bool:
         return data.get("method") == DeliveryMethod.POST
@@ -126,6 +140,17 @@ class LinkedDeliveryForm(_PostalDetails):
                     widget=forms.RadioSelect,
                 )
         self.fields = {**fields, **self.fields}
+
+    @classmethod
+    def for_parts(cls, offers: list[tuple], data=None) -> "LinkedDeliveryForm":
+        """The form for the parts in ``offers`` (the citizen's step, the counter's checklist), showing what they
+        hold: each part's way and the postal details of the first sent by post."""
+        parts = [part for part, _methods in offers]
+        initial = {cls.method_field(part): part.delivery_method for part in parts}
+        posted = next((part for part in parts if part.delivery_method == DeliveryMethod.POST), None)
+        if posted is not None:
+            initial |= cls.postal_initial(posted)
+        return cls(data, offers=offers, initial=initial)
 
     @staticmethod
     def method_field(part) -> str:

@@ -339,13 +339,13 @@ def delete_draft(filing: LinkedFiling) -> None:
 
 
 @transaction.atomic
-def choose_delivery(*, filing: LinkedFiling, choices: dict[int, dict]) -> None:
+def choose_delivery(*, filing: LinkedFiling, choices: dict[int, dict], at_counter: bool = False) -> None:
     """How each result comes back (``services.choose_delivery`` for each part, by part id): a part whose procedure
     offers only the office keeps it; the others may be received online or by post."""
-    filing = _locked_draft(filing)
+    filing = _locked_draft(filing, at_counter=at_counter)
     for part in parts_of(filing):
         if part.pk in choices:
-            services.choose_delivery(dossier=part, **choices[part.pk])
+            services.choose_delivery(dossier=part, **choices[part.pk], at_counter=at_counter)
 
 
 def declaration_form(filing: LinkedFiling, data=None) -> EForm:

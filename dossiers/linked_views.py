@@ -193,15 +193,7 @@ def delivery(request, filing: LinkedFiling):
     of them), at the receiving centre for the others."""
     parts = linked.parts_of(filing)
     offers = [(part, services.delivery_methods(part.procedure)) for part in parts]
-    posted = next((part for part in parts if part.delivery_method == DeliveryMethod.POST), None)
-    initial = {LinkedDeliveryForm.method_field(part): part.delivery_method for part in parts}
-    if posted is not None:
-        initial |= {
-            "address": posted.delivery_place,
-            "phone": posted.delivery_phone,
-            "pay_on_delivery": posted.pay_on_delivery,
-        }
-    form = LinkedDeliveryForm(request.POST or None, offers=offers, initial=initial)
+    form = LinkedDeliveryForm.for_parts(offers, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             linked.choose_delivery(filing=filing, choices=form.choices())

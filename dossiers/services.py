@@ -177,12 +177,19 @@ def remove_document(*, document: DossierDocument) -> None:
 
 @transaction.atomic
 def choose_delivery(
-    *, dossier: Dossier, method: str, place: dict | None = None, phone: str = "", pay_on_delivery: bool = False
+    *,
+    dossier: Dossier,
+    method: str,
+    place: dict | None = None,
+    phone: str = "",
+    pay_on_delivery: bool = False,
+    at_counter: bool = False,
 ) -> Dossier:
     """How the result comes back; by post with a structured address (``procedures.eforms.AddressField``'s value:
     province and ward from the official list, street) and a phone for the postman, and, if the citizen chooses,
-    paying what is owed to the postman on delivery (BCCI collect-on-delivery; never for the other methods)."""
-    dossier = _locked_draft(dossier)
+    paying what is owed to the postman on delivery (BCCI collect-on-delivery; never for the other methods). The desk
+    asks the citizen at the counter the same (``at_counter``: ``counter.choose_delivery``)."""
+    dossier = _locked_draft(dossier, at_counter=at_counter)
     if method not in delivery_methods(dossier.procedure):
         raise DossierError(_("This way of receiving the result is not offered for this procedure."))
     if method == DeliveryMethod.POST:

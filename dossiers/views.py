@@ -272,13 +272,7 @@ def remove_document(request, dossier: Dossier, pk: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def delivery(request, dossier: Dossier):
     methods = services.delivery_methods(dossier.procedure)
-    initial = {
-        "method": dossier.delivery_method,
-        "address": dossier.delivery_place,
-        "phone": dossier.delivery_phone,
-        "pay_on_delivery": dossier.pay_on_delivery,
-    }
-    form = DeliveryForm(request.POST or None, methods=methods, initial=initial)
+    form = DeliveryForm.for_dossier(dossier, request.POST or None, methods=methods)
     if request.method == "POST" and form.is_valid():
         try:
             services.choose_delivery(dossier=dossier, **form.choice())
