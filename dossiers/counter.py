@@ -291,11 +291,20 @@ def scan_document(
 
 
 def _put(dossier: Dossier, document: DossierDocument) -> DossierDocument:
-    """Put the document into its slot; in linked procedures, the same paper into the other parts that ask for its
-    kind, as online (``linked.share``)."""
-    held = services.held_document(dossier, document.required_document)
-    replaced = linked.copies_of(held) if dossier.filing_id else {}
-    document = services.put_document(document, replacing=held)
+    """Put the document into its slot, and share it with the other linked procedures (``_share``)."""
+    replaced = _copies_in_other_parts(dossier, document.required_document)
+    document = services.put_document(document, replacing=services.held_document(dossier, document.required_document))
+    return _share(dossier, document, replaced)
+
+
+def _copies_in_other_parts(dossier: Dossier, required_document: RequiredDocument) -> dict[int, DossierDocument]:
+    """In linked procedures, the copies of the paper a slot holds, before it is replaced."""
+    return linked.copies_of(services.held_document(dossier, required_document)) if dossier.filing_id else {}
+
+
+def _share(dossier: Dossier, document: DossierDocument, replaced: dict[int, DossierDocument]) -> DossierDocument:
+    """In linked procedures, the paper just put into one part goes into the other parts that ask for its kind, in
+    place of the copies of the paper it replaced (``linked.share``, as online)."""
     if dossier.filing_id:
         linked.share(dossier.filing, document, replaced=replaced, at_counter=True)
     return document
@@ -339,11 +348,9 @@ def reuse_stored(
         )
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    held = services.held_document(dossier, required_document)
-    replaced = linked.copies_of(held) if dossier.filing_id else {}
+    replaced = _copies_in_other_parts(dossier, required_document)
     document = store.copy_stored(dossier=dossier, required_document=required_document, stored=stored)
-    if dossier.filing_id:
-        linked.share(dossier.filing, document, replaced=replaced, at_counter=True)
+    _share(dossier, document, replaced)
     # Kept in the log even if the draft is discarded: who took which of a citizen's papers, for which dossier.
     logger.info(
         "Desk officer %s took stored paper %s of citizen %s into counter draft %s, with the citizen's consent",

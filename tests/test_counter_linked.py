@@ -183,3 +183,19 @@ def test_the_citizens_list_says_what_the_desk_is_registering(client_at_desk, cli
 
     assert page.count("Being registered at the counter") == 1 + filing.parts.count()  # the filing, each part
     assert "Continue the draft" not in page
+
+
+def test_a_scan_done_again_or_removed_changes_its_copies_too(client_at_desk):
+    client = client_at_desk
+    filing = start_group(client)
+    birth, residence = part(filing, BIRTH), part(filing, RESIDENCE)
+    scan(client, birth, residence_slot(birth), file("cu-tru.pdf", pdf_bytes(1)))
+    again = pdf_bytes(3)
+
+    scan(client, birth, residence_slot(birth), file("cu-tru-ro-hon.pdf", again))
+
+    copy = residence.documents.get(required_document=residence_slot(residence))
+    assert copy.pages == 3 and copy.copied_from == birth.documents.get(required_document=residence_slot(birth))
+    removed = client.post(url("documents", birth), {"document": residence_slot(birth).pk, "action": "clear"}, **EN)
+    assert removed.status_code == 302
+    assert not residence.documents.exists() and not birth.documents.exists()
