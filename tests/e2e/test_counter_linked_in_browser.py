@@ -16,6 +16,7 @@ from .test_counter_in_browser import ADMIN, DASHBOARD, fill_declaration
 
 CCCD = "038195054321"  # Thanh Hóa, female, born 1995: nobody has it yet
 BIRTH = "1.001193"
+INSURANCE = "1.014137"
 
 
 def test_the_desk_registers_birth_residence_and_health_insurance_together(page, screenshot, tmp_path):
@@ -73,6 +74,18 @@ def test_the_desk_registers_birth_residence_and_health_insurance_together(page, 
         page.locator("#counter-to-review").click()
 
     expect(page.locator("#counter-checklist .counter-ok")).to_be_visible()
+    # The citizen wants the birth certificate by post; the card online; the residence is collected at the desk.
+    delivery = page.locator("#counter-delivery")
+    delivery.locator(f"[name=method_{parts[BIRTH].pk}][value=post]").check()
+    delivery.locator(f"[name=method_{parts[INSURANCE].pk}][value=online]").check()
+    delivery.locator("[name=address_province]").select_option("38")
+    delivery.locator("[name=address_ward]").fill("Hạc Thành")
+    delivery.locator("[name=address_street]").fill("5 Trần Phú")
+    delivery.locator("[name=phone]").fill("0912345679")
+    screenshot("delivery")
+    delivery.locator("[type=submit]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    expect(page.locator("#counter-filing-parts")).to_contain_text("Qua dịch vụ bưu chính công ích")
     screenshot("checklist-complete")
     page.locator("#counter-accept [type=submit]").click()
 
@@ -83,6 +96,7 @@ def test_the_desk_registers_birth_residence_and_health_insurance_together(page, 
     for part in filing.parts.all():
         expect(page.locator("#counter-filing-parts")).to_contain_text(part.code)
         assert part.status == (Status.SUBMITTED if part.needs_id else Status.ACCEPTED)
+    assert filing.parts.get(procedure__code=BIRTH).delivery_address.startswith("5 Trần Phú")
     residence = filing.parts.get(procedure__code="1.004222")
     copy = residence.documents.get(copied_from__isnull=False)
     assert copy.scanned_at_intake and copy.pages == 2  # scanned once at the birth registration's row
