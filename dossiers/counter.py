@@ -29,7 +29,7 @@ from portal import access
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
-from portal.records import recorded
+from portal.records import record_language, recorded
 from procedures import routing
 from procedures.models import Agency, Procedure, ProcedureCase, ProcedureGroup, RequiredDocument
 
@@ -440,6 +440,35 @@ def accept_filing(*, filing: LinkedFiling, by: User) -> LinkedFiling:
         raise CounterError(error.message) from None
     for part in linked.parts_of(filing):
         if part.needs_id is None:
+            processing.accept(dossier=part, by=by, expected_version=part.version)
+    return filing
+
+
+@transaction.atomic
+def request_filing_supplement(
+    *, filing: LinkedFiling, by: User, note: str = "", days: int | None = None
+) -> LinkedFiling:
+    """File linked procedures whose declaration is complete but some papers are missing, as for one paper dossier:
+    each procedure that lacks a paper is asked for its own (form 02, with the desk's ``note``), each complete one that
+    can start now is accepted, and one that needs another's result waits for it. The citizen supplements each online
+    or at the desk."""
+    filing = _locked_filing(filing, by)
+    with record_language():  # what each agency asks the citizen for, in the portal's language
+        lacking = {part.pk: linked.missing_documents(part) for part in linked.parts_of(filing)}
+    if not any(lacking.values()):
+        raise CounterError(_("Nothing is missing: register the linked procedures."))
+    received = recorded(gettext_noop("Received at the counter of %(agency)s."), agency=filing.received_by.name)
+    try:
+        filing = linked.file_filing(filing, by=by, public_note=received, complete_documents=False)
+    except linked.LinkedFilingError as error:
+        raise CounterError(error.message) from None
+    for part in linked.parts_of(filing):
+        if lacking[part.pk]:
+            missing = "\n".join([*lacking[part.pk], note.strip()]).strip()
+            processing.request_supplement(
+                dossier=part, by=by, missing=missing, days=days, expected_version=part.version
+            )
+        elif part.needs_id is None:
             processing.accept(dossier=part, by=by, expected_version=part.version)
     return filing
 

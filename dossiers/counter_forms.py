@@ -85,6 +85,19 @@ class SupplementForm(forms.Form):
     days = forms.IntegerField(label=_("Working days to supplement"), min_value=1, max_value=60, required=False)
 
 
+class FilingSupplementForm(forms.Form):
+    """Linked procedures registered with papers missing: each procedure is asked for its own; the desk may add a
+    note for all of them."""
+
+    note = forms.CharField(
+        label=_("Note to the citizen (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+    days = forms.IntegerField(label=_("Working days to supplement"), min_value=1, max_value=60, required=False)
+
+
 class RefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 

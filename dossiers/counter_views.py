@@ -36,6 +36,7 @@ from .counter_forms import (
     CitizenLookupForm,
     CitizenRecordForm,
     ExemptionForm,
+    FilingSupplementForm,
     ProcedureForm,
     RefuseForm,
     SupplementForm,
@@ -602,8 +603,16 @@ def filing(request, model_admin, filing_id: int):
         status = 400
     elif request.method == "POST" and filing.submitted_at is None:
         try:
-            if decision == "accept":
-                filing = counter.accept_filing(filing=filing, by=request.user)
+            if decision in ("accept", "supplement"):
+                if decision == "accept":
+                    filing = counter.accept_filing(filing=filing, by=request.user)
+                else:
+                    supplement_form = FilingSupplementForm(request.POST)
+                    if not supplement_form.is_valid():
+                        raise ValidationError(_("Give a number of working days between 1 and 60, or none."))
+                    filing = counter.request_filing_supplement(
+                        filing=filing, by=request.user, **supplement_form.cleaned_data
+                    )
                 messages.success(
                     request,
                     _("The linked procedures are registered as %(code)s. Print each receipt from its dossier.")
@@ -614,7 +623,9 @@ def filing(request, model_admin, filing_id: int):
                 counter.discard_filing(filing=filing, by=request.user)
                 messages.success(request, _("The paper dossier was discarded."))
                 return redirect(admin_url(model_admin, "counter"))
-            raise ValidationError(_("Register the linked procedures or discard them."))
+            raise ValidationError(
+                _("Register the linked procedures, with a supplement request if papers are missing, or discard them.")
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             status = 400
@@ -639,6 +650,7 @@ def filing(request, model_admin, filing_id: int):
         ],
         delivery_form=delivery_form,
         missing=linked.missing_parts(filing) if filing.submitted_at is None else [],
+        supplement_form=FilingSupplementForm(),
         answers=display_answers(filing.group.eform, filing.form_data) if filing.group.eform else [],
         **_filing_urls(model_admin, filing),
     )  # fmt: skip

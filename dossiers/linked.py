@@ -357,17 +357,18 @@ def declaration_form(filing: LinkedFiling, data=None) -> EForm:
     return EForm(initial=filing.form_data, spec=filing.group.eform, identity=identity)
 
 
-def _missing_documents(part: Dossier) -> list[str]:
+def missing_documents(part: Dossier) -> list[str]:
     return [
         _("Missing document for “%(procedure)s”: %(name)s") % {"procedure": part.procedure.name, "name": slot.name}
         for slot in services.missing_scans(part)
     ]
 
 
-def missing_parts(filing: LinkedFiling) -> list[str]:
-    """What still stops the filing from being submitted: the group's declaration, each part's documents, and the
-    declaration of every part that starts at once as its own procedure asks for it (a waiting part's declaration is
-    completed by the part it needs)."""
+def missing_parts(filing: LinkedFiling, *, documents: bool = True) -> list[str]:
+    """What still stops the filing from being submitted: the group's declaration, each part's documents (unless
+    ``documents`` is False: the desk registers papers missing with a supplement request), and the declaration of
+    every part that starts at once as its own procedure asks for it (a waiting part's declaration is completed by
+    the part it needs)."""
     problems = []
     if filing.group.eform and not (filing.form_data and _stored_form(filing).is_valid()):
         problems.append(_("The declaration is not complete."))
@@ -378,7 +379,8 @@ def missing_parts(filing: LinkedFiling) -> list[str]:
                 _("The declaration does not give everything “%(procedure)s” asks for.")
                 % {"procedure": part.procedure.name}
             )
-        problems.extend(_missing_documents(part))
+        if documents:
+            problems.extend(missing_documents(part))
     return list(dict.fromkeys(problems))
 
 
@@ -410,11 +412,14 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
     return file_filing(filing, by=by), True
 
 
-def file_filing(filing: LinkedFiling, *, by: User, public_note: str = "") -> LinkedFiling:
+def file_filing(
+    filing: LinkedFiling, *, by: User, public_note: str = "", complete_documents: bool = True
+) -> LinkedFiling:
     """The one submission step of a locked draft filing, for the citizen's submit and the desk's registration
-    (``counter.accept_filing``): its code from the receiving centre's counter, and each part filed
-    (``services.file_submission``)."""
-    problems = missing_parts(filing)
+    (``counter.accept_filing``, ``request_filing_supplement``): its code from the receiving centre's counter, and each
+    part filed (``services.file_submission``). ``complete_documents``: refuse it while a part lacks a paper (the desk
+    may register it to ask for them)."""
+    problems = missing_parts(filing, documents=complete_documents)
     if problems:
         raise LinkedFilingError(" ".join(problems))
     now = timezone.now()

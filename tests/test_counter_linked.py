@@ -199,3 +199,49 @@ def test_a_scan_done_again_or_removed_changes_its_copies_too(client_at_desk):
     removed = client.post(url("documents", birth), {"document": residence_slot(birth).pk, "action": "clear"}, **EN)
     assert removed.status_code == 302
     assert not residence.documents.exists() and not birth.documents.exists()
+
+
+def test_papers_missing_are_asked_for_by_each_procedure_that_lacks_them_and_the_rest_go_ahead(
+    client_at_desk, desk, django_capture_on_commit_callbacks
+):
+    client = client_at_desk
+    filing = start_group(client)
+    undeclared = client.post(filing_url(filing), {"decision": "supplement"}, **EN)
+    assert undeclared.status_code == 409 and "The declaration is not complete." in undeclared.content.decode()
+    client.post(filing_url(filing, "declaration"), group_declaration(), **EN)
+    scan_everything(client, filing)
+    birth = part(filing, BIRTH)
+    first_scan = birth.documents.get(required_document=residence_slot(birth))
+    lacking_slot = next(
+        s for s in birth.case.documents.filter(is_required=True) if s.needs_upload(birth.procedure) and s != first_scan
+    )
+    client.post(url("documents", birth), {"document": lacking_slot.pk, "action": "clear"}, **EN)  # not brought
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            filing_url(filing),
+            {"decision": "supplement", "note": "Mang bản chính khi nhận kết quả.", "days": "5"},
+            **EN,
+        )
+
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.code
+    parts = {p.procedure.code: p for p in filing.parts.all()}
+    birth = parts[BIRTH]
+    assert birth.status == Status.SUPPLEMENT_REQUESTED
+    assert lacking_slot.name in birth.supplement_request and "Mang bản chính" in birth.supplement_request
+    assert "Còn thiếu giấy tờ" in birth.supplement_request  # the citizen reads it in Vietnamese, whatever the desk used
+    for code, dossier in parts.items():
+        if code != BIRTH:  # complete: waiting for the birth registration's result, as online
+            assert dossier.status == (Status.SUBMITTED if dossier.needs_id else Status.ACCEPTED)
+    # The citizen sends the missing paper online: the birth registration goes back to intake, as any supplement.
+    client.force_login(filing.applicant)
+    supplement_url = reverse("dossiers:supplement", kwargs={"public_id": birth.public_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            supplement_url, {f"document-{lacking_slot.pk}": file("giay-chung-sinh.pdf", pdf_bytes(1)), "send": "1"}
+        )
+    assert sent.status_code == 302
+    birth.refresh_from_db()
+    assert birth.status == Status.SUBMITTED and birth.documents.filter(required_document=lacking_slot).exists()
