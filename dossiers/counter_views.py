@@ -609,7 +609,7 @@ def filing(request, model_admin, filing_id: int):
                 else:
                     supplement_form = FilingSupplementForm(request.POST)
                     if not supplement_form.is_valid():
-                        raise ValidationError(_("Give a number of working days between 1 and 60, or none."))
+                        raise ValidationError([m for errors in supplement_form.errors.values() for m in errors])
                     filing = counter.request_filing_supplement(
                         filing=filing, by=request.user, **supplement_form.cleaned_data
                     )

@@ -245,3 +245,14 @@ def test_papers_missing_are_asked_for_by_each_procedure_that_lacks_them_and_the_
     assert sent.status_code == 302
     birth.refresh_from_db()
     assert birth.status == Status.SUBMITTED and birth.documents.filter(required_document=lacking_slot).exists()
+
+
+def test_a_supplement_request_with_a_wrong_number_of_days_says_so_and_registers_nothing(client_at_desk):
+    filing = start_group(client_at_desk)
+    client_at_desk.post(filing_url(filing, "declaration"), group_declaration(), **EN)
+
+    response = client_at_desk.post(filing_url(filing), {"decision": "supplement", "days": "0"}, **EN)
+
+    assert response.status_code == 400 and "greater than or equal to 1" in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.code is None
