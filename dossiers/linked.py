@@ -409,6 +409,7 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
         raise LinkedFilingError(_("Only the applicant can submit this filing."))
     if filing.submitted_at is not None:
         return filing, False
+    _locked_draft(filing)  # every part too; refused for one the desk is registering
     return file_filing(filing, by=by), True
 
 

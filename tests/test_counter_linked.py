@@ -5,7 +5,7 @@ procedure accepted by the desk if it can start now."""
 import pytest
 from django.urls import reverse
 
-from dossiers import counter
+from dossiers import counter, linked
 from dossiers.constants import Channel, DigitisationExemption, Status
 from dossiers.events import DossierAction
 from dossiers.models import Dossier, DossierNotice, LinkedFiling
@@ -14,6 +14,7 @@ from procedures.models import ProcedureGroup
 from .factories import official
 from .filing import pdf_bytes
 from .test_counter_intake import EN, PROCEDURE, START, exempt, file, register_citizen, scan, url
+from .test_filing import captcha_answer
 from .test_linked import BIRTH_GROUP, DONG_SON, _cases, _centre, group_declaration
 from .test_linked_papers import BIRTH, RESIDENCE, residence_slot
 
@@ -256,3 +257,20 @@ def test_a_supplement_request_with_a_wrong_number_of_days_says_so_and_registers_
     assert response.status_code == 400 and "greater than or equal to 1" in response.content.decode()
     filing.refresh_from_db()
     assert filing.code is None
+
+
+def test_the_citizen_cannot_submit_what_the_desk_is_registering(client_at_desk, client):
+    filing = start_group(client_at_desk)
+    client_at_desk.post(filing_url(filing, "declaration"), group_declaration(), **EN)
+    scan_everything(client_at_desk, filing)
+    client.force_login(filing.applicant)
+
+    review = f"/ho-so/lien-thong/{filing.public_id}/kiem-tra/"
+    answer = captcha_answer(client.get(review, **EN).content.decode())
+    response = client.post(review, {"confirm": "on", **answer}, **EN)
+
+    assert response.status_code in (400, 409) and "the desk completes it" in response.content.decode()
+    with pytest.raises(linked.LinkedFilingError):
+        linked.submit_filing(filing=filing, by=filing.applicant)
+    filing.refresh_from_db()
+    assert filing.code is None and set(filing.parts.values_list("status", flat=True)) == {Status.DRAFT}
