@@ -474,6 +474,20 @@ def request_filing_supplement(
 
 
 @transaction.atomic
+def refuse_filing(*, filing: LinkedFiling, by: User, reason: str) -> LinkedFiling:
+    """File linked procedures and refuse every one with the reason (form 03), as for one paper dossier: each keeps its
+    code and record, and the citizen is told."""
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for refusing the dossier."))
+    filing = _locked_filing(filing, by)
+    received = recorded(gettext_noop("Received at the counter of %(agency)s."), agency=filing.received_by.name)
+    filing = linked.file_filing(filing, by=by, public_note=received, complete=False)
+    for part in linked.parts_of(filing):
+        processing.refuse(dossier=part, by=by, reason=reason, expected_version=part.version)
+    return filing
+
+
+@transaction.atomic
 def discard_filing(*, filing: LinkedFiling, by: User) -> None:
     """Drop linked procedures being registered (the citizen left), every part with its scans."""
     linked.delete_draft(_locked_filing(filing, by))

@@ -603,9 +603,14 @@ def filing(request, model_admin, filing_id: int):
         status = 400
     elif request.method == "POST" and filing.submitted_at is None:
         try:
-            if decision in ("accept", "supplement"):
+            if decision in ("accept", "supplement", "refuse"):
                 if decision == "accept":
                     filing = counter.accept_filing(filing=filing, by=request.user)
+                elif decision == "refuse":
+                    refuse_form = RefuseForm(request.POST)
+                    if not refuse_form.is_valid():
+                        raise ValidationError(_("Give the reason for refusing the dossier."))
+                    filing = counter.refuse_filing(filing=filing, by=request.user, **refuse_form.cleaned_data)
                 else:
                     supplement_form = FilingSupplementForm(request.POST)
                     if not supplement_form.is_valid():
@@ -613,11 +618,12 @@ def filing(request, model_admin, filing_id: int):
                     filing = counter.request_filing_supplement(
                         filing=filing, by=request.user, **supplement_form.cleaned_data
                     )
-                messages.success(
-                    request,
-                    _("The linked procedures are registered as %(code)s. Print each receipt from its dossier.")
-                    % {"code": filing.code},
+                done = (
+                    _("Linked procedures %(code)s are registered and refused: print each notice from its dossier.")
+                    if decision == "refuse"
+                    else _("The linked procedures are registered as %(code)s. Print each receipt from its dossier.")
                 )
+                messages.success(request, done % {"code": filing.code})
                 return redirect(admin_url(model_admin, "counter_filing", filing.pk))
             if decision == "discard":
                 counter.discard_filing(filing=filing, by=request.user)
@@ -651,6 +657,7 @@ def filing(request, model_admin, filing_id: int):
         delivery_form=delivery_form,
         missing=linked.missing_parts(filing) if filing.submitted_at is None else [],
         supplement_form=FilingSupplementForm(),
+        refuse_form=RefuseForm(),
         answers=display_answers(filing.group.eform, filing.form_data) if filing.group.eform else [],
         **_filing_urls(model_admin, filing),
     )  # fmt: skip

@@ -414,13 +414,14 @@ def submit_filing(*, filing: LinkedFiling, by: User) -> tuple[LinkedFiling, bool
 
 
 def file_filing(
-    filing: LinkedFiling, *, by: User, public_note: str = "", complete_documents: bool = True
+    filing: LinkedFiling, *, by: User, public_note: str = "", complete: bool = True, complete_documents: bool = True
 ) -> LinkedFiling:
     """The one submission step of a locked draft filing, for the citizen's submit and the desk's registration
-    (``counter.accept_filing``, ``request_filing_supplement``): its code from the receiving centre's counter, and each
-    part filed (``services.file_submission``). ``complete_documents``: refuse it while a part lacks a paper (the desk
-    may register it to ask for them)."""
-    problems = missing_parts(filing, documents=complete_documents)
+    (``counter.accept_filing``, ``request_filing_supplement``, ``refuse_filing``): its code from the receiving
+    centre's counter, and each part filed (``services.file_submission``). ``complete_documents``: refuse it while a
+    part lacks a paper (the desk may register it to ask for them); ``complete``: refuse it while anything is missing
+    (the desk may register it only to refuse it)."""
+    problems = missing_parts(filing, documents=complete_documents) if complete else []
     if problems:
         raise LinkedFilingError(" ".join(problems))
     now = timezone.now()

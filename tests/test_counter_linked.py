@@ -274,3 +274,23 @@ def test_the_citizen_cannot_submit_what_the_desk_is_registering(client_at_desk, 
         linked.submit_filing(filing=filing, by=filing.applicant)
     filing.refresh_from_db()
     assert filing.code is None and set(filing.parts.values_list("status", flat=True)) == {Status.DRAFT}
+
+
+def test_linked_procedures_the_citizen_may_not_file_are_refused_together_with_the_reason(
+    client_at_desk, desk, django_capture_on_commit_callbacks
+):
+    filing = start_group(client_at_desk)  # nothing declared, nothing scanned: refused all the same
+    empty = client_at_desk.post(filing_url(filing), {"decision": "refuse", "reason": " "}, **EN)
+    assert empty.status_code == 400 and LinkedFiling.objects.get(pk=filing.pk).code is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_at_desk.post(filing_url(filing), {"decision": "refuse", "reason": "Trẻ đã trên 6 tuổi"}, **EN)
+
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.code
+    for dossier in filing.parts.all():
+        assert dossier.status == Status.REFUSED and dossier.code
+        refused = dossier.events.get(action=DossierAction.REFUSE)
+        assert refused.actor == desk and "Trẻ đã trên 6 tuổi" in refused.public_note
+        assert DossierNotice.objects.filter(dossier=dossier, kind="03").exists()
