@@ -450,8 +450,8 @@ def request_filing_supplement(
 ) -> LinkedFiling:
     """File linked procedures whose declaration is complete but some papers are missing, as for one paper dossier:
     each procedure that lacks a paper is asked for its own (form 02, with the desk's ``note``), each complete one that
-    can start now is accepted, and one that needs another's result waits for it. The citizen supplements each online
-    or at the desk."""
+    can start now is accepted, and one that needs another's result waits for it. The citizen supplements each online,
+    as any dossier."""
     filing = _locked_filing(filing, by)
     with record_language():  # what each agency asks the citizen for, in the portal's language
         lacking = {part.pk: linked.missing_documents(part) for part in linked.parts_of(filing)}
