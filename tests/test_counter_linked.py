@@ -294,3 +294,13 @@ def test_linked_procedures_the_citizen_may_not_file_are_refused_together_with_th
         refused = dossier.events.get(action=DossierAction.REFUSE)
         assert refused.actor == desk and "Trẻ đã trên 6 tuổi" in refused.public_note
         assert DossierNotice.objects.filter(dossier=dossier, kind="03").exists()
+
+
+def test_the_counter_lists_linked_procedures_being_registered_with_the_single_dossiers(client_at_desk):
+    filing = start_group(client_at_desk)
+
+    page = client_at_desk.get(START, **EN).content.decode()
+
+    drafts = page[page.index('id="counter-drafts"') :].split("</table>")[0]
+    assert f'href="{filing_url(filing)}"' in drafts and filing.group.name in drafts
+    assert not any(url("review", part) in drafts for part in filing.parts.all())  # not each procedure on its own
