@@ -7,6 +7,7 @@ real services; production (``portal.settings.production``) refuses to start with
 """
 
 import shutil
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,10 @@ import fontpkg_be_vietnam_pro
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+
+# pyHanko still imports cryptography's DSA key type, deprecated since cryptography 48; every command printed the
+# notice. The portal signs with RSA and ECDSA only (portal/signing).
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
