@@ -7,7 +7,6 @@ import email.policy
 import json
 import logging
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -162,20 +161,6 @@ class CeleryWorker:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-    def busy_with(self) -> set[str]:
-        """The ids of the tasks this worker has received and not yet finished (from its log)."""
-        last: dict[str, str] = {}
-        for task_id, event in re.findall(
-            r"Task [\w.]+\[([0-9a-f-]+)\] (received|succeeded|retry|raised|ignored)", self.output()
-        ):
-            last[task_id] = event
-        return {task_id for task_id, event in last.items() if event == "received"}
-
-    def wait_until_idle(self, timeout: float = 120) -> None:
-        """Until this worker holds no task: one that loses its broker while it holds one (an earlier test's notice
-        still rendering, say) exits on a kombu error, and the next test would find no worker."""
-        wait_for(lambda: not self.busy_with(), timeout=timeout, interval=0.1, message="the worker to finish its tasks")
 
     def pool_processes(self) -> list[int]:
         return child_pids(self.process.pid)

@@ -274,7 +274,6 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_redelivery(office,
 def test_redis_down_during_the_status_change_then_the_sweep_delivers(office, gateway, broker, worker):
     citizen = make_citizen(notify_by="sms")
     dossier = dossier_in(office, citizen, Status.PROCESSING)
-    worker.wait_until_idle()
 
     broker.stop()
     try:
@@ -296,6 +295,38 @@ def test_redis_down_during_the_status_change_then_the_sweep_delivers(office, gat
     [message] = settled(dossier, 1, timeout=60)
     assert message.status == MessageStatus.SENT
     assert len(gateway.texts_to(citizen.phone)) == 1
+
+
+def test_a_worker_holding_a_send_stays_up_when_redis_restarts_and_takes_the_next_task(office, gateway, broker, worker):
+    """Redis restarts while the worker is in the middle of sending an SMS (the gateway holds the request). The
+    worker finishes that send, reconnects and takes the next status change's task: the same process, no restart
+    from outside, each citizen one SMS. (With kombu's transport as it is, closing the lost connection raised
+    AttributeError and the worker exited with "Unrecoverable error": portal/broker.py.)"""
+    first, second = make_citizen(notify_by="sms"), make_citizen(notify_by="sms")
+    dossier = dossier_in(office, first, Status.PROCESSING)
+    later = dossier_in(office, second, Status.PROCESSING)
+    main_process = worker.process.pid
+    gateway.hold_next()
+    processing.request_payment(dossier=dossier, by=office.specialist, amount=8000)
+    assert gateway.holding.wait(15)
+
+    broker.stop()
+    broker.start()
+    gateway.release()
+
+    [message] = settled(dossier, 1)
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    wait_for(
+        lambda: "Connected to " in worker.output().rpartition("Connection to broker lost")[2],
+        timeout=30,
+        message="the worker to reconnect",
+    )
+    processing.request_payment(dossier=later, by=office.specialist, amount=8000)
+    [message] = settled(later, 1, timeout=60)
+    assert message.status == MessageStatus.SENT
+    assert worker.process.poll() is None and worker.process.pid == main_process
+    assert "Unrecoverable error" not in worker.output()
+    assert len(gateway.texts_to(first.phone)) == 1 and len(gateway.texts_to(second.phone)) == 1
 
 
 def test_sms_is_transliterated_cut_to_the_part_limit_and_retried_on_5xx(office, gateway, settings):
@@ -426,7 +457,6 @@ def test_a_status_changes_email_and_sms_go_out_in_one_task_and_a_failed_sms_hold
 def left_queued(office, broker, worker, count: int) -> list[Dossier]:
     """Status changes made while Redis is down: their messages are committed, queued, and no task was published."""
     dossiers = [dossier_in(office, make_citizen(notify_by="sms"), Status.PROCESSING) for _ in range(count)]
-    worker.wait_until_idle()
     broker.stop()
     try:
         for dossier in dossiers:
@@ -488,7 +518,6 @@ def test_a_backlog_of_emails_goes_out_through_one_smtp_session(office, smtp, bro
     """Emails left queued by an outage go out with the next task through one connection to the mail server (one
     TLS handshake and login in production, not one per email), each email once."""
     dossiers = [dossier_in(office, make_citizen(notify_by="email"), Status.PROCESSING) for _ in range(5)]
-    worker.wait_until_idle()
     broker.stop()
     try:
         for dossier in dossiers[:-1]:

@@ -135,6 +135,8 @@ else:
 SESSION_ENGINE = "portal.sessions." + ("cached_db" if REDIS_URL else "db")  # Django's, with the key checked
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+if CELERY_BROKER_URL.startswith("redis://"):  # kombu's Redis transport, kept alive through a Redis restart
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
