@@ -65,7 +65,7 @@ def _timeliness_bars(rows: list[TimelinessRow]) -> list[dict]:
 
 
 def chart_context(stats: Statistics) -> dict:
-    channel_labels = {c.value: str(c.label) for c in Channel}
+    channel_labels = {c.value: str(c.label) for c in CHANNELS}  # a dossier from the national portal counts online
     most_procedures = max((row.count for row in stats.levels), default=0)
     satisfaction = stats.satisfaction
     criteria = [

@@ -218,6 +218,14 @@ def table_rows(html: str, table_id: str) -> dict[str, list[str]]:
     return rows
 
 
+def table_headings(html: str, table_id: str) -> list[str]:
+    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S).group(0)
+    head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    return [
+        " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in re.findall(r"<th[^>]*>(.*?)</th>", head)
+    ]
+
+
 def text_of(html: str, element_id: str) -> str:
     element = re.search(rf'<p[^>]*id="{element_id}"[^>]*>(.*?)</p>', html, re.S).group(1)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", element)).split())
@@ -233,10 +241,19 @@ def test_the_page_shows_the_desks_and_the_digitisation_figures(client, desks):
         html, "routed-summary"
     )
     centres = table_rows(html, "stats-centres")
-    # Centre, online, counter, post, total, for another agency.
+    # A dossier filed on the national portal counts as online: no column of its own, each figure under its heading.
+    assert table_headings(html, "stats-centres") == [
+        "Receiving centre",
+        "Online",
+        "At the counter",
+        "By post",
+        "Total",
+        "For another agency",
+    ]
     assert centres[a.code] == ["Ủy ban nhân dân xã Đông Sơn (thử)", "4", "2", "1", "7", "0"]
     assert centres[c.code] == ["Trung tâm Phục vụ hành chính công tỉnh (thử)", "1", "5", "0", "6", "4"]
     processing = table_rows(html, "stats-processing")
+    assert len(table_headings(html, "stats-processing")) == len(processing[a.code])
     # Agency, received at any centre, by another centre, results ready, issued electronically, share.
     assert processing[a.code] == ["Ủy ban nhân dân xã Đông Sơn (thử)", "10", "3", "4", "2", "50.0%"]
     assert processing[b.code][4:] == ["1", "100.0%"]
@@ -256,7 +273,8 @@ def test_the_page_for_one_centre(client, desks):
 
     assert list(table_rows(html, "stats-centres")) == [c.code]
     assert text_of(html, "digitised-summary") == "40.0% 2 of 5 dossiers received at the counter in the period."
-    assert text_of(html, "electronic-summary") == "0.0% 0 of 0 dossiers whose result was ready in the period."
+    # Nothing to count is no share at all, not 0.0 %.
+    assert text_of(html, "electronic-summary") == "— 0 of 0 dossiers whose result was ready in the period."
 
 
 AGENCY_PAGE = "/thong-ke/co-quan/"
