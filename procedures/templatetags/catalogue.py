@@ -8,11 +8,12 @@ register = template.Library()
 
 
 @register.filter
-def vnd(amount: int | None) -> str:
-    """Whole Vietnamese đồng: ``8.000 đ`` in Vietnamese, ``8,000 VND`` in English; zero is "free"."""
+def vnd(amount: int | None, zero_is_free: bool = True) -> str:
+    """Whole Vietnamese đồng: ``8.000 đ`` in Vietnamese, ``8,000 VND`` in English; zero is "free" for a price, and
+    ``0 đ`` with ``|vnd:False``, for a sum such as what has been paid so far."""
     if amount is None:
         return ""
-    if int(amount) == 0:
+    if int(amount) == 0 and zero_is_free:
         return _("Free")
     grouped = f"{int(amount):,}"
     if (get_language() or "vi").startswith("vi"):
