@@ -80,6 +80,9 @@ class _PostalDetails(forms.Form):
                 self.add_error("phone", error)
         else:
             data["pay_on_delivery"] = False  # the postman collects only what he delivers
+            # Nothing goes by post: an address half typed before choosing another way is not asked for again.
+            data["address"] = None
+            self.errors.pop("address", None)
         return data
 
     @staticmethod

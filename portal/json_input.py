@@ -65,6 +65,8 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except ParseError as error:
             raise ParseError(_unreadable(error.__context__)) from None
+        except RecursionError:  # a few kilobytes of "[[[[…" exhaust the decoder's stack: no API body nests so deep
+            raise ParseError(_("The body is nested too deeply.")) from None
         try:
             check(data)
         except UnstorableText:

@@ -180,6 +180,9 @@ class AddressField(forms.MultiValueField):
         if not data_list:
             return None
         province_code, ward_name, street = data_list
+        if province_code in self.empty_values or not ward_name or not street:
+            # A field that is not required takes its parts as typed: some of them blank is no address.
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         province_name = dict(provinces())[province_code]
         found = wards_by_province().get(province_code, {}).get(fold(ward_name))
         if found is None:

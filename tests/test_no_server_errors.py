@@ -269,3 +269,48 @@ def test_a_new_due_date_past_the_calendar_is_refused():
     with pytest.raises(ValidationError) as refused:
         page.clean("31/12/9999 23:00")
     assert [error.code for error in refused.value.error_list] == ["out_of_range"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/lookup/", "/api/v1/drafts/"])
+def test_json_nested_too_deeply_is_refused_in_the_apis_error_shape(client, catalogue, url):
+    """Ten kilobytes of brackets exhausted the JSON decoder's stack (RecursionError, answered 500), before any
+    authentication or rate limit could refuse them."""
+    auth = token_for(CitizenFactory()) if "drafts" in url else {}
+    body = "[" * 5000 + "]" * 5000
+
+    response = client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi", **auth)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert response.json()["message"] == "Nội dung gửi lên lồng nhau quá nhiều cấp."
+
+
+def test_a_postal_address_half_typed_is_asked_for_whole_and_forgotten_when_nothing_goes_by_post(client, catalogue):
+    """A blank province beside a ward and a street answered 500 (the address field looked the province up before
+    checking it was there), on the citizen's page, linked procedures, the counter and the API alike."""
+    citizen = CitizenFactory()
+    auth = token_for(citizen)
+    draft = client.post(
+        "/api/v1/drafts/", {"procedure": BIRTH, "agency": HAC_THANH}, content_type="application/json", **auth
+    ).json()
+    url = f"/api/v1/drafts/{draft['id']}/delivery/"
+
+    def choose(body):
+        return client.put(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi", **auth)
+
+    posted = choose({"method": "post", "phone": "0912345678", "address": {"ward": "Hạc Thành", "street": "12 Lê Lợi"}})
+    assert posted.status_code == 400
+    assert posted.json()["fields"]["address"] == ["Nhập tỉnh/thành phố, phường/xã và số nhà, đường."]
+    at_office = choose({"method": "office", "address": {"province": "", "ward": "x", "street": ""}})
+    assert at_office.status_code == 200 and at_office.json()["delivery_method"] == "office"
+
+    client.force_login(citizen)
+    page = client.post(
+        f"/ho-so/{draft['id']}/nhan-ket-qua/",
+        {"method": "post", "phone": "0912345678", "address_province": "", "address_ward": "Hạc Thành"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Nhập tỉnh/thành phố, phường/xã và số nhà, đường." in html
+    assert 'value="Hạc Thành"' in html  # what was typed stays
