@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -67,7 +67,10 @@ def search_procedures(filters: CatalogueFilters = CatalogueFilters()) -> QuerySe
             .filter(search_text__trigram_word_similar=folded)
             .order_by("-similarity", Length("name"), "-popularity", "code")
         )
-    return exact.order_by(Length("name"), "-popularity", "code")
+    # The words side by side, as typed ("ket hon"), before the same words scattered through a longer text: "đăng
+    # ký kết hôn" finds the marriage registration first, not the temporary residence, whose text also holds them.
+    phrase = Case(When(search_text__contains=folded, then=Value(0)), default=Value(1))
+    return exact.order_by(phrase, Length("name"), "-popularity", "code")
 
 
 def most_used_procedures(*, limit: int = 8) -> list[Procedure]:

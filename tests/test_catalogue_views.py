@@ -47,6 +47,24 @@ def test_catalogue_search_without_diacritics_shows_birth_registration(client, ca
     assert "Cấp Phiếu Lý lịch tư pháp" not in html
 
 
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("đăng ký kết hôn", "đăng ký kết hôn"),
+        ("dang ky ket hon", "đăng ký kết hôn"),
+        ("ket hon", "kết hôn"),
+        ("khai tu", "khai tử"),
+    ],
+)
+def test_the_procedure_with_the_words_as_typed_comes_first(client, catalogue, query, first):
+    """Temporary and permanent residence also hold "đăng ký", "kết" and "hôn" somewhere in their text, and their
+    names are shorter: they came before the marriage registration."""
+    html = page(client, reverse("procedures:catalogue"), q=query)
+
+    names = re.findall(r'class="procedure-item".*?<a [^>]*>(.*?)</a>', html, re.S)
+    assert names and first in names[0], names[:3]
+
+
 def test_bad_filter_values_are_ignored_not_an_error(client, catalogue):
     html = page(client, reverse("procedures:catalogue"), level="99", service_level="x", per_page="7", q="khai tu")
 

@@ -160,6 +160,7 @@ SCREENS = [
     Screen("filing-review", "citizen", "/ho-so/{draft}/kiem-tra/"),
     Screen("filing-discard", "citizen", "/ho-so/{draft}/xoa-nhap/"),
     Screen("my-dossiers", "citizen", "/ho-so/"),
+    Screen("document-store", "citizen", "/ho-so/kho-du-lieu/"),
     Screen("filing-confirmation", "citizen", "/ho-so/{submitted}/"),
     Screen("dossier-detail", "citizen", "/ho-so/{awaiting_payment}/"),
     Screen("payment", "citizen", "/ho-so/{awaiting_payment}/thanh-toan/"),
