@@ -22,7 +22,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.identity import identity_summary, prefill_for
-from portal.accounts.services import find_citizen, find_or_create_citizen_record, send_set_password_link
+from portal.accounts.services import (
+    citizen_record,
+    find_citizen,
+    find_or_create_citizen_record,
+    send_set_password_link,
+)
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
 from portal.params import number
 from procedures import routing
@@ -107,9 +112,10 @@ def _step_urls(model_admin, dossier: Dossier) -> dict:
 def start(request, model_admin):
     """Find the citizen by CCCD; record one who has no record yet."""
     centre = counter.ensure_desk(request.user)
-    lookup = CitizenLookupForm(request.GET or None)
+    finding = request.method == "POST" and "find" in request.POST  # the CCCD is posted, never in the address
+    lookup = CitizenLookupForm(request.POST if finding else None)
     citizen, record_form, status = None, None, 200
-    if request.method == "POST":
+    if request.method == "POST" and not finding:
         record_form = CitizenRecordForm(request.POST)
         if record_form.is_valid():
             data = record_form.cleaned_data
@@ -120,7 +126,7 @@ def start(request, model_admin):
             except ValidationError as error:
                 _add_errors(record_form, error)
             else:
-                return redirect(_procedure_url(model_admin, citizen.id_number))
+                return redirect(_procedure_url(model_admin, citizen))
         lookup = CitizenLookupForm(initial={"id_number": request.POST.get("id_number", "")})
         status = 400
     elif lookup.is_valid():
@@ -129,6 +135,8 @@ def start(request, model_admin):
             record_form = CitizenRecordForm(initial={"id_number": lookup.cleaned_data["id_number"]})
     elif lookup.is_bound:
         status = 400
+    else:
+        citizen = _citizen_at_desk(request)  # back from a later step, or from the e-mail of a link
     context = _context(
         request,
         model_admin,
@@ -139,7 +147,7 @@ def start(request, model_admin):
         citizen=citizen,
         verified_identity=identity_summary(citizen),
         record_form=record_form,
-        procedure_url=_procedure_url(model_admin, citizen.id_number) if citizen else "",
+        procedure_url=_procedure_url(model_admin, citizen) if citizen else "",
         claim_url=admin_url(model_admin, "counter_claim"),
         drafts=_drafts(request, model_admin),
     )
@@ -170,8 +178,25 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _procedure_url(model_admin, id_number: str) -> str:
-    return f"{admin_url(model_admin, 'counter_procedure')}?{urlencode({'id_number': id_number})}"
+def _citizen_query(citizen) -> str:
+    """The citizen found at step 1, as the next steps' addresses carry them: by their record's number, never by
+    their CCCD. Addresses are written to access logs and browser history, and the CCCD is personal data (Decree
+    13/2023/NĐ-CP); the forms of the steps post it in their body instead."""
+    return urlencode({"citizen": citizen.pk})
+
+
+def _citizen_at_desk(request):
+    """The citizen a step of the desk is for: the CCCD its own form posts, or the record named in its address."""
+    if request.method == "POST":
+        try:
+            return find_citizen(clean_id_number(request.POST.get("id_number", "")))
+        except ValidationError:
+            return None
+    return citizen_record(number(request.GET.get("citizen")))
+
+
+def _procedure_url(model_admin, citizen) -> str:
+    return f"{admin_url(model_admin, 'counter_procedure')}?{_citizen_query(citizen)}"
 
 
 @require_http_methods(["POST"])
@@ -186,14 +211,14 @@ def claim(request, model_admin):
     citizen = find_citizen(id_number)
     if citizen is None:
         messages.error(request, _("No citizen has this ID number."))
+        return redirect(admin_url(model_admin, "counter"))
+    try:
+        send_set_password_link(user=citizen, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        try:
-            send_set_password_link(user=citizen, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("A link to set a password was sent to %(email)s.") % {"email": citizen.email})
-    return redirect(f"{admin_url(model_admin, 'counter')}?{urlencode({'id_number': id_number})}")
+        messages.success(request, _("A link to set a password was sent to %(email)s.") % {"email": citizen.email})
+    return redirect(f"{admin_url(model_admin, 'counter')}?{_citizen_query(citizen)}")
 
 
 # --- 2. The procedure ---------------------------------------------------------------------------------------------
@@ -202,15 +227,11 @@ def claim(request, model_admin):
 @require_http_methods(["GET", "HEAD", "POST"])
 def procedure(request, model_admin):
     centre = counter.ensure_desk(request.user)
-    source = request.POST if request.method == "POST" else request.GET
-    try:
-        id_number = clean_id_number(source.get("id_number", ""))
-    except ValidationError:
-        id_number = ""
-    citizen = find_citizen(id_number)
+    citizen = _citizen_at_desk(request)
     if citizen is None:
         messages.error(request, _("Find the citizen by their ID number first."))
         return redirect(admin_url(model_admin, "counter"))
+    id_number = citizen.id_number  # the form posts it back
     procedures = counter.receivable_procedures(centre).only("code", "name")
     chosen, status = None, 200
     if request.method == "POST":
@@ -258,7 +279,7 @@ def procedure(request, model_admin):
     if form.errors:
         status = 400
     groups = ProcedureGroup.objects.filter(is_published=True).order_by("name")
-    query = urlencode({"id_number": id_number})
+    query = _citizen_query(citizen)
     context = _context(
         request,
         model_admin,
@@ -530,11 +551,7 @@ def linked_start(request, model_admin, code: str):
     """The linked procedures for the citizen found at step 1: the case of each procedure that has several."""
     centre = counter.ensure_desk(request.user)
     group = get_object_or_404(ProcedureGroup.objects.filter(is_published=True), code=code)
-    source = request.POST if request.method == "POST" else request.GET
-    try:
-        citizen = find_citizen(clean_id_number(source.get("id_number", "")))
-    except ValidationError:
-        citizen = None
+    citizen = _citizen_at_desk(request)
     if citizen is None:
         messages.error(request, _("Find the citizen by their ID number first."))
         return redirect(admin_url(model_admin, "counter"))

@@ -80,7 +80,7 @@ def birth_slots():
 
 def register_citizen(client) -> User:
     """Steps 1: nobody has the CCCD, the desk records the citizen without an account."""
-    found = client.get(START, {"id_number": NEW_CCCD}, **EN)
+    found = client.post(START, {"id_number": NEW_CCCD, "find": "1"}, **EN)
     assert found.status_code == 200 and found.context["citizen"] is None and found.context["record_form"] is not None
     response = client.post(
         START,
@@ -89,7 +89,9 @@ def register_citizen(client) -> User:
         **EN,
     )  # fmt: skip
     assert response.status_code == 302, response.context and response.context["record_form"].errors
-    return User.objects.get(id_number=NEW_CCCD)
+    citizen = User.objects.get(id_number=NEW_CCCD)
+    assert response["Location"].endswith(f"?citizen={citizen.pk}")  # the record's number, not the CCCD
+    return citizen
 
 
 def start_birth(client, citizen: User) -> Dossier:
@@ -269,7 +271,7 @@ def test_a_wrong_cccd_is_explained(client_at_desk):
         ("003090001234", "code of a province"),  # 003 is no province's code
         ("038990001234", "year of birth"),  # born in 2099
     ):
-        response = client.get(START, {"id_number": wrong}, **EN)
+        response = client.post(START, {"id_number": wrong, "find": "1"}, **EN)
         assert response.status_code == 400 and words in " ".join(response.context["lookup"].errors["id_number"])
 
     mismatch = client.post(
@@ -363,8 +365,12 @@ def test_a_procedure_received_for_other_agencies_asks_which_one_processes_it(cli
 
 def test_a_citizen_with_a_record_is_found_by_cccd(client_at_desk, catalogue):
     known = User.objects.get(username="congdan")  # the demo citizen, CCCD 038090001234
-    response = client_at_desk.get(START, {"id_number": "038 090 001 234"}, **EN)
+    response = client_at_desk.post(START, {"id_number": "038 090 001 234", "find": "1"}, **EN)
     assert response.context["citizen"] == known and known.full_name in response.content.decode()
+    # Back at step 1 from a later step: the record's number in the address names the citizen.
+    again = client_at_desk.get(START, {"citizen": known.pk}, **EN)
+    assert again.context["citizen"] == known
+    assert client_at_desk.get(START, {"citizen": known.pk + 10**6}, **EN).context["citizen"] is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -597,3 +603,19 @@ def test_the_citizens_stored_paper_is_used_instead_of_scanning_it_again(
     listing = as_citizen.get(reverse("dossiers:store"), **EN).content.decode()
     row = listing[listing.index(reverse("dossiers:stored_document", kwargs={"pk": paper.pk})) :].split("</tr>")[0]
     assert f">{dossier.code}</a>" in row  # the citizen sees which dossier the desk used it for
+
+
+def test_the_cccd_never_goes_into_an_address(client_at_desk, catalogue):
+    """Addresses end up in access logs and browser history: the desk's pages post the CCCD and carry the citizen's
+    record number from step to step (a search by CCCD used to be a GET, and each step's link carried it on)."""
+    client = client_at_desk
+    citizen = register_citizen(client)  # its redirect carries the record's number
+    found = client.post(START, {"id_number": NEW_CCCD, "find": "1"}, **EN).content.decode()
+    assert re.search(r'<form method="post" id="counter-lookup"', found)
+    group = reverse("admin:dossiers_dossier_counter_linked_start", args=["khai-sinh-thuong-tru-bhyt"])
+    pages = [found, client.get(PROCEDURE, {"citizen": citizen.pk}, **EN).content.decode()]
+    pages.append(client.get(group, {"citizen": citizen.pk}, **EN).content.decode())
+    addresses = [a for html in pages for a in re.findall(r'(?:href|action|src)="([^"]*)"', html)]
+    assert addresses and not [a for a in addresses if NEW_CCCD in a]
+    claimed = client.post(reverse("admin:dossiers_dossier_counter_claim"), {"id_number": NEW_CCCD}, **EN)
+    assert claimed.status_code == 302 and NEW_CCCD not in claimed["Location"]

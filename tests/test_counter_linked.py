@@ -41,10 +41,10 @@ def filing_url(filing: LinkedFiling, step: str = "") -> str:
 def start_group(client) -> LinkedFiling:
     citizen = register_citizen(client)
     group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
-    offered = client.get(PROCEDURE, {"id_number": citizen.id_number}, **EN).content.decode()
+    offered = client.get(PROCEDURE, {"citizen": citizen.pk}, **EN).content.decode()
     start = reverse("admin:dossiers_dossier_counter_linked_start", args=[group.code])
-    assert f'href="{start}?id_number={citizen.id_number}"' in offered and group.name in offered
-    page = client.get(start, {"id_number": citizen.id_number}, **EN)
+    assert f'href="{start}?citizen={citizen.pk}"' in offered and group.name in offered
+    page = client.get(start, {"citizen": citizen.pk}, **EN)
     assert page.status_code == 200 and all(m.procedure.name in page.content.decode() for m in group.members.all())
     cases = {f"case_{member}": case.pk for member, case in _cases(group).items()}
     response = client.post(start, {"id_number": citizen.id_number, "centre": _centre().pk, **cases}, **EN)

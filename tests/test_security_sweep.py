@@ -662,7 +662,7 @@ def build_world() -> World:
         ),
         target(
             "admin:dossiers_dossier_counter_procedure",
-            reverse("admin:dossiers_dossier_counter_procedure") + "?id_number=038090001234",
+            reverse("admin:dossiers_dossier_counter_procedure") + f"?citizen={owner.pk}",
             {OFFICIAL},
             skip={OUTSIDER},
         ),
@@ -690,8 +690,7 @@ def build_world() -> World:
         ),
         target(
             "admin:dossiers_dossier_counter_linked_start",
-            reverse("admin:dossiers_dossier_counter_linked_start", args=[BIRTH_GROUP])
-            + f"?id_number={owner.id_number}",
+            reverse("admin:dossiers_dossier_counter_linked_start", args=[BIRTH_GROUP]) + f"?citizen={owner.pk}",
             {OFFICIAL},
             skip={OUTSIDER},
             post=lambda: {"id_number": owner.id_number},

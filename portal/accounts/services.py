@@ -115,6 +115,11 @@ def find_citizen(id_number: str) -> User | None:
     return User.objects.filter(kind=UserKind.CITIZEN, id_number=id_number).first() if id_number else None
 
 
+def citizen_record(pk: int | None) -> User | None:
+    """The citizen record with this primary key (a citizen, not an official), or None."""
+    return User.objects.filter(kind=UserKind.CITIZEN, pk=pk).first() if pk else None
+
+
 def find_or_create_citizen_record(
     *, id_number: str, full_name: str, phone: str = "", email: str = ""
 ) -> tuple[User, bool]:

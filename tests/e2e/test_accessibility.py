@@ -115,6 +115,14 @@ def send_empty(page: Page, world: dict) -> None:
     expect(page.locator(".error-summary")).to_be_visible()
 
 
+def find_an_unknown_citizen(page: Page, world: dict) -> None:
+    """The desk types a CCCD nobody has: the page offers to record the citizen."""
+    page.locator("#counter-lookup input[name=id_number]").fill("038195012345")
+    with page.expect_navigation():
+        page.locator("#counter-lookup [type=submit]").click()
+    expect(page.locator("#counter-record")).to_be_visible()
+
+
 def continue_without_files(page: Page, world: dict) -> None:
     with page.expect_navigation():
         page.locator("main form button[name=continue]").click()
@@ -182,13 +190,13 @@ SCREENS = [
     Screen("admin-action-supplement", "official", DOSSIER_ADMIN + "{submitted_pk}/action/request_supplement/"),
     Screen("admin-counter-payment", "official", ADMIN + "payments/paymentrequest/{payment_pk}/quay/"),
     Screen("agency-statistics", "official", "/thong-ke/co-quan/"),
-    Screen("admin-counter-citizen", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/?id_number=038195012345"),
+    Screen("admin-counter-citizen", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/", then=find_an_unknown_citizen),
     Screen("admin-counter-documents", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/giay-to/"),
     Screen("admin-counter-review", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/{at_counter_pk}/"),
     Screen(
         "admin-counter-linked-start",
         "official",
-        DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/khai-sinh-thuong-tru-bhyt/?id_number={citizen_id_number}",
+        DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/khai-sinh-thuong-tru-bhyt/?citizen={citizen_pk}",
     ),
     Screen(
         "admin-counter-linked", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/ho-so/{counter_filing_pk}/"
@@ -267,7 +275,7 @@ def build_world() -> dict:
     return {
         "at_counter_pk": at_counter.pk,
         "counter_filing_pk": counter_filing.pk,
-        "citizen_id_number": citizen.id_number,
+        "citizen_pk": citizen.pk,
         "blank_draft": blank.public_id,
         "blank_documents": blank_documents.public_id,
         "linked_draft": linked_draft.public_id,
