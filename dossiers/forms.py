@@ -172,6 +172,7 @@ class SubmitForm(forms.Form):
         label=_("I declare that the information given is true and I am responsible for it before the law."),
         error_messages={"required": _("Tick the box to confirm your declaration.")},
     )
+    confirm.summary_label = _("Pledge")  # the error summary's link: the whole sentence read "… law.: Tick …"
     captcha = CaptchaField(
         label=_("Type the characters in the picture"),
         error_messages={"invalid": _("The characters do not match the picture. Try the new picture.")},

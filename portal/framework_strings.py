@@ -31,6 +31,23 @@ STRINGS = [
     ),
     gettext_noop("Ensure this value is a multiple of step size %(limit_value)s."),
     gettext_noop("Enter a complete value."),
+    # Django's own Vietnamese for these reads "Đảm bảo giá trị này … 1900 ." (a space before the full stop) and
+    # spells "kí tự" where the portal writes "ký tự": the portal's catalogue, searched first, says them its way.
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is %(limit_value)s (it is %(show_value)s)."),
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+    ),
+    ngettext_lazy(
+        "Ensure this filename has at most %(max)d character (it has %(length)d).",
+        "Ensure this filename has at most %(max)d characters (it has %(length)d).",
+    ),
     gettext_noop("Enter a valid %(protocol)s address."),
     gettext_noop("Enter a valid JSON."),
     gettext_noop("Enter a valid UUID."),

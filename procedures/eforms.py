@@ -206,7 +206,7 @@ class IdNumberField(forms.CharField):
     default_validators = [validate_cccd]
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=12, min_length=12, **kwargs)
+        super().__init__(max_length=12, **kwargs)  # too short: validate_cccd says why, in one message
         self.widget.attrs.update(inputmode="numeric", pattern=r"\d{12}", autocomplete="off")
 
 
@@ -271,7 +271,9 @@ class EForm(forms.Form):
                 continue
             if not self.sections:
                 self.sections.append(("", []))
-            self.fields[item["name"]] = _build_field(item)
+            field = self.fields[item["name"]] = _build_field(item)
+            if self.sections[-1][0]:  # "Mẹ — Dân tộc" in the error summary: the child, father and mother each have one
+                field.summary_label = f"{self.sections[-1][0]} — {field.label}"
             self.sections[-1][1].append(item["name"])
             if identity is not None:
                 self._prefill(item, identity)

@@ -284,3 +284,28 @@ def test_the_captcha_has_an_audio_alternative(client, citizen, catalogue):
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"
     assert b"".join(response.streaming_content if response.streaming else [response.content])[:4] == b"RIFF"
+
+
+def test_the_declarations_errors_say_once_what_is_wrong_and_whose_field_it_is(client, citizen, catalogue):
+    """A short CCCD got Django's length message beside the portal's (in Django's spelling, "kí tự"), a year out of
+    range read "… 1900 ." and the summary listed "Dân tộc: …" for the child, the father and the mother alike."""
+    dossier = start(client)
+    data = birth_declaration(requester_id="03809", father_birth_year="1800", mother_ethnicity="")
+    response = client.post(
+        reverse("dossiers:declaration", kwargs={"public_id": dossier.public_id}), data, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+
+    form = response.context["form"]
+    assert len(form.errors["requester_id"]) == 1 and "12 chữ số" in form.errors["requester_id"][0]
+    assert form.errors["father_birth_year"] == ["Giá trị phải lớn hơn hoặc bằng 1900."]
+    html = response.content.decode()
+    summary = re.search(r"<div class=\"error-summary\".*?</div>", html, re.S).group(0)
+    assert "Mẹ — Dân tộc: " in summary and "Cha — Năm sinh: " in summary
+    assert "kí tự" not in response.content.decode()
+
+    ready = complete_birth_dossier(client)
+    review = client.get(reverse("dossiers:review", kwargs={"public_id": ready.public_id}))
+    refused = client.post(
+        review.request["PATH_INFO"], captcha_answer(review.content.decode()), HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert "Lời cam đoan: " in refused.content.decode() and "pháp luật.:" not in refused.content.decode()
