@@ -1,5 +1,6 @@
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -60,11 +61,15 @@ def bad_request(request, exception=None):
     elsewhere. A body past Django's limits (``DATA_UPLOAD_MAX_MEMORY_SIZE`` for what is not a file, and the numbers
     of fields and files) is 413 and says so; before, the API answered with the HTML page, which blamed characters."""
     too_large = isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent))
+    # Files sent in a way Django cannot read: most often a file name of a thousand characters or so (each part's
+    # headers are read up to 1 KB), which the page blamed on characters.
+    upload = isinstance(exception, MultiPartParserError)
     if too_large:
         api = api_error(request, "too_large", _("The request is too large, or has too many fields or files."), 413)
     else:
         api = api_error(request, "bad_request", _("The request could not be read."), 400)
-    return api or render(request, "400.html", {"too_large": too_large}, status=413 if too_large else 400)
+    context = {"too_large": too_large, "upload": upload}
+    return api or render(request, "400.html", context, status=413 if too_large else 400)
 
 
 def page_not_found(request, exception=None):

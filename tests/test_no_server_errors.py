@@ -314,3 +314,27 @@ def test_a_postal_address_half_typed_is_asked_for_whole_and_forgotten_when_nothi
     html = page.content.decode()
     assert "Nhập tỉnh/thành phố, phường/xã và số nhà, đường." in html
     assert 'value="Hạc Thành"' in html  # what was typed stays
+
+
+def test_a_file_name_too_long_to_read_gets_a_page_that_says_so(client, catalogue):
+    """Django reads each uploaded part's headers up to 1 KB: a file named with thousands of characters cannot be
+    read at all. The page said the address held characters the portal refuses."""
+    citizen = CitizenFactory()
+    client.force_login(citizen)
+    draft = client.post(
+        "/api/v1/drafts/", {"procedure": BIRTH, "agency": HAC_THANH}, content_type="application/json",
+        **token_for(citizen),
+    ).json()  # fmt: skip
+    name = "A" * 5000 + ".pdf"  # written by hand: the test client's uploads cut names to 255 characters
+    body = (
+        f'--B\r\nContent-Disposition: form-data; name="document-1"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--B--\r\n"
+    ).encode()
+
+    response = client.post(
+        f"/ho-so/{draft['id']}/giay-to/", body, "multipart/form-data; boundary=B", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "có thể tên tệp quá dài" in page and "ký tự mà Cổng không chấp nhận" not in page
