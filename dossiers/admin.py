@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import access
 from portal.accounts.models import User
 from portal.accounts.validators import normalize_vn_phone
+from portal.collation import vietnamese
 from portal.page_cache import official_page
 from portal.paginator import LargeTableAdminMixin
 from portal.params import number
@@ -48,7 +49,7 @@ class ProcedureFilter(admin.SimpleListFilter):
     parameter_name = "procedure"
 
     def lookups(self, request, model_admin):
-        procedures = Procedure.objects.order_by("name")
+        procedures = Procedure.objects.order_by(vietnamese("name"))
         agencies = access.agency_condition(request.user, "agencies")
         if agencies is None:  # a superuser: the procedures of every agency
             procedures = procedures.filter(agencies__isnull=False).distinct()

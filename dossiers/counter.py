@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 from portal import access
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
+from portal.collation import vietnamese
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
 from portal.records import record_language, recorded
 from procedures import routing
@@ -74,7 +75,7 @@ def drafts(user) -> QuerySet[Dossier]:
 
 def receivable_procedures(centre: Agency) -> QuerySet[Procedure]:
     """The published procedures ``centre`` may receive (``routing.may_receive``), of any online level."""
-    procedures = Procedure.objects.published().order_by("name")
+    procedures = Procedure.objects.published().order_by(vietnamese("name"))
     if not centre.is_active:
         return procedures.none()
     if centre.receives_dossiers:

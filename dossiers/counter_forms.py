@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import validate_cccd
+from portal.collation import vietnamese
 from procedures.eforms import PastDateField, PhoneField
 from procedures.models import Agency, Procedure, ProcedureCase
 
@@ -75,7 +76,7 @@ class ProcedureForm(forms.Form):
 
             self.fields["case"].queryset = chosen.cases.order_by("position")
             self.fields["case"].label_from_instance = lambda case: case.name or _("General case")
-            self.fields["agency"].queryset = routing.competent_agencies(chosen).order_by("name")
+            self.fields["agency"].queryset = routing.competent_agencies(chosen).order_by(vietnamese("name"))
 
 
 class SupplementForm(forms.Form):

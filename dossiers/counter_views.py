@@ -28,6 +28,7 @@ from portal.accounts.services import (
     find_or_create_citizen_record,
     send_set_password_link,
 )
+from portal.collation import vietnamese
 from portal.errors import AccessDenied, DomainError, FileStoreUnavailable
 from portal.params import number
 from procedures import routing
@@ -278,7 +279,7 @@ def procedure(request, model_admin):
                 )
     if form.errors:
         status = 400
-    groups = ProcedureGroup.objects.filter(is_published=True).order_by("name")
+    groups = ProcedureGroup.objects.filter(is_published=True).order_by(vietnamese("name"))
     query = _citizen_query(citizen)
     context = _context(
         request,

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone
 from portal.captchas import CaptchaField
+from portal.collation import vietnamese
 from procedures import routing
 from procedures.eforms import AddressField
 
@@ -27,7 +28,7 @@ class StartForm(forms.Form):
 
     def __init__(self, *args, procedure, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = routing.competent_agencies(procedure).order_by("name")
+        self.fields["agency"].queryset = routing.competent_agencies(procedure).order_by(vietnamese("name"))
         centres = routing.receiving_centres(procedure).exclude(procedures=procedure)
         if centres.exists():
             self.fields["received_by"].queryset = centres

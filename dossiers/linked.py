@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.accounts.models import User
+from portal.collation import vietnamese
 from portal.errors import DomainError, storage_errors
 from portal.records import recorded
 from procedures import routing
@@ -74,7 +75,7 @@ def receiving_centres(group: ProcedureGroup) -> list[Agency]:
     """The agencies where the citizen may file the whole group: each may receive every procedure of it (or is its
     competent agency), and each part has an agency to process it."""
     members = _members(group)
-    candidates = Agency.objects.filter(is_active=True).order_by("level", "name")
+    candidates = Agency.objects.filter(is_active=True).order_by("level", vietnamese("name"))
     return [agency for agency in candidates if all(_may_take(agency, member) for member in members)]
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portal.collation import vietnamese
 from portal.params import number
 from procedures.models import Agency, ProcedureGroup, RequiredDocument
 
@@ -50,7 +51,9 @@ class LinkedStartForm(forms.Form):
 
     def __init__(self, *args, group: ProcedureGroup, centres, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centre"].queryset = Agency.objects.filter(pk__in=[c.pk for c in centres]).order_by("level", "name")
+        self.fields["centre"].queryset = Agency.objects.filter(pk__in=[c.pk for c in centres]).order_by(
+            "level", vietnamese("name")
+        )
         if len(centres) == 1:
             self.fields["centre"].initial = centres[0]
         self.members = []

@@ -14,6 +14,7 @@ callers ask here.
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from portal.collation import vietnamese
 from portal.errors import DomainError
 
 from .constants import AdministrativeLevel
@@ -38,7 +39,7 @@ def receiving_centres(procedure: Procedure) -> QuerySet[Agency]:
     condition = Q(procedures=procedure)
     if procedure.any_centre:
         condition |= Q(receives_dossiers=True)
-    return Agency.objects.filter(condition, is_active=True).distinct().order_by("level", "name")
+    return Agency.objects.filter(condition, is_active=True).distinct().order_by("level", vietnamese("name"))
 
 
 def may_receive(agency: Agency, procedure: Procedure) -> bool:

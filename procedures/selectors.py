@@ -12,6 +12,8 @@ from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from portal.collation import vietnamese
+
 from .constants import AdministrativeLevel
 from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
 from .text import fold
@@ -110,8 +112,10 @@ def filter_choices() -> tuple[list[Agency], list[Field]]:
     key = f"procedures:filter-choices:{catalogue_version()}"
     cached = cache.get(key)
     if cached is None:
-        agencies = list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
-        fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by("name"))
+        agencies = list(
+            Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", vietnamese("name"))
+        )
+        fields = list(Field.objects.filter(procedures__is_published=True).distinct().order_by(vietnamese("name")))
         cached = (agencies, fields)
         cache.set(key, cached, FILTER_CHOICES_SECONDS)
     return cached

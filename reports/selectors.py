@@ -29,6 +29,7 @@ from django.utils import timezone
 from dossiers.constants import Channel, DeliveryMethod, Status, Timeliness
 from dossiers.models import Dossier, DossierDocument
 from portal import single_flight
+from portal.collation import vietnamese
 from procedures.constants import ServiceLevel
 from procedures.models import Agency, Procedure
 from procedures.selectors import catalogue_version
@@ -521,4 +522,6 @@ def statistics_page_seconds() -> int:
 
 def agencies_for_filter() -> list[Agency]:
     """Agencies that receive dossiers, for the filter (one query)."""
-    return list(Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", "name"))
+    return list(
+        Agency.objects.filter(is_active=True).only("code", "name", "level").order_by("level", vietnamese("name"))
+    )

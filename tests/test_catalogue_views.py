@@ -309,3 +309,21 @@ def test_the_catalogue_filters_come_from_the_cache_and_a_new_agency_shows_at_onc
         code="000.99.99.H56", name="Ủy ban nhân dân phường Mới Lập", level=AdministrativeLevel.COMMUNE, is_active=True
     )
     assert "Ủy ban nhân dân phường Mới Lập" in page(client, reverse("procedures:catalogue"))
+
+
+def test_agencies_and_procedures_are_listed_in_vietnamese_alphabetical_order(client, catalogue, is_postgresql):
+    """In code-point order "Ủy ban nhân dân tỉnh" came after "Văn phòng Đăng ký đất đai", and "phường Đông Sơn"
+    after "phường Quang Trung" (Đ after every Latin letter); a ă â … đ … u ư v is the order Vietnamese readers use."""
+    from dossiers.counter import receivable_procedures
+    from procedures.models import Agency
+    from procedures.selectors import filter_choices
+
+    if not is_postgresql:
+        pytest.skip("the Vietnamese collation is PostgreSQL's (ICU)")
+    province = [a.name for a in filter_choices()[0] if a.level == 1]
+    assert province.index("Ủy ban nhân dân tỉnh Thanh Hóa") < province.index("Văn phòng Đăng ký đất đai tỉnh Thanh Hóa")
+    wards = [a.name for a in filter_choices()[0] if a.name.startswith("Ủy ban nhân dân phường")]
+    assert wards.index("Ủy ban nhân dân phường Đông Sơn") < wards.index("Ủy ban nhân dân phường Hạc Thành")
+    names = [p.name for p in receivable_procedures(Agency.objects.get(code="000.00.01.H56"))]
+    starts = [name.split()[0] for name in names if name.split()[0] in ("Cấp", "Chuyển", "Chứng", "Đăng", "Thực")]
+    assert starts == sorted(starts, key=["Cấp", "Chuyển", "Chứng", "Đăng", "Thực"].index)  # u before ư
