@@ -144,7 +144,9 @@ def test_the_api_keeps_the_verified_values(client, catalogue):
 def test_the_desk_sees_the_verified_identity_masked_and_fills_the_form_from_it(client, catalogue):
     citizen = verified_citizen()
     client.force_login(User.objects.get(username="tiepnhan"))
-    page = client.get(reverse("admin:dossiers_dossier_counter"), {"id_number": CCCD}, **EN).content.decode()
+    page = client.post(
+        reverse("admin:dossiers_dossier_counter"), {"id_number": CCCD, "find": "1"}, **EN
+    ).content.decode()
     assert "Identity verified by VNeID (level 2)" in page
     assert "**/**/1990" in page and "15/03/1990" not in page
     assert "***, Phường Hoàn Kiếm, Thành phố Hà Nội" in page and "Hàng Bạc" not in page
