@@ -188,7 +188,8 @@ def test_a_citizen_files_a_dossier_with_the_keyboard_alone(page, screenshot, tmp
     expect(page.locator(".error-summary")).to_be_focused()
     # The name, ID number and phone come from the signed-in account (editable): the first error is the birth date.
     stop = press(page, "Tab")
-    assert stop["text"].startswith("Ngày, tháng, năm sinh:"), f"the first stop after the summary is {describe(stop)}"
+    summary_link = "Thông tin người nộp hồ sơ — Ngày, tháng, năm sinh:"  # the section, then the field
+    assert stop["text"].startswith(summary_link), f"the first stop after the summary is {describe(stop)}"
     screenshot("error-summary-focused")
     page.keyboard.press("Enter")
     assert page.evaluate(FOCUSED)["name"] == "applicant_birth_date", "the error's link did not lead to its field"
