@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DossiersConfig(AppConfig):
     name = "dossiers"
-    verbose_name = _("Dossiers")
+    verbose_name = _("Receiving and processing dossiers")  # not "Hồ sơ" twice in the breadcrumbs
 
     def ready(self) -> None:
         from portal import issued
