@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.validators import normalize_vn_phone
+from portal.accounts.validators import format_vn_phone, normalize_vn_phone
 from portal.captchas import CaptchaField
 from portal.collation import vietnamese
 from procedures import routing
@@ -91,7 +91,7 @@ class _PostalDetails(forms.Form):
         """What ``dossier`` (sent by post) holds of the postal details, to show them again."""
         return {
             "address": dossier.delivery_place,
-            "phone": dossier.delivery_phone,
+            "phone": format_vn_phone(dossier.delivery_phone),  # as typed: 0912 345 678
             "pay_on_delivery": dossier.pay_on_delivery,
         }
 

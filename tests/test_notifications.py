@@ -25,6 +25,7 @@ from notifications.constants import ACTION_EVENTS, Channel, Event, MessageStatus
 from notifications.forms import MessageTemplateForm
 from notifications.models import Message, MessageTemplate
 from notifications.text import sms_parts, sms_text, transliterate
+from portal.accounts.validators import format_vn_phone
 
 from .factories import AgencyFactory
 from .notifications_support import SmtpListener, dossier_in, make_citizen, make_office
@@ -586,7 +587,7 @@ def test_citizens_choose_their_channels_and_language(client, db):
     assert url == "/tai-khoan/thong-bao/"
 
     page = client.get(url)
-    assert page.status_code == 200 and citizen.phone in page.content.decode()
+    assert page.status_code == 200 and format_vn_phone(citizen.phone) in page.content.decode()  # 0910 000 001
     response = client.post(url, {"notify_by": "sms", "language": "en"})
 
     assert response.status_code == 302

@@ -27,6 +27,18 @@ def normalize_vn_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def format_vn_phone(value: str) -> str:
+    """A number kept in E.164 (``+84912345678``) as people in Vietnam write it: ``0912 345 678``; anything else
+    as it is."""
+    try:
+        number = phonenumbers.parse(value or "", "VN")
+    except phonenumbers.NumberParseException:
+        return value or ""
+    if number.country_code != 84:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def validate_vn_phone(value: str) -> None:
     normalize_vn_phone(value)
 

@@ -4,6 +4,8 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.accounts.validators import format_vn_phone
+
 register = template.Library()
 
 
@@ -19,6 +21,12 @@ def vnd(amount: int | None, zero_is_free: bool = True) -> str:
     if (get_language() or "vi").startswith("vi"):
         return f"{grouped.replace(',', '.')} đ"
     return f"{grouped} VND"
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """A phone number kept as ``+84912345678``, written ``0912 345 678`` (``portal.accounts.validators``)."""
+    return format_vn_phone(value or "")
 
 
 @register.filter
