@@ -34,6 +34,11 @@ def catalogue(request):
         {
             "form": form,
             "filters": filters,
+            # How many filters beside the words are set: the filters stay open on a phone when any is.
+            "filters_set": sum(
+                value is not None and value != ""
+                for value in (filters.agency, filters.field, filters.administrative_level, filters.service_level)
+            ),
             "page": page,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "query_string": query.urlencode(),

@@ -47,3 +47,30 @@ def test_the_catalogue_is_usable_on_a_phone_and_in_english(browser, live_server,
         expect(page).to_have_url(re.compile(r"service_level=4"))
     finally:
         context.close()
+
+
+def test_on_a_phone_the_first_results_show_on_the_first_screen_and_the_filters_unfold(browser, live_server, load_demo):
+    """The five filters filled the whole first screen of a phone, results below them: now they fold under "More
+    filters" (open when one is set, always shown on a wide screen)."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/thu-tuc/?q=ket+hon")
+        first = page.locator(".procedure-item").first
+        expect(first).to_contain_text("đăng ký kết hôn")
+        assert first.bounding_box()["y"] + 40 < 844, "the first result is below the first screen"
+        expect(page.locator("#id_agency")).to_be_hidden()
+        page.get_by_text("Lọc thêm").click()
+        page.locator("#id_service_level").select_option("3")
+        page.get_by_role("button", name="Lọc", exact=True).click()
+        expect(page).to_have_url(re.compile(r"service_level=3"))
+        expect(page.locator("#id_service_level")).to_be_visible()  # a filter is set: they stay open
+        expect(page.get_by_text("Lọc thêm (1 đang chọn)")).to_be_visible()
+
+        wide = context.browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+        desktop = wide.new_page()
+        desktop.goto(live_server.url + "/thu-tuc/?q=ket+hon")
+        expect(desktop.locator("#id_agency")).to_be_visible()
+        wide.close()
+    finally:
+        context.close()
