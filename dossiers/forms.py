@@ -43,6 +43,18 @@ class StartForm(forms.Form):
             self.fields["case"].widget = forms.HiddenInput()
 
 
+def _declared_address(dossier) -> dict | None:
+    """The first address of ``dossier``'s declaration, in the form's order (the requester's before the mother's),
+    as ``procedures.eforms.AddressField`` keeps it; the group's declaration for linked procedures. None if none."""
+    owner = dossier.filing if dossier.filing_id else dossier
+    spec = owner.group.eform if dossier.filing_id else dossier.procedure.eform
+    for item in spec or []:
+        value = (owner.form_data or {}).get(item.get("name")) if item.get("type") == "address" else None
+        if isinstance(value, dict) and value.get("province_code") and value.get("ward"):
+            return value
+    return None
+
+
 class _PostalDetails(forms.Form):
     """Where a result goes by post, asked once however many results go there: the address, the postman's phone, and
     paying him on delivery (BCCI collect-on-delivery). Required only when ``posted``."""
@@ -88,10 +100,11 @@ class _PostalDetails(forms.Form):
 
     @staticmethod
     def postal_initial(dossier) -> dict:
-        """What ``dossier`` (sent by post) holds of the postal details, to show them again."""
+        """What ``dossier`` holds of the postal details, to show them again; before any is given, the first address
+        of its declaration and the applicant's mobile number, offered so as not to be typed twice."""
         return {
-            "address": dossier.delivery_place,
-            "phone": format_vn_phone(dossier.delivery_phone),  # as typed: 0912 345 678
+            "address": dossier.delivery_place or _declared_address(dossier),
+            "phone": format_vn_phone(dossier.delivery_phone or dossier.applicant.phone),  # as typed: 0912 345 678
             "pay_on_delivery": dossier.pay_on_delivery,
         }
 
@@ -152,8 +165,8 @@ class LinkedDeliveryForm(_PostalDetails):
         parts = [part for part, _methods in offers]
         initial = {cls.method_field(part): part.delivery_method for part in parts}
         posted = next((part for part in parts if part.delivery_method == DeliveryMethod.POST), None)
-        if posted is not None:
-            initial |= cls.postal_initial(posted)
+        if posted is not None or parts:
+            initial |= cls.postal_initial(posted or parts[0])  # none yet: the group's declaration offers its address
         return cls(data, offers=offers, initial=initial)
 
     @staticmethod
