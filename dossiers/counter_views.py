@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -179,21 +180,36 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+CITIZEN_REFERENCE_SALT = "dossiers.counter.citizen"
+CITIZEN_REFERENCE_SECONDS = 12 * 3600  # a desk's working day
+
+
+def citizen_reference(citizen) -> str:
+    """The citizen found at step 1 as the next steps' addresses name them: a signed reference to their record,
+    never their CCCD (addresses are written to access logs and browser history, and the CCCD is personal data,
+    Decree 13/2023/NĐ-CP), nor a bare record number (counting through the numbers would list every citizen's
+    identity). It expires after a working day."""
+    return signing.dumps(citizen.pk, salt=CITIZEN_REFERENCE_SALT)
+
+
 def _citizen_query(citizen) -> str:
-    """The citizen found at step 1, as the next steps' addresses carry them: by their record's number, never by
-    their CCCD. Addresses are written to access logs and browser history, and the CCCD is personal data (Decree
-    13/2023/NĐ-CP); the forms of the steps post it in their body instead."""
-    return urlencode({"citizen": citizen.pk})
+    return urlencode({"citizen": citizen_reference(citizen)})
 
 
 def _citizen_at_desk(request):
-    """The citizen a step of the desk is for: the CCCD its own form posts, or the record named in its address."""
+    """The citizen a step of the desk is for: the CCCD its own form posts, or the signed reference in its address."""
     if request.method == "POST":
         try:
             return find_citizen(clean_id_number(request.POST.get("id_number", "")))
         except ValidationError:
             return None
-    return citizen_record(number(request.GET.get("citizen")))
+    try:
+        pk = signing.loads(
+            request.GET.get("citizen", ""), salt=CITIZEN_REFERENCE_SALT, max_age=CITIZEN_REFERENCE_SECONDS
+        )
+    except signing.BadSignature:  # tampered, expired or missing
+        return None
+    return citizen_record(pk if isinstance(pk, int) else None)
 
 
 def _procedure_url(model_admin, citizen) -> str:

@@ -24,7 +24,10 @@ class UnstorableText(ValueError):
 
 def loads(body: bytes | str):
     """``json.loads``, refusing what cannot be stored; every error is a ``ValueError``."""
-    data = json.loads(body)
+    try:
+        data = json.loads(body)
+    except RecursionError:  # thousands of nested brackets (the API's parser refuses them the same way)
+        raise ValueError("nested too deeply") from None
     check(data)
     return data
 

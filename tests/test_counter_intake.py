@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from dossiers import counter
 from dossiers.codes import is_dossier_code
 from dossiers.constants import Channel, DigitisationExemption, Status
+from dossiers.counter_views import citizen_reference
 from dossiers.events import DossierAction
 from dossiers.models import Dossier, DossierDocument, DossierNotice, StoredDocument, StoredOrigin
 from portal.accounts.constants import Role, UserKind
@@ -90,7 +91,8 @@ def register_citizen(client) -> User:
     )  # fmt: skip
     assert response.status_code == 302, response.context and response.context["record_form"].errors
     citizen = User.objects.get(id_number=NEW_CCCD)
-    assert response["Location"].endswith(f"?citizen={citizen.pk}")  # the record's number, not the CCCD
+    assert "?citizen=" in response["Location"] and NEW_CCCD not in response["Location"]  # a signed reference
+    assert client.get(response["Location"], **EN).context["citizen"] == citizen
     return citizen
 
 
@@ -368,9 +370,14 @@ def test_a_citizen_with_a_record_is_found_by_cccd(client_at_desk, catalogue):
     response = client_at_desk.post(START, {"id_number": "038 090 001 234", "find": "1"}, **EN)
     assert response.context["citizen"] == known and known.full_name in response.content.decode()
     # Back at step 1 from a later step: the record's number in the address names the citizen.
-    again = client_at_desk.get(START, {"citizen": known.pk}, **EN)
+    again = client_at_desk.get(START, {"citizen": citizen_reference(known)}, **EN)
     assert again.context["citizen"] == known
-    assert client_at_desk.get(START, {"citizen": known.pk + 10**6}, **EN).context["citizen"] is None
+    # Only a reference the desk's pages signed names anyone: counting through record numbers lists nobody, and an
+    # official's own record is no citizen.
+    for guess in (known.pk, str(known.pk), "x", citizen_reference(User.objects.get(username="tiepnhan"))):
+        assert client_at_desk.get(START, {"citizen": guess}, **EN).context["citizen"] is None, guess
+    forged = citizen_reference(known).replace(":", ";", 1)
+    assert client_at_desk.get(PROCEDURE, {"citizen": forged}, **EN).status_code == 302  # back to step 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -613,8 +620,8 @@ def test_the_cccd_never_goes_into_an_address(client_at_desk, catalogue):
     found = client.post(START, {"id_number": NEW_CCCD, "find": "1"}, **EN).content.decode()
     assert re.search(r'<form method="post" id="counter-lookup"', found)
     group = reverse("admin:dossiers_dossier_counter_linked_start", args=["khai-sinh-thuong-tru-bhyt"])
-    pages = [found, client.get(PROCEDURE, {"citizen": citizen.pk}, **EN).content.decode()]
-    pages.append(client.get(group, {"citizen": citizen.pk}, **EN).content.decode())
+    pages = [found, client.get(PROCEDURE, {"citizen": citizen_reference(citizen)}, **EN).content.decode()]
+    pages.append(client.get(group, {"citizen": citizen_reference(citizen)}, **EN).content.decode())
     addresses = [a for html in pages for a in re.findall(r'(?:href|action|src)="([^"]*)"', html)]
     assert addresses and not [a for a in addresses if NEW_CCCD in a]
     claimed = client.post(reverse("admin:dossiers_dossier_counter_claim"), {"id_number": NEW_CCCD}, **EN)

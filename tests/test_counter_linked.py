@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dossiers import counter, linked
 from dossiers.constants import Channel, DigitisationExemption, Status
+from dossiers.counter_views import citizen_reference
 from dossiers.events import DossierAction
 from dossiers.models import Dossier, DossierNotice, LinkedFiling
 from procedures.models import ProcedureGroup
@@ -41,10 +42,11 @@ def filing_url(filing: LinkedFiling, step: str = "") -> str:
 def start_group(client) -> LinkedFiling:
     citizen = register_citizen(client)
     group = ProcedureGroup.objects.get(code=BIRTH_GROUP)
-    offered = client.get(PROCEDURE, {"citizen": citizen.pk}, **EN).content.decode()
+    reference = citizen_reference(citizen)
+    offered = client.get(PROCEDURE, {"citizen": reference}, **EN).content.decode()
     start = reverse("admin:dossiers_dossier_counter_linked_start", args=[group.code])
-    assert f'href="{start}?citizen={citizen.pk}"' in offered and group.name in offered
-    page = client.get(start, {"citizen": citizen.pk}, **EN)
+    assert f'href="{start}?citizen=' in offered and group.name in offered
+    page = client.get(start, {"citizen": reference}, **EN)
     assert page.status_code == 200 and all(m.procedure.name in page.content.decode() for m in group.members.all())
     cases = {f"case_{member}": case.pk for member, case in _cases(group).items()}
     response = client.post(start, {"id_number": citizen.id_number, "centre": _centre().pk, **cases}, **EN)

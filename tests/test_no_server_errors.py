@@ -338,3 +338,12 @@ def test_a_file_name_too_long_to_read_gets_a_page_that_says_so(client, catalogue
     page = response.content.decode()
     assert response.status_code == 400
     assert "có thể tên tệp quá dài" in page and "ký tự mà Cổng không chấp nhận" not in page
+
+
+def test_json_nested_too_deeply_is_a_value_error_for_the_portals_own_readers():
+    """The national portal's deliveries and the SMS gateway's reports are read with ``json_input.loads``, whose
+    callers catch ValueError: a RecursionError went past them."""
+    from portal import json_input
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        json_input.loads("[" * 5000 + "]" * 5000)

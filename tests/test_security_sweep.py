@@ -49,6 +49,7 @@ from dossiers import counter, linked, processing
 from dossiers import services as dossier_services
 from dossiers.constants import DocumentKind as UploadKind
 from dossiers.constants import Status
+from dossiers.counter_views import citizen_reference
 from dossiers.models import Dossier, DossierDocument, StoredDocument, StoredOrigin
 from interconnection.models import DossierSync
 from notifications.models import Message
@@ -662,7 +663,7 @@ def build_world() -> World:
         ),
         target(
             "admin:dossiers_dossier_counter_procedure",
-            reverse("admin:dossiers_dossier_counter_procedure") + f"?citizen={owner.pk}",
+            reverse("admin:dossiers_dossier_counter_procedure") + f"?citizen={citizen_reference(owner)}",
             {OFFICIAL},
             skip={OUTSIDER},
         ),
@@ -690,7 +691,8 @@ def build_world() -> World:
         ),
         target(
             "admin:dossiers_dossier_counter_linked_start",
-            reverse("admin:dossiers_dossier_counter_linked_start", args=[BIRTH_GROUP]) + f"?citizen={owner.pk}",
+            reverse("admin:dossiers_dossier_counter_linked_start", args=[BIRTH_GROUP])
+            + f"?citizen={citizen_reference(owner)}",
             {OFFICIAL},
             skip={OUTSIDER},
             post=lambda: {"id_number": owner.id_number},

@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from dossiers import counter, linked, processing, services
+from dossiers.counter_views import citizen_reference
 from dossiers.models import Dossier
 from payments.constants import RequestStatus
 from payments.models import PaymentRequest
@@ -196,7 +197,7 @@ SCREENS = [
     Screen(
         "admin-counter-linked-start",
         "official",
-        DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/khai-sinh-thuong-tru-bhyt/?citizen={citizen_pk}",
+        DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/khai-sinh-thuong-tru-bhyt/?citizen={citizen_reference}",
     ),
     Screen(
         "admin-counter-linked", "official", DOSSIER_ADMIN + "tiep-nhan-tai-quay/lien-thong/ho-so/{counter_filing_pk}/"
@@ -275,7 +276,7 @@ def build_world() -> dict:
     return {
         "at_counter_pk": at_counter.pk,
         "counter_filing_pk": counter_filing.pk,
-        "citizen_pk": citizen.pk,
+        "citizen_reference": citizen_reference(citizen),
         "blank_draft": blank.public_id,
         "blank_documents": blank_documents.public_id,
         "linked_draft": linked_draft.public_id,
