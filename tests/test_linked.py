@@ -325,7 +325,11 @@ def test_a_citizen_files_the_group_through_the_pages(client, catalogue):
     filing = LinkedFiling.objects.get(applicant=owner)
     assert response.url == f"/ho-so/lien-thong/{filing.public_id}/to-khai/"
 
-    assert client.post(response.url, group_declaration()).status_code == 302
+    declared = group_declaration(requester_address_ward="Hàm Rồng", requester_address_street="5 Trần Phú")
+    assert client.post(response.url, declared).status_code == 302
+    # The results' postal address is offered from the group's declaration, its first address (the requester's).
+    offered = client.get(f"/ho-so/lien-thong/{filing.public_id}/nhan-ket-qua/").content.decode()
+    assert 'name="address_ward" value="Phường Hàm Rồng"' in offered and 'value="5 Trần Phú"' in offered
     uploads = {}
     for part in filing.parts.all():
         for slot in part.case.documents.filter(is_required=True):
