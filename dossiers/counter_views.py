@@ -457,6 +457,7 @@ def review(request, model_admin, object_id: int):
         delivery_form = DeliveryForm.for_dossier(
             dossier, request.POST if decision == "delivery" else None, methods=methods
         )
+        delivery_form.fields["method"].label = _("How does the citizen want to receive the result?")  # not "you"
     if decision == "delivery":
         if delivery_form is not None and delivery_form.is_valid():
             try:
