@@ -27,6 +27,21 @@ def fill_declaration(page, answers: dict) -> None:
             field.fill(value)
 
 
+def sign_in_and_record_a_citizen(page, cccd: str, **person) -> None:
+    """The demo desk signs in, opens the counter and records a citizen nobody has a record of (CCCD not found)."""
+    page.goto(f"{page.base_url}{ADMIN}login/?next={DASHBOARD}")
+    page.locator("input[name=username]").fill("tiepnhan")
+    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.locator("#counter-intake").click()
+    page.locator("#counter-lookup input[name=id_number]").fill(cccd)
+    page.locator("#counter-lookup [type=submit]").click()
+    record = page.locator("#counter-record")
+    for name, value in person.items():
+        record.locator(f"input[name={name}]").fill(value)
+    record.locator("[type=submit]").click()
+
+
 def test_the_desk_registers_a_paper_birth_registration_and_prints_its_receipt(page, screenshot, tmp_path):
     demo.create_demo_accounts()
     first_pages = tmp_path / "giay-chung-sinh-1.pdf"
@@ -37,21 +52,10 @@ def test_the_desk_registers_a_paper_birth_registration_and_prints_its_receipt(pa
     certificate = documents.get(name__startswith="Giấy chứng sinh")
     identity = documents.get(name__startswith="Xuất trình: Hộ chiếu")
 
-    page.goto(f"{page.base_url}{ADMIN}login/?next={DASHBOARD}")
-    page.locator("input[name=username]").fill("tiepnhan")
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    page.locator("#counter-intake").click()
-
     # 1. Nobody has this CCCD: the desk records the citizen.
-    page.locator("#counter-lookup input[name=id_number]").fill(CCCD)
-    page.locator("#counter-lookup [type=submit]").click()
-    record = page.locator("#counter-record")
-    record.locator("input[name=full_name]").fill("Lê Thị Hoa")
-    record.locator("input[name=birth_date]").fill("1995-03-04")
-    record.locator("input[name=phone]").fill("0912 345 678")
-    record.locator("input[name=email]").fill("hoa.le@example.vn")
-    record.locator("[type=submit]").click()
+    sign_in_and_record_a_citizen(
+        page, CCCD, full_name="Lê Thị Hoa", birth_date="1995-03-04", phone="0912 345 678", email="hoa.le@example.vn"
+    )
 
     # 2. The birth registration: the ward itself is competent, one case.
     page.locator("#counter-procedure select[name=procedure]").select_option(BIRTH)

@@ -12,7 +12,7 @@ from procedures.models import Agency
 from tests.filing import HAC_THANH, pdf_bytes
 from tests.test_linked import group_declaration
 
-from .test_counter_in_browser import ADMIN, DASHBOARD, fill_declaration
+from .test_counter_in_browser import fill_declaration, sign_in_and_record_a_citizen
 
 CCCD = "038195054321"  # Thanh Hóa, female, born 1995: nobody has it yet
 BIRTH = "1.001193"
@@ -25,18 +25,7 @@ def test_the_desk_registers_birth_residence_and_health_insurance_together(page, 
     proof = tmp_path / "so-ho-khau.pdf"
     proof.write_bytes(pdf_bytes(2))
 
-    page.goto(f"{page.base_url}{ADMIN}login/?next={DASHBOARD}")
-    page.locator("input[name=username]").fill("tiepnhan")
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    page.locator("#counter-intake").click()
-    page.locator("#counter-lookup input[name=id_number]").fill(CCCD)
-    page.locator("#counter-lookup [type=submit]").click()
-    record = page.locator("#counter-record")
-    record.locator("input[name=full_name]").fill("Trần Thị Mai")
-    record.locator("input[name=birth_date]").fill("1995-08-12")
-    record.locator("input[name=phone]").fill("0912 345 679")
-    record.locator("[type=submit]").click()
+    sign_in_and_record_a_citizen(page, CCCD, full_name="Trần Thị Mai", birth_date="1995-08-12", phone="0912 345 679")
 
     # The procedure step offers the linked procedures; their cases are chosen on their own page.
     page.locator("#counter-linked-groups a", has_text="Liên thông đăng ký khai sinh").click()
