@@ -2,8 +2,9 @@
 
 A spec is a list of items. A heading: ``{"type": "heading", "label": "Người được khai sinh"}``. A field:
 ``{"name": "child_name", "type": "text", "label": "Họ, chữ đệm, tên", "required": true, "help": "..."}``
-with ``type`` one of text, textarea, number, date, choice (with ``choices``), id_number, phone, email,
-address. Labels are the official form's Vietnamese wording; ``label_en`` may give an English one.
+with ``type`` one of text, textarea, number, year (from ``min``, 1900 unless given, to the current year), date,
+choice (with ``choices``), id_number, phone, email, address. Labels are the official form's Vietnamese wording;
+``label_en`` may give an English one.
 
 A field may be bound to an identity claim (``"claim": "full_name"``; one of ``IDENTITY_CLAIMS``); fields named
 like the applicant's own (``applicant_name``, ``requester_id``, ...) are bound by ``CONVENTIONAL_CLAIMS``. Bound
@@ -31,7 +32,7 @@ from portal.dates import DateField
 from .text import fold
 
 TEXT_MAX_LENGTH = 2000  # the longest answer a declaration takes (a textarea's)
-FIELD_TYPES = {"text", "textarea", "number", "date", "choice", "id_number", "phone", "email", "address"}
+FIELD_TYPES = {"text", "textarea", "number", "year", "date", "choice", "id_number", "phone", "email", "address"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 IDENTITY_CLAIMS = ("full_name", "id_number", "birth_date", "sex", "phone", "address")
 CONVENTIONAL_CLAIMS = {
@@ -221,6 +222,19 @@ class PhoneField(forms.CharField):
         return normalize_vn_phone(value) if value else value
 
 
+class PastYearField(forms.IntegerField):
+    """A year of birth and the like: from ``min_value`` to this year in Vietnam, checked on the day it is posted."""
+
+    def __init__(self, *, min_value: int = 1900, **kwargs):
+        super().__init__(min_value=min_value, max_value=timezone.localdate().year, **kwargs)
+        self.widget.attrs.update(inputmode="numeric", autocomplete="off")
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value > timezone.localdate().year:
+            raise ValidationError(_("The year cannot be in the future."), code="future")
+
+
 class PastDateField(DateField):
     def validate(self, value):
         super().validate(value)
@@ -243,6 +257,8 @@ def _build_field(item: dict) -> forms.Field:
         return forms.CharField(max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), **common)
     if kind == "number":
         return forms.IntegerField(min_value=item.get("min", 0), max_value=item.get("max"), **common)
+    if kind == "year":
+        return PastYearField(min_value=item.get("min", 1900), **common)
     if kind == "date":
         return PastDateField(**common)
     if kind == "choice":
@@ -321,7 +337,7 @@ def _claim_value(item: dict, value: Any) -> Any:
         return value if isinstance(value, dict) else None  # a free-text address does not fill a structured one
     if kind == "date":
         return value if isinstance(value, date) else None
-    if kind in ("number", "email"):
+    if kind in ("number", "year", "email"):
         return None
     return str(value)
 

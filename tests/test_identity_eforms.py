@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers import services
 from dossiers.models import Dossier
@@ -210,3 +210,23 @@ def test_a_spec_with_whole_bounds_is_kept_and_the_form_enforces_them():
     form = EForm({"copies": "21", "note": "dài quá"}, spec=spec)
 
     assert not form.is_valid() and set(form.errors) == {"copies", "note"}
+
+
+def test_a_year_field_takes_years_up_to_this_one_in_vietnam_and_no_later(monkeypatch):
+    """A parent's year of birth: the demo's forms said "up to 2030", so a birth in 2029 was accepted in 2026."""
+    spec = [{"name": "mother_birth_year", "type": "year", "label": "Năm sinh"}]
+    validate_spec(spec)
+    # 31 December 2026, 17:30 UTC, is already 2027 in Vietnam (UTC+7): the bound follows the local date.
+    new_year_in_hanoi = datetime.datetime(2026, 12, 31, 17, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: new_year_in_hanoi)
+
+    form = EForm(spec=spec)
+    assert 'max="2027"' in str(form["mother_birth_year"]) and 'min="1900"' in str(form["mother_birth_year"])
+    assert EForm({"mother_birth_year": "2027"}, spec=spec).is_valid()
+
+    for posted, message in (("2028", "Năm không thể là năm trong tương lai."), ("1899", "1900")):
+        with translation.override("vi"):
+            refused = EForm({"mother_birth_year": posted}, spec=spec)
+        assert not refused.is_valid()
+        assert message in refused.errors["mother_birth_year"][0]
+
