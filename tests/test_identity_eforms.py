@@ -229,4 +229,3 @@ def test_a_year_field_takes_years_up_to_this_one_in_vietnam_and_no_later(monkeyp
             refused = EForm({"mother_birth_year": posted}, spec=spec)
         assert not refused.is_valid()
         assert message in refused.errors["mother_birth_year"][0]
-
