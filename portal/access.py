@@ -335,6 +335,23 @@ def colleagues(dossier, *roles: str) -> QuerySet:
     return officials.filter(role__in=roles) if roles else officials
 
 
+# --- The catalogue ------------------------------------------------------------------------------------------------
+
+# What an agency administrator may change of their own agency: how citizens reach it. Its code, name, level, place
+# in the hierarchy and whether it receives dossiers are the province's to set, like the rest of the catalogue.
+AGENCY_CONTACT_FIELDS = ("address", "phone", "email")
+
+
+def may_change_agency(user, agency) -> bool:
+    """A superuser changes any agency; an official holding Django's ``change_agency`` permission (the agency
+    administrator) only their own, and only its contact details (``AGENCY_CONTACT_FIELDS``)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if not is_official(user) or not user.has_perm("procedures.change_agency"):
+        return False
+    return agency is None or agency.pk == user.agency_id
+
+
 # --- The back office ------------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.access import AGENCY_CONTACT_FIELDS, may_change_agency
 from portal.admin_site import AutocompleteAdminMixin
 from portal.params import number
 
@@ -78,6 +79,14 @@ class AgencyAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and may_change_agency(request.user, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return [name for name in AgencyForm.Meta.fields if name not in AGENCY_CONTACT_FIELDS]
 
 
 @admin.register(Field)

@@ -1,5 +1,6 @@
 """Accounts: officials' role groups and the creation of accounts."""
 
+import contextlib
 import secrets
 
 from django.contrib.auth.models import Group, Permission
@@ -29,12 +30,15 @@ CATALOGUE_MODELS = [
 ]
 
 # Django permissions each role's group holds in the back office. Workflow permissions come with the dossiers.
+# The catalogue is the province's, shared by every agency that handles a procedure: officials view it, and only
+# the province's administrators (superusers) change it. An agency administrator keeps their own agency's contact
+# details up to date (``portal.access.may_change_agency``).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DESK: [f"procedures.view_{m}" for m in CATALOGUE_MODELS],
     Role.SPECIALIST: [f"procedures.view_{m}" for m in CATALOGUE_MODELS],
     Role.LEADER: [f"procedures.view_{m}" for m in CATALOGUE_MODELS],
     Role.CASHIER: [f"procedures.view_{m}" for m in CATALOGUE_MODELS],
-    Role.AGENCY_ADMIN: [f"procedures.{action}_{m}" for m in CATALOGUE_MODELS for action in ("view", "change", "add")],
+    Role.AGENCY_ADMIN: [f"procedures.view_{m}" for m in CATALOGUE_MODELS] + ["procedures.change_agency"],
 }
 
 
@@ -67,6 +71,16 @@ def sync_role_group(role: str) -> Group:
 def sync_role_groups() -> dict[str, Group]:
     """Create or update one group per role with exactly the permissions in ROLE_PERMISSIONS."""
     return {role: sync_role_group(role) for role in ROLE_PERMISSIONS}
+
+
+def sync_role_groups_after_migrate(sender, **kwargs) -> None:
+    """``post_migrate``: each deployment's role groups follow ROLE_PERMISSIONS as it changes. Django creates an
+    app's permissions as that app's migrations end, so the groups are synced once every permission they need
+    exists (the last of the apps named there)."""
+    needed = {name.split(".")[0] for names in ROLE_PERMISSIONS.values() for name in names}
+    if sender.label in needed and kwargs.get("using", "default") == "default":
+        with contextlib.suppress(Permission.DoesNotExist):  # an app named there is not migrated yet
+            sync_role_groups()
 
 
 @transaction.atomic
