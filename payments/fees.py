@@ -10,7 +10,10 @@ How a fee item is charged (``procedures.FeeItem``):
 * with a quantity field (``quantity_field``, a number in the e-form): a per-unit item costs its amount times that
   number; another item is charged once, or not at all when it is only on request and the number is 0 or empty;
 * without one: a per-unit item is charged once; an on-request item is not charged online (the desk asks for it);
-* an item of 0 đ is never charged.
+* an item of 0 đ is never charged;
+* an item for one case (``case``) is charged only to dossiers of that case, and not listed for the others;
+* a reduced rate (``reduced_rate``) is not charged: the full rate is, and the agency applies the reduced one once it
+  has seen the citizen's proof (``exempt_line`` and a payment request, or a refund of the difference).
 
 Dossiers and tracking read these through ``dossiers.costs``, which this module is registered with.
 """
@@ -67,6 +70,8 @@ def _description(item: FeeItem) -> str:
 
 
 def _not_charged_note(item: FeeItem) -> str:
+    if item.reduced_rate:
+        return _("A reduced rate for the people named: if it is yours, show your proof at the agency before paying.")
     if item.quantity_field:
         return _("Not charged: none asked for in the declaration.")
     return _("Not charged online: ask for it at the agency's desk, where it is paid.")
@@ -80,9 +85,9 @@ def quote(dossier: Dossier) -> Cost:
     """What the dossier costs if submitted now: its declaration's quantities and its delivery as saved."""
     lines, not_charged = [], []
     for item in online_fee_items(dossier.procedure):
-        if item.amount <= 0:
+        if item.amount <= 0 or (item.case_id is not None and item.case_id != dossier.case_id):
             continue
-        quantity = quantity_for(item, dossier.form_data)
+        quantity = 0 if item.reduced_rate else quantity_for(item, dossier.form_data)
         line = CostLine(
             kind=item.kind,
             description=_description(item),

@@ -234,7 +234,24 @@ class DistrictRuleAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
 class FeeItemForm(forms.ModelForm):
     class Meta:
         model = FeeItem
-        fields = ["position", "kind", "code", "amount", "description", "per_unit", "on_request", "quantity_field"]
+        fields = [
+            "position",
+            "kind",
+            "code",
+            "amount",
+            "description",
+            "per_unit",
+            "on_request",
+            "reduced_rate",
+            "case",
+            "quantity_field",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        option = getattr(self.instance, "option", None)
+        if "case" in self.fields and option is not None:  # the procedure's own cases
+            self.fields["case"].queryset = option.procedure.cases.all()
 
     def clean_quantity_field(self):
         """The quantity comes from a number field of the procedure's declaration (e-form)."""

@@ -310,6 +310,24 @@ class FeeItem(models.Model):
         default=False,
         help_text=_("Charged only when the citizen asks for it (a quantity above zero in the declaration)."),
     )
+    # Alternatives, not additions (``procedures.fee_terms``): a reduced rate for some people, or one case's rate.
+    reduced_rate = models.BooleanField(
+        _("reduced rate"),
+        default=False,
+        help_text=_(
+            "A lower rate for the people its description names, instead of the full rate: never billed with it; "
+            "the agency applies it once it has seen their proof."
+        ),
+    )
+    case = models.ForeignKey(
+        "ProcedureCase",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fee_items",
+        verbose_name=_("only for the case"),
+        help_text=_("Billed only to dossiers of this case; empty: to every case."),
+    )
     quantity_field = models.CharField(
         _("quantity from declaration field"),
         max_length=64,

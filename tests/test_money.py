@@ -333,3 +333,59 @@ def test_the_filing_start_page_lists_the_fee_items_with_their_terms(client, citi
     html = client.get(reverse("dossiers:start", kwargs={"code": BIRTH}), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "per copy, only if requested" in html
+
+
+# --- Alternatives, not additions: a reduced rate, one case's rate ------------------------------------------------
+
+JUDICIAL_RECORD = "3.000333"  # 200.000 đ, or 100.000 đ for students and people with merit (national data)
+TEMPORARY_RESIDENCE = "1.004194"  # online: 7.000 đ for a person or household, 5.000 đ a person on a list
+
+
+def judicial_record_quote(case_name: str = "") -> costs.Cost:
+    procedure = Procedure.objects.get(code=JUDICIAL_RECORD)
+    case = procedure.cases.get(name=case_name) if case_name else procedure.cases.first()
+    dossier = Dossier(procedure=procedure, case=case, agency=procedure.agencies.first(), applicant=CitizenFactory())
+    return costs.quote(dossier)
+
+
+def test_the_judicial_record_bills_the_full_fee_and_shows_the_reduced_rate_as_not_charged(catalogue, settings):
+    """It billed 200.000 đ and the students' 100.000 đ together: 300.000 đ."""
+    settings.LANGUAGE_CODE = "vi"
+    quote = judicial_record_quote()
+
+    assert quote.total == 200_000
+    assert [line.unit_amount for line in quote.lines] == [200_000]
+    (reduced,) = quote.not_charged
+    assert reduced.unit_amount == 100_000 and reduced.description.startswith("Sinh viên")
+    assert "xuất trình giấy tờ" in reduced.note
+
+
+def test_temporary_residence_bills_the_rate_of_the_case_filed_for_only(catalogue):
+    """Online it billed 7.000 đ for a household and 5.000 đ for a list together, whichever was filed."""
+    procedure = Procedure.objects.get(code=TEMPORARY_RESIDENCE)
+    billed = {}
+    for case in procedure.cases.order_by("pk"):
+        dossier = Dossier(procedure=procedure, case=case, agency=procedure.agencies.first(), applicant=CitizenFactory())
+        quote = costs.quote(dossier)
+        billed[case.name] = (quote.total, len(quote.not_charged))
+
+    assert billed["Đăng ký tạm trú (cá nhân, hộ gia đình)"] == (7_000, 0)
+    assert billed["Đăng ký tạm trú theo danh sách"] == (5_000, 0)
+
+
+def test_the_importer_marks_reduced_rates_and_case_rates_and_keeps_them_on_a_new_import(catalogue):
+    items = FeeItem.objects.filter(option__procedure__code__in=[JUDICIAL_RECORD, TEMPORARY_RESIDENCE])
+    marked = set(items.filter(reduced_rate=True).values_list("amount", flat=True))
+    by_case = set(items.filter(case__isnull=False).values_list("amount", "case__name"))
+    items.update(reduced_rate=False, case=None)
+
+    import_package(load_package(demo.CATALOGUE_FILE))
+
+    assert marked == {100_000}
+    assert by_case == {
+        (15_000, "Đăng ký tạm trú (cá nhân, hộ gia đình)"), (7_000, "Đăng ký tạm trú (cá nhân, hộ gia đình)"),
+        (10_000, "Đăng ký tạm trú theo danh sách"), (5_000, "Đăng ký tạm trú theo danh sách"),
+    }  # fmt: skip
+    assert set(items.filter(reduced_rate=True).values_list("amount", flat=True)) == marked
+    assert set(items.filter(case__isnull=False).values_list("amount", "case__name")) == by_case
+    assert not FeeItem.objects.filter(reduced_rate=True).exclude(option__procedure__code=JUDICIAL_RECORD).exists()

@@ -46,6 +46,7 @@ class ParsedFee:
     description: str
     per_unit: bool = False  # "8.000 đồng/bản": times the quantity asked for
     on_request: bool = False  # "nếu có yêu cầu": only when asked for
+    reduced_rate: bool = False  # "Sinh viên, ...: 100.000 đồng": instead of the full rate, on proof
 
 
 @dataclass
@@ -276,6 +277,7 @@ def parse_fee(item: Mapping) -> ParsedFee:
         description=description,
         per_unit=fee_terms.is_per_unit(description),
         on_request=fee_terms.is_on_request(description),
+        reduced_rate=fee_terms.is_reduced_rate(description),
     )
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from .. import routing
+from .. import fee_terms, routing
 from ..models import (
     Agency,
     FeeItem,
@@ -139,6 +139,7 @@ def _save_options(procedure: Procedure, parsed_options: list[ParsedOption]) -> N
                     "description": f.description,
                     "per_unit": f.per_unit,
                     "on_request": f.on_request,
+                    "reduced_rate": f.reduced_rate,
                 }
                 for f in parsed_option.fees
             ],
@@ -184,6 +185,17 @@ def _save_cases(procedure: Procedure, parsed_cases: list[ParsedCase]) -> None:
         _sync_children(ProcedureStep, case.steps.all(), [{"description": s} for s in parsed_case.steps], case=case)
 
 
+def link_fees_to_cases(procedure: Procedure) -> None:
+    """Each fee item whose description names one of the procedure's cases is billed to that case only
+    (``fee_terms.case_named``); the others to every case."""
+    cases = dict(procedure.cases.values_list("pk", "name"))
+    for item in FeeItem.objects.filter(option__procedure=procedure):
+        case_id = fee_terms.case_named(item.description, cases)
+        if item.case_id != case_id:
+            item.case_id = case_id
+            item.save(update_fields=["case"])
+
+
 @transaction.atomic
 def save_procedure(*, parsed: ParsedProcedure) -> bool:
     """Create or update the procedure and everything under it; True when it was created."""
@@ -192,4 +204,5 @@ def save_procedure(*, parsed: ParsedProcedure) -> bool:
     _save_agencies_and_laws(procedure, parsed)
     _save_options(procedure, parsed.options)
     _save_cases(procedure, parsed.cases)
+    link_fees_to_cases(procedure)
     return created
