@@ -13,6 +13,7 @@ registered at another centre is a 403.
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from portal.accounts.services import (
     citizen_record,
     find_citizen,
     find_or_create_citizen_record,
+    id_number_self_declared,
     send_set_password_link,
 )
 from portal.collation import vietnamese
@@ -148,6 +150,8 @@ def start(request, model_admin):
         lookup=lookup,
         citizen=citizen,
         verified_identity=identity_summary(citizen),
+        self_declared=id_number_self_declared(citizen),
+        identity_source=settings.OIDC_PROVIDER_NAME,
         record_form=record_form,
         procedure_url=_procedure_url(model_admin, citizen) if citizen else "",
         claim_url=admin_url(model_admin, "counter_claim"),

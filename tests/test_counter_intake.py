@@ -380,6 +380,21 @@ def test_a_citizen_with_a_record_is_found_by_cccd(client_at_desk, catalogue):
     assert client_at_desk.get(PROCEDURE, {"citizen": forged}, **EN).status_code == 302  # back to step 1
 
 
+def test_the_desk_is_warned_when_the_cccd_found_was_only_typed_at_an_online_registration(client_at_desk, catalogue):
+    """Anyone may register on the portal with someone else's CCCD: a paper dossier registered under it would show
+    in their account. The desk sees that the number was never checked; a desk's own record is not flagged."""
+    typed = User.objects.get(username="congdan")  # registered online with a password, never signed in via VNeID
+    assert typed.has_usable_password() and not hasattr(typed, "identity")
+    found = client_at_desk.post(START, {"id_number": typed.id_number, "find": "1"}, **EN)
+    assert "has not been verified" in found.content.decode()
+
+    record, _created = find_or_create_citizen_record(id_number="038095001111", full_name="Lê Văn Cường")
+    record.set_password("mot-mat-khau-dai-123")  # claimed later through the desk's link
+    record.save()
+    seen = client_at_desk.post(START, {"id_number": record.id_number, "find": "1"}, **EN)
+    assert seen.context["citizen"] == record and "has not been verified" not in seen.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_registering_the_same_citizen_at_once_make_one_record():
     workers = 6

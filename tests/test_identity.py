@@ -133,8 +133,39 @@ def test_a_local_account_with_the_same_cccd_is_linked(provider, browser_client):
         id_number=CITIZEN,
         password="mot-mat-khau-dai-123",
     )
-    sign_in(browser_client)
+    password = {"username": "an@example.vn", "password": "mot-mat-khau-dai-123"}
+    elsewhere = Client(HTTP_HOST="127.0.0.1")  # whoever registered it, signed in with its password
+    elsewhere.post(reverse("accounts:login"), password)
+    assert signed_in(elsewhere)
+
+    response = sign_in(browser_client)
+
     assert int(browser_client.session["_auth_user_id"]) == local.pk
+    # The CCCD was only typed at registration, perhaps by someone else: from now on the account is the verified
+    # person's alone. The password no longer opens it, its other sessions end, no reset link can be sent to the
+    # typed e-mail, and messages go to the phone the provider gives.
+    local.refresh_from_db()
+    assert not local.has_usable_password() and local.email == "" and local.phone == "+84912000001"
+    assert response["Location"] == reverse("notifications:preferences")
+    assert elsewhere.get(reverse("dossiers:mine")).status_code == 302  # signed out: sent to the sign-in page
+    again = Client(HTTP_HOST="127.0.0.1")
+    again.post(reverse("accounts:login"), password)
+    assert not signed_in(again)
+    assert "mật khẩu của tài khoản đó không còn dùng được" in browser_client.get(response["Location"]).text
+
+
+def test_a_record_the_desk_made_keeps_its_password_when_its_citizen_signs_in_through_the_provider(
+    provider, browser_client
+):
+    record, _created = find_or_create_citizen_record(id_number=CITIZEN, full_name="Nguyễn Văn An", email="an@x.vn")
+    record.set_password("mot-mat-khau-dai-123")  # chosen through the link the desk sent: the desk saw the card
+    record.save()
+
+    response = sign_in(browser_client)
+
+    record.refresh_from_db()
+    assert record.has_usable_password() and record.email == "an@x.vn"
+    assert response["Location"] != reverse("notifications:preferences")
 
 
 def test_a_subject_linked_to_another_cccd_is_never_merged(provider, browser_client):

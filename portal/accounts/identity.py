@@ -32,6 +32,7 @@ from procedures.eforms import IdentityPrefill
 
 from .constants import Sex, UserKind
 from .models import CitizenIdentity, User
+from .services import id_number_self_declared
 from .validators import normalize_vn_phone, validate_cccd
 
 logger = logging.getLogger(__name__)
@@ -396,6 +397,7 @@ def sign_in_citizen(*, identity: Identity, now: datetime | None = None) -> tuple
 
     One person, one record: a subject already linked to another CCCD, or a CCCD already linked to another subject
     of the same provider, is refused (``identity_mismatch``); nothing is merged. An official's CCCD is refused.
+    A local account's password stops working when its CCCD is first verified (``retired_password``, see below).
     """
     now = now or timezone.now()
     link = (
@@ -423,6 +425,16 @@ def sign_in_citizen(*, identity: Identity, now: datetime | None = None) -> tuple
         link = other or CitizenIdentity(user=user, issuer=identity.issuer, subject=identity.subject)
     if user.kind != UserKind.CITIZEN:
         raise sign_in_error("official_id_number")
+    # A local account whose CCCD was typed at registration, never checked, is linked now: the verified person owns
+    # it from here on. Whoever registered it may have been someone else, so nothing of theirs keeps reaching it:
+    # the password no longer opens it (its other sessions end; no reset link is sent for an account without a
+    # usable password), and messages no longer go to the e-mail address and phone typed there (the verified phone
+    # replaces them). ``retired_password`` tells the page to say so.
+    user.retired_password = link.pk is None and id_number_self_declared(user)
+    if user.retired_password:
+        user.set_unusable_password()
+        user.email, user.email_verified_at, user.phone = "", None, identity.phone or ""
+        user.save(update_fields=["password", "email", "email_verified_at", "phone"])
     for field in ("full_name", "birth_date", "sex", "phone", "address", "level_of_assurance"):
         setattr(link, field, getattr(identity, field) or ("" if field != "birth_date" else None))
     link.verified_at = now

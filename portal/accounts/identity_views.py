@@ -3,11 +3,12 @@
 import logging
 
 from django.conf import settings
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -65,6 +66,17 @@ def callback(request):
     auth.login(request, user, backend=BACKEND)
     request.session[identity.SESSION_ID_TOKEN] = id_token
     request.session[identity.SESSION_VERIFIED] = True
+    if getattr(user, "retired_password", False):
+        messages.warning(
+            request,
+            _(
+                "An account registered on this portal with your ID number is now yours and opens only through "
+                "%(source)s: its password no longer works, and messages about your dossiers no longer go to the "
+                "e-mail address and phone typed there, only to the phone %(source)s gives."
+            )
+            % {"source": settings.OIDC_PROVIDER_NAME},
+        )
+        return redirect("notifications:preferences")  # where they see what messages go to
     return redirect(_safe_next(request, next_url))
 
 

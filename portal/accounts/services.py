@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from procedures.models import Agency
 
 from .constants import Role, UserKind
-from .models import User
+from .models import CitizenIdentity, User
 from .validators import normalize_vn_phone, validate_cccd
 
 RECORD_EMAIL_TAKEN = _("This email address is already used by another person: leave it empty or ask for another one.")
@@ -124,6 +124,20 @@ def create_citizen(*, username: str, full_name: str, email: str, phone: str, id_
 # --- Citizen records without an account (the counter) -------------------------------------------------------------
 
 
+COUNTER_RECORD_PREFIX = "cd-"  # the username of a record the desk made, having seen the citizen's card
+
+
+def id_number_self_declared(user: User | None) -> bool:
+    """The CCCD of this citizen was typed by whoever registered the account on the portal, and nothing has checked
+    it since: neither the identity provider (no verified identity) nor a desk (the record was not made at a
+    counter). It names the person only once they sign in through the provider."""
+    if user is None or user.kind != UserKind.CITIZEN or not user.id_number or not user.has_usable_password():
+        return False
+    if user.username.startswith(COUNTER_RECORD_PREFIX):
+        return False
+    return not CitizenIdentity.objects.filter(user_id=user.pk).exists()
+
+
 def find_citizen(id_number: str) -> User | None:
     """The one citizen record with this CCCD, or None."""
     return User.objects.filter(kind=UserKind.CITIZEN, id_number=id_number).first() if id_number else None
@@ -149,7 +163,7 @@ def find_or_create_citizen_record(
     if existing is not None:
         return _citizen_or_error(existing), False
     user = User(
-        username=f"cd-{id_number}-{secrets.token_hex(3)}",
+        username=f"{COUNTER_RECORD_PREFIX}{id_number}-{secrets.token_hex(3)}",
         full_name=" ".join(full_name.split()),
         email=User.objects.normalize_email(email) if email else "",
         phone=normalize_vn_phone(phone) if phone else "",
