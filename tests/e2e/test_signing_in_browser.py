@@ -62,6 +62,9 @@ def test_the_leader_signs_the_result_and_a_passer_by_verifies_it(page, screensho
     expect(page.locator("#verify-dossier-code")).to_have_text(dossier.code)
     expect(page.locator(".verify-signer").first).to_contain_text(User.objects.get(username="lanhdao").full_name)
     screenshot("verified")
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the 40-digit serial number wraps
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The same file with one byte changed is not intact.
     tampered = bytearray(signed.read_bytes())
