@@ -871,3 +871,20 @@ def test_a_filter_by_an_id_past_the_columns_range_finds_nothing(client, staff, s
 
     assert response.status_code == 200  # it answered 500: no query to ask the planner about
     assert response.context["cl"].result_count == 0
+
+
+def test_the_queue_writes_due_dates_as_the_rest_of_the_portal_does(client, staff):
+    """Django's Vietnamese wrote "17:00 Ngày 10 tháng 12 năm 2026" (a capital inside the list), its English
+    "Dec. 10, 2026, 5 p.m." beside the timeline's 24-hour times."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    due = datetime(2026, 12, 10, 17, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    dossier_in(Status.SUBMITTED, due_at=due)
+    client.force_login(staff[Role.DESK])
+
+    vi = client.get(CHANGELIST, headers={"accept-language": "vi"}).content.decode()
+    en = client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
+
+    assert '<td class="field-due_at nowrap">17:00 10/12/2026</td>' in vi
+    assert '<td class="field-due_at nowrap">10 Dec 2026, 17:00</td>' in en

@@ -67,7 +67,7 @@ def declared_draft() -> Dossier:
 def test_on_a_phone_the_navigation_opens_from_a_menu_button(phone):
     page = phone()
     page.goto(page.base_url + "/")
-    menu = page.locator("header button.menu-button")  # "Menu", "Danh mục" in Vietnamese
+    menu = page.locator("header button.menu-button")  # "Menu" in both languages
     statistics = page.locator(".site-nav").get_by_role("link", name="Thống kê")
 
     # The language switch and the account are one tap away; the navigation waits behind the button.
