@@ -389,3 +389,14 @@ def test_the_importer_marks_reduced_rates_and_case_rates_and_keeps_them_on_a_new
     assert set(items.filter(reduced_rate=True).values_list("amount", flat=True)) == marked
     assert set(items.filter(case__isnull=False).values_list("amount", "case__name")) == by_case
     assert not FeeItem.objects.filter(reduced_rate=True).exclude(option__procedure__code=JUDICIAL_RECORD).exists()
+
+
+def test_the_procedure_page_writes_times_and_free_items_in_the_pages_language(client, catalogue):
+    """The English page read "1 ngày" and "Free (Charge (lệ phí))", the Vietnamese one "Miễn phí (Lệ phí)"."""
+    en = client.get(f"/thu-tuc/{BIRTH}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vi = client.get(f"/thu-tuc/{BIRTH}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert 'data-label="Processing time">1 day<' in en and "<strong>No charge (lệ phí)</strong>" in en
+    assert 'data-label="Thời hạn giải quyết">1 ngày<' in vi and "<strong>Không thu lệ phí</strong>" in vi
+    judicial = client.get(f"/thu-tuc/{JUDICIAL_RECORD}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a reduced rate, on proof" in judicial

@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from portal.accounts.validators import format_vn_phone
+from procedures.text import fold
 
 register = template.Library()
 
@@ -44,3 +45,27 @@ def plural_count(value: Decimal | None) -> int:
     if value is None:
         return 0
     return 1 if value == 1 else 2 if value < 2 else int(value)
+
+
+# The units of the national data's processing times (``THOIGIAN.DONVITINH``), folded, with their English.
+_TIME_UNITS = {
+    "ngay": lambda n: ngettext("%(n)s day", "%(n)s days", n),
+    "ngay lam viec": lambda n: ngettext("%(n)s working day", "%(n)s working days", n),
+    "gio": lambda n: ngettext("%(n)s hour", "%(n)s hours", n),
+    "gio lam viec": lambda n: ngettext("%(n)s working hour", "%(n)s working hours", n),
+    "tuan": lambda n: ngettext("%(n)s week", "%(n)s weeks", n),
+    "thang": lambda n: ngettext("%(n)s month", "%(n)s months", n),
+}
+
+
+@register.filter
+def duration(option) -> str:
+    """A processing option's time in the page's language: "10 ngày làm việc", "10 working days"; a unit the portal
+    does not know is shown as the national data writes it."""
+    if option.time_value is None:
+        return ""
+    shown = number(option.time_value)
+    unit = _TIME_UNITS.get(fold(option.time_unit or ""))
+    if unit is None:
+        return f"{shown} {(option.time_unit or '').lower()}".strip()
+    return unit(plural_count(option.time_value)) % {"n": shown}
