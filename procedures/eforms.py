@@ -4,7 +4,8 @@ A spec is a list of items. A heading: ``{"type": "heading", "label": "Người �
 ``{"name": "child_name", "type": "text", "label": "Họ, chữ đệm, tên", "required": true, "help": "..."}``
 with ``type`` one of text, textarea, number, year (from ``min``, 1900 unless given, to the current year), date,
 choice (with ``choices``), id_number, phone, email, address. Labels are the official form's Vietnamese wording;
-``label_en`` may give an English one.
+``label_en``, ``help_en`` and ``choices_en`` (one per choice, in order) may give English ones. A choice's answer is
+kept as its Vietnamese wording, whatever language it was chosen in, and shown in the reader's.
 
 A field may be bound to an identity claim (``"claim": "full_name"``; one of ``IDENTITY_CLAIMS``); fields named
 like the applicant's own (``applicant_name``, ``requester_id``, ...) are bound by ``CONVENTIONAL_CLAIMS``. Bound
@@ -94,6 +95,16 @@ def validate_spec(spec: Any) -> None:
             and all(isinstance(c, str) for c in item["choices"])
         ):
             raise ValidationError(_("Item %(n)s is a choice without choices."), params={"n": position})
+        english = item.get("choices_en")
+        if english is not None and not (
+            isinstance(english, list)
+            and len(english) == len(item.get("choices") or [])
+            and all(isinstance(c, str) and c for c in english)
+        ):
+            raise ValidationError(
+                _("Item %(n)s: choices_en must give one English wording for each choice, in order."),
+                params={"n": position},
+            )
         _validate_bounds(item, position)
 
 
@@ -242,14 +253,33 @@ class PastDateField(DateField):
             raise ValidationError(_("The date cannot be in the future."), code="future")
 
 
+def _english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
 def _label(item: dict) -> str:
-    if (get_language() or "vi").startswith("en") and item.get("label_en"):
+    if _english() and item.get("label_en"):
         return item["label_en"]
     return item["label"]
 
 
+def _help(item: dict) -> str:
+    if _english() and item.get("help_en"):
+        return item["help_en"]
+    return item.get("help", "")
+
+
+def _choice_labels(item: dict) -> dict[str, str]:
+    """Each choice (kept as its Vietnamese wording) → its wording in the page's language."""
+    choices = item.get("choices") or []
+    english = item.get("choices_en")
+    if _english() and isinstance(english, list) and len(english) == len(choices):
+        return dict(zip(choices, english, strict=True))
+    return {choice: choice for choice in choices}
+
+
 def _build_field(item: dict) -> forms.Field:
-    common = {"label": _label(item), "required": bool(item.get("required", True)), "help_text": item.get("help", "")}
+    common = {"label": _label(item), "required": bool(item.get("required", True)), "help_text": _help(item)}
     kind = item["type"]
     if kind == "text":
         return forms.CharField(max_length=item.get("max_length", 200), **common)
@@ -262,7 +292,7 @@ def _build_field(item: dict) -> forms.Field:
     if kind == "date":
         return PastDateField(**common)
     if kind == "choice":
-        return forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in item["choices"]], **common)
+        return forms.ChoiceField(choices=[("", "—"), *_choice_labels(item).items()], **common)
     if kind == "id_number":
         return IdNumberField(**common)
     if kind == "phone":
@@ -356,6 +386,8 @@ def display_answers(spec: list[dict], data: dict) -> list[tuple[str, list[tuple[
             shown = value.get("text", "")
         elif item["type"] == "date" and value:
             shown = date.fromisoformat(value).strftime("%d/%m/%Y")
+        elif item["type"] == "choice" and value:
+            shown = _choice_labels(item).get(str(value), str(value))
         else:
             shown = "" if value in (None, "") else str(value)
         sections[-1][1].append((_label(item), shown))

@@ -229,3 +229,29 @@ def test_a_year_field_takes_years_up_to_this_one_in_vietnam_and_no_later(monkeyp
             refused = EForm({"mother_birth_year": posted}, spec=spec)
         assert not refused.is_valid()
         assert message in refused.errors["mother_birth_year"][0]
+
+
+def test_choices_and_hints_read_in_english_and_answers_are_kept_in_vietnamese():
+    """The English declaration offered "Nam/Nữ" and "Cha, Mẹ, ..."; the dossier pages then read "Sex: Nam"."""
+    from procedures.eforms import display_answers
+
+    spec = [
+        {"name": "child_sex", "type": "choice", "label": "Giới tính", "label_en": "Sex",
+         "choices": ["Nam", "Nữ"], "choices_en": ["Male", "Female"]},
+        {"name": "father_name", "type": "text", "label": "Họ tên cha", "required": False,
+         "help": "Để trống nếu chưa xác định được cha", "help_en": "Leave empty if the father is not established"},
+    ]  # fmt: skip
+    validate_spec(spec)
+
+    with translation.override("en"):
+        form = EForm({"child_sex": "Nữ"}, spec=spec)
+        assert list(form.fields["child_sex"].choices) == [("", "—"), ("Nam", "Male"), ("Nữ", "Female")]
+        assert form.fields["father_name"].help_text == "Leave empty if the father is not established"
+        assert form.is_valid() and form.to_json()["child_sex"] == "Nữ"
+        assert display_answers(spec, form.to_json())[0][1][0] == ("Sex", "Female")
+    with translation.override("vi"):
+        assert display_answers(spec, {"child_sex": "Nữ"})[0][1][0] == ("Giới tính", "Nữ")
+        assert EForm(spec=spec).fields["father_name"].help_text == "Để trống nếu chưa xác định được cha"
+
+    with pytest.raises(ValidationError):
+        validate_spec([{**spec[0], "choices_en": ["Male"]}])  # one English wording short
