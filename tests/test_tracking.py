@@ -7,7 +7,7 @@ import pytest
 from captcha.models import CaptchaStore
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import escape
@@ -176,6 +176,23 @@ def test_someone_else_signed_in_gets_only_the_form_from_the_qr_link(client, doss
     html = client.get(LOOKUP, {"code": dossier.code}, **EN).content.decode()
     assert 'name="captcha_1"' in html
     assert dossier.agency.name not in html and "Nguyễn" not in html
+
+
+def test_switching_language_on_a_result_shows_the_same_result_without_a_new_captcha(client, dossier):
+    """The switch led back to an empty form: the code typed again, a new captcha, another look-up counted."""
+    html = look_up(client, dossier.code, id_number="038 090 005 678").content.decode()
+    again = re.search(r'name="next" value="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert again.startswith(f"{LOOKUP}?code={dossier.code}&again=")
+
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": again})
+    assert switched.status_code == 302 and switched["Location"] == again
+    result = client.get(again, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nguyễn Văn An" in result and "Documents submitted" in result  # the ID number given in this browser
+
+    elsewhere = Client().get(again, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # the link alone: masked
+    assert "Nguyễn V*** A**" in elsewhere and "Nguyễn Văn An" not in elsewhere
+    for forged in (again.replace(dossier.code, dossier.code[:-1] + "9", 1), f"{LOOKUP}?code={dossier.code}&again=x"):
+        assert 'name="captcha_1"' in Client().get(forged).content.decode(), forged
 
 
 def test_a_wrong_captcha_shows_nothing_and_says_so(client, dossier):

@@ -1,12 +1,15 @@
 """The public look-up page (Tra cứu hồ sơ) and the satisfaction rating page."""
 
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -40,6 +43,27 @@ def _verified_id_number(request, dossier: Dossier) -> str:
     return ""
 
 
+# A result read again without a new captcha for a while (reloaded, or read in the other language): the language
+# switch leads to ``?code=…&again=…``, ``again`` signing the code and the time of the look-up. Nothing is kept on the
+# server for it; the signed link shows what the code and a captcha showed, to whoever holds it, for AGAIN_SECONDS.
+AGAIN_SALT = "tracking.lookup.again"
+AGAIN_SECONDS = 10 * 60
+
+
+def _again_url(code: str) -> str:
+    """Where the language switch leads from a result: the same result, in the other language."""
+    again = signing.dumps(code, salt=AGAIN_SALT, compress=False)
+    return f"{reverse('tracking:lookup')}?{urlencode({'code': code, 'again': again})}"
+
+
+def _looked_up_again(request, code: str) -> bool:
+    try:
+        signed = signing.loads(request.GET.get("again", ""), salt=AGAIN_SALT, max_age=AGAIN_SECONDS)
+    except signing.BadSignature:  # tampered, expired or missing
+        return False
+    return signed == code
+
+
 def _rate_limited(request):
     """Too many look-ups from this address: a page that says how long to wait, status 429."""
     rate = settings.TRACKING_LOOKUP_RATE
@@ -60,19 +84,26 @@ def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200):
     result = lookup_result(dossier, user=request.user, id_number=id_number)
     if id_number and result.full and not result.signed_in_owner:
         _remember_verified(request, dossier, id_number)
-    return render(
-        request,
-        "tracking/result.html",
-        {"result": result, "dossier": dossier, "id_mismatch": bool(id_number) and not result.full},
-        status=status,
-    )
+    context = {
+        "result": result,
+        "dossier": dossier,
+        "id_mismatch": bool(id_number) and not result.full,
+        "language_next": _again_url(dossier.code),
+    }
+    return render(request, "tracking/result.html", context, status=status)
 
 
 def _show_filing(request, filing: LinkedFiling, *, id_number: str = ""):
     """A linked filing's code: every part, each shown (and masked) as its own look-up would show it."""
     results = [lookup_result(part, user=request.user, id_number=id_number) for part in parts_of(filing)]
     full = bool(results) and all(result.full for result in results)
-    context = {"filing": filing, "results": results, "full": full, "id_mismatch": bool(id_number) and not full}
+    context = {
+        "filing": filing,
+        "results": results,
+        "full": full,
+        "id_mismatch": bool(id_number) and not full,
+        "language_next": _again_url(filing.code),
+    }
     return render(request, "tracking/filing.html", context)
 
 
@@ -100,12 +131,13 @@ def lookup(request):
         return _show(request, dossier, id_number=form.cleaned_data["id_number"])
 
     code = normalise_code(request.GET.get("code", ""))[:40]
-    if code and request.user.is_authenticated:
+    seen = bool(code) and _looked_up_again(request, code)  # looked up with a captcha a moment ago
+    if code and (seen or request.user.is_authenticated):
         dossier = find_dossier(code)
-        if dossier is not None and is_owner(dossier, request.user):
-            return _show(request, dossier)
+        if dossier is not None and (seen or is_owner(dossier, request.user)):
+            return _show(request, dossier, id_number=_verified_id_number(request, dossier) if seen else "")
         filing = find_filing(code) if dossier is None else None
-        if filing is not None and filing.applicant_id == request.user.pk:
+        if filing is not None and (seen or filing.applicant_id == request.user.pk):
             return _show_filing(request, filing)
     return render(request, "tracking/lookup.html", {"form": LookupForm(initial={"code": code} if code else None)})
 
