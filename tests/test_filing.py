@@ -325,3 +325,18 @@ def test_the_postal_address_is_offered_from_the_declaration(client, citizen, cat
     assert 'name="address_ward" value="Phường Hàm Rồng"' in page and 'name="address_street" value="5 Trần Phú"' in page
     assert re.search(r'<option value="38" selected>', page)
     assert re.search(r'<input[^>]*name="phone"[^>]*value="0912 345 678"', page)
+
+
+def test_the_documents_step_says_how_many_paper_originals_and_copies_each_document_needs(client, citizen, catalogue):
+    """It read "Required · 1 original(s), 0 copy(ies) on paper"."""
+    dossier = start(client)
+    required = slots(dossier)[0]
+    required.originals, required.copies = 1, 0
+    required.save()
+    url = reverse("dossiers:documents", kwargs={"public_id": dossier.public_id})
+
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vi = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "On paper: 1 original, no copies" in en and "(s)" not in en and "(ies)" not in en
+    assert "Bản giấy: 1 bản chính, không cần bản sao" in vi

@@ -69,3 +69,18 @@ def duration(option) -> str:
     if unit is None:
         return f"{shown} {(option.time_unit or '').lower()}".strip()
     return unit(plural_count(option.time_value)) % {"n": shown}
+
+
+@register.filter
+def paper_copies(document) -> str:
+    """How many paper originals and copies a required document asks for: "On paper: 1 original, no copies"; empty
+    when it asks for neither."""
+    originals, copies = document.originals or 0, document.copies or 0
+    if not (originals or copies):
+        return ""
+    return _("On paper: %(originals)s, %(copies)s") % {
+        "originals": ngettext("%(n)s original", "%(n)s originals", originals) % {"n": originals}
+        if originals
+        else _("no originals"),
+        "copies": ngettext("%(n)s copy", "%(n)s copies", copies) % {"n": copies} if copies else _("no copies"),
+    }
