@@ -359,6 +359,7 @@ def test_the_rating_form_says_what_is_missing(client, dossier, staff):
     response = client.post(rate_url(dossier), {"score": 9}, **EN)
     assert response.status_code == 400
     assert "Choose a score from 1 to 5." in response.content.decode()
+    assert "How were the staff? Choose a score from 1 to 5." in response.content.decode()  # not "staff?: Choose"
     assert not Rating.objects.exists()
 
 
