@@ -123,10 +123,21 @@
     });
   }
 
+  /* Forms that undo what cannot be had back (removing a paper from the store): asked once more before sending. */
+  function setUpConfirmations() {
+    var forms = document.querySelectorAll("form[data-confirm]");
+    Array.prototype.forEach.call(forms, function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
   function ready() {
     setUpMenu();
     setUpFiles();
     setUpUploadProgress();
+    setUpConfirmations();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

@@ -132,6 +132,23 @@ def test_a_signed_in_citizen_files_with_a_prefilled_form_and_reused_papers(
     assert draft.documents.get(reused_from__isnull=False).reused_from.origin_dossier_id == issued.pk
     screenshot("reused-result")
 
+    # The store: removing a paper is asked once more (a slip of the thumb on a phone removed it at once).
+    page.goto(f"{page.base_url}/ho-so/kho-du-lieu/")
+    stored = StoredDocument.objects.filter(owner=citizen).count()
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Xóa").first.click()
+    expect(page.get_by_role("button", name="Xóa").first).to_be_visible()
+    assert (
+        questions
+        and questions[0].startswith("Xóa “")
+        and StoredDocument.objects.filter(owner=citizen).count() == stored
+    )
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Xóa").first.click()
+    expect(page.locator(".message-success")).to_be_visible()
+    assert StoredDocument.objects.filter(owner=citizen).count() == stored - 1
+
 
 GUARDIANSHIP_SUPERVISION = "3.000323"
 BIRTH_AGAIN = "1.004884"
