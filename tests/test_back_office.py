@@ -888,3 +888,16 @@ def test_the_queue_writes_due_dates_as_the_rest_of_the_portal_does(client, staff
 
     assert '<td class="field-due_at nowrap">17:00 10/12/2026</td>' in vi
     assert '<td class="field-due_at nowrap">10 Dec 2026, 17:00</td>' in en
+
+
+def test_the_back_office_switches_language_on_the_page_itself(client, staff):
+    """Officials had to go to the public site to read the back office in English."""
+    client.force_login(staff[Role.DESK])
+    page = client.get(CHANGELIST, headers={"accept-language": "vi"}).content.decode()
+    switch = page[page.index('class="back-office-language"') :].split("</form>")[0]
+    assert f'name="next" value="{CHANGELIST}"' in switch and 'value="en"' in switch and 'value="vi"' not in switch
+
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": CHANGELIST})
+
+    assert switched["Location"] == CHANGELIST
+    assert 'lang="en"' in client.get(CHANGELIST).content.decode()[:200]
