@@ -72,7 +72,7 @@ def test_results_by_post_share_one_address_and_the_review_shows_each_way(client,
     review = client.get(url(filing, "kiem-tra/"), **EN).content.decode()
     shown = review[review.index('id="linked-review-delivery"') :].split("</section>")[0]
     assert "5 Trần Phú" in shown and "paid to the postman on delivery" in shown
-    assert f"collected at {filing.received_by.name}" in shown
+    assert f"Collected at {filing.received_by.name}" in shown
 
     again = client.get(url(filing, "nhan-ket-qua/"), **EN).content.decode()  # the choices come back as saved
     fees = again[again.index('id="postal-fees"') :].split("</ul>")[0]
