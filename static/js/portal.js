@@ -133,11 +133,66 @@
     });
   }
 
+  /* The language switch reloads the page: what was typed and not yet saved is carried over in this tab's storage,
+     put back into the same fields of the same page, then forgotten. Files, passwords, captchas and tokens are not. */
+  var CARRIED = "portal.carried-fields";
+
+  function carriedFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      var type = (field.type || "").toLowerCase();
+      return field.name && !field.disabled && ["file", "password", "hidden", "submit", "button"].indexOf(type) < 0 &&
+        field.name.indexOf("captcha") !== 0 && field.name !== "csrfmiddlewaretoken";
+    });
+  }
+
+  function setUpLanguageCarry() {
+    var switches = document.querySelectorAll("form.lang-switch");
+    Array.prototype.forEach.call(switches, function (switchForm) {
+      switchForm.addEventListener("submit", function () {
+        var values = [];
+        Array.prototype.forEach.call(document.querySelectorAll("main form[method=post], #content form[method=post]"),
+          function (form, index) {
+            carriedFields(form).forEach(function (field) {
+              var checkable = field.type === "checkbox" || field.type === "radio";
+              if (checkable ? field.checked : field.value) {
+                values.push([index, field.name, field.value, checkable]);
+              }
+            });
+          });
+        try {
+          window.sessionStorage.setItem(CARRIED, JSON.stringify({ path: window.location.pathname, values: values }));
+        } catch (error) { /* storage refused: the page reloads as before */ }
+      });
+    });
+    var saved;
+    try {
+      saved = JSON.parse(window.sessionStorage.getItem(CARRIED) || "null");
+      window.sessionStorage.removeItem(CARRIED);
+    } catch (error) {
+      return;
+    }
+    if (!saved || saved.path !== window.location.pathname) return;
+    var forms = document.querySelectorAll("main form[method=post], #content form[method=post]");
+    saved.values.forEach(function (entry) {
+      var form = forms[entry[0]];
+      if (!form) return;
+      carriedFields(form).forEach(function (field) {
+        if (field.name !== entry[1]) return;
+        if (entry[3]) {
+          if (field.value === entry[2]) field.checked = true;
+        } else {
+          field.value = entry[2];
+        }
+      });
+    });
+  }
+
   function ready() {
     setUpMenu();
     setUpFiles();
     setUpUploadProgress();
     setUpConfirmations();
+    setUpLanguageCarry();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

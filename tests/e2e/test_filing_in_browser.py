@@ -36,6 +36,16 @@ def test_the_demo_citizen_files_a_level_3_dossier_and_downloads_the_receipt(page
     page.get_by_label("Số nhà, đường, thôn/xóm").fill("12 Lê Lợi")
     page.get_by_label("Nội dung đề nghị giải quyết").fill("Đăng ký giám sát việc giám hộ cho cháu Nguyễn Minh Khôi.")
     screenshot("declaration")
+    # Read in English and back: nothing typed is lost (the switch reloaded an empty declaration).
+    page.locator("form.lang-switch button[value=en]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Declaration")
+    expect(page.get_by_label("Ward, commune or special zone")).to_have_value("Hạc Thành")
+    page.locator("form.lang-switch button[value=vi]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tờ khai")
+    expect(page.get_by_label("Nội dung đề nghị giải quyết")).to_have_value(
+        "Đăng ký giám sát việc giám hộ cho cháu Nguyễn Minh Khôi."
+    )
+    expect(page.get_by_label("Tỉnh/thành phố")).to_have_value(re.compile(r"\d+"))
     page.get_by_role("button", name="Lưu và tiếp tục").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Giấy tờ")
