@@ -14,6 +14,7 @@ from portal import access
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.dates import DateTimeField
+from portal.money import VndField
 
 from .constants import DocumentKind
 from .models import Dossier
@@ -125,7 +126,7 @@ class SubmitForApprovalForm(ActionForm):
 
 
 class RequestPaymentForm(ActionForm):
-    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1, max_value=10**12)
+    amount = VndField(label=_("Amount (VND)"), min_value=1, max_value=10**12)
     note = _text(_("Note"), required=False)
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.dates import DateField
 
 from .constants import AT_THE_COUNTER
+from .services.counter import CARD_SLIP_MISSING, card_slip_missing
 
 
 class CounterPaymentForm(forms.Form):
@@ -15,6 +16,12 @@ class CounterPaymentForm(forms.Form):
     reference = forms.CharField(
         label=_("POS slip number"), required=False, max_length=64, help_text=_("For a card payment.")
     )
+
+    def clean(self):
+        data = super().clean()
+        if card_slip_missing(data.get("method", ""), data.get("reference", "")):
+            self.add_error("reference", CARD_SLIP_MISSING)
+        return data
 
 
 class ExemptionForm(forms.Form):

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from portal.access import AGENCY_CONTACT_FIELDS, may_change_agency
 from portal.admin_site import AutocompleteAdminMixin
+from portal.money import VndField
 from portal.params import number
 
 from . import services
@@ -232,6 +233,8 @@ class DistrictRuleAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
 
 
 class FeeItemForm(forms.ModelForm):
+    amount = VndField(label=_("amount (VND)"), min_value=0, max_value=10**12)
+
     class Meta:
         model = FeeItem
         fields = [

@@ -901,3 +901,34 @@ def test_the_back_office_switches_language_on_the_page_itself(client, staff):
 
     assert switched["Location"] == CHANGELIST
     assert 'lang="en"' in client.get(CHANGELIST).content.decode()[:200]
+
+
+@pytest.mark.parametrize(
+    ("typed", "billed"),
+    [("50.000", 50_000), ("50 000 đ", 50_000), ("1.250.000", 1_250_000), ("50,000", 50_000), ("8000", 8_000)],
+)
+def test_an_amount_is_read_as_officials_write_it(client, staff, typed, billed):
+    """ "50.000" was billed as 50 đ (a trailing ".000" read as decimals): the citizen was asked for 50 đồng."""
+    dossier = dossier_in(Status.PROCESSING)
+    client.force_login(staff[Role.CASHIER])
+
+    client.post(action_url(dossier, "request_payment"), {"version": dossier.version, "amount": typed, "note": ""})
+
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PAYMENT_REQUESTED and dossier.payment_requests.get().amount == billed
+
+
+@pytest.mark.parametrize("typed", ["50,5", "5.00", "1.2.3", "50.000.0", "mười nghìn", "-5000", "0"])
+def test_an_amount_that_is_no_whole_number_of_dong_is_refused_and_kept(client, staff, typed):
+    dossier = dossier_in(Status.PROCESSING)
+    client.force_login(staff[Role.CASHIER])
+
+    response = client.post(
+        action_url(dossier, "request_payment"), {"version": dossier.version, "amount": typed, "note": "Phí sao y"}, **EN
+    )
+
+    html = response.content.decode()
+    assert f'value="{typed}"' in html and "Phí sao y" in html  # what was typed, kept
+    assert "Enter a whole number of đồng, for example 50.000." in html or "greater than or equal to 1" in html
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING and not dossier.payment_requests.exists()

@@ -230,7 +230,9 @@ def test_a_result_by_post_is_posted_once_paid(catalogue, tracking_range):
     dossier = to_result_ready(file_dossier())
     with pytest.raises(ResultHeld):
         postal.post_result(dossier=dossier, by=official("tiepnhan"))
-    payments.record_counter_payment(request=open_request(dossier), by=official("thuphi"), method="card")
+    payments.record_counter_payment(
+        request=open_request(dossier), by=official("thuphi"), method="card", reference="POS-7"
+    )
 
     shipment = postal.post_result(dossier=dossier, by=official("tiepnhan"))
 

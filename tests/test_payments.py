@@ -382,3 +382,18 @@ def test_the_sandbox_pages_do_not_exist_when_it_is_off(client, settings, db):
     settings.PAYMENT_SANDBOX = False
     assert client.get(reverse("payments:sandbox_pay")).status_code == 404
     assert client.post(reverse("payments:sandbox_api"), "{}", content_type="application/json").status_code == 404
+
+
+def test_a_card_payment_is_recorded_with_its_pos_slip_number(catalogue, settings):
+    """A card payment went through with no slip number: the day's card takings could not be matched with the bank's."""
+    settings.LANGUAGE_CODE = "vi"
+    dossier = file_dossier()
+    request = PaymentRequest.objects.get(dossier=dossier)
+
+    with pytest.raises(services.PaymentError, match="số trên hóa đơn POS"):
+        services.record_counter_payment(request=request, by=official("thuphi"), method="card", reference="  ")
+    request.refresh_from_db()
+    assert request.is_open and not request.transactions.exists()
+
+    txn = services.record_counter_payment(request=request, by=official("thuphi"), method="card", reference="POS-2")
+    assert txn.receipt.number and request.transactions.get().pk == txn.pk

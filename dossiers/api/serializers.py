@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.dates import in_calendar
+from portal.money import VndSerializerField
 from procedures.models import RequiredDocument
 
 from .. import costs, linked
@@ -199,7 +200,7 @@ class ActionSerializer(serializers.Serializer):
     days = serializers.IntegerField(required=False, min_value=1, max_value=60)
     handler = serializers.CharField(required=False, max_length=150, help_text="Username of the official")
     leader = serializers.CharField(required=False, max_length=150, help_text="Username of the leader")
-    amount = serializers.IntegerField(required=False, min_value=1, max_value=10**12)
+    amount = VndSerializerField(required=False, min_value=1, max_value=10**12)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     new_due_at = serializers.DateTimeField(required=False, validators=[in_calendar])
 

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.accounts.constants import Role
 from portal.accounts.models import User
@@ -11,6 +12,13 @@ from ..constants import AT_THE_COUNTER, CounterMethod, Gateway, TransactionStatu
 from ..models import PaymentRequest, Transaction
 from .base import PaymentError, check_official, ensure_not_with_the_postman, lock_request
 from .online import _after_success, new_txn_ref
+
+CARD_SLIP_MISSING = gettext_lazy("Enter the number on the POS slip of the card payment.")
+
+
+def card_slip_missing(method: str, reference: str) -> bool:
+    """A card payment is matched with the bank's statement by its POS slip number: it is recorded with one."""
+    return method == CounterMethod.CARD and not (reference or "").strip()
 
 
 @transaction.atomic
@@ -22,6 +30,8 @@ def record_counter_payment(
     check_official(dossier, by, roles=(Role.CASHIER,))
     if method not in AT_THE_COUNTER:
         raise PaymentError(_("Choose cash or card."))
+    if card_slip_missing(method, reference):
+        raise PaymentError(CARD_SLIP_MISSING)
     ensure_not_with_the_postman(dossier)
     return _take_payment(request, by=by, method=method, reference=reference)
 
