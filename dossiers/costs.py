@@ -82,6 +82,8 @@ class CostProvider(Protocol):
 
     def postal_tariff(self) -> list[TariffRow]: ...
 
+    def awaited_by_agency(self, dossier: "Dossier") -> int: ...
+
 
 _provider: CostProvider | None = None
 
@@ -116,3 +118,8 @@ def online_fee_items(procedure: "Procedure") -> list["FeeItem"]:
 def postal_tariff() -> list[TariffRow]:
     """The postal fee of the result letter by zone."""
     return _the_provider().postal_tariff()
+
+
+def awaited_by_agency(dossier: "Dossier") -> int:
+    """What the payments the agency asked for while processing (status 6) still await, in đồng."""
+    return _the_provider().awaited_by_agency(dossier)

@@ -387,6 +387,9 @@ def payment_received(
 ) -> Dossier:
     """6 → 4: paid (at the counter, or confirmed by the payment gateway with ``by=None``)."""
     dossier = _lock(dossier, "payment_received", by, expected_version)
+    reason = unpaid_reason(dossier) if by is not None else ""
+    if reason:  # marked by hand: the cashier's books and the dossier agree, it moves on when the payment is recorded
+        raise InvalidTransition(reason)
     dossier.status = Status.PROCESSING
     _record(dossier, action="payment_received", from_status=Status.PAYMENT_REQUESTED, by=by, note=note)
     return dossier
@@ -560,11 +563,25 @@ def held_reason(dossier: Dossier, *, collected_on_delivery: int = 0) -> str:
     return _("%(action)s: not possible while %(amount)s is owed (pay or exempt).") % values
 
 
+def unpaid_reason(dossier: Dossier) -> str:
+    """Why "payment received" cannot be marked by hand, or "": the payment asked for is still awaited. It is
+    recorded at the counter (which issues the receipt), paid online or exempted, and the dossier then moves on."""
+    owed = costs.awaited_by_agency(dossier)
+    if owed <= 0:
+        return ""
+    return _(
+        "%(action)s: %(amount)s is still awaited. Record the payment at the counter (it issues the receipt) or "
+        "exempt it; the dossier then moves on by itself."
+    ) % {"action": ACTIONS[DossierAction.PAYMENT_RECEIVED].label, "amount": vnd(owed)}
+
+
 def why_not(dossier: Dossier, action: str) -> str:
     """Why an action the status and the official's role allow is still not possible now, or "" (the back office
     lists the reason instead of the button)."""
     if action == DossierAction.RETURN_RESULT and dossier.status == Status.RESULT_READY:
         return held_reason(dossier)
+    if action == DossierAction.PAYMENT_RECEIVED and dossier.status == Status.PAYMENT_REQUESTED:
+        return unpaid_reason(dossier)
     if action == DossierAction.ACCEPT and dossier.is_waiting:
         return waiting_reason(dossier)
     return ""

@@ -27,7 +27,7 @@ from dossiers.models import Dossier
 from procedures.constants import Channel
 from procedures.models import FeeItem, Procedure
 
-from .constants import LineKind, RequestStatus
+from .constants import LineKind, Purpose, RequestStatus
 from .models import PaymentLine, PaymentRequest
 
 
@@ -151,3 +151,9 @@ def postal_tariff() -> list[TariffRow]:
             continue
         rows.append(TariffRow(zone=zone, label=str(Zone(zone).label), amount=amount))
     return rows
+
+
+def awaited_by_agency(dossier: Dossier) -> int:
+    """What the payment requests the agency made while processing ("request payment", status 6) still await."""
+    awaited = PaymentRequest.objects.filter(dossier=dossier, purpose=Purpose.REQUESTED, status=RequestStatus.OPEN)
+    return sum(awaited.values_list("amount", flat=True))

@@ -7,6 +7,8 @@ from botocore.config import Config
 from django.urls import reverse
 
 from dossiers import costs, processing
+from dossiers.constants import Status
+from payments import services as payments
 from payments.constants import Purpose, RequestStatus
 from payments.fees import MAX_QUANTITY, asked_quantity
 from payments.models import PaymentRequest
@@ -83,3 +85,24 @@ def test_downloading_a_receipt_while_the_file_store_is_down_answers_503(client, 
     assert response.status_code == 503
     dossier.refresh_from_db()
     assert not dossier.receipt
+
+
+def test_the_cashier_cannot_mark_a_payment_received_that_the_books_still_await(catalogue, settings):
+    """ "Payment received" by hand moved the dossier on while its request stayed open: the dossier read paid, the
+    cashier's list still awaited it, and a later refusal left it awaited for ever."""
+    settings.LANGUAGE_CODE = "en"
+    dossier = to_processing(file_dossier(place=None))
+    processing.request_payment(dossier=dossier, by=official("chuyenvien"), amount=50_000)
+    dossier.refresh_from_db()
+
+    awaited = PaymentRequest.objects.get(dossier=dossier, status=RequestStatus.OPEN).amount  # with the fees unpaid
+    assert f"{awaited:,} VND is still awaited" in processing.why_not(dossier, "payment_received")
+    with pytest.raises(processing.InvalidTransition, match="Record the payment at the counter"):
+        processing.payment_received(dossier=dossier, by=official("thuphi"))
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PAYMENT_REQUESTED
+
+    request = PaymentRequest.objects.get(dossier=dossier, status=RequestStatus.OPEN, purpose=Purpose.REQUESTED)
+    payments.record_counter_payment(request=request, by=official("thuphi"), method="cash")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING  # recorded with its receipt: the dossier moved on by itself
