@@ -132,7 +132,7 @@ def accept(*, dossier: Dossier, by: User, expected_version: int | None = None, n
     dossier = _lock(dossier, "accept", by, expected_version)
     days = dossier.procedure.processing_days
     dossier.status, dossier.accepted_at = Status.ACCEPTED, now
-    dossier.due_at = _calendar().add_working_days(now, days) if days is not None else None
+    dossier.due_at = _calendar().add_working_days(now, days) if days else None  # 0: no time limit is set
     _record(
         dossier,
         action="accept",

@@ -97,6 +97,26 @@ def test_accepting_sets_the_due_date_in_working_time_and_issues_form_01(catalogu
     assert dossier.code in text and "Thủ tục đăng ký khai sinh" in text and "23/02/2026" in text
 
 
+def test_a_procedure_without_a_time_limit_is_accepted_without_a_deadline(catalogue, staff):
+    """2.002481 ("Không quy định thời hạn giải quyết", 0 in the national data) was due, and overdue, the moment the
+    desk accepted it; form 01 promised the result at that very minute."""
+    from portal import demo
+    from procedures.importers import import_package, load_package
+    from procedures.models import Procedure
+
+    import_package(load_package(demo.CATALOGUE_FILE))  # the national data again, as a nightly pull would
+    transfer = Procedure.objects.get(code="2.002481")
+    assert transfer.processing_days is None
+    dossier = dossier_in(Status.SUBMITTED, procedure=transfer)
+
+    processing.accept(dossier=dossier, by=staff[Role.DESK], now=at(2026, 12, 8, 8, 10))
+
+    dossier.refresh_from_db()
+    assert dossier.status == Status.ACCEPTED and dossier.due_at is None
+    text = pdf_text(notices.render_and_store(dossier.notices.get().pk))
+    assert "Thời gian trả kết quả: theo quy định" in text
+
+
 def test_a_supplement_pauses_the_clock_and_the_due_date_moves_by_the_time_waited(catalogue, staff):
     dossier = dossier_in(Status.SUBMITTED)
     processing.accept(dossier=dossier, by=staff[Role.DESK], now=MONDAY_9)

@@ -32,8 +32,9 @@ WORKING_DAY_UNITS = {"ngay", "ngay lam viec"}
 
 
 def processing_days(options: list[ParsedOption]) -> Decimal | None:
-    """The shortest processing time published in working days, used for deadlines."""
-    days = [o.time_value for o in options if o.time_value is not None and fold(o.time_unit) in WORKING_DAY_UNITS]
+    """The shortest processing time published in working days, used for deadlines. A time of 0 is how the national
+    data writes "Không quy định thời hạn giải quyết" (no time limit): no deadline, not one at the moment of intake."""
+    days = [o.time_value for o in options if o.time_value and fold(o.time_unit) in WORKING_DAY_UNITS]
     return min(days) if days else None
 
 

@@ -62,7 +62,7 @@ _TIME_UNITS = {
 def duration(option) -> str:
     """A processing option's time in the page's language: "10 ngày làm việc", "10 working days"; a unit the portal
     does not know is shown as the national data writes it."""
-    if option.time_value is None:
+    if not option.time_value:  # 0: "Không quy định thời hạn giải quyết", which the option's description says
         return ""
     shown = number(option.time_value)
     unit = _TIME_UNITS.get(fold(option.time_unit or ""))
