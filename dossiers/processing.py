@@ -476,6 +476,10 @@ def approve(
     (``ResultNotSigned``), nothing changes: the dossier is never "result ready" without its signed result."""
     now = now or timezone.now()
     content, signed = None, False
+    if result is None and dossier.delivery_method == DeliveryMethod.ONLINE:
+        # The citizen chose to receive it online: approving without it would tell them a result is ready that
+        # they cannot have.
+        raise InvalidTransition(_("The citizen receives this result online: attach it (PDF) to approve."))
     if result is not None:
         current = Dossier.objects.select_related("agency").get(pk=dossier.pk)
         check(current, "approve", by, expected_version)  # nothing is signed that could not be approved
@@ -517,19 +521,24 @@ def recall(*, dossier: Dossier, by: User, reason: str, expected_version: int | N
     if not reason.strip():
         raise InvalidTransition(_("Say what must be corrected."))
     dossier = _lock(dossier, "recall", by, expected_version)
+    recalled = dossier.result_file.name if dossier.result_file else ""
     dossier.status, dossier.stage, dossier.finished_at, dossier.timeliness = (
         Status.PROCESSING,
         Stage.PROCESSING,
         None,
         "",
     )
+    # The recalled result is no longer the dossier's: nobody downloads it as the result. The timeline names its
+    # file; like a result replaced by a new approval, the file goes with the storage sweep.
+    dossier.result_file, dossier.result_signed_at = None, None
     _record(
         dossier,
         action="recall",
         from_status=Status.RESULT_READY,
         by=by,
         note=reason,
-        fields=["stage", "finished_at", "timeliness"],
+        fields=["stage", "finished_at", "timeliness", "result_file", "result_signed_at"],
+        extra={"recalled_result": recalled} if recalled else None,
     )
     return dossier
 

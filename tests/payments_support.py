@@ -85,9 +85,16 @@ def to_processing(dossier: Dossier) -> Dossier:
 
 
 def to_result_ready(dossier: Dossier) -> Dossier:
+    """Approved, with a signed result attached (a result the citizen receives online is never approved without)."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .filing import PDF_BYTES
+
     dossier = to_processing(dossier)
     processing.submit_for_approval(dossier=dossier, by=official("chuyenvien"), leader=official("lanhdao"))
-    return processing.approve(dossier=dossier, by=official("lanhdao"))
+    result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
+    return processing.approve(dossier=dossier, by=official("lanhdao"), result=result, pin=settings.SIGNATURE_DEMO_PIN)
 
 
 def gateway_params(

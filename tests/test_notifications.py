@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +30,7 @@ from notifications.text import sms_parts, sms_text, transliterate
 from portal.accounts.validators import format_vn_phone
 
 from .factories import AgencyFactory
+from .filing import PDF_BYTES
 from .notifications_support import SmtpListener, dossier_in, make_citizen, make_office
 
 MONDAY_9 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
@@ -224,7 +227,15 @@ def test_each_event_has_the_details_the_citizen_needs(office):
     assert text == f"Ho so {d.code}: de nghi nop 8.000 dong. Thanh toan truc tuyen tren Cong Dich vu cong " + (
         "hoac tai Bo phan Mot cua."
     )
-    text, d = sms_for(Status.PROCESSING, "approve", by=office.leader, fields={"delivery_method": DeliveryMethod.ONLINE})
+    result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
+    text, d = sms_for(
+        Status.PROCESSING,
+        "approve",
+        by=office.leader,
+        result=result,
+        pin=settings.SIGNATURE_DEMO_PIN,
+        fields={"delivery_method": DeliveryMethod.ONLINE},
+    )
     assert text == f"Ho so {d.code} da co ket qua. Tai ket qua tren Cong Dich vu cong."
     text, d = sms_for(
         Status.RESULT_READY,

@@ -316,3 +316,33 @@ def test_each_notice_says_what_happened_in_vietnamese(catalogue, staff, status, 
     assert dossier.code in text and "Thủ tục đăng ký khai sinh" in text
     for word in words:
         assert word in text
+
+
+def test_a_result_the_citizen_receives_online_is_not_approved_without_it(catalogue, staff):
+    """Approving with nothing attached made the dossier "result ready" with no result for the citizen to download."""
+    dossier = dossier_in(Status.PROCESSING, stage=Stage.APPROVAL, delivery_method="online")
+    with translation.override("en"), pytest.raises(InvalidTransition, match="attach it"):
+        processing.approve(dossier=dossier, by=staff[Role.LEADER])
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+
+    at_office = dossier_in(Status.PROCESSING, stage=Stage.APPROVAL, delivery_method="office")
+    processing.approve(dossier=at_office, by=staff[Role.LEADER])  # a paper result, handed over at the desk
+    at_office.refresh_from_db()
+    assert at_office.status == Status.RESULT_READY
+
+
+def test_a_recalled_result_is_no_longer_offered_as_the_result(catalogue, staff):
+    """After "recall to correct", the signed PDF with the mistake was still linked as the dossier's result."""
+    dossier = dossier_in(Status.PROCESSING, stage=Stage.APPROVAL, delivery_method="online")
+    result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
+    processing.approve(dossier=dossier, by=staff[Role.LEADER], result=result, pin=settings.SIGNATURE_DEMO_PIN)
+    dossier.refresh_from_db()
+    name = dossier.result_file.name
+    assert name and dossier.result_signed_at
+
+    processing.recall(dossier=dossier, by=staff[Role.LEADER], reason="Sai ngày sinh trong kết quả")
+
+    dossier.refresh_from_db()
+    assert not dossier.result_file and dossier.result_signed_at is None
+    assert dossier.events.last().data["recalled_result"] == name
