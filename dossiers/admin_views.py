@@ -178,15 +178,21 @@ def take_action(request, model_admin, object_id: int, name: str):
                 changed = service(
                     dossier=dossier, by=request.user, expected_version=form.cleaned_data["version"], **form.arguments()
                 )
-            except (InvalidTransition, DossierChanged) as error:
+            except DossierChanged as error:  # someone else acted: the dossier's page shows what it is now
                 messages.error(request, str(error))
+                return redirect(change_url)
+            except InvalidTransition as error:
+                if refusal(dossier, request.user, action):  # not theirs to do, or not now: back to the dossier
+                    messages.error(request, str(error))
+                    return redirect(change_url)
+                form.add_error(None, str(error))  # what they typed was refused (a wrong PIN, a date): it stays
             else:
                 messages.success(
                     request,
                     _("“%(action)s” done: dossier %(code)s is now “%(status)s”.")
                     % {"action": action.label, "code": changed.code, "status": changed.get_status_display()},
                 )
-            return redirect(change_url)
+                return redirect(change_url)
     else:
         reason = refusal(dossier, request.user, action)
         if reason:
