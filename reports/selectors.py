@@ -2,9 +2,10 @@
 
 Every figure comes from ``GROUP BY`` queries in the database (no per-row work in Python), so the cost is the same
 for a thousand dossiers or a million; the number of queries is constant. Periods are calendar days in
-Asia/Ho_Chi_Minh: dossiers *received* in the period count for the monthly, channel, receiving-centre and
-digitisation figures (by ``submitted_at``), dossiers *finished* in the period for the timeliness rates and the
-electronic results (by ``finished_at``), ratings given in the period for satisfaction.
+Asia/Ho_Chi_Minh: dossiers *received* in the period (accepted at intake, counted by when they were filed,
+``submitted_at``) count for the monthly, channel, receiving-centre and digitisation figures, dossiers *finished*
+in the period for the timeliness rates and the electronic results (by ``finished_at``), ratings given in the
+period for satisfaction.
 
 A dossier received by one centre for another agency (intake regardless of boundary, Decree 118/2025) counts as
 *received* by its receiving centre (``received_by``, or the competent agency itself when null) and as *processed*
@@ -324,7 +325,9 @@ def compute_statistics(filters: StatisticsFilters) -> Statistics:
     start, end = filters.bounds()
     agency = filters.agency
     dossiers = Dossier.objects.exclude(status=Status.DRAFT)
-    received_in_period = dossiers.filter(submitted_at__gte=start, submitted_at__lt=end)
+    # Received: accepted at intake (``accepted_at``), by when it was filed. A dossier still awaiting intake is
+    # counted once accepted; one refused at intake or withdrawn before it was never received.
+    received_in_period = dossiers.filter(submitted_at__gte=start, submitted_at__lt=end, accepted_at__isnull=False)
     # Intake figures follow the receiving centre, processing figures the competent agency.
     received_here = received_in_period if agency is None else received_in_period.filter(received_at(agency))
     if agency is not None:

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from dossiers.constants import Channel, Status, Timeliness
 from dossiers.models import Dossier
 from procedures.constants import ServiceLevel
+from procedures.models import Procedure
 from reports.selectors import StatisticsFilters, compute_statistics, percent, statistics
 from tracking.models import Rating
 
@@ -42,9 +43,10 @@ def dossier(procedure, agency, submitted: datetime, channel=Channel.ONLINE, *, f
         procedure=procedure,
         agency=agency,
         applicant=CitizenFactory(),
-        status=Status.RETURNED if finished else Status.PROCESSING,
+        status=extra.pop("status", Status.RETURNED if finished else Status.PROCESSING),
         code=f"{agency.code}-{submitted:%y%m%d}-{number:04d}",
         submitted_at=submitted,
+        accepted_at=extra.pop("accepted_at", submitted),  # received at intake, as processing dossiers are
         channel=channel,
         finished_at=finished,
         timeliness=timeliness,
@@ -134,6 +136,15 @@ def test_dossiers_received_per_month_and_channel(known):
         ("post", 1, 12.5),
     ]
     assert stats.online_share == 62.5
+
+
+def test_dossiers_refused_at_intake_or_still_awaiting_it_are_not_counted_as_received(known):
+    """The agency's "18 received" held one refused at intake and six still awaiting intake."""
+    procedure = Procedure.objects.filter(agencies=known["a"]).first()
+    for status in (Status.SUBMITTED, Status.REFUSED, Status.WITHDRAWN):
+        dossier(procedure, known["a"], at(2020, 2, 10, 9), status=status, accepted_at=None)
+
+    assert compute_statistics(quarter(known["a"])).received == 8  # as before these three
 
 
 def test_timeliness_per_agency_and_per_field(known):

@@ -51,6 +51,7 @@ def dossier(procedure, agency, channel, submitted, *, received_by=None, finished
         status=Status.RESULT_READY if finished else Status.PROCESSING,
         code=f"{(received_by or agency).code}-{submitted:%y%m%d}-{number:04d}",
         submitted_at=submitted,
+        accepted_at=extra.pop("accepted_at", submitted),  # received at intake, as processing dossiers are
         channel=channel,
         finished_at=finished,
         result_file=result,
