@@ -591,6 +591,8 @@ def why_not(dossier: Dossier, action: str) -> str:
         return held_reason(dossier)
     if action == DossierAction.PAYMENT_RECEIVED and dossier.status == Status.PAYMENT_REQUESTED:
         return unpaid_reason(dossier)
+    if action == DossierAction.APOLOGISE:
+        return apology_reason(dossier)
     if action == DossierAction.ACCEPT and dossier.is_waiting:
         return waiting_reason(dossier)
     return ""
@@ -697,12 +699,13 @@ def apologise(
     if not reason.strip():
         raise InvalidTransition(_("Give the reason for the delay."))
     dossier = _lock(dossier, "apologise", by, expected_version)
-    if dossier.apology_issued_at is not None:
-        raise InvalidTransition(_("An apology has already been issued for this dossier; it can be issued only once."))
-    if dossier.due_at is None or now >= dossier.due_at:
-        raise InvalidTransition(_("An apology must be issued before the due date passes."))
+    reason_not = apology_reason(dossier, now=now)
+    if reason_not:
+        raise InvalidTransition(reason_not)
     if new_due_at <= dossier.due_at:
         raise InvalidTransition(_("The new date must be later than the current due date."))
+    if not _calendar().is_working_time(new_due_at):
+        raise InvalidTransition(_("The new date must fall within working hours on a working day."))
     old_due = dossier.due_at
     dossier.due_at, dossier.apology_issued_at = new_due_at, now
     _record(
@@ -716,6 +719,15 @@ def apologise(
         fields=["due_at", "apology_issued_at"],
     )
     return dossier
+
+
+def apology_reason(dossier: Dossier, *, now: datetime | None = None) -> str:
+    """Why no apology (form 04) can be issued for the dossier now, or "": once, before the due date passes."""
+    if dossier.apology_issued_at is not None:
+        return _("An apology has already been issued for this dossier; it can be issued only once.")
+    if dossier.due_at is None or (now or timezone.now()) >= dossier.due_at:
+        return _("An apology must be issued before the due date passes.")
+    return ""
 
 
 def expire_supplements(*, now: datetime | None = None) -> int:

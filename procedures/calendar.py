@@ -58,6 +58,13 @@ class WorkingCalendar:
             return True
         return day.weekday() < 5 and day not in self.days_off
 
+    def is_working_time(self, moment: datetime) -> bool:
+        """``moment`` falls on a working day, within one of its working periods (a result can be handed over)."""
+        local = moment.astimezone(self.tz)
+        if not self.is_working_day(local.date()):
+            return False
+        return any(opens <= local.time() <= closes for opens, closes in self.periods)
+
     def next_working_day(self, day: date) -> date:
         for _ in range(MAX_DAYS_AHEAD):
             day += timedelta(days=1)

@@ -305,8 +305,11 @@ def inputs(name: str, dossier: Dossier, staff) -> dict:
             value = staff[value].pk
         elif value == RESULT_PDF:
             value = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
-        elif value == "+5d":
-            value = timezone.localtime(dossier.due_at + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+        elif value == "+5d":  # 10:00 on a working day at least two days after the due date
+            from procedures.calendar import WorkingCalendar
+
+            day = WorkingCalendar.load().next_working_day(timezone.localtime(dossier.due_at + timedelta(days=1)).date())
+            value = f"{day:%Y-%m-%d}T10:00"
         data[key] = value
     return data
 

@@ -346,3 +346,25 @@ def test_a_recalled_result_is_no_longer_offered_as_the_result(catalogue, staff):
     dossier.refresh_from_db()
     assert not dossier.result_file and dossier.result_signed_at is None
     assert dossier.events.last().data["recalled_result"] == name
+
+
+def test_an_apologys_new_date_falls_in_working_time_and_it_is_not_offered_when_it_cannot_be_issued(catalogue, staff):
+    """Form 04 was issued for 10:00 on Sunday 13 December 2026; the apology was offered on dossiers without a due
+    date or already overdue, where it could only fail."""
+    dossier = dossier_in(Status.PROCESSING, due_at=at(2026, 12, 10, 17, 0))
+    for moment in (at(2026, 12, 13, 10, 0), at(2026, 12, 14, 19, 0)):  # a Sunday; a Monday evening
+        with translation.override("en"), pytest.raises(InvalidTransition, match="working hours on a working day"):
+            processing.apologise(
+                dossier=dossier, by=staff[Role.LEADER], new_due_at=moment, reason="x", now=at(2026, 12, 8, 9, 0)
+            )
+    processing.apologise(
+        dossier=dossier, by=staff[Role.LEADER], new_due_at=at(2026, 12, 14, 10, 0), reason="x", now=at(2026, 12, 8, 9)
+    )
+
+    without_due = dossier_in(Status.PROCESSING, due_at=None)
+    overdue = dossier_in(Status.PROCESSING, due_at=at(2020, 1, 2, 17, 0))
+    with translation.override("en"):
+        for case in (without_due, overdue):
+            assert "before the due date passes" in processing.why_not(case, "apologise")
+        dossier.refresh_from_db()
+        assert "only once" in processing.why_not(dossier, "apologise")
