@@ -201,3 +201,17 @@ class DossierFactory(factory.django.DjangoModelFactory):
 def dossier_in(status: int, agency: Agency | str = HAC_THANH, **fields) -> Dossier:
     """A dossier in ``status`` at ``agency`` (an Agency or its code); see ``DossierFactory`` for the fields."""
     return DossierFactory(status=status, agency=_agency(agency), **fields)
+
+
+def working_time_after(moment, days: int = 0):
+    """10:00 on the first working day at least ``days`` after ``moment``: a date an official may set (an apology's
+    new date falls in working time), whatever day and hour the tests run."""
+    from datetime import datetime
+
+    from procedures.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar.load()
+    day = timezone.localtime(moment + timedelta(days=days)).date()
+    if not calendar.is_working_day(day):
+        day = calendar.next_working_day(day)
+    return datetime.combine(day, datetime.min.time().replace(hour=10), calendar.tz)

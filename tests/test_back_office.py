@@ -27,7 +27,7 @@ from portal import single_flight
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .factories import dossier_in, official, superuser
+from .factories import dossier_in, official, superuser, working_time_after
 from .filing import HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -305,11 +305,8 @@ def inputs(name: str, dossier: Dossier, staff) -> dict:
             value = staff[value].pk
         elif value == RESULT_PDF:
             value = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
-        elif value == "+5d":  # 10:00 on a working day at least two days after the due date
-            from procedures.calendar import WorkingCalendar
-
-            day = WorkingCalendar.load().next_working_day(timezone.localtime(dossier.due_at + timedelta(days=1)).date())
-            value = f"{day:%Y-%m-%d}T10:00"
+        elif value == "+5d":  # in working time, two days or more after the due date
+            value = f"{working_time_after(dossier.due_at, days=2):%Y-%m-%dT%H:%M}"
         data[key] = value
     return data
 

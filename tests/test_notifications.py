@@ -29,7 +29,7 @@ from notifications.models import Message, MessageTemplate
 from notifications.text import sms_parts, sms_text, transliterate
 from portal.accounts.validators import format_vn_phone
 
-from .factories import AgencyFactory
+from .factories import AgencyFactory, working_time_after
 from .filing import PDF_BYTES
 from .notifications_support import SmtpListener, dossier_in, make_citizen, make_office
 
@@ -250,7 +250,7 @@ def test_each_event_has_the_details_the_citizen_needs(office):
         Status.PROCESSING,
         "apologise",
         by=office.desk,
-        new_due_at=due + timedelta(days=4),
+        new_due_at=working_time_after(due, days=4),
         reason="Cần xác minh thêm",
         fields={"due_at": due},
     )

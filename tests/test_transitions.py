@@ -12,8 +12,6 @@ The agency administrator holds every official role, and the portal's superuser m
 dossiers; both are written out in each row.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -111,7 +109,7 @@ def arguments(action: str, dossier: Dossier, people: dict) -> dict:
             "pin": settings.SIGNATURE_DEMO_PIN,  # the leader signs the result with their key
         }
     if action == "apologise":
-        later = (dossier.due_at or timezone.now()) + timedelta(days=3)  # no due date before acceptance
+        later = factories.working_time_after(dossier.due_at or timezone.now(), days=3)  # no due date before acceptance
         return {"new_due_at": later, "reason": "Chờ kết quả xác minh"}
     return {
         "refuse": {"reason": "Hồ sơ không thuộc thẩm quyền"},
