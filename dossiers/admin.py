@@ -1,5 +1,6 @@
 """The officials' back office for dossiers: read-only pages; every change goes through a processing action."""
 
+import re
 from functools import partial
 
 from django.contrib import admin
@@ -23,7 +24,9 @@ from procedures.models import Procedure
 
 from . import admin_views, costs, counter_views, selectors
 from .codes import is_dossier_code, normalise_code
-from .models import Dossier
+from .models import Dossier, LinkedFiling
+
+CODE_TAIL = re.compile(r"^\d{6}-\d{4}$")
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -121,7 +124,9 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter, TurnFilter]
     list_select_related = ["procedure", "applicant", "handler"]
     search_fields = ["code", "applicant__full_name", "applicant__phone", "delivery_phone"]
-    search_help_text = _("Dossier code, applicant's name or phone number.")
+    search_help_text = _(
+        "Dossier or linked-filing code (or its last part, such as 261208-0012), applicant's name, CCCD or phone number."
+    )
     ordering = ["-submitted_at", "-pk"]
     view_on_site = False
     change_list_template = "admin/dossiers/dossier/change_list.html"
@@ -169,7 +174,8 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     # filings elsewhere; read-only, status and the rest change only through the actions.
 
     def get_search_results(self, request, queryset, search_term):
-        """A dossier code, a phone number or (part of) a name, each answered from an index.
+        """A dossier or linked-filing code (or its date and number), a CCCD, a phone number or (part of) a name,
+        each answered from an index but the end of a code, read within the agency's dossiers.
 
         Officials type one thing at a time; matching every column with ``LIKE '%…%'`` at once would read the
         agency's whole table on every search.
@@ -178,8 +184,15 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         if not term:
             return queryset, False
         code = normalise_code(term)
-        if is_dossier_code(code):
-            return queryset.filter(code=code), False
+        if is_dossier_code(code):  # a dossier's code, or the code of the linked filing the citizen holds
+            filings = list(LinkedFiling.objects.filter(code=code).values_list("pk", flat=True)[:1])
+            return queryset.filter(Q(code=code) | Q(filing__in=filings)), False
+        digits = term.replace(" ", "").replace(".", "")
+        if len(digits) == 12 and digits.isdigit():  # a CCCD: the applicant's dossiers
+            applicants = list(User.objects.filter(id_number=digits).values_list("pk", flat=True)[:1])
+            return queryset.filter(applicant__in=applicants), False
+        if CODE_TAIL.match(code):  # "261208-0012": the date and number of a code, its agency left out
+            return queryset.filter(code__endswith=f"-{code}"), False
         try:
             phone = normalize_vn_phone(term)  # stored as +84…; officials type 09…
         except ValidationError:

@@ -221,6 +221,29 @@ def test_the_list_finds_a_dossier_by_the_phone_as_officials_type_it(client, staf
     assert list(by_name.context["cl"].result_list) == [dossier]
 
 
+def test_the_list_finds_dossiers_the_ways_officials_look_them_up(client, staff):
+    """The linked filing's code on the citizen's receipt, a code's date and number read off a paper, and the CCCD
+    on the card found nothing."""
+    from dossiers import linked
+
+    from .test_linked import ready_filing
+
+    filing, _submitted = linked.submit_filing(filing=(draft := ready_filing()), by=draft.applicant)
+    ours = set(filing.parts.values_list("pk", flat=True))  # the centre received every part (it follows the others)
+    dossier = dossier_in(Status.SUBMITTED)
+    User.objects.filter(pk=dossier.applicant_id).update(id_number="038185012345")
+    dossier_in(Status.SUBMITTED)
+    client.force_login(staff[Role.DESK])
+
+    def found(term: str) -> set[int]:
+        return {d.pk for d in client.get(CHANGELIST, {"q": term}).context["cl"].result_list}
+
+    assert ours and found(filing.code) == ours
+    assert found(dossier.code.split("-", 1)[1]) == {dossier.pk}  # "261208-0012"
+    assert found("038 185 012 345") == {dossier.pk}
+    assert found("038185099999") == set()
+
+
 # --- Actions through their forms ---------------------------------------------------------------------
 
 RESULT_PDF = "result"
