@@ -166,7 +166,10 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
                 ]
             },
         ),
-        (_("Result and fees"), {"fields": ["delivery_method", "delivery_address", "delivery_phone", "cost"]}),
+        (
+            _("Result and fees"),
+            {"fields": ["result_reference", "delivery_method", "delivery_address", "delivery_phone", "cost"]},
+        ),
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 

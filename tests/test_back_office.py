@@ -956,3 +956,14 @@ def test_an_amount_that_is_no_whole_number_of_dong_is_refused_and_kept(client, s
     assert "Enter a whole number of đồng, for example 50.000." in html or "greater than or equal to 1" in html
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING and not dossier.payment_requests.exists()
+
+
+def test_the_dossier_page_shows_the_result_number(client, staff):
+    """The leader typed "126/2026" at approval; it was kept but shown nowhere in the back office."""
+    dossier = dossier_in(Status.RESULT_READY, result_reference="126/2026")
+    client.force_login(staff[Role.DESK])
+
+    page = client.get(change_url(dossier), **EN).content.decode()
+
+    row = page.split("field-result_reference")[1].split("field-delivery_method")[0]
+    assert "126/2026" in row
