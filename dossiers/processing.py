@@ -267,6 +267,15 @@ def supplement(*, dossier: Dossier, by: User, note: str = "", now: datetime | No
         raise InvalidTransition(_("Only the applicant can supplement this dossier."))
     previous = dossier.status
     calendar = _calendar()
+    # The papers uploaded since the request (each replaced the slot's earlier file), named for the officials.
+    supplied = dossier.documents.select_related("required_document").order_by("pk")
+    if dossier.paused_at:
+        supplied = supplied.filter(uploaded_at__gte=dossier.paused_at)
+    papers = "; ".join(
+        f"{document.required_document.name if document.required_document else ''} ({document.original_name})".strip()
+        for document in supplied
+        if document.file
+    )
     if dossier.due_at and dossier.paused_at:
         waited = calendar.working_hours_between(dossier.paused_at, now)
         dossier.due_at = calendar.add_working_hours(dossier.due_at, waited)
@@ -278,6 +287,7 @@ def supplement(*, dossier: Dossier, by: User, note: str = "", now: datetime | No
         from_status=previous,
         by=by,
         public_note=note,
+        note=recorded(gettext_noop("Papers supplied: %(papers)s"), papers=papers[:1800]) if papers else "",
         fields=["due_at", "paused_at", "paused_from", "supplement_deadline"],
     )
     return dossier

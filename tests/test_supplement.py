@@ -58,6 +58,8 @@ def test_the_citizen_uploads_a_new_scan_and_the_dossier_goes_back_to_processing(
     assert waiting.status == Status.PROCESSING
     assert waiting.documents.get(required_document=slot).original_name == "chung-sinh-moi.pdf"
     assert waiting.events.last().action == "supplement" and waiting.events.last().public_note == "Đã bổ sung"
+    supplied = waiting.events.last().note  # the officials read which paper came back, as what file
+    assert supplied.startswith("Giấy tờ bổ sung: ") and f"{slot.name} (chung-sinh-moi.pdf)" in supplied
     shown = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Hồ sơ bổ sung đã được gửi đến cơ quan." in shown  # said on the dossier's page it lands on
 
