@@ -82,8 +82,25 @@ class OptionalReasonForm(ActionForm):
     reason = _text(_("Reason"), required=False)
 
 
+# A note either stays among officials or goes to the citizen: the label says which ("Ghi chú" meant both).
+def _internal_note():
+    return _text(_("Internal note"), required=False, help_text=_("Seen by officials only."))
+
+
+def _message_to_citizen():
+    return _text(
+        _("Message to the citizen"),
+        required=False,
+        help_text=_("Sent to the citizen by e-mail and SMS, and shown on their dossier's timeline."),
+    )
+
+
 class NoteForm(ActionForm):
-    note = _text(_("Note"), required=False)
+    note = _internal_note()
+
+
+class CitizenNoteForm(ActionForm):
+    note = _message_to_citizen()
 
 
 class RequestSupplementForm(ActionForm):
@@ -109,7 +126,7 @@ class AssignForm(ActionForm):
 
 class ForwardForm(ActionForm):
     handler = OfficialChoiceField(label=_("Next handler"), queryset=User.objects.none())
-    note = _text(_("Note"), required=False)
+    note = _internal_note()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +135,7 @@ class ForwardForm(ActionForm):
 
 class SubmitForApprovalForm(ActionForm):
     leader = OfficialChoiceField(label=_("Leader"), queryset=User.objects.none())
-    note = _text(_("Note"), required=False)
+    note = _internal_note()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +144,7 @@ class SubmitForApprovalForm(ActionForm):
 
 class RequestPaymentForm(ActionForm):
     amount = VndField(label=_("Amount (VND)"), min_value=1, max_value=10**12)
-    note = _text(_("Note"), required=False)
+    note = _message_to_citizen()
 
 
 class ApproveForm(ActionForm):
@@ -156,7 +173,7 @@ class ApproveForm(ActionForm):
         max_length=64,
         help_text=_("The number of the document issued, if any (a linked procedure waiting for this one receives it)."),
     )
-    note = _text(_("Note"), required=False)
+    note = _internal_note()
 
     def clean_result(self):
         upload = self.cleaned_data.get("result")
@@ -201,7 +218,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "payment_received": NoteForm,
     "approve": ApproveForm,
     "recall": ReasonForm,
-    "return_result": NoteForm,
+    "return_result": CitizenNoteForm,
     "stop": ReasonForm,
     "withdraw": OptionalReasonForm,
     "apologise": ApologiseForm,

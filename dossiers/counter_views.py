@@ -487,11 +487,16 @@ def review(request, model_admin, object_id: int):
             if decision == "discard":
                 messages.success(request, _("The paper dossier was discarded."))
                 return redirect(admin_url(model_admin, "counter"))
-            messages.success(
-                request,
-                _("Paper dossier %(code)s is registered: it is now “%(status)s”. Print its receipt below.")
-                % {"code": done.code, "status": done.get_status_display()},
-            )
+            values = {"code": done.code, "status": done.get_status_display()}
+            if decision == "refuse":  # recorded, with its refusal notice: not "received"
+                text = _("Paper dossier %(code)s is recorded as not accepted. Print the refusal notice below.")
+            elif decision == "supplement":
+                text = _(
+                    "Paper dossier %(code)s is recorded, waiting for the papers asked for. Print the request below."
+                )
+            else:
+                text = _("Paper dossier %(code)s is received: it is now “%(status)s”. Print its receipt below.")
+            messages.success(request, text % values)
             return _registered(model_admin, done)
         if decision == "supplement":
             supplement_form = SupplementForm(request.POST)

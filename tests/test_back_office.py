@@ -967,3 +967,18 @@ def test_the_dossier_page_shows_the_result_number(client, staff):
 
     row = page.split("field-result_reference")[1].split("field-delivery_method")[0]
     assert "126/2026" in row
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("request_payment", "Message to the citizen"), ("return_result", "Message to the citizen"),
+     ("forward", "Internal note"), ("submit_for_approval", "Internal note"), ("approve", "Internal note")],
+)  # fmt: skip
+def test_a_note_says_whether_it_goes_to_the_citizen(client, staff, name, label):
+    """ "Ghi chú" was e-mailed and texted to the citizen on some actions and kept among officials on others."""
+    dossier = prepare(name)
+    client.force_login(staff[CASES[name][2]])
+
+    form = client.get(action_url(dossier, name), **EN).context["form"]
+
+    assert form.fields["note"].label == label
