@@ -24,6 +24,7 @@ from procedures.models import Procedure
 
 from . import admin_views, costs, counter_views, selectors
 from .codes import is_dossier_code, normalise_code
+from .constants import Status
 from .models import Dossier, LinkedFiling
 
 CODE_TAIL = re.compile(r"^\d{6}-\d{4}$")
@@ -172,6 +173,16 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         ),
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def get_fieldsets(self, request, obj=None):
+        """What was asked of the citizen, and by when, only while it is awaited (the timeline keeps it after)."""
+        if obj is not None and obj.status == Status.SUPPLEMENT_REQUESTED:
+            return self.fieldsets
+        hidden = {"supplement_request", "supplement_deadline"}
+        return [
+            (title, {**options, "fields": [name for name in options["fields"] if name not in hidden]})
+            for title, options in self.fieldsets
+        ]
 
     # Who sees what (portal.access.AgencyScopedAdmin): the official's agency's submitted dossiers, not their own
     # filings elsewhere; read-only, status and the rest change only through the actions.

@@ -64,7 +64,7 @@ class AcceptForm(ActionForm):
 class RouteForm(ActionForm):
     """Send the dossier to another agency that handles its procedure (``processing.route``)."""
 
-    to = forms.ModelChoiceField(label=_("Send to"), queryset=None, empty_label=None)
+    to = forms.ModelChoiceField(label=_("Send to"), queryset=None, empty_label="—")  # chosen, never preselected
     reason = _text(_("Why (internal note)"), required=False)
 
     def __init__(self, *args, dossier: Dossier, **kwargs):

@@ -1,6 +1,7 @@
 """The forms of counter intake (``dossiers.counter_views``)."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -79,14 +80,22 @@ class ProcedureForm(forms.Form):
             self.fields["agency"].queryset = routing.competent_agencies(chosen).order_by(vietnamese("name"))
 
 
-class SupplementForm(forms.Form):
+class _SupplementDays:
+    """The days to supplement shown filled in with the portal's default, which an empty field gets anyway."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].initial = settings.SUPPLEMENT_DAYS
+
+
+class SupplementForm(_SupplementDays, forms.Form):
     missing = forms.CharField(
         label=_("What the citizen must add or correct"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
     days = forms.IntegerField(label=_("Working days to supplement"), min_value=1, max_value=60, required=False)
 
 
-class FilingSupplementForm(forms.Form):
+class FilingSupplementForm(_SupplementDays, forms.Form):
     """Linked procedures registered with papers missing: each procedure is asked for its own; the desk may add a
     note for all of them."""
 

@@ -982,3 +982,21 @@ def test_a_note_says_whether_it_goes_to_the_citizen(client, staff, name, label):
     form = client.get(action_url(dossier, name), **EN).context["form"]
 
     assert form.fields["note"].label == label
+
+
+def test_what_was_asked_of_the_citizen_shows_only_while_it_is_awaited(client, staff):
+    """ "What is missing" still showed after the supplement had come back."""
+    waiting = dossier_in(Status.SUPPLEMENT_REQUESTED, supplement_request="Bản sao giấy chứng sinh")
+    back = dossier_in(Status.PROCESSING, supplement_request="Bản sao giấy chứng sinh")
+    client.force_login(staff[Role.SPECIALIST])
+
+    assert "field-supplement_request" in client.get(change_url(waiting)).content.decode()
+    assert "field-supplement_request" not in client.get(change_url(back)).content.decode()
+
+
+def test_the_routing_form_preselects_no_agency(client, staff):
+    from dossiers.admin_forms import RouteForm
+
+    form = RouteForm(dossier=dossier_in(Status.SUBMITTED))
+
+    assert next(iter(form.fields["to"].choices))[0] == ""  # "—": the desk chooses where it goes

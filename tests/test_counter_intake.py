@@ -641,3 +641,12 @@ def test_the_cccd_never_goes_into_an_address(client_at_desk, catalogue):
     assert addresses and not [a for a in addresses if NEW_CCCD in a]
     claimed = client.post(reverse("admin:dossiers_dossier_counter_claim"), {"id_number": NEW_CCCD}, **EN)
     assert claimed.status_code == 302 and NEW_CCCD not in claimed["Location"]
+
+
+def test_the_counters_supplement_days_show_the_default_they_get(settings):
+    """The field was empty and the portal's default of working days was applied without a word."""
+    from dossiers.counter_forms import FilingSupplementForm, SupplementForm
+
+    settings.SUPPLEMENT_DAYS = 7
+    for form in (SupplementForm(), FilingSupplementForm()):
+        assert 'value="7"' in str(form["days"])
