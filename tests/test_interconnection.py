@@ -432,6 +432,10 @@ def test_the_sync_rate_per_agency_is_in_the_statistics_the_csv_and_the_api(natio
 
     synced, waiting = file_birth(), file_birth(CitizenFactory())
     assert push(synced).state == SyncState.SYNCED
+    desk = User.objects.get(username="tiepnhan")
+    for dossier in (synced, waiting):  # received: accepted at intake
+        processing.accept(dossier=dossier, by=desk)
+    synced.national_sync.refresh_from_db()
     today = timezone.localdate()
     agency = Agency.objects.get(code=HAC_THANH)
 
@@ -456,6 +460,8 @@ def test_a_dossier_filed_on_the_national_portal_counts_as_received_online(client
     from reports.selectors import StatisticsFilters, compute_statistics
 
     assert post(client, inbound_body()).json()["error_code"] == 0
+    arrived = Dossier.objects.filter(channel=Channel.NATIONAL_PORTAL).latest("pk")
+    processing.accept(dossier=arrived, by=User.objects.get(username="tiepnhan"))  # received at intake
     today = timezone.localdate()
     stats = compute_statistics(StatisticsFilters(start=today, end=today, agency=Agency.objects.get(code=HAC_THANH)))
     assert {row.channel: row.count for row in stats.channels}["online"] >= 1

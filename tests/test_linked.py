@@ -6,6 +6,7 @@ import re
 
 import pytest
 from captcha.models import CaptchaStore
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -96,7 +97,10 @@ def finish(part: Dossier, *, result_reference: str = "") -> Dossier:
     specialist, leader = official(Role.SPECIALIST, agency), official(Role.LEADER, agency)
     processing.assign(dossier=part, by=official(Role.DESK, agency), handler=specialist)
     processing.submit_for_approval(dossier=part, by=specialist, leader=leader)
-    return processing.approve(dossier=part, by=leader, result_reference=result_reference)
+    result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")  # signed by the leader
+    return processing.approve(
+        dossier=part, by=leader, result=result, pin=settings.SIGNATURE_DEMO_PIN, result_reference=result_reference
+    )
 
 
 def test_the_demo_defines_both_groups_of_the_decree_as_data(catalogue):

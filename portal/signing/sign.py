@@ -4,11 +4,13 @@ Baseline B-T (the signature carries an RFC 3161 timestamp) always; B-LT (``SIGNA
 the certificates' validation data (chain and CRLs) can be embedded in the document's security store.
 """
 
+import asyncio
 import contextlib
 import dataclasses
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -171,6 +173,18 @@ class DemoTimeStamper(timestamps.DummyTimeStamper):
 # --- Signing ------------------------------------------------------------------------------------------------------
 
 
+def _outside_any_event_loop(call):
+    """``call()``, in a thread of its own when this one runs an asyncio event loop: pyHanko's ``sign_pdf`` starts
+    one with ``asyncio.run``, which refuses to run inside another (an ASGI worker, or a browser driven from the
+    same thread) and failed the approval with "RuntimeError"."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def _sign(
     pdf: bytes,
     signer: signers.Signer,
@@ -208,8 +222,10 @@ def _sign(
             new_field_spec=fields.SigFieldSpec(field, box=box, on_page=-1) if box else fields.SigFieldSpec(field),
         )
         # Room for the signature container, so pyHanko need not sign once more to measure it.
-        out = pdf_signer.sign_pdf(
-            writer, appearance_text_params=stamp_params or None, bytes_reserved=settings.SIGNATURE_BYTES_RESERVED
+        out = _outside_any_event_loop(
+            lambda: pdf_signer.sign_pdf(
+                writer, appearance_text_params=stamp_params or None, bytes_reserved=settings.SIGNATURE_BYTES_RESERVED
+            )
         )
     except SigningError:
         raise
