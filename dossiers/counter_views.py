@@ -462,6 +462,10 @@ def review(request, model_admin, object_id: int):
             dossier, request.POST if decision == "delivery" else None, methods=methods
         )
         delivery_form.fields["method"].label = _("How does the citizen want to receive the result?")  # not "you"
+        delivery_form.fields["pay_on_delivery"].help_text = _(
+            "By post only: the citizen pays the fees and the postal fee in cash to the postman when the result is "
+            "delivered (collect-on-delivery of the public postal service), instead of paying at the counter."
+        )
     if decision == "delivery":
         if delivery_form is not None and delivery_form.is_valid():
             try:

@@ -30,6 +30,7 @@ def test_the_citizen_at_the_counter_has_the_result_posted_and_the_postal_fee_is_
     page = client.get(url("review", dossier), **EN).content.decode()
     assert 'id="counter-delivery"' in page and 'name="method" value="post"' in page
     assert "How does the citizen want to receive the result?" in page  # the desk asks; not "How do you want…"
+    assert "the citizen pays the fees and the postal fee in cash to the postman" in page  # the desk is not "you"
 
     refused = client.post(url("review", dossier), {"decision": "delivery", "method": "post"}, **EN)
 
