@@ -35,13 +35,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dossiers.constants import Channel as DossierChannel
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier, DossierEvent
 from portal.accounts.models import User
 
 from . import defaults
 from .backends import PermanentError, Senders, TemporaryError, backend_for
-from .constants import ACTION_EVENTS, DEFAULT_LANGUAGE, LANGUAGES, Channel, MessageStatus
+from .constants import ACTION_EVENTS, DEFAULT_LANGUAGE, LANGUAGES, Channel, Event, MessageStatus
 from .models import Message, MessageTemplate, MessageTemplateVersion
 from .text import sms_text
 
@@ -168,6 +169,10 @@ def create_messages_for_event(*, event: DossierEvent) -> list[int]:
     if kind is None:
         return []
     dossier = event.dossier
+    if kind == Event.SUBMITTED and dossier.channel == DossierChannel.COUNTER:
+        # Registered at the desk with the citizen standing there: "filed, awaiting intake" would cross the desk's
+        # decision (accepted, a supplement asked, refused), which they hear of next.
+        return []
     citizen = dossier.applicant
     language = citizen.language if citizen.language in dict(LANGUAGES) else DEFAULT_LANGUAGE
     context = message_context(dossier, event, language)

@@ -167,6 +167,10 @@ def test_a_paper_dossier_is_scanned_into_one_pdf_and_accepted_like_an_online_one
         (DossierAction.ACCEPT, desk.pk),
     ]
     assert DossierNotice.objects.filter(dossier=dossier, kind="01").exists()
+    # The citizen standing at the desk hears that it was accepted, not "filed, awaiting intake" as well.
+    from notifications.models import Message
+
+    assert set(Message.objects.filter(dossier=dossier).values_list("kind", flat=True)) == {"accepted"}
     # The desk works in English; the citizen's record is written in Vietnamese all the same.
     submitted = dossier.events.get(action=DossierAction.SUBMIT)
     assert submitted.public_note == f"Tiếp nhận tại quầy của {dossier.received_by.name}."
