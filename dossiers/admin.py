@@ -256,6 +256,11 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             path("bang-dieu-khien/", view(self.dashboard_view), name=f"{prefix}_dashboard"),
             path("<int:object_id>/action/<str:name>/", view(self.action_view), name=f"{prefix}_action"),
             path("<int:object_id>/chuyen-co-quan/", view(self.route_view), name=f"{prefix}_route"),
+            path(
+                "<int:object_id>/bo-sung-tai-quay/",
+                view(self.supplement_at_desk_view),
+                name=f"{prefix}_supplement_at_desk",
+            ),
             path("<int:object_id>/lay-du-lieu/", view(self.fetch_data_view), name=f"{prefix}_fetch_data"),
             path("<int:object_id>/thong-bao/<int:notice_id>/", view(self.notice_view), name=f"{prefix}_notice"),
             path("<int:object_id>/phieu-kiem-soat/", view(self.control_slip_view), name=f"{prefix}_control_slip"),
@@ -301,6 +306,9 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
     def route_view(self, request, object_id):
         return admin_views.route(request, self, object_id)
+
+    def supplement_at_desk_view(self, request, object_id):
+        return admin_views.supplement_at_desk(request, self, object_id)
 
     def notice_view(self, request, object_id, notice_id):
         return admin_views.notice(request, self, object_id, notice_id)

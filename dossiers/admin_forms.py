@@ -74,6 +74,35 @@ class RouteForm(ActionForm):
         self.fields["to"].queryset = competent_agencies(dossier.procedure).exclude(pk=dossier.agency_id)
 
 
+class DeskSupplementForm(ActionForm):
+    """The papers a citizen brought to the desk for a supplement: a scan for each (replacing the earlier one) and
+    what the desk notes of them."""
+
+    note = _text(_("What the citizen brought (internal note)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = list(self.dossier.case.documents.all()) if self.dossier.case_id else []
+        for slot in self.slots:
+            self.fields[f"document-{slot.pk}"] = forms.FileField(
+                label=slot.name,
+                required=False,
+                help_text=_("PDF, JPEG or PNG: the scan replaces the file this paper has now."),
+                widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+            )
+
+    def uploads(self) -> list:
+        """(required document, scan) for each paper scanned."""
+        scans = ((slot, self.cleaned_data.get(f"document-{slot.pk}")) for slot in self.slots)
+        return [(slot, scan) for slot, scan in scans if scan]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.uploads() and not (data.get("note") or "").strip():
+            raise forms.ValidationError(_("Scan the papers the citizen brought, or note what they brought."))
+        return data
+
+
 class ReasonForm(ActionForm):
     reason = _text(_("Reason"))
 

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,13 +21,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal import access
-from portal.errors import AccessDenied
+from portal.errors import AccessDenied, FileStoreUnavailable
 from portal.issued import download, file_response
 from procedures.eforms import display_answers
 from procedures.routing import RoutingError
 
-from . import intake_data, processing, sections
-from .admin_forms import ACTION_FORMS, RouteForm
+from . import intake_data, processing, sections, services
+from .admin_forms import ACTION_FORMS, DeskSupplementForm, RouteForm
 from .constants import Channel
 from .dashboard import panel_rows
 from .events import DossierAction
@@ -145,6 +147,10 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         if processing.why_not_route(dossier, request.user)
         else admin_url(model_admin, "route", dossier.pk),
         "route_label": ROUTE_LABEL,
+        "supplement_at_desk_url": ""
+        if processing.why_not_supplement_at_desk(dossier, request.user)
+        else admin_url(model_admin, "supplement_at_desk", dossier.pk),
+        "supplement_at_desk_label": SUPPLEMENT_AT_DESK_LABEL,
         "following": access.is_receiving_centre_only(request.user, dossier),
         "actions_not_offered": not_offered,
         "overdue": is_overdue(dossier),
@@ -272,6 +278,58 @@ def route(request, model_admin, object_id: int):
 
 
 ROUTE_LABEL = gettext_lazy("Send to another agency")
+
+
+def supplement_at_desk(request, model_admin, object_id: int):
+    """Papers the citizen brought to the desk for a supplement (``processing.supplement`` with ``at_desk``)."""
+    dossier = _dossier(request, model_admin, object_id)
+    change_url = admin_url(model_admin, "change", dossier.pk)
+    reason = processing.why_not_supplement_at_desk(dossier, request.user)
+    if reason:
+        messages.error(request, reason)
+        return redirect(change_url)
+    form = DeskSupplementForm(request.POST or None, request.FILES or None, dossier=dossier)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():  # the scans and the status change together, or neither
+                for slot, upload in form.uploads():
+                    services.attach_document(dossier=dossier, required_document=slot, upload=upload)
+                changed = processing.supplement(
+                    dossier=dossier,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    at_desk=True,
+                    expected_version=form.cleaned_data["version"],
+                )
+        except DossierChanged as error:
+            messages.error(request, str(error))
+            return redirect(change_url)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except (InvalidTransition, FileStoreUnavailable) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The supplement is recorded: dossier %(code)s is “%(status)s” again.")
+                % {"code": changed.code, "status": changed.get_status_display()},
+            )
+            return redirect(change_url)
+    context = _context(
+        request,
+        model_admin,
+        title=f"{SUPPLEMENT_AT_DESK_LABEL}: {dossier.code}",
+        dossier=dossier,
+        action={"label": SUPPLEMENT_AT_DESK_LABEL},
+        form=form,
+        change_url=change_url,
+        changelist_url=admin_url(model_admin, "changelist"),
+        overdue=is_overdue(dossier),
+    )
+    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+
+
+SUPPLEMENT_AT_DESK_LABEL = gettext_lazy("Record papers brought to the desk")
 
 
 # --- Files ------------------------------------------------------------------------------------------

@@ -258,12 +258,37 @@ def request_supplement(
     return dossier
 
 
+def why_not_supplement_at_desk(dossier: Dossier, by: User) -> str:
+    """Why ``by`` cannot record papers the citizen brought to the desk for a supplement, or "" if they can: the
+    desk of the centre that received the dossier, while the supplement is awaited (a citizen recorded at a counter
+    has no account to send it online)."""
+    if dossier.status != Status.SUPPLEMENT_REQUESTED:
+        return _("Dossier %(code)s is not waiting for a supplement.") % {"code": dossier.code}
+    centre = dossier.received_by_id or dossier.agency_id
+    if not (access.is_official(by) and by.agency_id == centre and access.has_role(by, {Role.DESK})):
+        return _("Only the desk of the centre that received the dossier records papers brought to it.")
+    return ""
+
+
 @transaction.atomic
-def supplement(*, dossier: Dossier, by: User, note: str = "", now: datetime | None = None) -> Dossier:
-    """5 → where it was: the citizen has added what was asked; the due date moves by the time it waited."""
+def supplement(
+    *,
+    dossier: Dossier,
+    by: User,
+    note: str = "",
+    now: datetime | None = None,
+    at_desk: bool = False,
+    expected_version: int | None = None,
+) -> Dossier:
+    """5 → where it was: the citizen has added what was asked (online, or at the desk: ``at_desk``, recorded by the
+    receiving centre's desk); the due date moves by the time it waited."""
     now = now or timezone.now()
-    dossier = _lock(dossier, "supplement", None, None)
-    if dossier.applicant_id != by.pk:
+    dossier = _lock(dossier, "supplement", None, expected_version)
+    if at_desk:
+        refused = why_not_supplement_at_desk(dossier, by)
+        if refused:
+            raise InvalidTransition(refused)
+    elif dossier.applicant_id != by.pk:
         raise InvalidTransition(_("Only the applicant can supplement this dossier."))
     previous = dossier.status
     calendar = _calendar()
@@ -281,13 +306,20 @@ def supplement(*, dossier: Dossier, by: User, note: str = "", now: datetime | No
         dossier.due_at = calendar.add_working_hours(dossier.due_at, waited)
     dossier.status = dossier.paused_from or Status.SUBMITTED
     dossier.paused_at = dossier.paused_from = dossier.supplement_deadline = None
+    supplied = recorded(gettext_noop("Papers supplied: %(papers)s"), papers=papers[:1800]) if papers else ""
+    if at_desk:  # the desk's words stay among officials; the citizen reads where the papers were brought
+        centre = dossier.received_by or dossier.agency
+        public_note = recorded(gettext_noop("Papers brought to the desk of %(centre)s."), centre=centre.name)
+        internal = " ".join(part for part in (supplied, note.strip()) if part)
+    else:
+        public_note, internal = note, supplied
     _record(
         dossier,
         action="supplement",
         from_status=previous,
         by=by,
-        public_note=note,
-        note=recorded(gettext_noop("Papers supplied: %(papers)s"), papers=papers[:1800]) if papers else "",
+        public_note=public_note,
+        note=internal,
         fields=["due_at", "paused_at", "paused_from", "supplement_deadline"],
     )
     return dossier

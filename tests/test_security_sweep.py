@@ -647,6 +647,11 @@ def build_world() -> World:
             post={"version": filed.version, "to": ""},
         ),
         target(
+            "admin:dossiers_dossier_supplement_at_desk",
+            reverse("admin:dossiers_dossier_supplement_at_desk", args=[supplementing.pk]),
+            {OFFICIAL},
+        ),
+        target(
             "admin:dossiers_dossier_notice",
             reverse("admin:dossiers_dossier_notice", args=[done.pk, notice.pk]),
             {OFFICIAL},

@@ -148,3 +148,45 @@ def test_the_result_is_available_online_once_ready_for_online_delivery(client, w
 
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def desk_url(dossier) -> str:
+    return reverse("admin:dossiers_dossier_supplement_at_desk", args=[dossier.pk])
+
+
+def test_the_desk_records_the_papers_a_citizen_brings_for_a_supplement(client, waiting):
+    """A citizen recorded at a counter has no account to supplement online: their dossier waited until it expired."""
+    desk = User.objects.get(username="tiepnhan")
+    slot = waiting.case.documents.get(position=1)
+    client.force_login(desk)
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[waiting.pk])).content.decode()
+    assert desk_url(waiting) in page
+
+    empty = client.post(desk_url(waiting), {"version": waiting.version, "note": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Scan the papers the citizen brought" in empty.content.decode()
+    response = client.post(
+        desk_url(waiting),
+        {
+            "version": waiting.version,
+            "note": "Bản sao có dấu đỏ, đã đối chiếu bản chính",
+            f"document-{slot.pk}": SimpleUploadedFile("giay-chung-sinh.pdf", PDF_BYTES),
+        },
+    )
+
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == Status.PROCESSING  # back where it was when the supplement was asked for
+    assert waiting.documents.get(required_document=slot).original_name == "giay-chung-sinh.pdf"
+    event = waiting.events.last()
+    assert event.action == "supplement" and event.actor == desk
+    assert f"{slot.name} (giay-chung-sinh.pdf)" in event.note and "đã đối chiếu bản chính" in event.note
+    assert event.public_note.startswith("Giấy tờ bổ sung nộp tại bộ phận một cửa")
+
+
+def test_only_the_receiving_centres_desk_records_papers_brought_to_it(client, waiting):
+    for who in ("chuyenvien", "tiepnhan.hamrong"):
+        client.force_login(User.objects.get(username=who))
+        response = client.post(desk_url(waiting), {"version": waiting.version, "note": "x"})
+        assert response.status_code in (302, 404)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.SUPPLEMENT_REQUESTED and not waiting.events.filter(action="supplement").exists()
