@@ -162,6 +162,8 @@ def test_the_desk_records_the_papers_a_citizen_brings_for_a_supplement(client, w
     page = client.get(reverse("admin:dossiers_dossier_change", args=[waiting.pk])).content.decode()
     assert desk_url(waiting) in page
 
+    form = client.get(desk_url(waiting)).content.decode()
+    assert "Bản sao Giấy chứng sinh có dấu đỏ của bệnh viện" in form  # what was asked, beside the scans
     empty = client.post(desk_url(waiting), {"version": waiting.version, "note": ""}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Scan the papers the citizen brought" in empty.content.decode()
     response = client.post(
