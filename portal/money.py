@@ -15,7 +15,9 @@ from rest_framework import serializers
 
 # Digits, optionally grouped by threes with one kind of separator (".", ",", a space or a no-break space), and an
 # optional currency word after them.
-_AMOUNT = re.compile(r"^(\d{1,3}(?:([.,\u00a0 ])\d{3})?(?:\2\d{3})*|\d+)\s*(?:đ|₫|d|vnd|vnđ|đồng|dong)?\.?$", re.I)
+_AMOUNT = re.compile(
+    r"^(\d{1,3}(?:([.,\u00a0 ])\d{3})?(?:\2\d{3})*|\d+)(?:\s*(?:đ|₫|d|vnd|vnđ|đồng|dong)\.?)?$", re.I
+)  # a final "." only after the currency word: "50." is a "50.000" cut short, refused
 
 NOT_AN_AMOUNT = _("Enter a whole number of đồng, for example 50.000.")
 

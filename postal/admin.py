@@ -15,6 +15,7 @@ from dossiers.workflow import InvalidTransition
 from portal import access
 from portal.admin_pages import dossier_admin_url, form_page
 from portal.issued import download
+from portal.money import VndField
 from portal.paginator import LargeTableAdminMixin
 from procedures.templatetags.catalogue import vnd
 
@@ -29,6 +30,11 @@ class TariffAdmin(admin.ModelAdmin):
     list_display = ["zone", "max_weight", "amount"]
     list_editable = ["amount"]
     list_filter = ["zone"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "amount":  # "30.000" is thirty thousand đồng, not 30 (portal.money)
+            return VndField(label=db_field.verbose_name, min_value=0, max_value=10**12)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class TrackingRangeForm(forms.ModelForm):

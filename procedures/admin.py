@@ -250,11 +250,13 @@ class FeeItemForm(forms.ModelForm):
             "quantity_field",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def clean_case(self):
+        """A case of the option's own procedure (a case of another would never be billed: the fee silently free)."""
+        case = self.cleaned_data.get("case")
         option = getattr(self.instance, "option", None)
-        if "case" in self.fields and option is not None:  # the procedure's own cases
-            self.fields["case"].queryset = option.procedure.cases.all()
+        if case is not None and option is not None and case.procedure_id != option.procedure_id:
+            raise forms.ValidationError(_("Choose a case of this procedure."))
+        return case
 
     def clean_quantity_field(self):
         """The quantity comes from a number field of the procedure's declaration (e-form)."""
@@ -277,6 +279,12 @@ class FeeItemInline(admin.TabularInline):
     model = FeeItem
     form = FeeItemForm
     extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "case":  # the cases of the option's procedure, for new rows too
+            option_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = ProcedureCase.objects.filter(procedure__options__pk=number(option_id) or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ProcessingOption)

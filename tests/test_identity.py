@@ -137,6 +137,9 @@ def test_a_local_account_with_the_same_cccd_is_linked(provider, browser_client):
     elsewhere = Client(HTTP_HOST="127.0.0.1")  # whoever registered it, signed in with its password
     elsewhere.post(reverse("accounts:login"), password)
     assert signed_in(elsewhere)
+    token = elsewhere.post("/api/v1/auth/token/", password, content_type="application/json").json()["token"]
+    api = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    assert Client().get("/api/v1/dossiers/", **api).status_code == 200
 
     response = sign_in(browser_client)
 
@@ -148,6 +151,7 @@ def test_a_local_account_with_the_same_cccd_is_linked(provider, browser_client):
     assert not local.has_usable_password() and local.email == "" and local.phone == "+84912000001"
     assert response["Location"] == reverse("notifications:preferences")
     assert elsewhere.get(reverse("dossiers:mine")).status_code == 302  # signed out: sent to the sign-in page
+    assert Client().get("/api/v1/dossiers/", **api).status_code == 401  # and the API token is gone
     again = Client(HTTP_HOST="127.0.0.1")
     again.post(reverse("accounts:login"), password)
     assert not signed_in(again)

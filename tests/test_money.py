@@ -400,3 +400,33 @@ def test_the_procedure_page_writes_times_and_free_items_in_the_pages_language(cl
     assert 'data-label="Thời hạn giải quyết">1 ngày<' in vi and "<strong>Không thu lệ phí</strong>" in vi
     judicial = client.get(f"/thu-tuc/{JUDICIAL_RECORD}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "a reduced rate, on proof" in judicial
+
+
+def test_the_back_office_reads_fee_and_postal_amounts_as_officials_write_them(client, catalogue):
+    """ "30.000" typed for a postal tariff or a fee item was saved as 30 đ, and billed so."""
+    from postal.models import Tariff
+
+    client.force_login(User.objects.get(username="admin"))
+    tariff = Tariff.objects.order_by("pk").first()
+    page = client.get(reverse("admin:postal_tariff_change", args=[tariff.pk]))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(amount="30.000", _save="1")
+
+    client.post(reverse("admin:postal_tariff_change", args=[tariff.pk]), data)
+
+    tariff.refresh_from_db()
+    assert tariff.amount == 30_000
+
+
+def test_a_fee_item_is_tied_only_to_a_case_of_its_own_procedure(catalogue):
+    from procedures.admin import FeeItemForm
+
+    option = Procedure.objects.get(code=TEMPORARY_RESIDENCE).options.first()
+    elsewhere = Procedure.objects.get(code=JUDICIAL_RECORD).cases.first()
+    form = FeeItemForm(
+        {"position": 9, "kind": FeeKind.FEE, "amount": "5.000", "description": "Thử", "case": elsewhere.pk},
+        instance=FeeItem(option=option),
+    )
+
+    assert not form.is_valid() and "case" in form.errors

@@ -191,6 +191,8 @@ def test_switching_language_on_a_result_shows_the_same_result_without_a_new_capt
 
     elsewhere = Client().get(again, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # the link alone: masked
     assert "Nguyễn V*** A**" in elsewhere and "Nguyễn Văn An" not in elsewhere
+    onward = re.search(r'name="next" value="([^"]+)"', elsewhere).group(1).replace("&amp;", "&")
+    assert onward == again  # the same signature passed on: the ten minutes run from the captcha, not renewed
     for forged in (again.replace(dossier.code, dossier.code[:-1] + "9", 1), f"{LOOKUP}?code={dossier.code}&again=x"):
         assert 'name="captcha_1"' in Client().get(forged).content.decode(), forged
 

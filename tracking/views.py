@@ -50,9 +50,10 @@ AGAIN_SALT = "tracking.lookup.again"
 AGAIN_SECONDS = 10 * 60
 
 
-def _again_url(code: str) -> str:
-    """Where the language switch leads from a result: the same result, in the other language."""
-    again = signing.dumps(code, salt=AGAIN_SALT, compress=False)
+def _again_url(code: str, again: str = "") -> str:
+    """Where the language switch leads from a result: the same result, in the other language. A result reached
+    through such a link passes on the same signature (``again``), so ten minutes after the captcha it ends."""
+    again = again or signing.dumps(code, salt=AGAIN_SALT, compress=False)
     return f"{reverse('tracking:lookup')}?{urlencode({'code': code, 'again': again})}"
 
 
@@ -80,7 +81,7 @@ def _over_limit(request) -> bool:
     )
 
 
-def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200):
+def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200, again: str = ""):
     result = lookup_result(dossier, user=request.user, id_number=id_number)
     if id_number and result.full and not result.signed_in_owner:
         _remember_verified(request, dossier, id_number)
@@ -88,12 +89,12 @@ def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200):
         "result": result,
         "dossier": dossier,
         "id_mismatch": bool(id_number) and not result.full,
-        "language_next": _again_url(dossier.code),
+        "language_next": _again_url(dossier.code, again),
     }
     return render(request, "tracking/result.html", context, status=status)
 
 
-def _show_filing(request, filing: LinkedFiling, *, id_number: str = ""):
+def _show_filing(request, filing: LinkedFiling, *, id_number: str = "", again: str = ""):
     """A linked filing's code: every part, each shown (and masked) as its own look-up would show it."""
     results = [lookup_result(part, user=request.user, id_number=id_number) for part in parts_of(filing)]
     full = bool(results) and all(result.full for result in results)
@@ -102,7 +103,7 @@ def _show_filing(request, filing: LinkedFiling, *, id_number: str = ""):
         "results": results,
         "full": full,
         "id_mismatch": bool(id_number) and not full,
-        "language_next": _again_url(filing.code),
+        "language_next": _again_url(filing.code, again),
     }
     return render(request, "tracking/filing.html", context)
 
@@ -134,11 +135,12 @@ def lookup(request):
     seen = bool(code) and _looked_up_again(request, code)  # looked up with a captcha a moment ago
     if code and (seen or request.user.is_authenticated):
         dossier = find_dossier(code)
+        again = request.GET.get("again", "") if seen else ""
         if dossier is not None and (seen or is_owner(dossier, request.user)):
-            return _show(request, dossier, id_number=_verified_id_number(request, dossier) if seen else "")
+            return _show(request, dossier, id_number=_verified_id_number(request, dossier) if seen else "", again=again)
         filing = find_filing(code) if dossier is None else None
         if filing is not None and (seen or filing.applicant_id == request.user.pk):
-            return _show_filing(request, filing)
+            return _show_filing(request, filing, again=again)
     return render(request, "tracking/lookup.html", {"form": LookupForm(initial={"code": code} if code else None)})
 
 

@@ -427,14 +427,17 @@ def sign_in_citizen(*, identity: Identity, now: datetime | None = None) -> tuple
         raise sign_in_error("official_id_number")
     # A local account whose CCCD was typed at registration, never checked, is linked now: the verified person owns
     # it from here on. Whoever registered it may have been someone else, so nothing of theirs keeps reaching it:
-    # the password no longer opens it (its other sessions end; no reset link is sent for an account without a
-    # usable password), and messages no longer go to the e-mail address and phone typed there (the verified phone
-    # replaces them). ``retired_password`` tells the page to say so.
+    # the password no longer opens it (its other sessions and its API tokens end; no reset link is sent for an
+    # account without a usable password), and messages no longer go to the e-mail address and phone typed there
+    # (the verified phone replaces them). ``retired_password`` tells the page to say so.
     user.retired_password = link.pk is None and id_number_self_declared(user)
     if user.retired_password:
+        from knox.models import get_token_model
+
         user.set_unusable_password()
         user.email, user.email_verified_at, user.phone = "", None, identity.phone or ""
         user.save(update_fields=["password", "email", "email_verified_at", "phone"])
+        get_token_model().objects.filter(user=user).delete()  # API tokens obtained with that password end too
     for field in ("full_name", "birth_date", "sex", "phone", "address", "level_of_assurance"):
         setattr(link, field, getattr(identity, field) or ("" if field != "birth_date" else None))
     link.verified_at = now
