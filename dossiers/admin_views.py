@@ -169,6 +169,23 @@ def refusal(dossier: Dossier, user, action: Action) -> str:
     return processing.why_not(dossier, action.name)
 
 
+def _action_page(request, model_admin, dossier: Dossier, action, form) -> TemplateResponse:
+    """The page of one thing done to a dossier (an action of the workflow, routing, papers brought to the desk):
+    the dossier's summary and the form, with what was typed when it was refused."""
+    context = _context(
+        request,
+        model_admin,
+        title=f"{action['label'] if isinstance(action, dict) else action.label}: {dossier.code}",
+        dossier=dossier,
+        action=action,
+        form=form,
+        change_url=admin_url(model_admin, "change", dossier.pk),
+        changelist_url=admin_url(model_admin, "changelist"),
+        overdue=is_overdue(dossier),
+    )
+    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def take_action(request, model_admin, object_id: int, name: str):
     action, form_class = ACTIONS.get(name), ACTION_FORMS.get(name)
@@ -205,18 +222,7 @@ def take_action(request, model_admin, object_id: int, name: str):
             messages.error(request, reason)
             return redirect(change_url)
         form = form_class(dossier=dossier)
-    context = _context(
-        request,
-        model_admin,
-        title=f"{action.label}: {dossier.code}",
-        dossier=dossier,
-        action=action,
-        form=form,
-        change_url=change_url,
-        changelist_url=admin_url(model_admin, "changelist"),
-        overdue=is_overdue(dossier),
-    )
-    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+    return _action_page(request, model_admin, dossier, action, form)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -263,18 +269,7 @@ def route(request, model_admin, object_id: int):
         )
         after = change_url if access.in_agency(request.user, changed) else admin_url(model_admin, "changelist")
         return redirect(after)
-    context = _context(
-        request,
-        model_admin,
-        title=f"{ROUTE_LABEL}: {dossier.code}",
-        dossier=dossier,
-        action={"label": ROUTE_LABEL},
-        form=form,
-        change_url=change_url,
-        changelist_url=admin_url(model_admin, "changelist"),
-        overdue=is_overdue(dossier),
-    )
-    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+    return _action_page(request, model_admin, dossier, {"label": ROUTE_LABEL}, form)
 
 
 ROUTE_LABEL = gettext_lazy("Send to another agency")
@@ -315,18 +310,7 @@ def supplement_at_desk(request, model_admin, object_id: int):
                 % {"code": changed.code, "status": changed.get_status_display()},
             )
             return redirect(change_url)
-    context = _context(
-        request,
-        model_admin,
-        title=f"{SUPPLEMENT_AT_DESK_LABEL}: {dossier.code}",
-        dossier=dossier,
-        action={"label": SUPPLEMENT_AT_DESK_LABEL},
-        form=form,
-        change_url=change_url,
-        changelist_url=admin_url(model_admin, "changelist"),
-        overdue=is_overdue(dossier),
-    )
-    return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
+    return _action_page(request, model_admin, dossier, {"label": SUPPLEMENT_AT_DESK_LABEL}, form)
 
 
 SUPPLEMENT_AT_DESK_LABEL = gettext_lazy("Record papers brought to the desk")
