@@ -34,6 +34,11 @@ class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
     def _page(self, request, title: str, form, *, submit_label: str, dossier=None, **extra):
         return form_page(self, request, title, form, submit_label=submit_label, dossier=dossier, **extra)
 
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_shown(self, obj) -> str:
+        """The amount as money is written ("300.000 đ"); the lists showed "300000"."""
+        return vnd(obj.amount, False)
+
 
 class PaymentLineInline(access.ReadOnlyInline):
     model = PaymentLine
@@ -63,7 +68,7 @@ class CollectionOnDeliveryForm(forms.Form):
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(AgencyScoped):
-    list_display = ["dossier", "purpose", "amount", "status", "created_at", "paid_at", "pay_at_counter"]
+    list_display = ["dossier", "purpose", "amount_shown", "status", "created_at", "paid_at", "pay_at_counter"]
     list_filter = ["status", "purpose"]
     list_select_related = ["dossier"]
     search_fields = ["dossier__code", "transactions__txn_ref"]
@@ -238,7 +243,9 @@ class PaymentRequestAdmin(AgencyScoped):
 
 @admin.register(Transaction)
 class TransactionAdmin(AgencyScoped):
-    list_display = ["txn_ref", "dossier_code", "gateway", "amount", "status", "created_at", "settled_at", "refund"]
+    list_display = [
+        "txn_ref", "dossier_code", "gateway", "amount_shown", "status", "created_at", "settled_at", "refund"
+    ]  # fmt: skip
     list_filter = ["status", "gateway"]
     list_select_related = ["request__dossier"]
     search_fields = ["txn_ref", "gateway_transaction_no", "request__dossier__code"]
@@ -306,7 +313,7 @@ class TransactionAdmin(AgencyScoped):
 
 @admin.register(Refund)
 class RefundAdmin(AgencyScoped):
-    list_display = ["transaction", "amount", "status", "reason", "requested_at", "message"]
+    list_display = ["transaction", "amount_shown", "status", "reason", "requested_at", "message"]
     list_filter = ["status"]
     list_select_related = ["transaction"]
     readonly_fields = [

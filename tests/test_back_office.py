@@ -1000,3 +1000,14 @@ def test_the_routing_form_preselects_no_agency(client, staff):
     form = RouteForm(dossier=dossier_in(Status.SUBMITTED))
 
     assert next(iter(form.fields["to"].choices))[0] == ""  # "—": the desk chooses where it goes
+
+
+def test_the_timeline_names_a_status_once_when_a_step_keeps_it(client, staff):
+    """"Submit for approval" read "Processing → Processing"."""
+    dossier = dossier_in(Status.PROCESSING, stage=Stage.PROCESSING, handler=staff[Role.SPECIALIST])
+    processing.submit_for_approval(dossier=dossier, by=staff[Role.SPECIALIST], leader=staff[Role.LEADER])
+    client.force_login(staff[Role.SPECIALIST])
+
+    page = client.get(change_url(dossier), **EN).content.decode()
+
+    assert "Processing → Processing" not in page and "<td>Processing</td>" in page

@@ -1,6 +1,8 @@
 """Payments on PostgreSQL: requests and line items, every IPN answer, replays, tampering, the return URL, late
 successes, the counter, exemptions, refunds, receipts and the cashier's report."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -363,8 +365,11 @@ def test_the_payments_list_runs_a_constant_number_of_queries(client, catalogue):
     for _ in range(4):
         file_dossier()
     with CaptureQueriesContext(connection) as many:
-        assert client.get(url).status_code == 200
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
+        assert page.status_code == 200
     assert len(many) == len(few)
+    amounts = re.findall(r'<td class="field-amount_shown">([^<]*)</td>', page.content.decode())
+    assert amounts and all(re.fullmatch(r"\d{1,3}(\.\d{3})* đ", amount) for amount in amounts)  # not "300000"
 
 
 # --- The sandbox is refused in production ---------------------------------------------------------------------
