@@ -1003,7 +1003,7 @@ def test_the_routing_form_preselects_no_agency(client, staff):
 
 
 def test_the_timeline_names_a_status_once_when_a_step_keeps_it(client, staff):
-    """"Submit for approval" read "Processing → Processing"."""
+    """ "Submit for approval" read "Processing → Processing"."""
     dossier = dossier_in(Status.PROCESSING, stage=Stage.PROCESSING, handler=staff[Role.SPECIALIST])
     processing.submit_for_approval(dossier=dossier, by=staff[Role.SPECIALIST], leader=staff[Role.LEADER])
     client.force_login(staff[Role.SPECIALIST])
