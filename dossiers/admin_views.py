@@ -150,7 +150,7 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         "supplement_at_desk_url": ""
         if processing.why_not_supplement_at_desk(dossier, request.user)
         else admin_url(model_admin, "supplement_at_desk", dossier.pk),
-        "supplement_at_desk_label": SUPPLEMENT_AT_DESK_LABEL,
+        "supplement_at_desk_label": processing.SUPPLEMENT_AT_DESK_LABEL,
         "following": access.is_receiving_centre_only(request.user, dossier),
         "actions_not_offered": not_offered,
         "overdue": is_overdue(dossier),
@@ -310,10 +310,7 @@ def supplement_at_desk(request, model_admin, object_id: int):
                 % {"code": changed.code, "status": changed.get_status_display()},
             )
             return redirect(change_url)
-    return _action_page(request, model_admin, dossier, {"label": SUPPLEMENT_AT_DESK_LABEL}, form)
-
-
-SUPPLEMENT_AT_DESK_LABEL = gettext_lazy("Record papers brought to the desk")
+    return _action_page(request, model_admin, dossier, {"label": processing.SUPPLEMENT_AT_DESK_LABEL}, form)
 
 
 # --- Files ------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from portal import access, issued
 from portal.accounts.constants import Role
@@ -258,15 +258,26 @@ def request_supplement(
     return dossier
 
 
+SUPPLEMENT_AT_DESK_LABEL = gettext_lazy("Record papers brought to the desk")
+
+
 def why_not_supplement_at_desk(dossier: Dossier, by: User) -> str:
     """Why ``by`` cannot record papers the citizen brought to the desk for a supplement, or "" if they can: the
-    desk of the centre that received the dossier, while the supplement is awaited (a citizen recorded at a counter
-    has no account to send it online)."""
+    desk of the centre that received the dossier (``access.acting_agency_id``), while the supplement is awaited (a
+    citizen recorded at a counter has no account to send it online)."""
     if dossier.status != Status.SUPPLEMENT_REQUESTED:
         return _("Dossier %(code)s is not waiting for a supplement.") % {"code": dossier.code}
-    centre = dossier.received_by_id or dossier.agency_id
-    if not (access.is_official(by) and by.agency_id == centre and access.has_role(by, {Role.DESK})):
-        return _("Only the desk of the centre that received the dossier records papers brought to it.")
+    try:
+        access.ensure_may_act(
+            by,
+            dossier,
+            roles={Role.DESK},
+            error=InvalidTransition,
+            action_label=SUPPLEMENT_AT_DESK_LABEL,
+            action=DossierAction.SUPPLEMENT,
+        )
+    except InvalidTransition as error:
+        return error.message
     return ""
 
 
@@ -518,10 +529,6 @@ def approve(
     (``ResultNotSigned``), nothing changes: the dossier is never "result ready" without its signed result."""
     now = now or timezone.now()
     content, signed = None, False
-    if result is None and dossier.delivery_method == DeliveryMethod.ONLINE:
-        # The citizen chose to receive it online: approving without it would tell them a result is ready that
-        # they cannot have.
-        raise InvalidTransition(_("The citizen receives this result online: attach it (PDF) to approve."))
     if result is not None:
         current = Dossier.objects.select_related("agency").get(pk=dossier.pk)
         check(current, "approve", by, expected_version)  # nothing is signed that could not be approved
@@ -529,6 +536,10 @@ def approve(
         content = _signed_result(current, result.read(), by=by, pin=pin, scanned=result_scanned, now=now)
         signed = _signing_enabled()
     dossier = _lock(dossier, "approve", by, expected_version)
+    if content is None and dossier.delivery_method == DeliveryMethod.ONLINE:
+        # The citizen chose to receive it online: approving without it would tell them a result is ready that
+        # they cannot have. (Checked after the leader's right to approve, so they read why first.)
+        raise InvalidTransition(_("The citizen receives this result online: attach it (PDF) to approve."))
     previous = dossier.status
     if content is not None:
         dossier.result_file.save(f"ket-qua-{dossier.code}.pdf", ContentFile(content), save=False)

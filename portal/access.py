@@ -240,15 +240,16 @@ def following_q(user) -> Q:
 
 def acting_agency_id(dossier, action: str) -> int:
     """The agency that takes ``action`` on the dossier: its receiving centre for intake (accept, refuse or ask for a
-    supplement while intake is not over, route it, record a withdrawal before intake) and to hand back a result
-    collected at its desk; the competent agency for everything else."""
+    supplement while intake is not over, route it, record a withdrawal before intake, record the papers a citizen
+    brings for a supplement) and to hand back a result collected at its desk; the competent agency for everything
+    else."""
     from dossiers.constants import DeliveryMethod
     from dossiers.events import DossierAction as A
 
     receiving = dossier.received_by_id or dossier.agency_id
     if receiving == dossier.agency_id:
         return receiving
-    if action in (A.ACCEPT, A.ROUTE):
+    if action in (A.ACCEPT, A.ROUTE, A.SUPPLEMENT):  # SUPPLEMENT: papers a citizen brings to the desk
         return receiving
     if action in (A.REFUSE, A.REQUEST_SUPPLEMENT, A.WITHDRAW) and at_intake(dossier):
         return receiving
