@@ -250,14 +250,6 @@ class FeeItemForm(forms.ModelForm):
             "quantity_field",
         ]
 
-    def clean_case(self):
-        """A case of the option's own procedure (a case of another would never be billed: the fee silently free)."""
-        case = self.cleaned_data.get("case")
-        option = getattr(self.instance, "option", None)
-        if case is not None and option is not None and case.procedure_id != option.procedure_id:
-            raise forms.ValidationError(_("Choose a case of this procedure."))
-        return case
-
     def clean_quantity_field(self):
         """The quantity comes from a number field of the procedure's declaration (e-form)."""
         name = self.cleaned_data["quantity_field"].strip()

@@ -1,5 +1,6 @@
 """The catalogue: agencies, fields, administrative procedures and everything a level-1 page must show."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -343,6 +344,12 @@ class FeeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount:,} đ"
+
+    def clean(self):
+        """A case of the option's own procedure: a case of another would never be billed (the fee silently free)."""
+        super().clean()
+        if self.case_id and self.option_id and self.case.procedure_id != self.option.procedure_id:
+            raise ValidationError({"case": _("Choose a case of this procedure.")})
 
 
 def form_template_path(instance: "FormTemplate", filename: str) -> str:
