@@ -192,3 +192,27 @@ def test_only_the_receiving_centres_desk_records_papers_brought_to_it(client, wa
         assert response.status_code in (302, 404)
     waiting.refresh_from_db()
     assert waiting.status == Status.SUPPLEMENT_REQUESTED and not waiting.events.filter(action="supplement").exists()
+
+
+def test_a_scan_the_desk_cannot_take_is_refused_and_nothing_changes(client, waiting):
+    slot = waiting.case.documents.get(position=1)
+    before = waiting.documents.get(required_document=slot).original_name
+    client.force_login(User.objects.get(username="tiepnhan"))
+
+    response = client.post(
+        desk_url(waiting),
+        {
+            "version": waiting.version,
+            "note": "Giấy chứng sinh",
+            f"document-{slot.pk}": SimpleUploadedFile("anh.pdf", b"GIF89a..."),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    page = response.content.decode()
+    assert (
+        response.status_code == 200 and "anh.pdf" in page and "Giấy chứng sinh" in page
+    )  # the reason, and the note kept
+    waiting.refresh_from_db()
+    assert waiting.status == Status.SUPPLEMENT_REQUESTED
+    assert waiting.documents.get(required_document=slot).original_name == before
