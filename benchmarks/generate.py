@@ -168,6 +168,7 @@ def main():
     from notifications.models import Message
     from payments.models import PaymentLine, PaymentRequest, Transaction
     from portal.accounts.models import User
+    from portal.text import fold
     from procedures.models import Agency, Field, ProcedureCase, RequiredDocument
     from procedures.models import Procedure as ProcedureModel
 
@@ -248,12 +249,24 @@ def main():
         first_citizen = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         copier.copy(
             User,
-            ["username", "password", "full_name", "email", "phone", "id_number", "kind", "is_active", "date_joined"],
+            [
+                "username",
+                "password",
+                "full_name",
+                "name_key",
+                "email",
+                "phone",
+                "id_number",
+                "kind",
+                "is_active",
+                "date_joined",
+            ],
             (
                 (
                     f"bench-{i}",
                     password,
-                    name(rng),
+                    (full_name := name(rng)),
+                    fold(full_name),
                     f"bench-{i}@example.vn",
                     f"+849{i:08d}",
                     f"{i:012d}",
@@ -273,7 +286,8 @@ def main():
                 officials.append(
                     User(
                         username=f"bench-{role}-{agency.code}",
-                        full_name=name(rng),
+                        full_name=(full_name := name(rng)),
+                        name_key=fold(full_name),
                         kind="official",
                         agency=agency,
                         role=role,

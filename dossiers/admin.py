@@ -20,6 +20,7 @@ from portal.collation import vietnamese
 from portal.page_cache import official_page
 from portal.paginator import LargeTableAdminMixin
 from portal.params import number
+from portal.text import fold
 from procedures.models import Procedure
 
 from . import admin_views, costs, counter_views, selectors
@@ -124,7 +125,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = list(QUEUE_COLUMNS)  # written in one pass by templatetags/dossier_queue.py
     list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter, TurnFilter]
     list_select_related = ["procedure", "applicant", "handler"]
-    search_fields = ["code", "applicant__full_name", "applicant__phone", "delivery_phone"]
+    search_fields = ["code", "applicant__name_key", "applicant__phone", "delivery_phone"]  # read by the method below
     search_help_text = _(
         "Dossier or linked-filing code (or its last part, such as 261208-0012), applicant's name, CCCD or phone number."
     )
@@ -216,7 +217,10 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
             return queryset.filter(Q(applicant__in=applicants) | Q(delivery_phone=phone)), False
         if term.replace("-", "").replace(".", "").isalnum() and any(ch.isdigit() for ch in term):
             return queryset.filter(code__startswith=code), False  # the start of a code, as read off a paper
-        applicants = User.objects.filter(full_name__icontains=term).values("pk")  # trigram index on PostgreSQL
+        name = fold(term)  # "nguyen van an" finds "Nguyễn Văn An", as does "Nguyễn Văn An"
+        if not name:
+            return queryset.none(), False
+        applicants = User.objects.filter(name_key__contains=name).values("pk")  # trigram index on PostgreSQL
         return queryset.filter(applicant__in=applicants), False
 
     # --- Columns --------------------------------------------------------------------------------------

@@ -99,8 +99,8 @@ def _demo_definition() -> dict:
 
 def _ward_code(province_code: int, ward: str) -> str:
     """The ward's or commune's code in the official list of 2025 (``vietnam_provinces``), found by its name."""
+    from portal.text import fold
     from procedures.eforms import wards_by_province
-    from procedures.text import fold
 
     try:
         return str(wards_by_province()[province_code][fold(ward)][0])

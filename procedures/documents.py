@@ -6,9 +6,9 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from portal.pdf import render_pdf
+from portal.text import fold
 
 from .models import FormTemplate
-from .text import fold
 
 
 def render_stand_in_template(template: FormTemplate) -> bytes:

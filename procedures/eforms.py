@@ -29,8 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import normalize_vn_phone, validate_cccd
 from portal.dates import DateField
-
-from .text import fold
+from portal.text import fold
 
 TEXT_MAX_LENGTH = 2000  # the longest answer a declaration takes (a textarea's)
 FIELD_TYPES = {"text", "textarea", "number", "year", "date", "choice", "id_number", "phone", "email", "address"}

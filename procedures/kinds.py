@@ -12,7 +12,7 @@ import re
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .text import fold
+from portal.text import fold
 
 
 class PaperKind(models.TextChoices):

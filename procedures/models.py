@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.model_fields import JSONField
+from portal.text import fold
 
 from .constants import (
     ONLINE_SUBMISSION_LEVEL,
@@ -18,7 +19,6 @@ from .constants import (
 )
 from .eforms import validate_spec
 from .kinds import PaperKind
-from .text import fold
 
 AGENCY_CODE_PATTERN = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"  # also the first part of a dossier code (dossiers.codes)
 AGENCY_CODE_VALIDATOR = RegexValidator(

@@ -13,10 +13,10 @@ from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from portal.collation import vietnamese
+from portal.text import fold
 
 from .constants import AdministrativeLevel
 from .models import Agency, Field, Procedure, ProcedureCase, ProcedureGroupMember
-from .text import fold
 
 CODE_QUERY = re.compile(r"^\d\.\d{3,6}(\.[0-9A-Za-z]*)?$")
 # The levels a procedure can be found by: province and commune (two-tier local government since 1 July 2025).

@@ -8,12 +8,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from portal.page_cache import public_page
+from portal.text import fold
 
 from .constants import TEMPLATE_DOWNLOAD_LEVEL, Channel
 from .forms import CatalogueFilterForm
 from .models import FormTemplate, Procedure
 from .selectors import catalogue_version, filter_choices, procedure_detail, search_procedures
-from .text import fold
 
 CATALOGUE_PARAMS = (*CatalogueFilterForm.base_fields, "page")  # what the catalogue reads from the address
 

@@ -114,3 +114,47 @@ def test_demo_accounts_can_log_in_to_the_back_office(client, catalogue):
     assert response.status_code == 200
     assert response.context["user"].username == "tiepnhan"
     assert response.redirect_chain[-1][0] == "/quan-tri/"
+
+
+def test_the_users_list_finds_people_by_name_with_or_without_diacritics(client):
+    admin_user = User.objects.create_superuser("root", "root@example.vn", "x", full_name="Quản trị")
+    nguyen = create_citizen(
+        username="duc",
+        full_name="Nguyễn Văn Đức",
+        email="duc@example.vn",
+        phone="0912345670",
+        id_number="",
+        password="x",
+    )
+    create_citizen(
+        username="hoa", full_name="Lê Thị Hoa", email="hoa@example.vn", phone="0912345671", id_number="", password="x"
+    )
+    client.force_login(admin_user)
+
+    def found(term: str) -> list:
+        response = client.get("/quan-tri/accounts/user/", {"q": term})
+        return list(response.context["cl"].result_list)
+
+    assert found("nguyen van duc") == [nguyen]
+    assert found("NGUYỄN VĂN ĐỨC") == [nguyen]
+    assert found("van duc") == [nguyen]
+    assert found("duc@example.vn") == [nguyen]  # the other columns are still searched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_search_key_of_existing_people():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    User.objects.create(username="old", full_name="Trần Thị Bích")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0007_citizen_identity")])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE accounts_user SET full_name = %s WHERE username = 'old'", ["Phạm Đình Thắng"])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert User.objects.get(username="old").name_key == "pham dinh thang"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_site import AutocompleteAdminMixin
 from portal.paginator import LargeTableAdminMixin
+from portal.text import fold
 
 from .models import User
 
@@ -29,7 +30,7 @@ class UserAdmin(LargeTableAdminMixin, AutocompleteAdminMixin, BaseUserAdmin):  #
     change_password_form = AdminPasswordChangeForm
     list_display = ["username", "full_name", "email", "phone", "kind", "agency", "role", "is_staff", "is_active"]
     list_filter = ["kind", "role", "is_staff", "is_superuser", "is_active"]
-    search_fields = ["username", "full_name", "email", "phone", "id_number"]
+    search_fields = ["username", "email", "phone", "id_number"]  # and the name, with or without diacritics:
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
     ordering = ["username"]
@@ -40,6 +41,14 @@ class UserAdmin(LargeTableAdminMixin, AutocompleteAdminMixin, BaseUserAdmin):  #
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        name = fold(search_term)
+        if name:
+            found |= queryset.filter(name_key__contains=name)
+        return found, may_have_duplicates
+
     add_fieldsets = [
         (
             None,

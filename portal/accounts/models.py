@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.text import fold
+
 from .constants import Role, Sex, UserKind
 from .validators import validate_cccd, validate_vn_phone
 
@@ -22,6 +24,9 @@ class User(AbstractUser):
     last_name = None
 
     full_name = models.CharField(_("full name"), max_length=150)
+    # The name folded to lowercase ASCII (portal.text.fold), kept with it by save(): officials search for people
+    # with or without diacritics ("nguyen van an" finds "Nguyễn Văn An"); a trigram index serves it on PostgreSQL.
+    name_key = models.CharField(max_length=150, editable=False, default="")
     email = models.EmailField(_("email address"), blank=True)
     phone = models.CharField(
         _("mobile number"),
@@ -71,6 +76,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        self.name_key = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.full_name

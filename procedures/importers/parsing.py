@@ -18,10 +18,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from portal.text import fold
+
 from .. import fee_terms
 from ..constants import AdministrativeLevel, Channel, FeeKind, ServiceLevel
 from ..models import PROCEDURE_CODE_VALIDATOR
-from ..text import fold
 
 LEVEL_BY_NAME = {
     "cap tinh": AdministrativeLevel.PROVINCE,

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from portal.text import fold
+
 from .. import fee_terms, routing
 from ..models import (
     Agency,
@@ -25,7 +27,6 @@ from ..models import (
     ProcessingOption,
     RequiredDocument,
 )
-from ..text import fold
 from .parsing import ParsedCase, ParsedOption, ParsedProcedure
 
 WORKING_DAY_UNITS = {"ngay", "ngay lam viec"}

@@ -5,7 +5,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from portal.accounts.validators import format_vn_phone
-from procedures.text import fold
+from portal.text import fold
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Vietnamese text helpers: a search key that ignores diacritics and case."""
+"""Vietnamese text helpers: a search key that ignores diacritics and case (the catalogue, people's names)."""
 
 import re
 import unicodedata
