@@ -106,6 +106,10 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         {"document": d, "url": reverse("dossiers:document", kwargs={**public, "pk": d.pk})}
         for d in dossier.documents.select_related("required_document")
     ]
+    replaced = [
+        {"document": d, "url": reverse("dossiers:replaced_document", kwargs={**public, "pk": d.pk})}
+        for d in dossier.replaced_documents.select_related("required_document")
+    ]
     notices = [
         {"notice": n, "url": admin_url(model_admin, "notice", dossier.pk, n.pk)} for n in dossier.notices.order_by("pk")
     ]
@@ -134,6 +138,7 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         "fetch_data_url": admin_url(model_admin, "fetch_data", dossier.pk),
         "answers": display_answers(dossier.procedure.eform, dossier.form_data),
         "documents": documents,
+        "replaced_documents": replaced,
         "receipt_url": reverse("dossiers:receipt", kwargs=public),
         "result_url": reverse("dossiers:result", kwargs=public) if dossier.result_file else "",
         "issued_notices": notices,

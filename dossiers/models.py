@@ -317,6 +317,31 @@ class DossierDocument(models.Model):
         return reverse("dossiers:document", kwargs={"public_id": self.dossier.public_id, "pk": self.pk})
 
 
+class ReplacedDocument(models.Model):
+    """A paper the agency had, replaced or removed while the dossier was back with the citizen for a supplement: the
+    file is kept, so the record shows what was filed first and what came back (``services.drop_document``)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="replaced_documents")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("file name as uploaded"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=32, choices=DocumentKind)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    replaced_at = models.DateTimeField(_("replaced"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("replaced document")
+        verbose_name_plural = _("replaced documents")
+        ordering = ["replaced_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class DossierEvent(models.Model):
     """The timeline: one append-only row per action (the audit log)."""
 

@@ -21,7 +21,7 @@ from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 from .codes import next_dossier_code
 from .constants import Channel, DeliveryMethod, Status
 from .events import DossierAction
-from .models import Dossier, DossierDocument
+from .models import Dossier, DossierDocument, ReplacedDocument
 from .receipts import RECEIPT
 from .timeline import write_event
 from .uploads import check_upload, sha256_of
@@ -162,11 +162,37 @@ def delete_draft(dossier: Dossier) -> None:
 
 
 def drop_document(document: DossierDocument) -> None:
-    """Delete a slot's document; its file is deleted once the transaction commits. The caller holds the lock."""
+    """Delete a slot's document; its file is deleted once the transaction commits, unless the agency had it: a paper
+    filed before the dossier went back to the citizen for a supplement is kept as a ``ReplacedDocument``, file and all.
+    The caller holds the lock."""
     old_file = document.file
+    if old_file and _filed_before_the_supplement_request(document):
+        ReplacedDocument.objects.create(
+            dossier_id=document.dossier_id,
+            required_document_id=document.required_document_id,
+            file=old_file.name,
+            original_name=document.original_name,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            uploaded_at=document.uploaded_at,
+        )
+        document.delete()
+        return
     document.delete()
     if old_file:  # a paper not digitised at the counter has no file
         transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+
+
+def _filed_before_the_supplement_request(document: DossierDocument) -> bool:
+    """Whether the agency had this paper: the dossier is out for a supplement (since ``paused_at``) and the paper came
+    before (one uploaded since, and replaced again before the supplement is sent, was never the agency's)."""
+    dossier = document.dossier
+    return (
+        dossier.status == Status.SUPPLEMENT_REQUESTED
+        and dossier.paused_at is not None
+        and document.uploaded_at < dossier.paused_at
+    )
 
 
 @transaction.atomic

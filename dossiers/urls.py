@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:public_id>/giay-to/", views.documents, name="documents"),
     path("<uuid:public_id>/giay-to/<int:pk>/", views.document, name="document"),
     path("<uuid:public_id>/giay-to/<int:pk>/xoa/", views.remove_document, name="remove_document"),
+    path("<uuid:public_id>/giay-to/da-thay/<int:pk>/", views.replaced_document, name="replaced_document"),
     path("<uuid:public_id>/giay-to/dung-lai/", store_views.reuse_document, name="reuse_document"),
     path("<uuid:public_id>/nhan-ket-qua/", views.delivery, name="delivery"),
     path("<uuid:public_id>/kiem-tra/", views.review, name="review"),

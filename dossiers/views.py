@@ -22,7 +22,7 @@ from procedures.routing import RoutingError
 from . import costs, processing, services
 from .constants import DeliveryMethod, Status
 from .forms import DeliveryForm, StartForm, SubmitForm, SupplementForm
-from .models import Dossier, DossierDocument, DossierNotice
+from .models import Dossier, DossierDocument, DossierNotice, ReplacedDocument
 from .notices import NOTICE
 from .receipts import RECEIPT
 from .selectors import dossier_for, dossiers_of_applicant
@@ -361,6 +361,18 @@ def document(request, public_id, pk: int):
     document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier, exemption="")  # a paper not digitised
     extension = document.file.name.rsplit(".", 1)[-1]
     return file_response(document.file, f"{dossier.code or 'ho-so'}-{document.pk}.{extension}", document.content_type)
+
+
+@login_required
+@require_safe
+def replaced_document(request, public_id, pk: int):
+    """A paper replaced or removed during a supplement, kept for the record (``models.ReplacedDocument``)."""
+    dossier = dossier_for(request.user, public_id)
+    document = get_object_or_404(ReplacedDocument, pk=pk, dossier=dossier)
+    extension = document.file.name.rsplit(".", 1)[-1]
+    return file_response(
+        document.file, f"{dossier.code or 'ho-so'}-truoc-bo-sung-{document.pk}.{extension}", document.content_type
+    )
 
 
 def _result_available(dossier: Dossier, user) -> bool:

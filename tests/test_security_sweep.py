@@ -339,6 +339,11 @@ def build_world() -> World:
     # Waiting for the citizen's supplement.
     supplementing = file_dossier(citizen=owner, place=None)
     processing.request_supplement(dossier=supplementing, by=desk, missing="Bản sao giấy chứng sinh", days=5)
+    first_filed = supplementing.documents.first()  # replaced by the citizen: kept as filed, for the record
+    dossier_services.attach_document(
+        dossier=supplementing, required_document=first_filed.required_document, upload=pdf_upload("moi.pdf")
+    )
+    replaced = supplementing.replaced_documents.get()
     # Returned and not rated yet; awaiting intake (for the API's accept).
     unrated = dossier_in(Status.RETURNED, returned_at=timezone.now())
     Dossier.objects.filter(pk=unrated.pk).update(applicant=owner)
@@ -437,6 +442,11 @@ def build_world() -> World:
         target(
             "dossiers:document",
             reverse("dossiers:document", kwargs={**public, "pk": filed.documents.first().pk}),
+            {OWNER, OFFICIAL},
+        ),
+        target(
+            "dossiers:replaced_document",
+            reverse("dossiers:replaced_document", kwargs={"public_id": supplementing.public_id, "pk": replaced.pk}),
             {OWNER, OFFICIAL},
         ),
         target("dossiers:receipt", reverse("dossiers:receipt", kwargs=public), {OWNER, OFFICIAL}),

@@ -216,3 +216,40 @@ def test_a_scan_the_desk_cannot_take_is_refused_and_nothing_changes(client, wait
     waiting.refresh_from_db()
     assert waiting.status == Status.SUPPLEMENT_REQUESTED
     assert waiting.documents.get(required_document=slot).original_name == before
+
+
+def test_a_paper_the_supplement_replaces_is_kept_as_first_filed(client, waiting, django_capture_on_commit_callbacks):
+    """The new scan took the slot and the first one was deleted: nobody could see what had been filed."""
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from dossiers import services
+    from portal.storage_sweep import sweep_storage
+
+    from .filing import pdf_bytes
+
+    slot = waiting.case.documents.get(position=1)
+    first = waiting.documents.get(required_document=slot)
+    first_bytes = first.file.open("rb").read()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = services.attach_document(
+            dossier=waiting, required_document=slot, upload=SimpleUploadedFile("nhap.pdf", pdf_bytes(note="nhap"))
+        )
+        services.attach_document(
+            dossier=waiting, required_document=slot, upload=SimpleUploadedFile("moi.pdf", pdf_bytes(note="moi"))
+        )
+    processing.supplement(dossier=waiting, by=waiting.applicant)
+
+    kept = waiting.replaced_documents.get()  # the first scan; not the draft replaced before the supplement was sent
+    assert (kept.required_document, kept.original_name, kept.sha256) == (slot, first.original_name, first.sha256)
+    assert not default_storage.exists(draft.file.name)
+    sweep_storage(older_than=timezone.now() + timedelta(days=1))  # the file is referenced: not an orphan
+    client.force_login(staff(Role.SPECIALIST))
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[waiting.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("dossiers:replaced_document", kwargs={"public_id": waiting.public_id, "pk": kept.pk})
+    assert "Replaced or removed during a supplement" in page.content.decode() and url in page.content.decode()
+    assert b"".join(client.get(url).streaming_content) == first_bytes
+    client.force_login(User.objects.get(username="tiepnhan.hamrong"))  # another agency's official
+    assert client.get(url).status_code == 404
