@@ -324,10 +324,7 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         extra = {
-            "dashboard_url": admin_views.admin_url(self, "dashboard"),
-            # The queue takes the page's width: beside the menu of every model and the filters, the procedure's
-            # name wrapped into a column of single words and the due date was cut off at 1280 px.
-            "is_nav_sidebar_enabled": False,
+            "dashboard_url": admin_views.admin_url(self, "dashboard"),  # the page's width: LargeTableAdminMixin
             **(extra_context or {}),
         }
         return _queue_page(request, partial(super().changelist_view, extra_context=extra))

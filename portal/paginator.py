@@ -108,3 +108,8 @@ class LargeTableAdminMixin:
 
     paginator = LargeTablePaginator
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        # A working list (the queue, payments, messages, shipments) takes the page's width: beside the menu of every
+        # model and the filters, its columns wrapped word by word and the last ones were cut off at 1024–1280 px.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})

@@ -1018,3 +1018,14 @@ def test_the_timeline_names_a_status_once_when_a_step_keeps_it(client, staff):
     page = client.get(change_url(dossier), **EN).content.decode()
 
     assert "Processing → Processing" not in page and "<td>Processing</td>" in page
+
+
+@pytest.mark.parametrize("url", [CHANGELIST, "/quan-tri/payments/paymentrequest/", "/quan-tri/payments/transaction/"])
+def test_working_lists_take_the_pages_width_without_the_model_menu(client, staff, url):
+    """Beside the menu of every model and the filters, the cashier's list cut its status column at 1024 px."""
+    client.force_login(staff[Role.DESK] if url == CHANGELIST else User.objects.get(username="thuphi"))
+
+    page = client.get(url).content.decode()
+
+    assert 'id="changelist"' in page and 'id="nav-sidebar"' not in page
+    assert 'id="nav-sidebar"' in client.get("/quan-tri/procedures/procedure/").content.decode()  # the catalogue has it
