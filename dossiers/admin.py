@@ -333,5 +333,9 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         dossier = self.get_object(request, object_id)
         if dossier is None:
             raise Http404  # another agency's dossier does not exist, as far as this official knows
-        extra = {**admin_views.change_context(request, self, dossier), **(extra_context or {})}
+        extra = {
+            **admin_views.change_context(request, self, dossier),
+            "is_nav_sidebar_enabled": False,  # the declaration, papers and timeline take the page's width
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra)

@@ -1029,3 +1029,17 @@ def test_working_lists_take_the_pages_width_without_the_model_menu(client, staff
 
     assert 'id="changelist"' in page and 'id="nav-sidebar"' not in page
     assert 'id="nav-sidebar"' in client.get("/quan-tri/procedures/procedure/").content.decode()  # the catalogue has it
+
+
+def test_the_dossier_page_says_where_it_stands_above_its_actions(client, staff):
+    """Status and due date sat below the fold, among a dozen read-only fields."""
+    late = dossier_in(Status.PROCESSING, due_at=timezone.now() - timedelta(hours=2), handler=staff[Role.SPECIALIST])
+    client.force_login(staff[Role.SPECIALIST])
+
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[late.pk]), HTTP_ACCEPT_LANGUAGE="en").text
+    summary = page[page.index('id="dossier-summary"') : page.index('id="dossier-actions"')]
+
+    assert "Processing" in summary and "Overdue" in summary
+    assert timezone.localtime(late.due_at).strftime("%H:%M %d/%m/%Y") in summary
+    assert staff[Role.SPECIALIST].full_name in summary and late.applicant.full_name in summary
+    assert 'id="nav-sidebar"' not in page  # the page's width for the declaration, papers and timeline
