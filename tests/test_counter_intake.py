@@ -264,6 +264,12 @@ def test_a_file_that_is_not_a_document_is_refused_and_nothing_entered_is_lost(cl
     assert response.status_code == 400
     rows = {row["slot"].pk: row for row in response.context["rows"]}
     assert "“ghi-chu.pdf” is not a PDF, JPEG or PNG file" in rows[certificate.pk]["error"]
+    # Said beside the file input it names, which points at it.
+    page = response.text
+    row = page[page.index(f'id="document-{certificate.pk}"') :].split("</tr>")[0]
+    beside = row[row.rindex("<td", 0, row.index("<form")) :]  # the cell with the form, not the narrow one before
+    assert "is not a PDF, JPEG or PNG file" in beside
+    assert f'aria-describedby="document-{certificate.pk}-error"' in beside
     assert rows[identity.pk]["stored"].exemption == DigitisationExemption.SHOWN_ONLY
     dossier.refresh_from_db()
     assert dossier.form_data["requester_name"] == "Lê Thị Hoa"  # the declaration is kept
