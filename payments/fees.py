@@ -1,7 +1,8 @@
 """What a dossier costs: the one place that computes it (fees, charges, the postal fee, quantities, exemptions).
 
-* ``quote(dossier)``: before submission. The fee items of the procedure's online option (else its first) times the
-  quantity the citizen asked for in the declaration, and the postal fee for the address the result goes to.
+* ``quote(dossier)``: before submission. The fee items of the procedure's option for the way the dossier comes in
+  (online, or in person for a paper dossier registered at the counter; else the online option, else the first) times
+  the quantity the citizen asked for in the declaration, and the postal fee for the address the result goes to.
 * ``cost_of(dossier)``: after submission, what was billed (the payment requests' lines with their exemptions,
   what is paid and what is owed); the quote while nothing has been billed.
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from dossiers.constants import Channel as DossierChannel
 from dossiers.costs import Cost, CostLine, TariffRow
 from dossiers.models import Dossier
 from procedures.constants import Channel
@@ -30,12 +32,35 @@ from procedures.models import FeeItem, Procedure
 from .constants import LineKind, Purpose, RequestStatus
 from .models import PaymentLine, PaymentRequest
 
+# The processing option whose fees a dossier pays, by how it reached the agency: the national data gives a lower
+# rate for a dossier filed online than for one brought to the desk (Đăng ký thường trú: 10.000 đ online, 20.000 đ
+# in person), and a paper dossier registered at the counter was billed the online rate.
+OPTION_BY_DOSSIER_CHANNEL = {
+    DossierChannel.ONLINE: Channel.ONLINE,
+    DossierChannel.NATIONAL_PORTAL: Channel.ONLINE,
+    DossierChannel.COUNTER: Channel.IN_PERSON,
+    DossierChannel.POST: Channel.POST,
+}
+
+
+def fee_items(procedure: Procedure, channel: int = Channel.ONLINE) -> list[FeeItem]:
+    """The fee items of the procedure's option for ``channel`` (a ``procedures.Channel``), else of the online one,
+    else of its first option."""
+    options = list(procedure.options.prefetch_related("fees"))
+    chosen = (
+        [o for o in options if o.channel == channel] or [o for o in options if o.channel == Channel.ONLINE] or options
+    )
+    return list(chosen[0].fees.all()) if chosen else []
+
 
 def online_fee_items(procedure: Procedure) -> list[FeeItem]:
-    """The fee items of the procedure's online option, else of its first option."""
-    options = list(procedure.options.prefetch_related("fees"))
-    chosen = [o for o in options if o.channel == Channel.ONLINE] or options[:1]
-    return list(chosen[0].fees.all()) if chosen else []
+    """What a dossier filed online is charged: the fee items of the procedure's online option (else its first)."""
+    return fee_items(procedure, Channel.ONLINE)
+
+
+def fee_items_for(dossier: Dossier) -> list[FeeItem]:
+    """The fee items of the option for the way the dossier reached the agency (``OPTION_BY_DOSSIER_CHANNEL``)."""
+    return fee_items(dossier.procedure, OPTION_BY_DOSSIER_CHANNEL.get(dossier.channel, Channel.ONLINE))
 
 
 # No declaration asks for more of anything than this; a larger number typed into a field without a maximum is read
@@ -84,7 +109,7 @@ def postal_description() -> str:
 def quote(dossier: Dossier) -> Cost:
     """What the dossier costs if submitted now: its declaration's quantities and its delivery as saved."""
     lines, not_charged = [], []
-    for item in online_fee_items(dossier.procedure):
+    for item in fee_items_for(dossier):
         if item.amount <= 0 or (item.case_id is not None and item.case_id != dossier.case_id):
             continue
         quantity = 0 if item.reduced_rate else quantity_for(item, dossier.form_data)

@@ -430,3 +430,19 @@ def test_a_fee_item_is_tied_only_to_a_case_of_its_own_procedure(catalogue):
     )
 
     assert not form.is_valid() and "case" in form.errors
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [("online", 10_000), ("national", 10_000), ("counter", 20_000)],
+)
+def test_a_dossier_is_charged_the_rate_of_the_way_it_came_in(catalogue, channel, expected):
+    """Đăng ký thường trú costs 10.000 đ filed online and 20.000 đ in person: a paper dossier registered at the
+    counter was billed the online rate."""
+    from dossiers.constants import Status
+
+    from .factories import dossier_in
+
+    dossier = dossier_in(Status.DRAFT, procedure=Procedure.objects.get(code="1.004222"), channel=channel)
+
+    assert costs.quote(dossier).total == expected
