@@ -84,6 +84,8 @@ class CostProvider(Protocol):
 
     def awaited_by_agency(self, dossier: "Dossier") -> int: ...
 
+    def paying_online(self, dossier: "Dossier") -> bool: ...
+
 
 _provider: CostProvider | None = None
 
@@ -123,3 +125,8 @@ def postal_tariff() -> list[TariffRow]:
 def awaited_by_agency(dossier: "Dossier") -> int:
     """What the payments the agency asked for while processing (status 6) still await, in đồng."""
     return _the_provider().awaited_by_agency(dossier)
+
+
+def paying_online(dossier: "Dossier") -> bool:
+    """Whether the citizen has started an online payment the gateway has not answered yet."""
+    return _the_provider().paying_online(dossier)

@@ -29,8 +29,8 @@ from dossiers.models import Dossier
 from procedures.constants import Channel
 from procedures.models import FeeItem, Procedure
 
-from .constants import LineKind, Purpose, RequestStatus
-from .models import PaymentLine, PaymentRequest
+from .constants import LineKind, Purpose, RequestStatus, TransactionStatus
+from .models import PaymentLine, PaymentRequest, Transaction
 
 # The processing option whose fees a dossier pays, by how it reached the agency: the national data gives a lower
 # rate for a dossier filed online than for one brought to the desk (Đăng ký thường trú: 10.000 đ online, 20.000 đ
@@ -182,3 +182,10 @@ def awaited_by_agency(dossier: Dossier) -> int:
     """What the payment requests the agency made while processing ("request payment", status 6) still await."""
     awaited = PaymentRequest.objects.filter(dossier=dossier, purpose=Purpose.REQUESTED, status=RequestStatus.OPEN)
     return sum(awaited.values_list("amount", flat=True))
+
+
+def paying_online(dossier: Dossier) -> bool:
+    """Whether an online payment of the dossier's awaited request is under way (the gateway has not answered)."""
+    return Transaction.objects.filter(
+        request__dossier=dossier, request__status=RequestStatus.OPEN, status=TransactionStatus.PENDING
+    ).exists()

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from dossiers import processing
+from dossiers import costs, processing
 from dossiers.constants import Channel, DeliveryMethod, Status
 from dossiers.models import Dossier
 from portal import access
@@ -221,6 +221,13 @@ def post_result(*, dossier: Dossier, by: User, weight: int | None = None, note: 
     held = why_not_posted(dossier)
     if held:
         raise processing.ResultHeld(held)  # before a tracking number is taken
+    if amount_to_collect(dossier) and costs.paying_online(dossier):  # or the citizen would pay twice
+        raise PostalError(
+            _(
+                "The citizen has started paying online: post the result once that payment is confirmed (nothing is "
+                "then collected on delivery) or has expired."
+            )
+        )
     weight = weight or settings.POSTAL_RESULT_WEIGHT
     place = dossier.delivery_place or {}
     try:

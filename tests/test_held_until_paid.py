@@ -24,7 +24,7 @@ from dossiers.models import Dossier
 from dossiers.processing import ResultHeld
 from payments import services as payments
 from payments.constants import Gateway, LineKind, RequestStatus, TransactionStatus
-from payments.models import PaymentRequest, Receipt, Transaction
+from payments.models import PaymentRequest, Receipt, Refund, Transaction
 from postal import services as postal
 from postal.constants import ShipmentStatus
 from postal.labels import label_for
@@ -34,7 +34,7 @@ from procedures.models import Agency, Procedure
 
 from .factories import CitizenFactory
 from .filing import BIRTH, HAC_THANH, PDF_BYTES, birth_declaration
-from .payments_support import file_dossier, official, to_processing, to_result_ready
+from .payments_support import file_dossier, gateway_params, official, to_processing, to_result_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -383,6 +383,42 @@ def test_once_with_the_postman_the_amount_is_neither_paid_nor_exempted_a_second_
 
     assert not Transaction.objects.filter(request__dossier=dossier).exists()
     assert PaymentRequest.objects.get(pk=request.pk).amount == shipment.cod_amount
+
+
+def test_the_result_is_not_posted_for_the_postman_to_collect_while_the_citizen_pays_online(catalogue, tracking_range):
+    """Posted with the amount to collect while an online payment was under way, the citizen paid twice."""
+    dossier = to_result_ready(file_paying_the_postman())
+    txn, _url = payments.start_online_payment(
+        request=open_request(dossier), by=dossier.applicant, return_url="http://127.0.0.1/", client_ip="127.0.0.1"
+    )
+
+    with pytest.raises(postal.PostalError, match="started paying online"):
+        postal.post_result(dossier=dossier, by=official("tiepnhan"))
+    assert not Shipment.objects.filter(dossier=dossier).exists()
+
+    payments.handle_notification(gateway_params(txn))  # confirmed: nothing is left for the postman
+    assert postal.post_result(dossier=dossier, by=official("tiepnhan")).cod_amount == 0
+
+
+def test_an_online_payment_confirmed_after_the_result_went_out_for_collection_is_paid_back(catalogue, tracking_range):
+    dossier = to_result_ready(file_paying_the_postman())
+    txn, _url = payments.start_online_payment(
+        request=open_request(dossier), by=dossier.applicant, return_url="http://127.0.0.1/", client_ip="127.0.0.1"
+    )
+    Transaction.objects.filter(pk=txn.pk).update(status=TransactionStatus.EXPIRED)  # given up on; the bank was late
+    shipment = postal.post_result(dossier=dossier, by=official("tiepnhan"))
+    assert shipment.cod_amount == 30000
+
+    answer = payments.handle_notification(gateway_params(txn))
+
+    assert answer["RspCode"] == "00"  # the gateway is told it was received
+    refund = Refund.objects.get(transaction=txn)
+    assert refund.amount == 30000
+    assert (
+        refund.reason
+        == "Nhân viên bưu chính thu hộ khoản tiền này khi phát kết quả: khoản đã thanh toán trực tuyến được hoàn lại."
+    )
+    assert open_request(dossier).amount == 30000  # still the postman's to collect, once
 
 
 def test_paying_the_postman_is_not_needed_once_paid(catalogue, tracking_range):

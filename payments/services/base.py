@@ -28,15 +28,20 @@ def ensure_not_with_the_postman(dossier: Dossier) -> None:
     """The result went out by post with the amount for the postman to collect: the money is taken on delivery and
     recorded from the shipment, never a second time here. Call with the dossier locked (``post_result`` creates the
     shipment under that lock, so the answer cannot change meanwhile)."""
-    from postal.models import Shipment
-
-    if Shipment.objects.filter(dossier=dossier, cod_amount__gt=0, cod_collected_at__isnull=True).exists():
+    if with_the_postman(dossier):
         raise PaymentError(
             _(
                 "The postman collects this amount when delivering the result; it is recorded from the shipment once "
                 "collected and cannot be paid or exempted here."
             )
         )
+
+
+def with_the_postman(dossier: Dossier) -> bool:
+    """Whether the result is out by post with an amount for the postman to collect, not yet recorded."""
+    from postal.models import Shipment
+
+    return Shipment.objects.filter(dossier=dossier, cod_amount__gt=0, cod_collected_at__isnull=True).exists()
 
 
 def lock_dossier(dossier_id: int) -> Dossier:

@@ -30,7 +30,7 @@ from .. import vnpay
 from ..constants import Gateway, RequestStatus, TransactionStatus
 from ..gateways import InvalidSignature, NotSupported, Outcome, expiry, gateway_for, online_gateway_name
 from ..models import GatewayNotification, PaymentRequest, Transaction
-from .base import ENDED, PaymentError, ensure_not_with_the_postman, lock_request, lock_transaction
+from .base import ENDED, PaymentError, ensure_not_with_the_postman, lock_request, lock_transaction, with_the_postman
 from .billing import _mark_paid
 from .receipts import issue_receipt
 from .refunds import _request_refund
@@ -157,7 +157,9 @@ def _after_success(txn: Transaction, *, dossier: Dossier, request: PaymentReques
     The caller holds the locks, in order: the dossier, the request, the transaction."""
     request.dossier, txn.request = dossier, request
     issue_receipt(txn)
-    if request.is_open and dossier.status not in ENDED and txn.amount >= request.amount:
+    # An online payment confirmed once the result is out for the postman to collect (the bank answered late).
+    collected_on_delivery = txn.gateway != Gateway.COUNTER and with_the_postman(dossier)
+    if request.is_open and dossier.status not in ENDED and txn.amount >= request.amount and not collected_on_delivery:
         note = recorded(gettext_noop("Paid: %(ref)s"), ref=txn.txn_ref)
         _mark_paid(request, by=by, note=note)
         if txn.amount > request.amount:  # a line was exempted after this payment started
@@ -173,6 +175,12 @@ def _after_success(txn: Transaction, *, dossier: Dossier, request: PaymentReques
     # Paid twice, paid for a superseded request, or the dossier ended meanwhile: give the money back.
     if request.status == RequestStatus.PAID:
         reason = recorded(gettext_noop("Paid twice: the request was already paid."))
+    elif collected_on_delivery:
+        reason = recorded(
+            gettext_noop(
+                "The postman collects this amount when delivering the result: the online payment is paid back."
+            )
+        )
     elif dossier.status in ENDED:
         reason = recorded(gettext_noop("The dossier is “%(status)s”."), status=Status(dossier.status).label)
     elif request.is_open:
