@@ -16,6 +16,8 @@ def bill_requested(change: DossierChange) -> None:
     services.bill_requested(change)
 
 
-@listen(DossierAction.REFUSE, DossierAction.WITHDRAW)  # a paid dossier that ends this way gets its money back
+# A dossier that ends without a result gets its money back, and nothing more is asked: stopped processing too (a
+# stopped dossier kept what was paid, and its open request still took online payments, each then paid back).
+@listen(DossierAction.REFUSE, DossierAction.WITHDRAW, DossierAction.STOP)
 def cancel_and_refund(change: DossierChange) -> None:
     services.cancel_and_refund(change)

@@ -301,6 +301,24 @@ def test_an_open_request_of_a_refused_dossier_is_cancelled(catalogue):
     assert PaymentRequest.objects.get(dossier=dossier).status == RequestStatus.CANCELLED
 
 
+def test_a_dossier_whose_processing_is_stopped_gets_its_payment_back_and_owes_nothing_more(client, catalogue):
+    """Stopped, a dossier kept what was paid, and its open request still took online payments."""
+    paid = to_processing(file_dossier())
+    txn = services.record_counter_payment(
+        request=PaymentRequest.objects.get(dossier=paid), by=official("thuphi"), method="cash"
+    )
+    unpaid = to_processing(file_dossier())
+
+    for dossier in (paid, unpaid):
+        processing.stop(dossier=dossier, by=official("lanhdao"), reason="Công dân không bổ sung hồ sơ.")
+
+    assert Refund.objects.get(transaction=txn).amount == txn.amount
+    request = PaymentRequest.objects.get(dossier=unpaid)
+    assert request.status == RequestStatus.CANCELLED
+    with pytest.raises(services.PaymentError, match="no longer awaited"):
+        services.start_online_payment(request=request, by=unpaid.applicant, return_url="http://t/", client_ip="1.2.3.4")
+
+
 # --- Receipts, pages, report ----------------------------------------------------------------------------------
 
 

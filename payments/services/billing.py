@@ -96,7 +96,7 @@ def bill_requested(change: DossierChange) -> None:
 
 
 def cancel_and_refund(change: DossierChange) -> None:
-    """The dossier was refused or withdrawn: nothing more is asked for, and what was paid goes back."""
+    """The dossier was refused, withdrawn or stopped: nothing more is asked for, and what was paid goes back."""
     reason = recorded(
         gettext_noop("Dossier %(code)s: %(action)s"),
         code=change.dossier.code,
