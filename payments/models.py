@@ -243,11 +243,8 @@ class Refund(models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         ordering = ["-requested_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["transaction"], condition=~Q(status=RefundStatus.FAILED), name="refund_one_per_payment"
-            ),
-        ]
+        # A payment may be paid back in parts (``services.refunds.refundable``: never more than it, in all).
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self) -> str:
         return f"{self.transaction.txn_ref}: {self.amount:,} đ"

@@ -281,6 +281,24 @@ def test_a_paid_dossier_that_is_withdrawn_is_refunded(client, catalogue):
     assert (refund.status, refund.amount) == (RefundStatus.REQUESTED, 30000)
 
 
+def test_a_payment_paid_back_in_part_is_paid_back_in_full_when_the_dossier_ends(client, catalogue):
+    """The difference of a line exempted while a payment was under way was paid back; withdrawn, the dossier then
+    kept the rest: a payment had one refund only."""
+    dossier = file_dossier()
+    txn = start(dossier)
+    Transaction.objects.filter(pk=txn.pk).update(status=TransactionStatus.EXPIRED)  # given up on; the bank was late
+    request = PaymentRequest.objects.get(dossier=dossier)
+    services.exempt_line(line=request.lines.get(kind=LineKind.FEE), by=official("thuphi"), reason="Hộ nghèo")
+    ipn(client, gateway_params(txn))
+    assert list(Refund.objects.filter(transaction=txn).values_list("amount", flat=True)) == [8000]
+
+    processing.withdraw(dossier=dossier, by=official("tiepnhan"), reason="Công dân xin rút hồ sơ.")
+
+    assert sorted(Refund.objects.filter(transaction=txn).values_list("amount", flat=True)) == [8000, 22000]
+    with pytest.raises(services.PaymentError, match="already been refunded"):  # never more than was paid
+        services.refund_payment(txn=txn, by=official("thuphi"), reason="Thu trùng")
+
+
 def test_a_counter_refund_is_paid_back_at_the_counter(catalogue):
     dossier = file_dossier()
     txn = services.record_counter_payment(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -23,13 +24,22 @@ from .base import PaymentError, check_official, lock_transaction
 logger = logging.getLogger(__name__)
 
 
+def refundable(txn: Transaction) -> int:
+    """What of a payment is neither paid back nor being paid back (a failed refund gives nothing back)."""
+    asked = Refund.objects.filter(transaction=txn).exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))
+    return max(txn.amount - (asked["total"] or 0), 0)
+
+
 def _request_refund(txn: Transaction, *, reason: str, by: User | None, amount: int | None = None) -> Refund | None:
-    """Pay back ``amount`` (all of it when not given) of a successful payment, once; sent after commit."""
-    if Refund.objects.filter(transaction=txn).exclude(status=RefundStatus.FAILED).exists():
+    """Pay back ``amount`` of a successful payment (by default all that is not paid back yet, ``refundable``), never
+    more than it; sent after commit. A payment can be paid back in parts: the difference of a line exempted while it
+    was under way, then the rest when the dossier ends. The caller holds the payment's row lock."""
+    amount = refundable(txn) if amount is None else min(amount, refundable(txn))
+    if amount <= 0:
         return None
     refund = Refund.objects.create(
         transaction=txn,
-        amount=txn.amount if amount is None else amount,
+        amount=amount,
         reason=reason,
         request_id=uuid.uuid4().hex,
         requested_by=by if by and by.is_authenticated else None,
