@@ -50,6 +50,7 @@ class Cost:
     not_charged: tuple[CostLine, ...] = ()
     paid: int = 0
     billed: bool = False
+    refunded: int = 0  # of what was paid, paid back or being paid back (the dossier ended, paid twice, ...)
 
     @property
     def total(self) -> int:

@@ -20,7 +20,7 @@ Dossiers and tracking read these through ``dossiers.costs``, which this module i
 """
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel as DossierChannel
@@ -29,8 +29,8 @@ from dossiers.models import Dossier
 from procedures.constants import Channel
 from procedures.models import FeeItem, Procedure
 
-from .constants import LineKind, Purpose, RequestStatus, TransactionStatus
-from .models import PaymentLine, PaymentRequest, Transaction
+from .constants import LineKind, Purpose, RefundStatus, RequestStatus, TransactionStatus
+from .models import PaymentLine, PaymentRequest, Refund, Transaction
 
 # The processing option whose fees a dossier pays, by how it reached the agency: the national data gives a lower
 # rate for a dossier filed online than for one brought to the desk (Đăng ký thường trú: 10.000 đ online, 20.000 đ
@@ -156,10 +156,20 @@ def cost_of(dossier: Dossier) -> Cost:
     if not requests:
         return quote(dossier)
     billed = [r for r in requests if r.status != RequestStatus.CANCELLED]
+    paid = [r for r in billed if r.status == RequestStatus.PAID]
+    refunded = 0
+    if paid:  # what of the bill went back: a payment made twice, or more than asked, and its refund net to nothing
+        received = Transaction.objects.filter(request__in=paid, status=TransactionStatus.SUCCEEDED)
+        refunds = Refund.objects.filter(transaction__request__in=paid).exclude(status=RefundStatus.FAILED)
+        kept = (received.aggregate(total=Sum("amount"))["total"] or 0) - (
+            refunds.aggregate(total=Sum("amount"))["total"] or 0
+        )
+        refunded = max(sum(request.amount for request in paid) - kept, 0)
     return Cost(
         lines=tuple(_billed_line(line) for request in billed for line in request.lines.all()),
-        paid=sum(request.amount for request in billed if request.status == RequestStatus.PAID),
+        paid=sum(request.amount for request in paid),
         billed=True,
+        refunded=refunded,
     )
 
 

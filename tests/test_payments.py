@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dossiers import processing
+from dossiers import costs, processing
 from dossiers.constants import Status
 from dossiers.models import Dossier
 from payments import services
@@ -201,6 +201,8 @@ def test_a_second_payment_of_a_paid_request_is_refunded_not_lost(client, catalog
     refund = Refund.objects.get(transaction=second)
     assert refund.amount == second.amount and refund.reason.startswith("Thanh toán trùng")
     assert not Refund.objects.filter(transaction=first).exists()
+    cost = costs.cost_of(dossier)  # the bill is paid once: the second payment and its refund net to nothing
+    assert (cost.paid, cost.owed, cost.refunded) == (30000, 0, 0)
 
 
 def test_paying_a_requested_amount_resumes_processing(client, catalogue):
@@ -279,6 +281,13 @@ def test_a_paid_dossier_that_is_withdrawn_is_refunded(client, catalogue):
 
     refund = Refund.objects.get(transaction=txn)
     assert (refund.status, refund.amount) == (RefundStatus.REQUESTED, 30000)
+    # The citizen reads that it is paid back, not only "paid" (the page, the look-up and the API said so).
+    assert costs.cost_of(dossier).refunded == 30000
+    client.force_login(dossier.applicant)
+    page = client.get(dossier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="vi").text
+    assert "30.000 đ đã hoàn trả" in page.split('id="dossier-cost"')[1].split("</dd>")[0]
+    api = client.get(f"/api/v1/dossiers/{dossier.code}/").json()
+    assert api["cost"]["refunded"] == 30000
 
 
 def test_a_payment_paid_back_in_part_is_paid_back_in_full_when_the_dossier_ends(client, catalogue):
