@@ -17,6 +17,9 @@ def render_receipt(receipt: Receipt) -> bytes:
     txn = receipt.transaction
     request = txn.request
     dossier = request.dossier
+    lines = list(request.lines.all())
+    # Paid before a line was exempted: the lines add up to less than the payment, whose difference is paid back.
+    overpaid = max(txn.amount - sum(line.due for line in lines), 0)
     with translation.override("vi"):  # an official document: always in Vietnamese
         html = render_to_string(
             "payments/pdf/receipt.html",
@@ -24,7 +27,8 @@ def render_receipt(receipt: Receipt) -> bytes:
                 "receipt": receipt,
                 "txn": txn,
                 "request": request,
-                "lines": list(request.lines.all()),
+                "lines": lines,
+                "overpaid": overpaid,
                 "dossier": dossier,
                 "agency": receipt.agency,
                 "issued_at": timezone.localtime(receipt.issued_at),

@@ -1,6 +1,7 @@
 """Payments on PostgreSQL: requests and line items, every IPN answer, replays, tampering, the return URL, late
 successes, the counter, exemptions, refunds, receipts and the cashier's report."""
 
+import io
 import re
 
 import pytest
@@ -300,6 +301,13 @@ def test_a_payment_paid_back_in_part_is_paid_back_in_full_when_the_dossier_ends(
     services.exempt_line(line=request.lines.get(kind=LineKind.FEE), by=official("thuphi"), reason="Hộ nghèo")
     ipn(client, gateway_params(txn))
     assert list(Refund.objects.filter(transaction=txn).values_list("amount", flat=True)) == [8000]
+    from pypdf import PdfReader
+
+    from payments.receipts import render_receipt
+
+    txn.refresh_from_db()
+    receipt = " ".join(PdfReader(io.BytesIO(render_receipt(txn.receipt))).pages[0].extract_text().split())
+    assert "nộp thừa so với số phải nộp (được hoàn trả) 8.000 đ" in receipt  # the lines add up to the total
 
     processing.withdraw(dossier=dossier, by=official("tiepnhan"), reason="Công dân xin rút hồ sơ.")
 
