@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from portal import access, issued
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.money import vnd
 from portal.records import recorded
 from procedures.calendar import WorkingCalendar
 from procedures.models import Agency
-from procedures.templatetags.catalogue import vnd
 
 from . import costs
 from .constants import DeliveryMethod, NoticeKind, Stage, Status, SupplementExpiry, Timeliness

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from portal import access
 from portal.admin_pages import dossier_admin_url, form_page
 from portal.admin_site import AutocompleteAdminMixin
+from portal.money import vnd
 from portal.paginator import LargeTableAdminMixin
 from postal.models import Shipment
-from procedures.templatetags.catalogue import vnd
 
 from . import selectors, services
 from .constants import RefundStatus, RequestStatus
@@ -28,16 +28,18 @@ from .forms import CounterPaymentForm, DailyReportForm, ExemptionForm, RefundFor
 from .models import GatewayNotification, PaymentLine, PaymentRequest, ProcedurePaymentRule, Receipt, Refund, Transaction
 
 
-class AgencyScoped(LargeTableAdminMixin, access.AgencyScopedAdmin):
+class AmountShown:
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_shown(self, obj) -> str:
+        """The amount as money is written ("300.000 đ"); lists and read-only pages showed "300000"."""
+        return vnd(obj.amount, False)
+
+
+class AgencyScoped(AmountShown, LargeTableAdminMixin, access.AgencyScopedAdmin):
     """Read-only lists of the official's own agency; changes go through the services behind the custom pages."""
 
     def _page(self, request, title: str, form, *, submit_label: str, dossier=None, **extra):
         return form_page(self, request, title, form, submit_label=submit_label, dossier=dossier, **extra)
-
-    @admin.display(description=gettext_lazy("amount"), ordering="amount")
-    def amount_shown(self, obj) -> str:
-        """The amount as money is written ("300.000 đ"); the lists showed "300000"."""
-        return vnd(obj.amount, False)
 
 
 class PaymentLineInline(access.ReadOnlyInline):
@@ -51,9 +53,9 @@ class PaymentLineInline(access.ReadOnlyInline):
         return vnd(obj.amount)
 
 
-class TransactionInline(access.ReadOnlyInline):
+class TransactionInline(AmountShown, access.ReadOnlyInline):
     model = Transaction
-    fields = ["txn_ref", "gateway", "amount", "status", "settled_at", "counter_method", "recorded_by"]
+    fields = ["txn_ref", "gateway", "amount_shown", "status", "settled_at", "counter_method", "recorded_by"]
     show_change_link = True
 
 
@@ -72,7 +74,7 @@ class PaymentRequestAdmin(AgencyScoped):
     list_filter = ["status", "purpose"]
     list_select_related = ["dossier"]
     search_fields = ["dossier__code", "transactions__txn_ref"]
-    readonly_fields = ["dossier", "purpose", "status", "amount", "online", "created_at", "paid_at"]
+    readonly_fields = ["dossier", "purpose", "status", "amount_shown", "online", "created_at", "paid_at"]
     fields = readonly_fields
     inlines = [PaymentLineInline, TransactionInline]
     change_list_template = "admin/payments/paymentrequest/change_list.html"
@@ -253,7 +255,7 @@ class TransactionAdmin(AgencyScoped):
         "request",
         "gateway",
         "txn_ref",
-        "amount",
+        "amount_shown",
         "status",
         "gateway_confirmed",
         "created_at",
@@ -303,7 +305,7 @@ class TransactionAdmin(AgencyScoped):
             return redirect(dossier_admin_url(txn.request.dossier))
         summary = [
             (_("Payment"), txn.txn_ref),
-            (_("Amount (VND)"), f"{txn.amount:,}"),
+            (_("Amount"), vnd(txn.amount, False)),
             (_("Paid through"), txn.get_gateway_display()),
         ]
         return self._page(
@@ -318,7 +320,7 @@ class RefundAdmin(AgencyScoped):
     list_select_related = ["transaction"]
     readonly_fields = [
         "transaction",
-        "amount",
+        "amount_shown",
         "status",
         "reason",
         "requested_by",

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -38,7 +39,7 @@ class Gateway(models.TextChoices):
 class TransactionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SUCCEEDED = "succeeded", _("Paid")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("payment", "Failed")
     EXPIRED = "expired", _("Expired")
 
 
@@ -59,4 +60,4 @@ class RefundStatus(models.TextChoices):
     SENT = "sent", _("Sent to the gateway")
     AT_COUNTER = "counter", _("To be paid back at the counter")
     DONE = "done", _("Refunded")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("payment", "Failed")

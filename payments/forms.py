@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import DateField
+from portal.money import vnd
 
 from .constants import AT_THE_COUNTER
 from .services.counter import CARD_SLIP_MISSING, card_slip_missing
@@ -35,7 +36,7 @@ class ExemptionForm(forms.Form):
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(line.pk, f"{line.description} ({line.amount:,} đ)") for line in lines]
+        self.fields["line"].choices = [(line.pk, f"{line.description} ({vnd(line.amount, False)})") for line in lines]
 
 
 class RefundForm(forms.Form):

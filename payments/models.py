@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.money import vnd
+
 from .constants import (
     Collection,
     CounterMethod,
@@ -70,7 +72,7 @@ class PaymentRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier} — {self.amount:,} đ ({self.get_status_display()})"
+        return f"{self.dossier} — {vnd(self.amount, False)} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:
@@ -109,7 +111,7 @@ class PaymentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount:,} đ"
+        return f"{self.description}: {vnd(self.amount, False)}"
 
     @property
     def unit_amount(self) -> int:
@@ -247,7 +249,7 @@ class Refund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.transaction.txn_ref}: {self.amount:,} đ"
+        return f"{self.transaction.txn_ref}: {vnd(self.amount, False)}"
 
 
 class GatewayNotification(models.Model):

@@ -10,6 +10,8 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -20,6 +22,19 @@ _AMOUNT = re.compile(
 )  # a final "." only after the currency word: "50." is a "50.000" cut short, refused
 
 NOT_AN_AMOUNT = _("Enter a whole number of đồng, for example 50.000.")
+
+
+def vnd(amount: int | None, zero_is_free: bool = True) -> str:
+    """Whole Vietnamese đồng: ``8.000 đ`` in Vietnamese, ``8,000 VND`` in English; zero is "free" for a price, and
+    ``0 đ`` with ``|vnd:False``, for a sum such as what has been paid so far."""
+    if amount is None:
+        return ""
+    if int(amount) == 0 and zero_is_free:
+        return gettext("Free")
+    grouped = f"{int(amount):,}"
+    if (get_language() or "vi").startswith("vi"):
+        return f"{grouped.replace(',', '.')} đ"
+    return f"{grouped} VND"
 
 
 def parse_vnd(value) -> int:
@@ -47,6 +62,22 @@ class VndField(forms.IntegerField):
         super().__init__(**kwargs)
         self.widget.input_type = "text"  # a number input refuses "50.000" before the server sees it
         self.widget.attrs.update(inputmode="numeric", autocomplete="off")
+        # The bounds are checked in ``validate``, written as money: "at most 1.000.000.000.000 đ", where Django's
+        # validators said "less than or equal to 1000000000000".
+        self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(
+                gettext("Enter at most %(limit)s.") % {"limit": vnd(self.max_value, False)}, code="max_value"
+            )
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(
+                gettext("Enter at least %(limit)s.") % {"limit": vnd(self.min_value, False)}, code="min_value"
+            )
 
     def to_python(self, value):
         if value in self.empty_values:

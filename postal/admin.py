@@ -15,9 +15,8 @@ from dossiers.workflow import InvalidTransition
 from portal import access
 from portal.admin_pages import dossier_admin_url, form_page
 from portal.issued import download
-from portal.money import VndField
+from portal.money import VndField, vnd
 from portal.paginator import LargeTableAdminMixin
-from procedures.templatetags.catalogue import vnd
 
 from . import services
 from .constants import NEXT_STATUSES, ShipmentStatus
@@ -121,8 +120,8 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         "address",
         "phone",
         "weight",
-        "fee",
-        "cod_amount",
+        "fee_shown",
+        "cod_shown",
         "cod_collected_at",
         "created_by",
         "created_at",
@@ -130,6 +129,14 @@ class ShipmentAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     fields = readonly_fields
     inlines = [UpdateInline]
     change_form_template = "admin/postal/shipment/change_form.html"
+
+    @admin.display(description=gettext_lazy("postal fee"))
+    def fee_shown(self, obj) -> str:
+        return vnd(obj.fee, False)
+
+    @admin.display(description=gettext_lazy("to collect on delivery"))
+    def cod_shown(self, obj) -> str:
+        return vnd(obj.cod_amount, False)
 
     @admin.display(description=gettext_lazy("label"))
     def label_link(self, obj):

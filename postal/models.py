@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.money import vnd
+
 from .constants import Direction, ShipmentStatus, Zone
 
 PREFIX_VALIDATOR = RegexValidator(r"^[A-Z]{2}$", _("Two capital letters, as printed by the post office (e.g. EB)."))
@@ -32,7 +34,7 @@ class Tariff(models.Model):
         constraints = [models.UniqueConstraint(fields=["zone", "max_weight"], name="postal_tariff_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_zone_display()} ≤ {self.max_weight} g: {self.amount:,} đ"
+        return f"{self.get_zone_display()} ≤ {self.max_weight} g: {vnd(self.amount, False)}"
 
 
 class TrackingRange(models.Model):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.model_fields import JSONField
+from portal.money import vnd
 from portal.text import fold
 
 from .constants import (
@@ -343,7 +344,7 @@ class FeeItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["option", "position"], name="fee_item_position_unique")]
 
     def __str__(self) -> str:
-        return f"{self.amount:,} đ"
+        return vnd(self.amount, False)
 
     def clean(self):
         """A case of the option's own procedure: a case of another would never be billed (the fee silently free)."""

@@ -960,9 +960,25 @@ def test_an_amount_that_is_no_whole_number_of_dong_is_refused_and_kept(client, s
 
     html = response.content.decode()
     assert f'value="{typed}"' in html and "Phí sao y" in html  # what was typed, kept
-    assert "Enter a whole number of đồng, for example 50.000." in html or "greater than or equal to 1" in html
+    assert "Enter a whole number of đồng, for example 50.000." in html or "Enter at least 1 VND." in html
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING and not dossier.payment_requests.exists()
+
+
+def test_an_amount_past_the_bound_is_refused_in_money_words(client, staff):
+    """The bound read "nhỏ hơn hoặc bằng 1000000000000"."""
+    dossier = dossier_in(Status.PROCESSING)
+    client.force_login(staff[Role.CASHIER])
+
+    response = client.post(
+        action_url(dossier, "request_payment"),
+        {"version": dossier.version, "amount": "2.000.000.000.000", "note": ""},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert "1.000.000.000.000 đ" in response.content.decode()
+    dossier.refresh_from_db()
+    assert not dossier.payment_requests.exists()
 
 
 def test_the_dossier_page_shows_the_result_number(client, staff):

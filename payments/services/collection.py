@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.constants import Role
 from portal.accounts.models import User
+from portal.money import vnd
 from postal.constants import ShipmentStatus
 from postal.models import Shipment
-from procedures.templatetags.catalogue import vnd
 
 from ..constants import CounterMethod, RequestStatus
 from ..models import PaymentRequest, Transaction

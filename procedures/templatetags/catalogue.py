@@ -5,23 +5,13 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from portal.accounts.validators import format_vn_phone
+from portal.money import vnd
 from portal.text import fold
 
 register = template.Library()
 
 
-@register.filter
-def vnd(amount: int | None, zero_is_free: bool = True) -> str:
-    """Whole Vietnamese đồng: ``8.000 đ`` in Vietnamese, ``8,000 VND`` in English; zero is "free" for a price, and
-    ``0 đ`` with ``|vnd:False``, for a sum such as what has been paid so far."""
-    if amount is None:
-        return ""
-    if int(amount) == 0 and zero_is_free:
-        return _("Free")
-    grouped = f"{int(amount):,}"
-    if (get_language() or "vi").startswith("vi"):
-        return f"{grouped.replace(',', '.')} đ"
-    return f"{grouped} VND"
+register.filter("vnd", vnd)  # portal.money: "8.000 đ" in Vietnamese, "8,000 VND" in English
 
 
 @register.filter
