@@ -70,7 +70,7 @@ class CollectionOnDeliveryForm(forms.Form):
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(AgencyScoped):
-    list_display = ["dossier", "purpose", "amount_shown", "status", "created_at", "paid_at", "pay_at_counter"]
+    list_display = ["dossier", "purpose", "amount_shown", "status", "created_at", "paid_at"]  # + the counter's
     list_filter = ["status", "purpose"]
     list_select_related = ["dossier"]
     search_fields = ["dossier__code", "transactions__txn_ref"]
@@ -79,12 +79,17 @@ class PaymentRequestAdmin(AgencyScoped):
     inlines = [PaymentLineInline, TransactionInline]
     change_list_template = "admin/payments/paymentrequest/change_list.html"
 
-    @admin.display(description=gettext_lazy("at the counter"))
-    def pay_at_counter(self, obj):
-        if obj.status != RequestStatus.OPEN:
-            return ""
-        url = reverse("admin:payments_paymentrequest_counter", args=[obj.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Record payment"))
+    def get_list_display(self, request):
+        """The counter's button, for those who take money at the dossier's desk (``services.why_no_cashier``)."""
+
+        @admin.display(description=gettext_lazy("at the counter"))
+        def pay_at_counter(obj):
+            if obj.status != RequestStatus.OPEN or services.why_no_cashier(obj.dossier, request.user):
+                return ""
+            url = reverse("admin:payments_paymentrequest_counter", args=[obj.pk])
+            return format_html('<a class="button" href="{}">{}</a>', url, _("Record payment"))
+
+        return [*self.list_display, pay_at_counter]
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -38,6 +38,6 @@ def _register_dossier_sections() -> None:
     sections.register_section(
         "back_office_tools",
         template="admin/payments/_dossier_tools.html",
-        context=lambda request, dossier: dossier_money_and_post(dossier),
+        context=lambda request, dossier: dossier_money_and_post(dossier, request.user),
         order=10,
     )

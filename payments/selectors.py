@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .constants import Gateway, RequestStatus, TransactionStatus
@@ -50,14 +50,17 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def daily_payments(*, agency_id: int, day: date) -> QuerySet[Transaction]:
-    """Successful payments settled on ``day`` (Asia/Ho_Chi_Minh) for the agency's dossiers: the cashier's report."""
+    """Successful payments settled on ``day`` (Asia/Ho_Chi_Minh) that the agency took: the cashier's report."""
     start, end = day_bounds(day)
     return (
         Transaction.objects.filter(
+            # Money taken at a desk is in the report of the desk's agency (its cash drawer); money paid online in
+            # the competent agency's (its account).
+            Q(gateway=Gateway.COUNTER, recorded_by__agency_id=agency_id)
+            | (~Q(gateway=Gateway.COUNTER) & Q(request__dossier__agency_id=agency_id)),
             status=TransactionStatus.SUCCEEDED,
             settled_at__gte=start,
             settled_at__lt=end,
-            request__dossier__agency_id=agency_id,
         )
         .select_related("request__dossier__applicant", "receipt", "recorded_by")
         .order_by("settled_at", "pk")

@@ -45,7 +45,7 @@ PATHS: dict[str, Path] = {
     "payments.paymentline": Path(dossier="request__dossier"),
     "payments.transaction": Path(dossier="request__dossier"),
     "payments.refund": Path(dossier="transaction__request__dossier"),
-    "payments.receipt": Path(dossier=None, agency="agency"),
+    "payments.receipt": Path(dossier="transaction__request__dossier"),  # issued by either agency of the dossier
     "postal.shipment": Path(dossier="dossier"),
     "postal.trackingrange": Path(dossier=None, agency="agency"),
     "notifications.message": Path(dossier="dossier"),
@@ -238,18 +238,24 @@ def following_q(user) -> Q:
     return Q(received_by_id=user.agency_id) & ~Q(agency_id=user.agency_id)
 
 
+# Money taken or given back at a desk (a payment at the counter or collected by the postman, an exemption, a refund
+# by hand or paid back in cash): the citizen is at the receiving centre's one-stop desk, which collects on behalf of
+# the competent agency; a provincial department that processes a commune's dossier has no counter of its own.
+MONEY_AT_THE_DESK = "money_at_the_desk"
+
+
 def acting_agency_id(dossier, action: str) -> int:
     """The agency that takes ``action`` on the dossier: its receiving centre for intake (accept, refuse or ask for a
     supplement while intake is not over, route it, record a withdrawal before intake, record the papers a citizen
-    brings for a supplement) and to hand back a result collected at its desk; the competent agency for everything
-    else."""
+    brings for a supplement), to hand back a result collected at its desk and for money at the desk
+    (``MONEY_AT_THE_DESK``); the competent agency for everything else."""
     from dossiers.constants import DeliveryMethod
     from dossiers.events import DossierAction as A
 
     receiving = dossier.received_by_id or dossier.agency_id
     if receiving == dossier.agency_id:
         return receiving
-    if action in (A.ACCEPT, A.ROUTE, A.SUPPLEMENT):  # SUPPLEMENT: papers a citizen brings to the desk
+    if action in (A.ACCEPT, A.ROUTE, A.SUPPLEMENT, MONEY_AT_THE_DESK):  # SUPPLEMENT: papers brought to the desk
         return receiving
     if action in (A.REFUSE, A.REQUEST_SUPPLEMENT, A.WITHDRAW) and at_intake(dossier):
         return receiving

@@ -5,7 +5,7 @@ agency, everyone else."""
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from dossiers import processing, services
 from dossiers.constants import DeliveryMethod, Status
@@ -13,6 +13,9 @@ from dossiers.events import DossierAction
 from dossiers.models import Dossier
 from dossiers.selectors import due_soon_bound, queue_counts, queues
 from dossiers.workflow import InvalidTransition, available_actions
+from payments.models import Receipt
+from payments.selectors import daily_payments
+from payments.services import PaymentError
 from portal import access
 from portal.accounts.constants import Role
 from procedures import routing
@@ -24,7 +27,7 @@ from .filing import PDF_BYTES
 
 
 def pay_at_counter(dossier: Dossier, cashier) -> None:
-    """The fees the dossier owes, paid in cash at the competent agency's counter."""
+    """The fees the dossier owes, paid in cash at the counter of ``cashier``'s agency."""
     from payments import services as payments
     from payments.constants import RequestStatus
     from payments.models import PaymentRequest
@@ -141,7 +144,15 @@ def test_the_centre_does_intake_the_department_processes_and_the_centre_hands_th
     processing.approve(dossier=dossier, by=province["department leader"])
     dossier.refresh_from_db()
     assert dossier.status == Status.RESULT_READY
-    pay_at_counter(dossier, official(Role.CASHIER, province["department"]))
+    # The citizen pays at the centre's desk, which collects for the department (it has no counter for them).
+    with translation.override("en"), pytest.raises(PaymentError, match="receiving centre"):
+        pay_at_counter(dossier, official(Role.CASHIER, province["department"]))
+    pay_at_counter(dossier, official(Role.CASHIER, province["centre"]))
+    receipt = Receipt.objects.get(transaction__request__dossier=dossier)
+    assert receipt.agency == province["centre"] and receipt.number.startswith(f"BL{receipt.issued_at:%y}-")
+    today = timezone.localdate()  # the cash is in the report of the centre whose drawer holds it
+    assert list(daily_payments(agency_id=province["centre"].pk, day=today)) == [receipt.transaction]
+    assert not daily_payments(agency_id=province["department"].pk, day=today).exists()
 
     assert [a.name for a in available_actions(dossier, province["department desk"])] == []
     assert DossierAction.RETURN_RESULT in [a.name for a in available_actions(dossier, province["centre desk"])]
@@ -266,3 +277,17 @@ def test_the_api_files_at_a_centre_and_refuses_one_that_may_not_receive(client, 
     procedure.save(update_fields=["any_centre"])
     refused = client.post("/api/v1/drafts/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth)
     assert refused.status_code == 409 and "cannot receive dossiers" in refused.json()["message"]
+
+
+def test_the_counters_money_buttons_are_offered_to_the_centres_cashier_only(client, province):
+    dossier = file_online(province)  # billed at submission; the centre received it for the department
+    page = reverse("admin:dossiers_dossier_change", args=[dossier.pk])
+
+    def buttons(user) -> tuple[bool, bool]:
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        return 'id="record-counter-payment"' in html, 'id="exempt-line"' in html
+
+    assert buttons(official(Role.CASHIER, province["centre"])) == (True, True)
+    assert buttons(official(Role.CASHIER, province["department"])) == (False, False)
+    assert buttons(province["centre desk"]) == (False, False)

@@ -29,7 +29,7 @@ return the result, payment received) lock the dossier in ``dossiers.processing``
 lock the requests and the transactions. Nothing locks a request or a transaction before its dossier.
 """
 
-from .base import ENDED, PaymentError
+from .base import ENDED, PaymentError, why_no_cashier
 from .billing import bill_requested, bill_submission, cancel_and_refund, collection_for, exempt_line
 from .collection import COLLECTED_ON_DELIVERY, record_collection_on_delivery
 from .counter import record_counter_payment
@@ -62,4 +62,5 @@ __all__ = [
     "resend_requested_refunds",
     "send_refund",
     "start_online_payment",
+    "why_no_cashier",
 ]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from dossiers.constants import TERMINAL_STATUSES, Status
 from dossiers.models import Dossier
 from portal import access
+from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.errors import DomainError
 
@@ -20,8 +21,22 @@ class PaymentError(DomainError):
     code = "payment_not_allowed"
 
 
-def check_official(dossier: Dossier, by: User, roles: tuple[str, ...] = ()) -> None:
-    access.ensure_may_act(by, dossier, roles=roles, error=PaymentError)
+def check_official(dossier: Dossier, by: User, roles: tuple[str, ...] = (), action: str = "") -> None:
+    access.ensure_may_act(by, dossier, roles=roles, error=PaymentError, action=action)
+
+
+def check_cashier(dossier: Dossier, by: User) -> None:
+    """Money taken or given back at a desk: a cashier of the receiving centre (``access.MONEY_AT_THE_DESK``)."""
+    check_official(dossier, by, roles=(Role.CASHIER,), action=access.MONEY_AT_THE_DESK)
+
+
+def why_no_cashier(dossier: Dossier, by: User) -> str:
+    """Why ``by`` cannot take or give back money for the dossier at a desk, or "" (pages offer the buttons)."""
+    try:
+        check_cashier(dossier, by)
+    except PaymentError as error:
+        return str(error)
+    return ""
 
 
 def ensure_not_with_the_postman(dossier: Dossier) -> None:

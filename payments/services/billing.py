@@ -20,7 +20,7 @@ from portal.records import record_language, recorded
 from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
 from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
-from .base import PaymentError, check_official, ensure_not_with_the_postman, lock_request
+from .base import PaymentError, check_cashier, ensure_not_with_the_postman, lock_request
 from .refunds import _request_refund
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
     if not reason.strip():
         raise PaymentError(_("Give the reason for the exemption."))
     dossier, request = lock_request(line.request_id)  # the dossier first, then the request
-    check_official(request.dossier, by)
+    check_cashier(request.dossier, by)
     ensure_not_with_the_postman(dossier)
     if not request.is_open:
         raise PaymentError(_("Only a payment that is still awaited can be changed."))

@@ -5,12 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.accounts.constants import Role
 from portal.accounts.models import User
 
 from ..constants import AT_THE_COUNTER, CounterMethod, Gateway, TransactionStatus
 from ..models import PaymentRequest, Transaction
-from .base import PaymentError, check_official, ensure_not_with_the_postman, lock_request
+from .base import PaymentError, check_cashier, ensure_not_with_the_postman, lock_request
 from .online import _after_success, new_txn_ref
 
 CARD_SLIP_MISSING = gettext_lazy("Enter the number on the POS slip of the card payment.")
@@ -27,7 +26,7 @@ def record_counter_payment(
 ) -> Transaction:
     """The cashier took the whole amount in cash or by card: the payment, its receipt, the dossier moves on."""
     dossier, request = lock_request(request.pk)  # the dossier first, then the request
-    check_official(dossier, by, roles=(Role.CASHIER,))
+    check_cashier(dossier, by)
     if method not in AT_THE_COUNTER:
         raise PaymentError(_("Choose cash or card."))
     if card_slip_missing(method, reference):

@@ -17,7 +17,10 @@ def issue_receipt(txn: Transaction) -> Receipt:
     existing = Receipt.objects.filter(transaction=txn).first()
     if existing:
         return existing
-    agency = txn.request.dossier.agency
+    # The agency that took the money: the desk's (the receiving centre, for another agency's dossier) when an
+    # official recorded it, else the competent agency (paid online, to its account).
+    recorder = txn.recorded_by
+    agency = recorder.agency if recorder is not None and recorder.agency_id else txn.request.dossier.agency
     receipt = Receipt.objects.create(
         transaction=txn, agency=agency, number=next_receipt_number(agency=agency, year=timezone.localdate().year)
     )

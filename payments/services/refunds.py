@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.records import recorded
 
 from ..constants import RefundStatus, TransactionStatus
 from ..gateways import GatewayError, gateway_for
 from ..models import Refund, Transaction
-from .base import PaymentError, check_official, lock_transaction
+from .base import PaymentError, check_cashier, lock_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ def _request_refund(txn: Transaction, *, reason: str, by: User | None, amount: i
 def refund_payment(*, txn: Transaction, by: User, reason: str) -> Refund:
     """An official refunds a payment by hand (e.g. charged by mistake)."""
     _dossier, _request, txn = lock_transaction(txn.pk)
-    check_official(txn.request.dossier, by, roles=(Role.CASHIER,))
+    check_cashier(txn.request.dossier, by)
     if txn.status != TransactionStatus.SUCCEEDED:
         raise PaymentError(_("Only a successful payment can be refunded."))
     if not reason.strip():
@@ -104,7 +103,7 @@ def send_refund(*, refund_id: int) -> str:
 @transaction.atomic
 def refund_paid_at_counter(*, refund: Refund, by: User) -> Refund:
     refund = Refund.objects.select_for_update().select_related("transaction__request__dossier").get(pk=refund.pk)
-    check_official(refund.transaction.request.dossier, by, roles=(Role.CASHIER,))
+    check_cashier(refund.transaction.request.dossier, by)
     if refund.status != RefundStatus.AT_COUNTER:
         raise PaymentError(_("This refund is not waiting at the counter."))
     refund.status = RefundStatus.DONE

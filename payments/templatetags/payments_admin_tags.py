@@ -6,15 +6,18 @@ from postal.models import Shipment
 
 from ..constants import RequestStatus
 from ..models import PaymentRequest
+from ..services import why_no_cashier
 
 register = template.Library()
 
 
 @register.inclusion_tag("admin/payments/_dossier_tools.html")
-def dossier_money_and_post(dossier):
-    """The back-office dossier page's buttons for payments and postal delivery."""
+def dossier_money_and_post(dossier, user):
+    """The back-office dossier page's buttons for payments (for those who take money at the desk) and postal
+    delivery."""
     links = []
-    for payment in PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN):
+    awaited = PaymentRequest.objects.filter(dossier=dossier, status=RequestStatus.OPEN)
+    for payment in awaited if not why_no_cashier(dossier, user) else ():
         links.append(
             ("record-counter-payment", reverse("admin:payments_paymentrequest_counter", args=[payment.pk]), "counter")
         )
