@@ -1,10 +1,12 @@
 """The texts the portal starts with (seeded by a data migration; administrators edit them in the back office).
 
-Variables every template can use: ``citizen``, ``code``, ``procedure``, ``agency``, ``status``, ``link`` (the
-dossier's page), ``portal``, ``authority``; and, where they apply: ``submitted_at``, ``due_at``/``due_date``,
-``missing``, ``deadline``/``deadline_date`` (of a supplement), ``reason``, ``note`` (the official's message to
-the citizen), ``amount`` (in đồng, grouped), ``delivery`` (``office``, ``online`` or ``post``),
-``delivery_address``, ``tracking`` (postal tracking number), ``new_due_at``/``new_due_date``.
+Variables every template can use: ``citizen``, ``code``, ``procedure``, ``agency`` (the competent agency), ``desk``
+(the one-stop centre that received the dossier, where the citizen pays and collects the result in person; the
+competent agency when it received it), ``status``, ``link`` (the dossier's page), ``portal``, ``authority``; and,
+where they apply: ``submitted_at``, ``due_at``/``due_date``, ``missing``, ``deadline``/``deadline_date`` (of a
+supplement), ``reason``, ``note`` (the official's message to the citizen), ``amount`` (in đồng, grouped),
+``delivery`` (``office``, ``online`` or ``post``), ``delivery_address``, ``tracking`` (postal tracking number),
+``new_due_at``/``new_due_date``.
 """
 
 _VI_HEAD = "Kính gửi ông/bà {{ citizen }},\n\n"
@@ -37,14 +39,14 @@ _TEXTS = {
     "accepted": {
         "vi": (
             "Hồ sơ {{ code }} đã được tiếp nhận",
-            "Hồ sơ {{ code }} ({{ procedure }}) đã được {{ agency }} tiếp nhận."
+            "Hồ sơ {{ code }} ({{ procedure }}) đã được {{ desk }} tiếp nhận."
             "{% if due_at %}\n\nNgày hẹn trả kết quả: {{ due_at }}.{% endif %}\n\n"
             "Phiếu tiếp nhận và hẹn trả kết quả có trong trang hồ sơ: {{ link }}",
             "Hồ sơ {{ code }} đã được tiếp nhận.{% if due_date %} Hẹn trả kết quả ngày {{ due_date }}.{% endif %}",
         ),
         "en": (
             "Dossier {{ code }} has been accepted",
-            "Your dossier {{ code }} ({{ procedure }}) has been accepted by {{ agency }}."
+            "Your dossier {{ code }} ({{ procedure }}) has been accepted by {{ desk }}."
             "{% if due_at %}\n\nThe result is due on {{ due_at }}.{% endif %}\n\n"
             "The receipt and appointment slip is on your dossier's page: {{ link }}",
             "Dossier {{ code }} has been accepted.{% if due_date %} Result due on {{ due_date }}.{% endif %}",
@@ -86,7 +88,7 @@ _TEXTS = {
             "Để tiếp tục giải quyết hồ sơ {{ code }} ({{ procedure }}), ông/bà cần nộp {{ amount }} đồng."
             "{% if note %}\n\n{{ note }}{% endif %}\n\n"
             "Cách nộp: thanh toán trực tuyến trong trang hồ sơ ({{ link }}) hoặc nộp trực tiếp tại Bộ phận Một cửa "
-            "{{ agency }}.",
+            "{{ desk }}.",
             "Hồ sơ {{ code }}: đề nghị nộp {{ amount }} đồng. Thanh toán trực tuyến trên {{ portal }} "
             "hoặc tại Bộ phận Một cửa.",
         ),
@@ -94,7 +96,7 @@ _TEXTS = {
             "Dossier {{ code }}: payment requested",
             "To continue with your dossier {{ code }} ({{ procedure }}), please pay {{ amount }} VND."
             "{% if note %}\n\n{{ note }}{% endif %}\n\n"
-            "How to pay: online on your dossier's page ({{ link }}) or at the one-stop desk of {{ agency }}.",
+            "How to pay: online on your dossier's page ({{ link }}) or at the one-stop desk of {{ desk }}.",
             "Dossier {{ code }}: please pay {{ amount }} VND online on {{ portal }} or at the one-stop desk.",
         ),
     },
@@ -105,7 +107,7 @@ _TEXTS = {
             "{% if delivery == 'online' %}Kết quả điện tử có trong trang hồ sơ: {{ link }}"
             "{% elif delivery == 'post' %}Kết quả sẽ được gửi qua dịch vụ bưu chính công ích đến địa chỉ: "
             "{{ delivery_address }}."
-            "{% else %}Mời ông/bà đến Bộ phận Một cửa {{ agency }} nhận kết quả, mang theo phiếu hẹn và giấy tờ "
+            "{% else %}Mời ông/bà đến Bộ phận Một cửa {{ desk }} nhận kết quả, mang theo phiếu hẹn và giấy tờ "
             "tùy thân.{% endif %}",
             "Hồ sơ {{ code }} đã có kết quả. {% if delivery == 'online' %}Tải kết quả trên {{ portal }}."
             "{% elif delivery == 'post' %}Kết quả sẽ được gửi qua bưu điện."
@@ -116,7 +118,7 @@ _TEXTS = {
             "The result of your dossier {{ code }} ({{ procedure }}) is ready.\n\n"
             "{% if delivery == 'online' %}The electronic result is on your dossier's page: {{ link }}"
             "{% elif delivery == 'post' %}It will be posted by the public postal service to: {{ delivery_address }}."
-            "{% else %}Please collect it at the one-stop desk of {{ agency }}, with your appointment slip and an "
+            "{% else %}Please collect it at the one-stop desk of {{ desk }}, with your appointment slip and an "
             "identity document.{% endif %}",
             "The result of dossier {{ code }} is ready. {% if delivery == 'online' %}Download it on {{ portal }}."
             "{% elif delivery == 'post' %}It will be posted to you."
@@ -275,3 +277,32 @@ def install(template_model, version_model) -> int:
             version_model.objects.create(template=template, version=1, subject=subject, body=body)
             created += 1
     return created
+
+
+# Phrases of earlier defaults that named the competent agency where the citizen goes to the desk that received the
+# dossier (a provincial department has no desk for a commune's citizens): the data migration that introduced
+# ``desk`` changes them in stored templates, edited or not, and keeps the change as a new version.
+TO_THE_DESK = [
+    ("đã được {{ agency }} tiếp nhận", "đã được {{ desk }} tiếp nhận"),
+    ("has been accepted by {{ agency }}", "has been accepted by {{ desk }}"),
+    ("tại Bộ phận Một cửa {{ agency }}", "tại Bộ phận Một cửa {{ desk }}"),
+    ("đến Bộ phận Một cửa {{ agency }} nhận kết quả", "đến Bộ phận Một cửa {{ desk }} nhận kết quả"),
+    ("at the one-stop desk of {{ agency }}", "at the one-stop desk of {{ desk }}"),
+]
+
+
+def point_to_the_desk(template_model, version_model) -> int:
+    """Change ``TO_THE_DESK``'s phrases in the stored templates; each changed one gets a new version."""
+    changed = 0
+    for template in template_model.objects.all():
+        body = template.body
+        for old, new in TO_THE_DESK:
+            body = body.replace(old, new)
+        if body != template.body:
+            template.body, template.version = body, template.version + 1
+            template.save(update_fields=["body", "version"])
+            version_model.objects.create(
+                template=template, version=template.version, subject=template.subject, body=body
+            )
+            changed += 1
+    return changed

@@ -85,6 +85,8 @@ def message_context(dossier: Dossier, event: DossierEvent, language: str) -> dic
         "code": dossier.code or "",
         "procedure": dossier.procedure.name,
         "agency": dossier.agency.name,
+        # Where the citizen pays and collects in person: the centre that received the dossier.
+        "desk": (dossier.agency if dossier.received_by_id in (None, dossier.agency_id) else dossier.received_by).name,
         "status": status,
         "link": settings.PORTAL_URL.rstrip("/") + dossier.get_absolute_url(),
         "submitted_at": _datetime(dossier.submitted_at),

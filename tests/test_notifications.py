@@ -621,3 +621,33 @@ def test_sms_cannot_be_chosen_without_a_mobile_number(client, db):
 def test_the_preferences_page_needs_a_signed_in_user(client, db):
     response = client.get(reverse("notifications:preferences"))
     assert response.status_code == 302 and "/tai-khoan/dang-nhap/" in response["Location"]
+
+
+def test_the_citizen_is_sent_to_the_desk_that_received_the_dossier(office):
+    """Received by a ward's centre for a provincial department, the dossier's result was to be collected at "the
+    one-stop desk of" the department, which has none for the ward's citizens."""
+    centre = AgencyFactory(code="000.99.02.T56", name="Ủy ban nhân dân phường Trung Tâm")
+    citizen = make_citizen(notify_by="email")
+    result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
+    dossier = dossier_in(office, citizen, Status.PROCESSING, received_by=centre)
+
+    processing.approve(dossier=dossier, by=office.leader, result=result, pin=settings.SIGNATURE_DEMO_PIN)
+
+    body = Message.objects.get(dossier=dossier).body
+    assert "Mời ông/bà đến Bộ phận Một cửa Ủy ban nhân dân phường Trung Tâm nhận kết quả" in body
+
+
+def test_stored_templates_are_pointed_at_the_desk_and_keep_the_change_as_a_version(office):
+    from notifications.defaults import point_to_the_desk
+    from notifications.models import MessageTemplateVersion
+
+    template = MessageTemplate.objects.get(event=Event.RESULT_READY, channel=Channel.EMAIL, language="vi")
+    edited = template.body.replace("{{ desk }}", "{{ agency }}") + "\nĐã sửa bởi quản trị."  # stored before, edited
+    MessageTemplate.objects.filter(pk=template.pk).update(body=edited)
+
+    assert point_to_the_desk(MessageTemplate, MessageTemplateVersion) == 1
+
+    template.refresh_from_db()
+    assert "Bộ phận Một cửa {{ desk }} nhận kết quả" in template.body and "Đã sửa bởi quản trị." in template.body
+    assert template.versions.get(version=template.version).body == template.body
+    assert point_to_the_desk(MessageTemplate, MessageTemplateVersion) == 0  # once
