@@ -19,6 +19,19 @@ def _when(value: str | None) -> datetime | None:
     return timezone.localtime(datetime.fromisoformat(value)) if value else None
 
 
+def issuing_agency(notice: DossierNotice):
+    """The agency that issues a notice, and seals it: the agency of the official whose action issued it (the
+    receiving centre's desk for forms 01–03 at intake, the competent agency while processing); without one, the
+    receiving centre for form 01, the competent agency otherwise."""
+    dossier = notice.dossier
+    actor = notice.event.actor if notice.event_id else None
+    if actor is not None and actor.agency_id and actor.agency_id in (dossier.agency_id, dossier.received_by_id):
+        return actor.agency
+    if notice.kind == NoticeKind.ACCEPTANCE and dossier.received_by_id:
+        return dossier.received_by
+    return dossier.agency
+
+
 def render_notice(notice: DossierNotice) -> bytes:
     dossier = notice.dossier
     data = dict(notice.data)
@@ -36,6 +49,8 @@ def render_notice(notice: DossierNotice) -> bytes:
                 "documents": dossier.documents.select_related("required_document"),
                 "issued_at": timezone.localtime(notice.issued_at),
                 "qr": lookup_qr(dossier.code),
+                "issuer": issuing_agency(notice),
+                "desk": dossier.received_by or dossier.agency,  # where a result collected in person is handed back
             },
         )
     return render_pdf(html)
@@ -63,10 +78,16 @@ NOTICE = issued.DocumentKind(
     field="file",
     render=render_notice,
     filename=lambda notice: f"mau-{notice.kind}-{notice.dossier.code}.pdf",
-    select_related=("dossier__procedure", "dossier__agency", "dossier__applicant"),
+    select_related=(
+        "dossier__procedure",
+        "dossier__agency",
+        "dossier__received_by",
+        "dossier__applicant",
+        "event__actor__agency",
+    ),
     should_have=Q(),
     issued_at="issued_at",
-    sealed_by=lambda notice: (notice.dossier.agency, notice.dossier.code),
+    sealed_by=lambda notice: (issuing_agency(notice), notice.dossier.code),
     of_dossier="dossier_id",
     download_path=lambda notice, dossier: reverse(
         "dossiers:notice", kwargs={"public_id": dossier.public_id, "pk": notice.pk}

@@ -291,3 +291,27 @@ def test_the_counters_money_buttons_are_offered_to_the_centres_cashier_only(clie
     assert buttons(official(Role.CASHIER, province["centre"])) == (True, True)
     assert buttons(official(Role.CASHIER, province["department"])) == (False, False)
     assert buttons(province["centre desk"]) == (False, False)
+
+
+def test_form_01_is_issued_by_the_centre_and_says_where_the_result_is_collected(province):
+    """Form 01 read "Sở … đã tiếp nhận hồ sơ", signed by the centre's desk officer, and never said which office."""
+    import io
+
+    from pypdf import PdfReader
+
+    from dossiers.constants import NoticeKind
+    from dossiers.notices import issuing_agency, render_notice
+
+    dossier = file_online(province)
+    processing.accept(dossier=dossier, by=province["centre desk"])
+    form_01 = dossier.notices.get(kind=NoticeKind.ACCEPTANCE)
+
+    text = " ".join(PdfReader(io.BytesIO(render_notice(form_01))).pages[0].extract_text().split())
+    centre, department = province["centre"].name, province["department"].name
+    assert issuing_agency(form_01) == province["centre"]
+    assert f"{centre} đã tiếp nhận hồ sơ của" in text and f"Cơ quan giải quyết: {department}" in text
+    assert f"Nhận kết quả: trực tiếp tại Bộ phận Một cửa {centre}" in text
+
+    processing.assign(dossier=dossier, by=province["department leader"], handler=province["department specialist"])
+    processing.stop(dossier=dossier, by=province["department leader"], reason="Công dân đề nghị dừng")
+    assert issuing_agency(dossier.notices.get(kind=NoticeKind.STOP)) == province["department"]
