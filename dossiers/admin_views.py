@@ -293,7 +293,7 @@ def supplement_at_desk(request, model_admin, object_id: int):
         try:
             with transaction.atomic():  # the scans and the status change together, or neither
                 for slot, upload in form.uploads():
-                    services.attach_document(dossier=dossier, required_document=slot, upload=upload)
+                    services.scan_supplement_at_desk(dossier=dossier, required_document=slot, upload=upload)
                 changed = processing.supplement(
                     dossier=dossier,
                     by=request.user,

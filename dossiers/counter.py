@@ -11,17 +11,13 @@ One function per change, each in a transaction, each checking that ``by`` is a d
 administrator) of the centre that holds the draft.
 """
 
-import io
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -29,20 +25,16 @@ from portal import access
 from portal.accounts.constants import Role, UserKind
 from portal.accounts.models import User
 from portal.collation import vietnamese
-from portal.errors import AccessDenied, DomainError, FileStoreUnavailable, storage_errors
+from portal.errors import AccessDenied, DomainError
 from portal.records import record_language, recorded
 from procedures import routing
 from procedures.models import Agency, Procedure, ProcedureCase, ProcedureGroup, RequiredDocument
 
 from . import linked, processing, services, store
-from .constants import Channel, DigitisationExemption, DocumentKind, Status
+from .constants import Channel, DigitisationExemption, Status
 from .models import Dossier, DossierDocument, LinkedFiling
-from .uploads import check_upload
 
 logger = logging.getLogger(__name__)
-
-# A paper document is rarely more than a few dozen pages; a scan of hundreds is a mistake (or a hostile file).
-MAX_PAGES = 200
 
 
 class CounterError(DomainError):
@@ -208,48 +200,6 @@ def _slot(dossier: Dossier, required_document: RequiredDocument) -> None:
         raise CounterError(_("This document is not part of the chosen case."))
 
 
-def combine_scans(uploads: Sequence[UploadedFile], *, already_stored: int = 0) -> tuple[bytes, int]:
-    """The pages of ``uploads`` (PDFs, JPEG or PNG images, in order) as one PDF, and its number of pages.
-
-    Each file passes the citizen's upload checks first (``uploads.check_upload``: its type from its content, its
-    size); a file that fails raises that ValidationError, naming it."""
-    from PIL import Image, ImageOps
-    from pypdf import PdfReader, PdfWriter
-
-    if not uploads:
-        raise ValidationError(_("Choose the scanned pages of the document."), code="required")
-    writer = PdfWriter()
-    total = already_stored
-    for upload in uploads:
-        kind = check_upload(upload, already_stored=total)
-        total += upload.size
-        upload.seek(0)
-        try:
-            if kind == DocumentKind.PDF:
-                writer.append(PdfReader(upload, strict=False))
-            else:
-                with Image.open(upload) as image:
-                    page = ImageOps.exif_transpose(image).convert("RGB")
-                    dpi = image.info.get("dpi", (300, 300))[0] or 300
-                    buffer = io.BytesIO()
-                    page.save(buffer, format="PDF", resolution=float(dpi))
-                buffer.seek(0)
-                writer.append(PdfReader(buffer))
-        except Exception:  # a file the checks let through but that cannot be read to the end
-            logger.info("Could not combine %r", upload.name, exc_info=True)
-            raise ValidationError(
-                _("“%(name)s” could not be read to the end. Scan or save it again.") % {"name": upload.name},
-                code="unreadable",
-            ) from None
-        if len(writer.pages) > MAX_PAGES:
-            raise ValidationError(
-                _("A document may have at most %(max)s pages.") % {"max": MAX_PAGES}, code="too_many_pages"
-            )
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue(), len(writer.pages)
-
-
 @transaction.atomic
 def scan_document(
     *, dossier: Dossier, by: User, required_document: RequiredDocument, uploads: Sequence[UploadedFile]
@@ -258,36 +208,7 @@ def scan_document(
     at intake (replacing what the slot held). Raises ValidationError naming a file that is not a document."""
     dossier = _locked(dossier, by)
     _slot(dossier, required_document)
-    stored = services.size_of_the_rest(dossier, required_document)
-    content, pages = combine_scans(uploads, already_stored=stored)
-    if stored + len(content) > settings.DOSSIER_MAX_TOTAL_SIZE:
-        raise ValidationError(
-            _("The scan would take the dossier over its limit of %(max)s in all; scan at a lower resolution.")
-            % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)},
-            code="dossier_too_large",
-        )
-    names = ", ".join(upload.name or "" for upload in uploads)
-    document = DossierDocument(
-        dossier=dossier,
-        required_document=required_document,
-        original_name=names[:255],
-        content_type=DocumentKind.PDF,
-        size=len(content),
-        sha256=_sha256(content),
-        pages=pages,
-        scanned_at_intake=True,
-    )
-    try:
-        document.file.save("scan.pdf", ContentFile(content), save=False)
-    except storage_errors() as error:
-        logger.error("Could not store a counter scan for dossier %s: %s", dossier.pk, error)
-        raise FileStoreUnavailable(
-            _(
-                "The scan of “%(name)s” was not saved: the file store is not answering. Everything else is kept; "
-                "scan it again in a few minutes."
-            )
-            % {"name": required_document.name}
-        ) from None
+    document = services.desk_scan(dossier=dossier, required_document=required_document, uploads=uploads)
     return _put(dossier, document)
 
 

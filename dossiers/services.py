@@ -1,12 +1,15 @@
 """Every change to a dossier a citizen makes while filing it; one function each, in a transaction."""
 
+import hashlib
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,12 +22,12 @@ from procedures.eforms import EForm
 from procedures.models import Agency, Procedure, ProcedureCase, RequiredDocument
 
 from .codes import next_dossier_code
-from .constants import Channel, DeliveryMethod, Status
+from .constants import Channel, DeliveryMethod, DocumentKind, Status
 from .events import DossierAction
 from .models import Dossier, DossierDocument, ReplacedDocument
 from .receipts import RECEIPT
 from .timeline import write_event
-from .uploads import check_upload, sha256_of
+from .uploads import check_upload, combine_scans, sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +127,58 @@ def attach_document(*, dossier: Dossier, required_document: RequiredDocument, up
             % {"name": document.original_name}
         ) from None
     return put_document(document, replacing=existing)
+
+
+def desk_scan(
+    *, dossier: Dossier, required_document: RequiredDocument, uploads, place: str = "counter"
+) -> DossierDocument:
+    """A paper digitised by the desk (Circular 03/2025/TT-VPCP): its pages (``uploads``, several files) combined into
+    one PDF, stored as a scan made at intake, not yet in its slot (``put_document``). The caller holds the dossier's
+    lock and checked who acts. Raises ValidationError naming a file that is not a document, or when the scan would
+    take the dossier over its limit; FileStoreUnavailable when the store does not answer."""
+    stored = size_of_the_rest(dossier, required_document)
+    content, pages = combine_scans(uploads, already_stored=stored)
+    if stored + len(content) > settings.DOSSIER_MAX_TOTAL_SIZE:
+        raise ValidationError(
+            _("The scan would take the dossier over its limit of %(max)s in all; scan at a lower resolution.")
+            % {"max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)},
+            code="dossier_too_large",
+        )
+    document = DossierDocument(
+        dossier=dossier,
+        required_document=required_document,
+        original_name=", ".join(upload.name or "" for upload in uploads)[:255],
+        content_type=DocumentKind.PDF,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        pages=pages,
+        scanned_at_intake=True,
+    )
+    try:
+        document.file.save("scan.pdf", ContentFile(content), save=False)
+    except storage_errors() as error:
+        logger.error("Could not store a desk scan for dossier %s (%s): %s", dossier.pk, place, error)
+        raise FileStoreUnavailable(
+            _(
+                "The scan of “%(name)s” was not saved: the file store is not answering. Everything else is kept; "
+                "scan it again in a few minutes."
+            )
+            % {"name": required_document.name}
+        ) from None
+    return document
+
+
+@transaction.atomic
+def scan_supplement_at_desk(
+    *, dossier: Dossier, required_document: RequiredDocument, upload: UploadedFile
+) -> DossierDocument:
+    """A paper a citizen brought to the desk for a supplement, digitised there (``desk_scan``) into its slot; the
+    caller checked who acts (``processing.why_not_supplement_at_desk``)."""
+    dossier = _locked_draft(dossier, supplementing=True)
+    if required_document.case_id != dossier.case_id:
+        raise DossierError(_("This document is not part of the chosen case."))
+    document = desk_scan(dossier=dossier, required_document=required_document, uploads=[upload], place="supplement")
+    return put_document(document, replacing=held_document(dossier, required_document))
 
 
 def put_document(document: DossierDocument, *, replacing: DossierDocument | None) -> DossierDocument:

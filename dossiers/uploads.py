@@ -6,7 +6,10 @@ show that it is one. Nothing an uploader sends may raise past ``check_upload``: 
 """
 
 import hashlib
+import io
+import logging
 import warnings
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +18,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .constants import DocumentKind
+
+logger = logging.getLogger(__name__)
 
 SIGNATURES = [
     (b"%PDF-", DocumentKind.PDF),
@@ -183,3 +188,49 @@ def sha256_of(upload: UploadedFile) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+# A paper document is rarely more than a few dozen pages; a scan of hundreds is a mistake (or a hostile file).
+MAX_PAGES = 200
+
+
+def combine_scans(uploads: Sequence[UploadedFile], *, already_stored: int = 0) -> tuple[bytes, int]:
+    """The pages of ``uploads`` (PDFs, JPEG or PNG images, in order) as one PDF, and its number of pages.
+
+    Each file passes the citizen's upload checks first (``check_upload``: its type from its content, its
+    size); a file that fails raises that ValidationError, naming it."""
+    from PIL import Image, ImageOps
+    from pypdf import PdfReader, PdfWriter
+
+    if not uploads:
+        raise ValidationError(_("Choose the scanned pages of the document."), code="required")
+    writer = PdfWriter()
+    total = already_stored
+    for upload in uploads:
+        kind = check_upload(upload, already_stored=total)
+        total += upload.size
+        upload.seek(0)
+        try:
+            if kind == DocumentKind.PDF:
+                writer.append(PdfReader(upload, strict=False))
+            else:
+                with Image.open(upload) as image:
+                    page = ImageOps.exif_transpose(image).convert("RGB")
+                    dpi = image.info.get("dpi", (300, 300))[0] or 300
+                    buffer = io.BytesIO()
+                    page.save(buffer, format="PDF", resolution=float(dpi))
+                buffer.seek(0)
+                writer.append(PdfReader(buffer))
+        except Exception:  # a file the checks let through but that cannot be read to the end
+            logger.info("Could not combine %r", upload.name, exc_info=True)
+            raise ValidationError(
+                _("“%(name)s” could not be read to the end. Scan or save it again.") % {"name": upload.name},
+                code="unreadable",
+            ) from None
+        if len(writer.pages) > MAX_PAGES:
+            raise ValidationError(
+                _("A document may have at most %(max)s pages.") % {"max": MAX_PAGES}, code="too_many_pages"
+            )
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue(), len(writer.pages)

@@ -178,7 +178,9 @@ def test_the_desk_records_the_papers_a_citizen_brings_for_a_supplement(client, w
     assert response.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == Status.PROCESSING  # back where it was when the supplement was asked for
-    assert waiting.documents.get(required_document=slot).original_name == "giay-chung-sinh.pdf"
+    scan = waiting.documents.get(required_document=slot)
+    assert scan.original_name == "giay-chung-sinh.pdf"
+    assert (scan.scanned_at_intake, scan.pages) == (True, 1)  # digitised by the desk: counted as such
     event = waiting.events.last()
     assert event.action == "supplement" and event.actor == desk
     assert f"{slot.name} (giay-chung-sinh.pdf)" in event.note and "đã đối chiếu bản chính" in event.note
