@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import access, single_flight
 from portal.accounts.models import User
@@ -65,6 +66,8 @@ class Queue:
 
 
 OWN_QUEUE = "mine"  # the one work queue that is each official's own
+FOLLOWING_QUEUE = "following"  # what a centre received for other agencies
+FOLLOWING_LABEL = gettext_lazy("Received here for other agencies")
 
 
 def queues(user, now: datetime, bound: datetime) -> list[Queue]:
@@ -79,7 +82,13 @@ def queues(user, now: datetime, bound: datetime) -> list[Queue]:
     if not access.is_official(user):
         return mine
     following = access.following_q(user) & ~Q(status__in=TERMINAL_STATUSES)
-    return [*mine, Queue("following", _("Received here for other agencies"), following, {"turn": "following"})]
+    return [*mine, Queue(FOLLOWING_QUEUE, FOLLOWING_LABEL, following, {"turn": "following"})]
+
+
+def queue_labels() -> list[tuple[str, str]]:
+    """Every queue's key and label, whoever asks (the API's filter choices)."""
+    now = timezone.now()
+    return [(queue.key, queue.label) for queue in _work_queues(None, now, now)] + [(FOLLOWING_QUEUE, FOLLOWING_LABEL)]
 
 
 def _work_queues(user, now: datetime, bound: datetime) -> list[Queue]:

@@ -201,6 +201,8 @@ def test_citizens_have_no_queues(client, submitted):
     response = client.get("/api/v1/queues/", **token(submitted.applicant))
 
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    own = client.get("/api/v1/dossiers/", {"queue": "following"}, **token(submitted.applicant))
+    assert own.status_code == 200 and own.json()["results"] == []  # an official's queue: none of theirs
 
 
 def test_public_endpoints_are_read_only_for_everyone(client, catalogue):

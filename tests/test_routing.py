@@ -221,6 +221,8 @@ def test_the_back_office_offers_the_route_page_and_the_following_queue(client, p
     assert list(following) == [dossier]
     listed = client.get(reverse("admin:dossiers_dossier_changelist"), {"turn": "following"}).content.decode()
     assert dossier.code in listed
+    api = client.get("/api/v1/dossiers/", {"queue": "following"})  # the queue /queues/ lists (it answered 400)
+    assert api.status_code == 200 and [row["code"] for row in api.json()["results"]] == [dossier.code]
 
     client.force_login(province["elsewhere desk"])
     assert client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk])).status_code in (302, 404)
