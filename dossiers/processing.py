@@ -147,8 +147,10 @@ def accept(*, dossier: Dossier, by: User, expected_version: int | None = None, n
     return dossier
 
 
-def _routed(dossier: Dossier, *, by: User | None, note: str = "") -> DossierEvent:
-    """The timeline says where the dossier went (and the look-up where it is)."""
+def _routed(dossier: Dossier, *, by: User | None, note: str = "", came_from: Agency | None = None) -> DossierEvent:
+    """The timeline says where the dossier went (and the look-up where it is), and from where: ``came_from``, the
+    agency it was with (by default the receiving centre that accepted it)."""
+    came_from = came_from or dossier.received_by
     return write_event(
         dossier,
         action=DossierAction.ROUTE,
@@ -156,7 +158,7 @@ def _routed(dossier: Dossier, *, by: User | None, note: str = "") -> DossierEven
         by=by,
         note=note,
         public_note=recorded(gettext_noop("Sent to %(agency)s for processing."), agency=dossier.agency.name),
-        extra={"to": dossier.agency.code, "from": dossier.received_by.code if dossier.received_by_id else ""},
+        extra={"to": dossier.agency.code, "from": came_from.code if came_from is not None else ""},
     )
 
 
@@ -197,10 +199,10 @@ def route(*, dossier: Dossier, to: Agency, by: User, reason: str = "", expected_
     ensure_handles(to, dossier.procedure)
     if to.pk == dossier.agency_id:
         raise InvalidTransition(_("The dossier is already with %(agency)s.") % {"agency": to.name})
-    dossier.agency = to
+    came_from, dossier.agency = dossier.agency, to
     dossier.version += 1
     dossier.save(update_fields=["agency", "version", "updated_at"])
-    _routed(dossier, by=by, note=reason)
+    _routed(dossier, by=by, note=reason, came_from=came_from)
     return dossier
 
 

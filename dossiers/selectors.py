@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy
 from portal import access, single_flight
 from portal.accounts.models import User
 from procedures.calendar import WorkingCalendar
+from procedures.models import Agency
 from procedures.selectors import CATALOGUE_VERSION_KEY, catalogue_version
 
 from .constants import TERMINAL_STATUSES, Stage, Status
-from .events import DossierChange, listen
+from .events import DossierAction, DossierChange, listen
 from .models import Dossier
 
 # --- The deadline ---------------------------------------------------------------------------------------------
@@ -257,4 +258,8 @@ def dossiers_of_applicant(user: User) -> list[Dossier]:
 
 @listen(dispatch_uid="dossiers.queue-counts")
 def _on_dossier_change(change: DossierChange) -> None:
-    queues_changed(change.dossier.agency_id, change.dossier.received_by_id)
+    dossier = change.dossier
+    came_from = None
+    if change.action == DossierAction.ROUTE and change.extra.get("from"):  # the agency it left counts one fewer
+        came_from = Agency.objects.filter(code=change.extra["from"]).values_list("pk", flat=True).first()
+    queues_changed(dossier.agency_id, dossier.received_by_id, came_from)

@@ -27,7 +27,7 @@ from portal import single_flight
 from portal.accounts.constants import Role
 from portal.accounts.models import User
 
-from .factories import dossier_in, official, superuser, working_time_after
+from .factories import AgencyFactory, dossier_in, official, superuser, working_time_after
 from .filing import HAC_THANH, PDF_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -1059,3 +1059,26 @@ def test_the_dossier_page_says_where_it_stands_above_its_actions(client, staff):
     assert timezone.localtime(late.due_at).strftime("%H:%M %d/%m/%Y") in summary
     assert staff[Role.SPECIALIST].full_name in summary and late.applicant.full_name in summary
     assert 'id="nav-sidebar"' not in page  # the page's width for the declaration, papers and timeline
+
+
+def test_a_dossier_routed_away_leaves_the_cached_dashboard_of_the_agency_it_left(
+    client, staff, kept_counts, django_capture_on_commit_callbacks
+):
+    """Received by a centre for this agency and sent on to another, the dossier stayed counted here until the kept
+    counts expired: only the new agency's and the centre's counts were renewed."""
+    from procedures.models import Agency
+
+    here = staff[Role.DESK].agency
+    centre = Agency.objects.exclude(pk=here.pk).filter(receives_dossiers=True).first()
+    leaving = dossier_in(Status.ACCEPTED, received_by=centre)
+    dossier_in(Status.ACCEPTED, received_by=centre)
+    elsewhere = AgencyFactory(name="Ủy ban nhân dân phường Khác")
+    leaving.procedure.agencies.add(elsewhere)
+    client.force_login(staff[Role.DESK])
+    assert dashboard_counts(client)[0]["accepted"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.route(dossier=leaving, to=elsewhere, by=staff[Role.LEADER], reason="Không đúng thẩm quyền")
+
+    assert dashboard_counts(client)[0]["accepted"] == 1
+    assert leaving.events.get(action="route").data["from"] == here.code  # where it came from, on the timeline
