@@ -7,9 +7,11 @@ is built each time (not a diff), so a lost change is healed by the next one.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dossiers import costs
 from dossiers.constants import DeliveryMethod, Status
 from dossiers.events import DossierAction
 from dossiers.models import Dossier, DossierEvent
@@ -55,6 +57,65 @@ def _refused_at(dossier: Dossier) -> str:
     return when(event.created_at if event else None)
 
 
+def portal_code(dossier: Dossier) -> str:
+    """The code the national portal knows the dossier by: its own (``MaHoSo``) for a dossier filed there and received
+    here (``InboundDossier``), else ours. Sent under ours, a received dossier was created a second time there."""
+    try:
+        return dossier.national_inbound.national_code
+    except ObjectDoesNotExist:
+        return dossier.code or ""
+
+
+# ``LoaiPhiLePhi`` by our line kind: 1 a fee (phí), 2 a charge (lệ phí), 3 anything else (the postal fee, an amount
+# an agency asked for). ``HinhThucThu`` is left empty: the portal's published fields give no codes for it.
+FEE_KIND = {"fee": "1", "charge": "2"}
+
+
+def _fees(dossier: Dossier) -> list[dict]:
+    """What the dossier was billed (``dossiers.costs``: one source), line by line; an exempted line at 0."""
+    return [
+        {
+            "TenPhiLePhi": line.description[:500],
+            "MaPhiLePhi": "",
+            "HinhThucThu": "",
+            "Gia": str(line.due),
+            "LoaiPhiLePhi": FEE_KIND.get(line.kind, "3"),
+        }
+        for line in costs.cost_of(dossier).lines
+    ]
+
+
+def _supplements(events: list[DossierEvent]) -> list[dict]:
+    """Each supplement asked for: who asked, what, when; who received it back and when, once it came."""
+    rows = []
+    for index, event in enumerate(events):
+        if event.action != DossierAction.REQUEST_SUPPLEMENT:
+            continue
+        answered = None
+        for later in events[index + 1 :]:  # the supplement that answered it, before any later request
+            if later.action == DossierAction.REQUEST_SUPPLEMENT:
+                break
+            if later.action == DossierAction.SUPPLEMENT:
+                answered = later
+                break
+        rows.append(
+            {
+                "HoSoBoSungId": str(event.pk),
+                "NguoiYeuCauBoSung": _person(event.actor),
+                "NoiDungBoSung": event.public_note[:2000],
+                "NgayBoSung": when(event.created_at),
+                "NguoiTiepNhanBoSung": _person(answered.actor) if answered else "",
+                "NgayTiepNhanBoSung": when(answered.created_at) if answered else "",
+                "TrangThaiBoSung": "1" if answered else "0",  # 1 supplied, 0 awaited
+            }
+        )
+    return rows
+
+
+def _person(user) -> str:
+    return ((user.full_name or user.username) if user is not None else "")[:50]
+
+
 def dossier_item(dossier: Dossier, table: dict[int, str]) -> dict:
     applicant = dossier.applicant
     procedure = dossier.procedure
@@ -82,7 +143,7 @@ def dossier_item(dossier: Dossier, table: dict[int, str]) -> dict:
         )
     summary = f"{procedure.name} – {applicant.full_name or applicant.username}"
     return {
-        "MaHoSo": dossier.code or "",
+        "MaHoSo": portal_code(dossier),
         "MaTTHC": procedure.code,
         "TenTTHC": procedure.name,
         "MaLinhVuc": field.code if field else "",
@@ -96,7 +157,7 @@ def dossier_item(dossier: Dossier, table: dict[int, str]) -> dict:
         "Email": applicant.email,
         "TrichYeuHoSo": summary[:1000],
         "NgayNopHoSo": when(dossier.submitted_at),
-        "NgayTiepNhan": when(dossier.accepted_at or dossier.submitted_at),
+        "NgayTiepNhan": when(dossier.accepted_at),  # empty until the desk accepts it
         "NgayHenTra": when(dossier.due_at),
         "NgayTra": when(dossier.returned_at),
         "NgayKetThucXuLy": when(dossier.finished_at),
@@ -106,8 +167,14 @@ def dossier_item(dossier: Dossier, table: dict[int, str]) -> dict:
         "DonViXuLy": dossier.agency.code,
         "TaiLieuNop": documents,
         "DanhSachGiayToKetQua": results,
-        "DanhSachLePhi": [],
-        "DanhSachHoSoBoSung": [],
+        "DanhSachLePhi": _fees(dossier),
+        "DanhSachHoSoBoSung": _supplements(
+            list(
+                dossier.events.filter(action__in=(DossierAction.REQUEST_SUPPLEMENT, DossierAction.SUPPLEMENT))
+                .select_related("actor")
+                .order_by("pk")
+            ),
+        ),
     }
 
 
@@ -118,12 +185,14 @@ def progress_item(dossier: Dossier, event: DossierEvent, table: dict[int, str]) 
         role = str(actor.get_role_display()) if actor is not None and actor.role else ""
     if event.public_note:
         content = f"{content}: {event.public_note}"
+    # The agency of the official who acted (the receiving centre for intake and hand-back), else the competent one.
+    acting = actor.agency if actor is not None and actor.agency_id else dossier.agency
     return {
-        "MaHoSo": dossier.code or "",
-        "NguoiXuLy": ((actor.full_name or actor.username) if actor else "")[:50],
+        "MaHoSo": portal_code(dossier),
+        "NguoiXuLy": _person(actor),
         "ChucDanh": role,
         "ThoiDiemXuLy": when(event.created_at),
-        "PhongBanXuLy": dossier.agency.name,
+        "PhongBanXuLy": acting.name,
         "NoiDungXuLy": content[:2000],
         "TrangThai": portal_status(event.to_status, table),
         "NgayBatDau": when(event.created_at),

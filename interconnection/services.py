@@ -116,10 +116,12 @@ def _send_round(sync: DossierSync, portal, *, first: bool) -> int:
     """Send the dossier's current state and its unsent timeline rows; returns the outbox row reached. What the
     portal accepted is kept on ``sync`` (``known``, ``progress_upto``) for the caller to record."""
     target = sync.wanted if first else DossierSync.objects.values_list("wanted", flat=True).get(pk=sync.pk)
-    dossier = Dossier.objects.select_related("procedure__field", "agency", "applicant").get(pk=sync.dossier_id)
+    dossier = Dossier.objects.select_related("procedure__field", "agency", "applicant", "national_inbound").get(
+        pk=sync.dossier_id
+    )
     table = payload.mapping()
     events = list(
-        dossier.events.filter(pk__gt=sync.progress_upto).select_related("actor").order_by("pk")
+        dossier.events.filter(pk__gt=sync.progress_upto).select_related("actor__agency").order_by("pk")
     )  # read before the header: the header is never older than the progress sent after it
     item = payload.dossier_item(dossier, table)
     progress = [payload.progress_item(dossier, event, table) for event in events]

@@ -564,3 +564,52 @@ def test_a_change_while_sending_stays_with_the_task_and_one_after_a_failure_star
     assert (row.state, row.attempts, row.failed_at) == (SyncState.PENDING, 0, None)
     assert row.wanted == SyncChange.objects.filter(dossier=dossier).latest("pk").pk
     assert push(dossier).state == SyncState.SYNCED
+
+
+def test_what_is_sent_back_names_the_portals_code_the_fees_the_supplements_and_who_acted(client, inbound):
+    """A dossier received from the portal went back under our code (the portal made a second one); the fees and
+    supplements were always empty; it was "received" while still awaiting intake; every step was the competent
+    agency's."""
+    from dossiers import costs
+    from interconnection import payload
+
+    post(client, inbound_body())
+    dossier = InboundDossier.objects.get(national_code="G22.99.99-261205-0001").dossier
+    table = payload.mapping()
+
+    item = payload.dossier_item(dossier, table)
+    assert item["MaHoSo"] == "G22.99.99-261205-0001" and item["NgayTiepNhan"] == ""
+    assert item["DanhSachHoSoBoSung"] == []
+
+    desk = User.objects.get(username="tiepnhan")
+    processing.request_supplement(dossier=dossier, by=desk, missing="Bản sao giấy chứng sinh")
+    dossier.refresh_from_db()
+    item = payload.dossier_item(dossier, table)
+    [asked] = item["DanhSachHoSoBoSung"]
+    assert (asked["NguoiYeuCauBoSung"], asked["NoiDungBoSung"], asked["TrangThaiBoSung"]) == (
+        desk.full_name,
+        "Bản sao giấy chứng sinh",
+        "0",
+    )
+    processing.supplement(dossier=dossier, by=dossier.applicant)
+    dossier.refresh_from_db()
+    [answered] = payload.dossier_item(dossier, table)["DanhSachHoSoBoSung"]
+    assert answered["TrangThaiBoSung"] == "1" and answered["NgayTiepNhanBoSung"]
+    processing.accept(dossier=dossier, by=desk)
+    dossier.refresh_from_db()
+
+    assert payload.dossier_item(dossier, table)["NgayTiepNhan"]
+    specialist = User.objects.get(username="chuyenvien")
+    processing.assign(dossier=dossier, by=User.objects.get(username="lanhdao"), handler=specialist)
+    processing.request_payment(dossier=dossier, by=specialist, amount=50000, note="Phí thẩm định")
+    dossier.refresh_from_db()
+
+    item = payload.dossier_item(dossier, table)
+    billed = costs.cost_of(dossier)
+    assert [fee["Gia"] for fee in item["DanhSachLePhi"]] == ["50000"]
+    assert [(fee["TenPhiLePhi"], int(fee["Gia"])) for fee in item["DanhSachLePhi"]] == [
+        (line.description, line.due) for line in billed.lines
+    ]
+    accepted = dossier.events.get(action="accept")
+    progress = payload.progress_item(dossier, accepted, table)
+    assert progress["MaHoSo"] == "G22.99.99-261205-0001" and progress["PhongBanXuLy"] == desk.agency.name
