@@ -21,6 +21,7 @@ from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.money import vnd
 from portal.records import recorded
+from procedures import routing
 from procedures.calendar import WorkingCalendar
 from procedures.models import Agency
 
@@ -174,6 +175,8 @@ def why_not_route(dossier: Dossier, by: User) -> str:
         }
     if not (access.in_agency(by, dossier) and access.has_role(by, {Role.DESK, Role.LEADER})):
         return _("Only the desk or a leader of the receiving centre or the competent agency can send it elsewhere.")
+    if not routing.competent_agencies(dossier.procedure).exclude(pk=dossier.agency_id).exists():
+        return _("No other agency handles this procedure.")  # the page offered an empty list
     return ""
 
 

@@ -176,13 +176,17 @@ def test_a_result_by_post_is_sent_by_the_competent_agency(province):
 def test_a_dossier_is_routed_only_to_an_agency_that_handles_the_procedure(province):
     dossier = file_online(province)
     other_department = AgencyFactory(name="Sở Xây dựng tỉnh Thử Nghiệm", level=AdministrativeLevel.PROVINCE)
+    with translation.override("en"), pytest.raises(InvalidTransition, match="No other agency handles"):
+        processing.route(dossier=dossier, to=other_department, by=province["centre desk"])
+
+    province["procedure"].agencies.add(other_department)
+    unrelated = AgencyFactory(name="Sở Y tế tỉnh Thử Nghiệm", level=AdministrativeLevel.PROVINCE)
     with translation.override("en"):
         with pytest.raises(routing.RoutingError, match="does not handle"):
-            processing.route(dossier=dossier, to=other_department, by=province["centre desk"])
+            processing.route(dossier=dossier, to=unrelated, by=province["centre desk"])
         with pytest.raises(InvalidTransition, match="Only the desk or a leader"):
             processing.route(dossier=dossier, to=other_department, by=province["elsewhere desk"])
 
-    province["procedure"].agencies.add(other_department)
     processing.route(dossier=dossier, to=other_department, by=province["centre desk"], reason="Đúng thẩm quyền")
     dossier.refresh_from_db()
     assert dossier.agency == other_department and dossier.version == 1
@@ -201,10 +205,12 @@ def test_the_back_office_offers_the_route_page_and_the_following_queue(client, p
     dossier = file_online(province)
     client.force_login(province["centre desk"])
     change = client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk])).content.decode()
-    assert reverse("admin:dossiers_dossier_route", args=[dossier.pk]) in change
+    assert reverse("admin:dossiers_dossier_route", args=[dossier.pk]) not in change  # no other agency handles it
 
     other_department = AgencyFactory(name="Sở Xây dựng tỉnh Thử Nghiệm", level=AdministrativeLevel.PROVINCE)
     province["procedure"].agencies.add(other_department)
+    change = client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk])).content.decode()
+    assert reverse("admin:dossiers_dossier_route", args=[dossier.pk]) in change
     page = client.get(reverse("admin:dossiers_dossier_route", args=[dossier.pk]))
     assert page.status_code == 200 and other_department.name in page.content.decode()
     client.post(
