@@ -57,14 +57,16 @@ _TEXTS = {
             "Hồ sơ {{ code }} cần bổ sung",
             "{{ agency }} đề nghị ông/bà bổ sung, hoàn thiện hồ sơ {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
             "Hạn bổ sung: {{ deadline }}. Nếu quá hạn mà chưa bổ sung, hồ sơ có thể bị từ chối hoặc dừng giải "
-            "quyết.\n\nBổ sung hồ sơ tại: {{ link }}",
+            "quyết.\n\nBổ sung hồ sơ trực tuyến tại: {{ link }} (đăng nhập bằng tài khoản hoặc VNeID), hoặc mang giấy "
+            "tờ đến Bộ phận Một cửa {{ desk }}.",
             "Hồ sơ {{ code }} cần bổ sung trước {{ deadline_date }}: {{ missing }}",
         ),
         "en": (
             "Dossier {{ code }} needs a supplement",
             "{{ agency }} asks you to add to or correct your dossier {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
             "Deadline: {{ deadline }}. If nothing is received by then, the dossier may be refused or stopped.\n\n"
-            "Send the supplement here: {{ link }}",
+            "Send the supplement online here: {{ link }} (sign in with your account or VNeID), or bring the papers to "
+            "the one-stop desk of {{ desk }}.",
             "Dossier {{ code }} needs a supplement by {{ deadline_date }}: {{ missing }}",
         ),
     },
@@ -291,12 +293,35 @@ TO_THE_DESK = [
 ]
 
 
+# A citizen registered at a counter has no password: the supplement request offered only the online page. It now
+# says they may sign in with VNeID or bring the papers to the desk (which records them: "Record papers brought to
+# the desk").
+SUPPLEMENT_EITHER_WAY = [
+    (
+        "Bổ sung hồ sơ tại: {{ link }}",
+        "Bổ sung hồ sơ trực tuyến tại: {{ link }} (đăng nhập bằng tài khoản hoặc VNeID), hoặc mang giấy tờ đến Bộ phận "
+        "Một cửa {{ desk }}.",
+    ),
+    (
+        "Send the supplement here: {{ link }}",
+        "Send the supplement online here: {{ link }} (sign in with your account or VNeID), or bring the papers to the "
+        "one-stop desk of {{ desk }}.",
+    ),
+]
+
+
 def point_to_the_desk(template_model, version_model) -> int:
     """Change ``TO_THE_DESK``'s phrases in the stored templates; each changed one gets a new version."""
+    return reword(template_model, version_model, TO_THE_DESK)
+
+
+def reword(template_model, version_model, pairs) -> int:
+    """Change phrases (``pairs`` of old, new) in the stored templates, edited or not; each changed one gets a new
+    version. Returns how many changed."""
     changed = 0
     for template in template_model.objects.all():
         body = template.body
-        for old, new in TO_THE_DESK:
+        for old, new in pairs:
             body = body.replace(old, new)
         if body != template.body:
             template.body, template.version = body, template.version + 1

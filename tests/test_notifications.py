@@ -651,3 +651,16 @@ def test_stored_templates_are_pointed_at_the_desk_and_keep_the_change_as_a_versi
     assert "Bộ phận Một cửa {{ desk }} nhận kết quả" in template.body and "Đã sửa bởi quản trị." in template.body
     assert template.versions.get(version=template.version).body == template.body
     assert point_to_the_desk(MessageTemplate, MessageTemplateVersion) == 0  # once
+
+
+def test_a_supplement_request_says_the_papers_may_also_be_brought_to_the_desk(office):
+    """A citizen registered at a counter has no password: the request offered only the online page."""
+    centre = AgencyFactory(code="000.99.03.T56", name="Ủy ban nhân dân phường Bến Đò")
+    citizen = make_citizen(notify_by="email")
+    dossier = dossier_in(office, citizen, Status.PROCESSING, received_by=centre)
+
+    processing.request_supplement(dossier=dossier, by=office.specialist, missing="Bản sao giấy chứng sinh")
+
+    body = Message.objects.get(dossier=dossier).body
+    assert "(đăng nhập bằng tài khoản hoặc VNeID)" in body
+    assert "hoặc mang giấy tờ đến Bộ phận Một cửa Ủy ban nhân dân phường Bến Đò." in body
