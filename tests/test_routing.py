@@ -323,3 +323,24 @@ def test_form_01_is_issued_by_the_centre_and_says_where_the_result_is_collected(
     processing.assign(dossier=dossier, by=province["department leader"], handler=province["department specialist"])
     processing.stop(dossier=dossier, by=province["department leader"], reason="Công dân đề nghị dừng")
     assert issuing_agency(dossier.notices.get(kind=NoticeKind.STOP)) == province["department"]
+
+
+def test_the_citizen_reads_where_the_dossier_goes_before_and_after_submitting(client, province):
+    """The check page never named the centre chosen on the start page, nor the desk where the result is collected."""
+    citizen = CitizenFactory()
+    draft = services.start_draft(
+        procedure=province["procedure"],
+        applicant=citizen,
+        agency=province["department"],
+        case=None,
+        received_by=province["centre"],
+    )
+    Dossier.objects.filter(pk=draft.pk).update(delivery_method=DeliveryMethod.OFFICE)
+    client.force_login(citizen)
+
+    page = client.get(reverse("dossiers:review", kwargs={"public_id": draft.public_id}), HTTP_ACCEPT_LANGUAGE="en")
+
+    where = page.text.split('id="review-where"')[1].split("</dl>")[0]
+    centre, department = province["centre"].name, province["department"].name
+    assert department in where and centre in where
+    assert f"the one-stop desk of {centre}" in page.text
