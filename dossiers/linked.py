@@ -26,7 +26,7 @@ from portal.collation import vietnamese
 from portal.errors import DomainError, storage_errors
 from portal.records import recorded
 from procedures import routing
-from procedures.eforms import EForm, display_answers
+from procedures.eforms import EForm, display_answers, display_value
 from procedures.groups import FORM_PREFIX, RESULT_REFERENCE
 from procedures.kinds import kind_of_document
 from procedures.models import Agency, ProcedureCase, ProcedureGroup, ProcedureGroupMember, RequiredDocument
@@ -466,10 +466,6 @@ def _label_of(name: str, source: str, labels: dict) -> str:
     return recorded(gettext_noop("Result number")) if source == RESULT_REFERENCE else name
 
 
-def _shown(value) -> str:
-    return value.get("text", "") if isinstance(value, dict) else str(value)
-
-
 def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
     """``done``'s result is ready: every part waiting for it receives the mapped values and a timeline entry.
     Runs in the transaction of the approval (a listener of ``APPROVE``); returns the parts it updated."""
@@ -480,7 +476,8 @@ def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
         values = inputs_from(done, member.inputs if member else {})
         part.form_data = {**part.form_data, **values}
         part.save(update_fields=["form_data", "updated_at"])
-        labels = {item.get("name"): item.get("label") for item in part.filing.group.eform + part.procedure.eform}
+        items = {item.get("name"): item for item in part.filing.group.eform + part.procedure.eform}
+        labels = {name: item.get("label") for name, item in items.items()}
         received = [(name, source) for name, source in (member.inputs.items() if member else []) if name in values]
         done_note = recorded(
             gettext_noop("%(procedure)s is done (dossier %(code)s)."), procedure=done.procedure.name, code=done.code
@@ -490,7 +487,10 @@ def pass_on_result(*, done: Dossier, by: User | None) -> list[Dossier]:
         if received:
             fields = ", ".join(_label_of(name, source, labels) for name, source in received)
             public_note += " " + recorded(gettext_noop("Passed on to this dossier: %(fields)s."), fields=fields)
-        note = "; ".join(f"{_label_of(name, source, labels)}: {_shown(values[name])}" for name, source in received)
+        note = "; ".join(
+            f"{_label_of(name, source, labels)}: {display_value(items.get(name, {}), values[name])}"
+            for name, source in received
+        )  # a date as 01/11/2026, not 2026-11-01
         write_event(
             part,
             action=DossierAction.PREREQUISITE_DONE,

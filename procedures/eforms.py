@@ -380,14 +380,22 @@ def display_answers(spec: list[dict], data: dict) -> list[tuple[str, list[tuple[
             continue
         if not sections:
             sections.append(("", []))
-        value = data.get(item["name"])
-        if isinstance(value, dict):
-            shown = value.get("text", "")
-        elif item["type"] == "date" and value:
-            shown = date.fromisoformat(value).strftime("%d/%m/%Y")
-        elif item["type"] == "choice" and value:
-            shown = _choice_labels(item).get(str(value), str(value))
-        else:
-            shown = "" if value in (None, "") else str(value)
-        sections[-1][1].append((_label(item), shown))
+        sections[-1][1].append((_label(item), display_value(item, data.get(item["name"]))))
     return sections
+
+
+def display_value(item: dict, value: Any) -> str:
+    """One answer as people read it: a date as 01/11/2026 (stored 2026-11-01), a choice in the reader's language,
+    an address as its text."""
+    if isinstance(value, dict):
+        return value.get("text", "")
+    if value in (None, ""):
+        return ""
+    if item.get("type") == "date":
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    if item.get("type") == "choice":
+        return _choice_labels(item).get(str(value), str(value))
+    return str(value)

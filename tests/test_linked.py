@@ -3,6 +3,7 @@ health-insurance card in one filing; each agency processes its part; results flo
 
 import json
 import re
+from datetime import date
 
 import pytest
 from captcha.models import CaptchaStore
@@ -235,6 +236,10 @@ def test_the_birth_registrations_number_and_the_childs_details_reach_the_waiting
     assert "125/2026" in event.note and "Nguyễn Minh Khôi" in event.note  # the officials see the values
     assert event.to_status == Status.SUBMITTED  # it may now be accepted; nothing else changed
     assert not residence.is_waiting
+    # Dates read as officials write them: "12/10/2026", not the stored "2026-10-12".
+    passed_on = insurance.events.get(action=DossierAction.PREREQUISITE_DONE).note
+    birth_date = date.fromisoformat(insurance.form_data["child_birth_date"])
+    assert birth_date.strftime("%d/%m/%Y") in passed_on and not re.search(r"\d{4}-\d{2}-\d{2}", passed_on)
 
 
 def test_the_filing_is_done_when_every_part_is(catalogue):
