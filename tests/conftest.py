@@ -35,6 +35,27 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _files_kept_apart(tmp_path_factory):
+    """Files the tests store go to a folder of their own when the storage is the local disk (a run outside the test
+    command): the sweep tests delete what no row of the test database names, and the developer's files under
+    ``var/media`` were among them. The test command's S3 bucket is its own already."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    default = settings.STORAGES["default"]
+    if not default["BACKEND"].endswith("FileSystemStorage"):
+        yield
+        return
+    folder = tmp_path_factory.mktemp("media")
+    storages = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default.get("OPTIONS", {}), "location": str(folder)}},
+    }
+    with override_settings(STORAGES=storages, MEDIA_ROOT=folder):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_filters():
     """The catalogue's filters and public pages live in the shared cache; a test's rolled-back rows must not linger."""

@@ -247,7 +247,8 @@ def test_a_paper_the_supplement_replaces_is_kept_as_first_filed(client, waiting,
     kept = waiting.replaced_documents.get()  # the first scan; not the draft replaced before the supplement was sent
     assert (kept.required_document, kept.original_name, kept.sha256) == (slot, first.original_name, first.sha256)
     assert not default_storage.exists(draft.file.name)
-    sweep_storage(older_than=timezone.now() + timedelta(days=1))  # the file is referenced: not an orphan
+    sweep_storage(prefix=f"dossiers/{waiting.public_id}/", older_than=timezone.now() + timedelta(days=1))
+    assert default_storage.exists(kept.file.name)  # referenced by its row: not an orphan the sweep removes
     client.force_login(staff(Role.SPECIALIST))
     page = client.get(reverse("admin:dossiers_dossier_change", args=[waiting.pk]), HTTP_ACCEPT_LANGUAGE="en")
     url = reverse("dossiers:replaced_document", kwargs={"public_id": waiting.public_id, "pk": kept.pk})
