@@ -23,6 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from portal.errors import AccessDenied, FileStoreUnavailable, storage_errors
+from portal.issued import open_stored
 from procedures.kinds import PaperKind, kind_of_document, result_kind_of
 from procedures.models import RequiredDocument
 
@@ -79,7 +80,7 @@ def offers_for(dossier: Dossier, held: dict[int, DossierDocument]) -> dict[int, 
 
 def copy_file(source, target_field, name: str) -> None:
     """A copy of ``source``'s content saved into ``target_field`` (never a shared file)."""
-    with source.open("rb") as handle:
+    with open_stored(source) as handle:  # FileMissing when the store lost it: "not answering" is no help then
         target_field.save(name, File(handle), save=False)
 
 

@@ -1,5 +1,4 @@
 from django import forms
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import NotifyBy
@@ -50,7 +49,8 @@ class MessageTemplateForm(forms.ModelForm):
         trial = MessageTemplateVersion(subject=data.get("subject") or "", body=data.get("body") or "")
         try:
             render(trial, SAMPLE_CONTEXT, channel)
-        except (TemplateSyntaxError, TemplateDoesNotExist, ValueError, TypeError) as exc:
+        except Exception as exc:
+            # (a syntax error, a filter given a number too large, nesting too deep): said beside the form, kept.
             raise forms.ValidationError(_("The template has a mistake: %(error)s"), params={"error": exc}) from exc
         return data
 

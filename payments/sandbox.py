@@ -24,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.params import number
+
 from . import vnpay
 from .models import SandboxPayment
 
@@ -247,7 +249,7 @@ def api(request):
                 answer_fields,
                 secret,
             )
-        amount = int(data.get("vnp_Amount") or 0)
+        amount = number(data.get("vnp_Amount")) or 0  # "abc", "1e5" or a list is no amount: refused, "03"
         if payment.transaction_status != vnpay.STATUS_SUCCESS or amount <= 0:
             code, message = "02" if amount > 0 else "03", "Transaction cannot be refunded"
         elif amount > int(payment.amount) - payment.refunded:

@@ -15,6 +15,8 @@ made the list answer 500 (Django ticket #37357, fixed on Django's main branch, n
 date, or whose end is past the calendar, is treated as Django treats any filter it cannot apply: the list is shown
 again unfiltered, with ``?e=1``.
 
+A filter's value longer than any id (thirty digits) is treated the same way (``_filters_read_as_ids``).
+
 Likewise an autocomplete field (``AutocompleteAdminMixin``): a refused form shown again looked up the values sent
 as they were, and one that was not an id made the page answer 500 instead of saying "Select a valid choice".
 """
@@ -52,6 +54,8 @@ class PortalAdminSite(admin.AdminSite):
             view = _selection_read_as_ids(view, model_admin.model)
             if model_admin.date_hierarchy:
                 view = _period_read_as_dates(view, model_admin.date_hierarchy)
+            if view.__name__ == "changelist_view":
+                view = _filters_read_as_ids(view)
         return super().admin_view(view, cacheable)
 
     def view_on_site(self, request, content_type_id, object_id):
@@ -82,6 +86,28 @@ def _selection_read_as_ids(view, model):
             post = request.POST.copy()
             post.setlist(ACTION_CHECKBOX_NAME, [value for value in selected if is_key(primary_key, value)])
             request.POST = post
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+# What a list's address may carry besides filters: the search, the ordering, the page, the error flag.
+_NOT_FILTERS = frozenset({"q", "o", "p", "e", "_changelist_filters", "_to_field", "_popup"})
+
+
+def _filters_read_as_ids(view):
+    """The list, reached only with filter values an id can take: a number of more digits than any id (``?agency=``
+    or ``?id__in=`` with thirty digits) is no filter the list can apply, and SQLite cannot even compare it (the list
+    answered 500); it is shown again unfiltered with ``?e=1``, as Django does for any filter it cannot apply."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        for name, values in request.GET.lists():
+            if name in _NOT_FILTERS:
+                continue
+            tokens = (token.strip() for value in values for token in value.split(","))
+            if any(len(token) > 18 and token.isascii() and token.lstrip("-").isdigit() for token in tokens):
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return view(request, *args, **kwargs)
 
     return checked

@@ -49,6 +49,14 @@ class FileStoreUnavailable(ServiceUnavailable):
     code = "file_store_unavailable"
 
 
+class FileMissing(DomainError):
+    """A row names a file the store no longer has (lost, or removed by hand): nothing to download; what the portal
+    issues itself is rendered again instead (``portal.issued.download``)."""
+
+    code = "file_missing"
+    status = HTTPStatus.NOT_FOUND
+
+
 def storage_errors() -> tuple[type[BaseException], ...]:
     """What a storage backend raises when the store is down: botocore's errors for S3, ``OSError`` for disks."""
     try:

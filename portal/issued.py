@@ -33,7 +33,7 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import FileStoreUnavailable, storage_errors
+from .errors import FileMissing, FileStoreUnavailable, storage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -219,13 +219,31 @@ def downloads_for(dossier) -> list[Download]:
 # --- Downloads -------------------------------------------------------------------------------------------------
 
 
-def file_response(file, filename: str, content_type: str = "application/pdf") -> FileResponse:
-    """Every download of a stored file: an attachment browsers must not sniff, kept by no shared cache."""
+def open_stored(file: FieldFile) -> FieldFile:
+    """A stored file opened for reading (and usable with ``with``): ``FileMissing`` when the store no longer has it
+    (a page that says so, where a 500 was), ``FileStoreUnavailable`` when the store does not answer."""
+    try:
+        return file.open("rb")
+    except FileNotFoundError:  # the disk's, and django-storages' for an S3 key that is gone
+        logger.error("Stored file %s is missing", file.name)
+        raise FileMissing(
+            _("This file is no longer in the portal's file store. Please tell the agency, which can add it again.")
+        ) from None
+    except storage_errors() as error:
+        logger.error("Could not open stored file %s: %s", file.name, error)
+        raise FileStoreUnavailable(_("The file store is not answering. Try again in a few minutes.")) from error
+
+
+def file_response(
+    file, filename: str, content_type: str = "application/pdf", *, cache_control: str = "private, no-store"
+) -> FileResponse:
+    """Every download of a stored file: an attachment browsers must not sniff, kept by no shared cache (unless
+    public). A file the store no longer has raises ``FileMissing`` (a page that says so, not a 500)."""
     if isinstance(file, FieldFile):
-        file = file.open("rb")
+        file = open_stored(file)
     response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = cache_control
     return response
 
 
@@ -237,4 +255,9 @@ def download(kind: DocumentKind | str, row: models.Model) -> FileResponse:
     file = getattr(row, kind.field)
     if not file:  # a row that has no document (a draft dossier's receipt)
         raise Http404
-    return file_response(file, kind.filename(row), kind.content_type)
+    try:
+        return file_response(file, kind.filename(row), kind.content_type)
+    except FileMissing:  # what the portal issued is rendered again from its row, as on the first download
+        kind.model.objects.filter(pk=row.pk).update(**{kind.field: ""})
+        row = store(kind, row.pk)
+        return file_response(getattr(row, kind.field), kind.filename(row), kind.content_type)

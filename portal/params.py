@@ -24,7 +24,9 @@ def is_key(field, value) -> bool:
     if "\x00" in text:
         return False
     try:
-        field.get_prep_value(field.to_python(text))
-    except (ValidationError, ValueError, TypeError):
+        value = field.to_python(text)
+        field.run_validators(value)  # an integer id within the database's range (a 30-digit "id" answered 500)
+        field.get_prep_value(value)
+    except (ValidationError, ValueError, TypeError, OverflowError):
         return False
     return True

@@ -2,11 +2,12 @@ import mimetypes
 from pathlib import PurePosixPath
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from portal.issued import file_response
 from portal.page_cache import public_page
 from portal.text import fold
 
@@ -85,6 +86,4 @@ def download_template(request, code: str, pk: int):
     suffix = PurePosixPath(template.file.name).suffix.lower()
     filename = f"{slugify(fold(template.name))[:80] or 'mau-don'}{suffix}"
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(template.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return file_response(template.file, filename, content_type, cache_control="public, max-age=3600")

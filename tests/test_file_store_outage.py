@@ -90,3 +90,45 @@ def test_the_api_answers_503_in_its_error_shape(client, draft, store_down):
     body = response.json()
     assert body["code"] == "file_store_unavailable" and "không lưu được" in body["message"].lower()
     assert not Dossier.objects.get(pk=draft.pk).documents.exists()
+
+
+# --- A file the store no longer has ----------------------------------------------------------------------------------
+
+
+def test_a_scan_the_store_lost_is_a_page_that_says_so_and_a_lost_receipt_is_rendered_again(client, submitted):
+    """A row naming a file that is gone answered 500 on every download (scans, receipts, notices, templates)."""
+    from django.core.files.storage import default_storage
+
+    scan = submitted.documents.exclude(file="").first()
+    default_storage.delete(scan.file.name)
+    client.force_login(submitted.applicant)
+
+    lost = client.get(
+        reverse("dossiers:document", kwargs={"public_id": submitted.public_id, "pk": scan.pk}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    receipt_url = reverse("dossiers:receipt", kwargs={"public_id": submitted.public_id})
+    first = b"".join(client.get(receipt_url).streaming_content)
+    Dossier.objects.get(pk=submitted.pk).receipt.delete(save=False)  # gone from the store, still named
+    again = client.get(receipt_url)
+
+    assert lost.status_code == 404 and "no longer in the portal&#x27;s file store" in lost.content.decode()
+    assert first.startswith(b"%PDF-")
+    assert again.status_code == 200 and b"".join(again.streaming_content).startswith(b"%PDF-")
+    assert default_storage.exists(Dossier.objects.get(pk=submitted.pk).receipt.name)
+
+
+def test_a_form_template_the_store_lost_is_a_page_that_says_so(client, catalogue):
+    from django.core.files.storage import default_storage
+
+    from procedures.models import FormTemplate
+
+    template = FormTemplate.objects.exclude(file="").select_related("procedure").first()
+    default_storage.delete(template.file.name)
+
+    response = client.get(
+        reverse("procedures:template", kwargs={"code": template.procedure.code, "pk": template.pk}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 404 and "no longer in the portal&#x27;s file store" in response.content.decode()

@@ -347,3 +347,45 @@ def test_json_nested_too_deeply_is_a_value_error_for_the_portals_own_readers():
 
     with pytest.raises(ValueError, match="nested too deeply"):
         json_input.loads("[" * 5000 + "]" * 5000)
+
+
+# --- Numbers longer than any id in the back office ------------------------------------------------------------------
+
+THIRTY_DIGITS = "9" * 30
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/quan-tri/dossiers/dossier/?agency={THIRTY_DIGITS}",
+        f"/quan-tri/dossiers/dossier/?id__in=1,{THIRTY_DIGITS}",
+        f"/quan-tri/accounts/user/?agency={THIRTY_DIGITS}",
+        f"/quan-tri/payments/receipt/?id__in={THIRTY_DIGITS}",
+    ],
+)
+def test_a_filter_longer_than_any_id_shows_the_list_again_unfiltered(client, catalogue, url):
+    """On the embedded database (SQLite) such a number cannot even be compared: every list answered 500."""
+    client.force_login(superuser())
+
+    response = client.get(url)
+
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+def test_a_selection_or_a_choice_longer_than_any_id_names_no_row(client, catalogue):
+    from procedures.models import Agency
+
+    client.force_login(superuser())
+    agencies = Agency.objects.count()
+
+    action = client.post(
+        "/quan-tri/procedures/agency/", {"action": "delete_selected", "_selected_action": THIRTY_DIGITS}
+    )
+    form = client.post(
+        "/quan-tri/procedures/agency/add/",
+        {"code": "000.99.99.T56", "name": "Cơ quan thử", "level": 1, "parent": "9" * 20},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert action.status_code in (200, 302) and Agency.objects.count() == agencies
+    assert form.status_code == 200 and "Select a valid choice" in form.content.decode()

@@ -313,10 +313,18 @@ def test_a_template_that_cannot_be_rendered_fails_the_message_not_the_status_cha
     assert message.status == MessageStatus.FAILED and "khong-co.html" in message.error
 
 
-def test_a_template_with_a_mistake_is_refused(db):
-    form = MessageTemplateForm(
-        {"event": Event.ACCEPTED, "channel": Channel.SMS, "language": "vi", "body": "{% if code %}Hồ sơ", "enabled": 1}
-    )
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% if code %}Hồ sơ",
+        '{{ code|ljust:"99999999999999999999" }}',  # these answered 500 and the edit was lost
+        '{{ amount|floatformat:"99999999999" }}',
+        "{% if a %}" * 3000 + "x" + "{% endif %}" * 3000,
+    ],
+    ids=["unclosed tag", "a width too large", "a precision too large", "nesting too deep"],
+)
+def test_a_template_with_a_mistake_is_refused(db, body):
+    form = MessageTemplateForm({"event": Event.ACCEPTED, "channel": Channel.SMS, "language": "vi", "body": body})
     assert not form.is_valid()
     assert "The template has a mistake" in str(form.errors)
 

@@ -455,3 +455,45 @@ def test_a_card_payment_is_recorded_with_its_pos_slip_number(catalogue, settings
 
     txn = services.record_counter_payment(request=request, by=official("thuphi"), method="card", reference="POS-2")
     assert txn.receipt.number and request.transactions.get().pk == txn.pk
+
+
+@pytest.mark.parametrize("amount", ["abc", "1e5", ["1"], "9" * 30])
+def test_the_sandbox_refuses_a_refund_amount_that_is_no_number_in_json(client, settings, db, amount):
+    """A signed refund whose amount was no number answered an HTML 500 where the adapter reads JSON."""
+    import json
+
+    from payments import vnpay
+    from payments.models import SandboxPayment
+
+    settings.PAYMENT_SANDBOX = True
+    SandboxPayment.objects.create(
+        tmn_code=settings.VNPAY_TMN_CODE,
+        txn_ref="SANDBOX1",
+        amount="3000000",
+        order_info="Thanh toan ho so",
+        create_date="20261208100000",
+        return_url="http://testserver/",
+        transaction_no="14226112",
+        transaction_status="00",
+    )
+    body = {
+        "vnp_RequestId": "R1",
+        "vnp_Version": "2.1.0",
+        "vnp_Command": "refund",
+        "vnp_TmnCode": settings.VNPAY_TMN_CODE,
+        "vnp_TransactionType": "02",
+        "vnp_TxnRef": "SANDBOX1",
+        "vnp_Amount": amount,
+        "vnp_TransactionNo": "14226112",
+        "vnp_TransactionDate": "20261208100000",
+        "vnp_CreateBy": "system",
+        "vnp_CreateDate": "20261208100500",
+        "vnp_IpAddr": "127.0.0.1",
+        "vnp_OrderInfo": "Hoan tien",
+    }
+    body["vnp_SecureHash"] = vnpay.pipe_checksum(body, vnpay.REFUND_FIELDS, settings.VNPAY_HASH_SECRET)
+
+    answer = client.post(reverse("payments:sandbox_api"), json.dumps(body), content_type="application/json")
+
+    assert answer.status_code == 200 and answer.json()["vnp_ResponseCode"] == "03"
+    assert SandboxPayment.objects.get(txn_ref="SANDBOX1").refunded == 0

@@ -505,3 +505,28 @@ def test_the_timestamp_authority_is_a_configured_url(own_pki, settings):
 
     report = verify.verify(data)
     assert report.verdict == verify.VALID and report.signatures[0].timestamped
+
+
+def test_a_signature_without_its_signers_certificate_is_not_intact_not_a_server_error(own_pki, client):
+    """The format allows a signature that leaves its certificate out; verifying one answered 500 to anyone."""
+    import re
+
+    from asn1crypto import cms
+
+    data = sign.seal(PDF_BYTES, agency_code="000.20.30.H56", agency_name=HAC_THANH_NAME)
+    contents = re.search(rb"/Contents <([0-9a-fA-F]+)>", data)
+    signed_data = cms.ContentInfo.load(bytes.fromhex(contents.group(1).decode()), strict=False)
+    signed_data["content"]["certificates"] = cms.CertificateSet([])
+    stripped = signed_data.dump(force=True).hex().encode()
+    stripped += b"0" * (len(contents.group(1)) - len(stripped))  # the same length: the byte range still holds
+    no_certificate = data[: contents.start(1)] + stripped + data[contents.end(1) :]
+
+    report = verify.verify(no_certificate)
+    page = client.post(
+        reverse("signing:verify"),
+        {"document": SimpleUploadedFile("ket-qua.pdf", no_certificate, content_type="application/pdf")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert report.verdict == verify.NOT_INTACT and report.signatures[0].signer == ""
+    assert page.status_code == 200

@@ -141,7 +141,12 @@ def _check(embedded, context, usage) -> SignatureReport:
         )
     except Exception as error:  # a damaged signature container or byte range: not intact, whatever the cause
         logger.info("Signature %s could not be validated: %r", embedded.field_name, error)
-        cert = embedded.signer_cert
+        try:
+            cert = embedded.signer_cert
+        except Exception:  # no signer certificate in the signature at all: nobody to name
+            return SignatureReport(
+                embedded.field_name, "", "", "", "", None, False, False, False, None, False, NOT_INTACT, reason
+            )
         return SignatureReport(
             embedded.field_name, _name_part(cert, "common_name"), _name_part(cert, "organization_name"),
             _name_part(cert, "title"), format(cert.serial_number, "x"), None, False, False, False,

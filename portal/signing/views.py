@@ -25,7 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from portal.errors import FileStoreUnavailable, storage_errors
+from portal.issued import open_stored
 from portal.params import number
 from tracking.ratelimit import rate_seconds
 
@@ -77,11 +77,8 @@ def _stored_result(public_id: str) -> bytes | None:
     dossier = Dossier.objects.submitted().filter(public_id=public_id, result_signed_at__isnull=False).first()
     if dossier is None or not dossier.result_file:
         return None
-    try:
-        with dossier.result_file.open("rb") as handle:
-            return handle.read()
-    except storage_errors() as error:
-        raise FileStoreUnavailable(_("The file store is not answering. Try again in a few minutes.")) from error
+    with open_stored(dossier.result_file) as handle:  # FileMissing or FileStoreUnavailable: a page that says so
+        return handle.read()
 
 
 @never_cache
