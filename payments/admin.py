@@ -244,6 +244,21 @@ class PaymentRequestAdmin(AgencyScoped):
                     txn.recorded_by.full_name if txn.recorded_by else "",
                 ]
             )
+        for refund in selectors.daily_refunds(agency_id=agency_id, day=day):  # paid back: out of the day's takings
+            total -= refund.amount
+            txn = refund.transaction
+            writer.writerow(
+                [
+                    timezone.localtime(refund.updated_at).strftime("%H:%M:%S"),
+                    getattr(getattr(txn, "receipt", None), "number", ""),
+                    txn.request.dossier.code,
+                    txn.request.dossier.applicant.full_name,
+                    _("Refund"),
+                    refund.request_id,
+                    -refund.amount,
+                    refund.requested_by.full_name if refund.requested_by else "",
+                ]
+            )
         writer.writerow(["", "", "", "", "", _("Total"), total, ""])
         return response
 

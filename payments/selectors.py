@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .constants import Gateway, RequestStatus, TransactionStatus
+from .constants import Gateway, RefundStatus, RequestStatus, TransactionStatus
 from .models import PaymentLine, PaymentRequest, Receipt, Refund, Transaction
 
 
@@ -49,15 +49,35 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def _taken_by(agency_id: int, prefix: str = "") -> Q:
+    """Money the agency took: at its desk (its cash drawer), or online for its dossiers (its account)."""
+    return Q(**{f"{prefix}gateway": Gateway.COUNTER, f"{prefix}recorded_by__agency_id": agency_id}) | (
+        ~Q(**{f"{prefix}gateway": Gateway.COUNTER}) & Q(**{f"{prefix}request__dossier__agency_id": agency_id})
+    )
+
+
+def daily_refunds(*, agency_id: int, day: date) -> QuerySet[Refund]:
+    """Refunds completed on ``day`` of money the agency took (``_taken_by``): the cashier's report subtracts them,
+    so its total is what the drawer and the account gained that day."""
+    start, end = day_bounds(day)
+    return (
+        Refund.objects.filter(
+            _taken_by(agency_id, "transaction__"),
+            status=RefundStatus.DONE,
+            updated_at__gte=start,
+            updated_at__lt=end,
+        )
+        .select_related("transaction__request__dossier__applicant", "requested_by")
+        .order_by("updated_at", "pk")
+    )
+
+
 def daily_payments(*, agency_id: int, day: date) -> QuerySet[Transaction]:
     """Successful payments settled on ``day`` (Asia/Ho_Chi_Minh) that the agency took: the cashier's report."""
     start, end = day_bounds(day)
     return (
         Transaction.objects.filter(
-            # Money taken at a desk is in the report of the desk's agency (its cash drawer); money paid online in
-            # the competent agency's (its account).
-            Q(gateway=Gateway.COUNTER, recorded_by__agency_id=agency_id)
-            | (~Q(gateway=Gateway.COUNTER) & Q(request__dossier__agency_id=agency_id)),
+            _taken_by(agency_id),
             status=TransactionStatus.SUCCEEDED,
             settled_at__gte=start,
             settled_at__lt=end,

@@ -407,6 +407,15 @@ def test_the_cashiers_daily_report_lists_the_days_payments(client, catalogue):
     assert rows[-1].endswith(",90000,")
     assert all(dossier.code in response.content.decode() for dossier in dossiers)
 
+    # Cash paid back the same day leaves the drawer: the report subtracts it (it summed the refunded payment too).
+    processing.refuse(dossier=dossiers[0], by=official("tiepnhan"), reason="Hồ sơ không thuộc thẩm quyền.")
+    refund = Refund.objects.get(transaction__request__dossier=dossiers[0])
+    assert services.send_refund(refund_id=refund.pk) == RefundStatus.AT_COUNTER
+    services.refund_paid_at_counter(refund=refund, by=official("thuphi"))
+    again = client.get(reverse("admin:payments_paymentrequest_report"), {"day": timezone.localdate().isoformat()})
+    rows = again.content.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 1 + 3 + 1 + 1 and ",-30000," in rows[-2] and rows[-1].endswith(",60000,")
+
 
 def test_the_payments_list_runs_a_constant_number_of_queries(client, catalogue):
     client.force_login(official("thuphi"))
