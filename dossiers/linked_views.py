@@ -261,6 +261,7 @@ def detail(request, public_id):
     parts = linked.parts_of(filing)
     for part in parts:
         part.overdue = is_overdue(part)
+        part.owed = costs.cost_of(part).owed  # each part is paid on its own page
     return render(
         request,
         "dossiers/linked/detail.html",
@@ -268,6 +269,7 @@ def detail(request, public_id):
             "filing": filing,
             "group": filing.group,
             "parts": parts,
+            "owed": sum(part.owed for part in parts),
             "done": linked.is_done(filing),
             "just_submitted": all(part.is_awaiting_intake for part in parts),
             "answers": linked.answers(filing),

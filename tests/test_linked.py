@@ -552,3 +552,20 @@ def test_every_json_column_that_is_never_null_reads_an_empty_box_as_its_default(
         if isinstance(field, models.JSONField) and field.blank and not field.null and not isinstance(field, JSONField)
     ]
     assert blank == []
+
+
+def test_the_filings_page_says_what_is_still_to_pay_and_where(client, catalogue):
+    """ "Every result is ready" was all it said while 18.000 đ were owed, and a result is held until paid."""
+    from dossiers import costs
+    from portal.money import vnd
+
+    filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
+    owed = sum(costs.cost_of(part).owed for part in linked.parts_of(filing))
+    assert owed > 0
+    client.force_login(filing.applicant)
+
+    page = client.get(reverse("dossiers:linked_detail", kwargs={"public_id": filing.public_id})).content.decode()
+
+    summary = page.split('id="filing-owed"')[1].split("</dd>")[0]
+    with translation.override("vi"):
+        assert f"còn phải nộp {vnd(owed)}" in summary
