@@ -11,6 +11,7 @@ from portal import issued
 from portal.pdf import render_pdf
 
 from .constants import NoticeKind
+from .events import DossierAction
 from .models import Dossier, DossierNotice
 from .receipts import lookup_qr
 
@@ -56,14 +57,47 @@ def render_notice(notice: DossierNotice) -> bytes:
     return render_pdf(html)
 
 
+# The hand-overs the control slip lists (who gave the dossier to whom, and when): intake at the receiving centre,
+# routing to the competent agency, each hand-over inside it, the result, its return; supplements and what ends it.
+HANDOVERS = (
+    DossierAction.SUBMIT,
+    DossierAction.ACCEPT,
+    DossierAction.ROUTE,
+    DossierAction.ASSIGN,
+    DossierAction.FORWARD,
+    DossierAction.SUBMIT_FOR_APPROVAL,
+    DossierAction.REQUEST_SUPPLEMENT,
+    DossierAction.SUPPLEMENT,
+    DossierAction.RECALL,
+    DossierAction.APPROVE,
+    DossierAction.RETURN_RESULT,
+    DossierAction.REFUSE,
+    DossierAction.STOP,
+    DossierAction.WITHDRAW,
+)
+
+
 def render_control_slip(dossier: Dossier) -> bytes:
-    """Phiếu kiểm soát quá trình giải quyết hồ sơ: every step, its handler, start, end and whether on time."""
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ: every hand-over of the dossier (intake, routing between agencies,
+    each step, the return; who, of which agency, when), then every step, its handler, start, end and whether on
+    time."""
     with translation.override("vi"):
+        handovers = [
+            {
+                "at": event.created_at,
+                "what": DossierAction(event.action).label,
+                "agency": event.actor.agency.name if event.actor and event.actor.agency_id else "",
+                "who": (event.actor.full_name or event.actor.username) if event.actor else "",
+                "note": event.public_note,
+            }
+            for event in dossier.events.filter(action__in=HANDOVERS).select_related("actor__agency").order_by("pk")
+        ]
         html = render_to_string(
             "dossiers/pdf/control_slip.html",
             {
                 "dossier": dossier,
                 "procedure": dossier.procedure,
+                "handovers": handovers,
                 "steps": dossier.steps.select_related("handler"),
                 "issued_at": timezone.localtime(),
                 "qr": lookup_qr(dossier.code),

@@ -344,3 +344,25 @@ def test_the_citizen_reads_where_the_dossier_goes_before_and_after_submitting(cl
     centre, department = province["centre"].name, province["department"].name
     assert department in where and centre in where
     assert f"the one-stop desk of {centre}" in page.text
+
+
+def test_the_control_slip_lists_intake_routing_and_each_hand_over(client, province):
+    """The slip listed the department's steps only: who received the dossier at the centre, and when it went on to
+    the department, were missing."""
+    import io
+
+    from pypdf import PdfReader
+
+    dossier = file_online(province)
+    processing.accept(dossier=dossier, by=province["centre desk"])
+    processing.assign(dossier=dossier, by=province["department leader"], handler=province["department specialist"])
+    client.force_login(province["department leader"])
+
+    response = client.get(reverse("admin:dossiers_dossier_control_slip", args=[dossier.pk]))
+
+    pdf = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Giao, nhận hồ sơ" in text
+    for who in ("centre desk", "department leader"):
+        assert province[who].full_name in text
+    assert province["centre"].name in text and "Đã chuyển cơ quan có thẩm quyền" in text
