@@ -135,3 +135,21 @@ def test_a_dossier_goes_from_intake_to_returned_result_in_the_back_office(page, 
     screenshot("returned")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED and dossier.returned_at
+
+
+def test_the_queue_shows_every_column_at_1024_px_with_the_filters_above(page, screenshot):
+    """At 1024 px the filters beside the table cut off the due date and the overdue mark."""
+    demo.create_demo_accounts()
+    file_birth_registration(User.objects.get(username="congdan"))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    sign_in(page, "tiepnhan")
+
+    page.goto(f"{page.base_url}{ADMIN}dossiers/dossier/")
+    screenshot("queue-1024")
+
+    table = page.locator("#result_list").bounding_box()
+    due = page.locator("#result_list th.column-due_at").bounding_box()
+    overdue = page.locator("#result_list th.column-overdue_marker").bounding_box()
+    filters = page.locator("#changelist-filter").bounding_box()
+    assert overdue["x"] + overdue["width"] <= 1024 and due["x"] + due["width"] <= 1024  # not cut off
+    assert filters["y"] + filters["height"] <= table["y"]  # above the table, not beside it
