@@ -124,7 +124,7 @@ QUEUE_COLUMNS = (
 class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
     list_display = list(QUEUE_COLUMNS)  # written in one pass by templatetags/dossier_queue.py
     list_filter = ["status", ProcedureFilter, DueFilter, "stage", HandledByFilter, TurnFilter]
-    list_select_related = ["procedure", "applicant", "handler"]
+    list_select_related = ["procedure", "applicant", "handler", "agency"]
     search_fields = ["code", "applicant__name_key", "applicant__phone", "delivery_phone"]  # read by the method below
     search_help_text = _(
         "Dossier or linked-filing code (or its last part, such as 261208-0012), applicant's name, CCCD or phone number."
@@ -223,7 +223,17 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
         applicants = User.objects.filter(name_key__contains=name).values("pk")  # trigram index on PostgreSQL
         return queryset.filter(applicant__in=applicants), False
 
+    def get_list_display(self, request):
+        """The queue's columns; what a centre received for other agencies also says whose it is now."""
+        if request.GET.get("turn") == "following":
+            return [*QUEUE_COLUMNS[:2], "agency_name", *QUEUE_COLUMNS[2:]]
+        return list(QUEUE_COLUMNS)
+
     # --- Columns --------------------------------------------------------------------------------------
+
+    @admin.display(description=_("competent agency"), ordering="agency__name")
+    def agency_name(self, dossier):
+        return dossier.agency.name
 
     @admin.display(description=_("procedure"), ordering="procedure__name")
     def procedure_name(self, dossier):

@@ -893,15 +893,16 @@ def test_a_date_hierarchy_period_at_the_edges_of_the_calendar_is_a_filter(client
 
 
 @pytest.mark.parametrize("query", ["id=99999999999999999999", "procedure__id__exact=99999999999999999999"])
-def test_a_filter_by_an_id_past_the_columns_range_finds_nothing(client, staff, settings, query):
+def test_a_filter_by_an_id_past_the_columns_range_is_not_applied(client, staff, settings, query):
     settings.PAGINATOR_ESTIMATE_SECONDS = 60  # as in production: the count's estimate is kept per query
     dossier_in(Status.SUBMITTED)
     client.force_login(staff[Role.DESK])
 
-    response = client.get(f"{CHANGELIST}?{query}")
+    response = client.get(f"{CHANGELIST}?{query}", follow=True)
 
-    assert response.status_code == 200  # it answered 500: no query to ask the planner about
-    assert response.context["cl"].result_count == 0
+    # It answered 500 (no query to ask the planner about; on SQLite the number cannot even be compared): now the
+    # list is shown again unfiltered with ?e=1, as Django does for any filter it cannot apply.
+    assert response.status_code == 200 and response.redirect_chain[-1][0].endswith("?e=1")
 
 
 def test_the_queue_writes_due_dates_as_the_rest_of_the_portal_does(client, staff):

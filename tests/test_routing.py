@@ -227,6 +227,8 @@ def test_the_back_office_offers_the_route_page_and_the_following_queue(client, p
     assert list(following) == [dossier]
     listed = client.get(reverse("admin:dossiers_dossier_changelist"), {"turn": "following"}).content.decode()
     assert dossier.code in listed
+    row = listed.split(f">{dossier.code}</a></th>", 1)[1].split("</tr>")[0]
+    assert f'<td class="field-agency_name">{other_department.name}</td>' in row  # whose it is now
     api = client.get("/api/v1/dossiers/", {"queue": "following"})  # the queue /queues/ lists (it answered 400)
     assert api.status_code == 200 and [row["code"] for row in api.json()["results"]] == [dossier.code]
 
