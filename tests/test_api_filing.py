@@ -89,6 +89,22 @@ def test_an_invalid_declaration_names_the_fields(client, citizen):
     assert {"requester_id", "child_birth_date"} <= set(response.json()["fields"])
 
 
+def test_an_address_given_as_text_is_refused_saying_it_is_an_object(client, citizen):
+    """It read "This field is required" though the address was there, as one line of text."""
+    auth = token_for(citizen)
+    base = f"/api/v1/drafts/{start(client, auth)['id']}/"
+    answers = api_declaration() | {"requester_address": "12 Lê Lợi, phường Hạc Thành"}
+
+    response = client.put(
+        base + "declaration/", {"answers": answers}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["requester_address"] == [
+        'Give the address as an object: {"province": code, "ward": code, "street": text}.'
+    ]
+
+
 def test_uploads_are_checked_by_content(client, citizen):
     auth = token_for(citizen)
     draft = start(client, auth)

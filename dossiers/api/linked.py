@@ -109,7 +109,7 @@ class LinkedFilingViewSet(CitizenFilingViewSet):
         filing = self.get_object()
         payload = DeclarationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        answers = _answers_as_form_data(payload.validated_data["answers"])
+        answers = _answers_as_form_data(payload.validated_data["answers"], filing.group.eform)
         form = EForm(answers, spec=filing.group.eform, identity=prefill_for(filing.applicant))
         if not form.is_valid():
             raise _form_errors(form)

@@ -249,8 +249,17 @@ class QueuesView(APIView):
         return Response(QueueSerializer(rows, many=True).data)
 
 
-def _answers_as_form_data(answers: dict) -> dict:
-    """JSON answers in the shape the e-form's widgets post (an address object becomes its three inputs)."""
+def _answers_as_form_data(answers: dict, spec: list[dict] | None = None) -> dict:
+    """JSON answers in the shape the e-form's widgets post (an address object becomes its three inputs). An address
+    given as text is refused by name (``spec``: the declaration's fields): it read as "This field is required"."""
+    addresses = {item.get("name") for item in spec or () if item.get("type") == "address"}
+    wrong = {
+        name: [_('Give the address as an object: {"province": code, "ward": code, "street": text}.')]
+        for name, value in answers.items()
+        if name in addresses and value not in (None, "") and not isinstance(value, dict)
+    }
+    if wrong:
+        raise exceptions.ValidationError(wrong)
     data = {}
     for name, value in answers.items():
         if isinstance(value, dict):
@@ -368,7 +377,7 @@ class DraftViewSet(CitizenFilingViewSet):
         payload = DeclarationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         form = EForm(
-            _answers_as_form_data(payload.validated_data["answers"]),
+            _answers_as_form_data(payload.validated_data["answers"], dossier.procedure.eform),
             spec=dossier.procedure.eform,
             identity=prefill_for(dossier.applicant),  # verified identity fields keep the provider's values
         )
