@@ -141,7 +141,7 @@ def test_the_birth_registration_by_post_costs_the_copies_asked_for_and_the_posta
     # The receipt PDF, the dossier page, the look-up, the API and the back office say the same total.
     receipt = client.get(step_url("receipt", dossier))
     text = pdf_text(b"".join(receipt.streaming_content))
-    assert f"{vnd(total)} (còn phải nộp {vnd(total)})" in text, text  # "Phí, lệ phí" (its label is floated)
+    assert f"{vnd(total)} (còn phải nộp {vnd(total)} tại thời điểm nộp hồ sơ" in text, text  # its label is floated
     assert ("8.000 đ" in text) == (copies == "2")  # the copy fee only when copies were asked for
     assert f"Tổng cộng {vnd(total)}" in text
 
