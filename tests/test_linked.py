@@ -10,6 +10,7 @@ from captcha.models import CaptchaStore
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -380,6 +381,22 @@ def test_looking_up_the_filing_code_shows_every_part_masked(client, catalogue):
     assert "Công an phường Hạc Thành" in html and "Bảo hiểm xã hội tỉnh Thanh Hóa" in html
     assert "Nguyễn V*** A**" in html and "Nguyễn Văn An" not in html
     assert "Nguyễn Minh Khôi" not in html and "125/2026" not in html  # no personal data, no result number
+
+
+def test_a_filing_looked_up_with_the_cccd_stays_whole_after_the_language_switch(client, catalogue):
+    """Read again in the other language, the filing came back masked though the ID number had been given."""
+    owner = CitizenFactory(full_name="Nguyễn Văn An", id_number="038090005678")
+    filing, _ = linked.submit_filing(filing=ready_filing(owner), by=owner)
+
+    html = _look_up(client, filing.code, id_number=owner.id_number).content.decode()
+    assert "Nguyễn Văn An" in html
+    again = re.search(r'name="next" value="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+    switched = client.get(again, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Nguyễn Văn An" in switched and "Nguyễn V*** A**" not in switched
+    elsewhere = Client().get(again).content.decode()  # the link alone, in another browser: masked
+    assert "Nguyễn V*** A**" in elsewhere and "Nguyễn Văn An" not in elsewhere
 
 
 def test_looking_up_a_parts_code_shows_that_part_and_names_the_filing(client, catalogue):

@@ -94,9 +94,16 @@ def _show(request, dossier: Dossier, *, id_number: str = "", status: int = 200, 
     return render(request, "tracking/result.html", context, status=status)
 
 
-def _show_filing(request, filing: LinkedFiling, *, id_number: str = "", again: str = ""):
-    """A linked filing's code: every part, each shown (and masked) as its own look-up would show it."""
-    results = [lookup_result(part, user=request.user, id_number=id_number) for part in parts_of(filing)]
+def _show_filing(request, filing: LinkedFiling, *, id_number: str = "", again: str = "", seen: bool = False):
+    """A linked filing's code: every part, each shown (and masked) as its own look-up would show it. The ID number
+    given is remembered for each part as for a dossier, so the result read again (``seen``: the language switch)
+    stays whole; it came back masked."""
+    parts = parts_of(filing)
+    given = {part.pk: id_number or (_verified_id_number(request, part) if seen else "") for part in parts}
+    results = [lookup_result(part, user=request.user, id_number=given[part.pk]) for part in parts]
+    for part, result in zip(parts, results, strict=True):
+        if id_number and result.full and not result.signed_in_owner:
+            _remember_verified(request, part, id_number)
     full = bool(results) and all(result.full for result in results)
     context = {
         "filing": filing,
@@ -140,7 +147,7 @@ def lookup(request):
             return _show(request, dossier, id_number=_verified_id_number(request, dossier) if seen else "", again=again)
         filing = find_filing(code) if dossier is None else None
         if filing is not None and (seen or filing.applicant_id == request.user.pk):
-            return _show_filing(request, filing, again=again)
+            return _show_filing(request, filing, again=again, seen=seen)
     return render(request, "tracking/lookup.html", {"form": LookupForm(initial={"code": code} if code else None)})
 
 
