@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from portal.accounts.models import User
 from portal.collation import vietnamese
-from portal.errors import DomainError, storage_errors
+from portal.errors import DomainError, FileMissing, storage_errors
 from portal.records import recorded
 from procedures import routing
 from procedures.eforms import EForm, display_answers, display_value
@@ -249,7 +249,7 @@ def share(
         services._locked_draft(part, at_counter=at_counter)
         try:
             store.copy_file(given.file, copy.file, "upload")
-        except storage_errors() as error:  # the paper is kept where it was given; no copy of the old one stays
+        except (FileMissing, *storage_errors()) as error:  # the paper stays where it was given; no old copy stays
             logger.error("Could not copy document %s into dossier %s: %s", given.pk, part.pk, error)
             if stale:
                 services.drop_document(replacing)

@@ -19,7 +19,7 @@ from portal.collation import vietnamese
 from portal.params import number
 from procedures.models import Agency, ProcedureGroup, RequiredDocument
 
-from . import costs, linked, services
+from . import costs, linked, processing, services
 from .constants import DeliveryMethod
 from .forms import LinkedDeliveryForm, SubmitForm
 from .models import DossierDocument, LinkedFiling, StoredDocument
@@ -261,7 +261,7 @@ def detail(request, public_id):
     parts = linked.parts_of(filing)
     for part in parts:
         part.overdue = is_overdue(part)
-        part.owed = costs.cost_of(part).owed  # each part is paid on its own page
+        part.owed = processing.owed_before_return(part)  # billed and awaited (a quote is not owed); paid on its page
     return render(
         request,
         "dossiers/linked/detail.html",

@@ -441,11 +441,19 @@ def request_payment(
 
 @transaction.atomic
 def payment_received(
-    *, dossier: Dossier, by: User | None, note: str = "", expected_version: int | None = None
+    *,
+    dossier: Dossier,
+    by: User | None,
+    note: str = "",
+    expected_version: int | None = None,
+    recorded: bool = False,
 ) -> Dossier:
-    """6 → 4: paid (at the counter, or confirmed by the payment gateway with ``by=None``)."""
-    dossier = _lock(dossier, "payment_received", by, expected_version)
-    reason = unpaid_reason(dossier) if by is not None else ""
+    """6 → 4: paid (marked by hand by the agency's cashier; or ``recorded``: the payments service recorded the money,
+    at a counter by ``by`` under its own rules of who takes money, or confirmed by the gateway with ``by=None``).
+    A payment the receiving centre's cashier took for another agency left the dossier waiting: the hand-marking
+    rule (the competent agency's cashier) refused the move."""
+    dossier = _lock(dossier, "payment_received", None if recorded else by, expected_version)
+    reason = unpaid_reason(dossier) if by is not None and not recorded else ""
     if reason:  # marked by hand: the cashier's books and the dossier agree, it moves on when the payment is recorded
         raise InvalidTransition(reason)
     dossier.status = Status.PROCESSING

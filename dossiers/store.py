@@ -22,7 +22,7 @@ from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from portal.errors import AccessDenied, FileStoreUnavailable, storage_errors
+from portal.errors import AccessDenied, FileMissing, FileStoreUnavailable, storage_errors
 from portal.issued import open_stored
 from procedures.kinds import PaperKind, kind_of_document, result_kind_of
 from procedures.models import RequiredDocument
@@ -102,7 +102,7 @@ def _store(*, owner_id: int, kind: str, title: str, origin: str, dossier: Dossie
     )
     try:
         copy_file(source, stored.file, "stored")
-    except storage_errors() as error:
+    except (FileMissing, *storage_errors()) as error:  # after the submission: one paper lost is skipped, not fatal
         logger.error("Could not copy a document of dossier %s into the store: %s", dossier.pk, error)
         return None
     try:

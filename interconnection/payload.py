@@ -72,7 +72,11 @@ FEE_KIND = {"fee": "1", "charge": "2"}
 
 
 def _fees(dossier: Dossier) -> list[dict]:
-    """What the dossier was billed (``dossiers.costs``: one source), line by line; an exempted line at 0."""
+    """What the dossier was billed (``dossiers.costs``: one source), line by line; an exempted line at 0. Nothing
+    while nothing is billed (a quote is no bill)."""
+    cost = costs.cost_of(dossier)
+    if not cost.billed:
+        return []
     return [
         {
             "TenPhiLePhi": line.description[:500],
@@ -81,7 +85,7 @@ def _fees(dossier: Dossier) -> list[dict]:
             "Gia": str(line.due),
             "LoaiPhiLePhi": FEE_KIND.get(line.kind, "3"),
         }
-        for line in costs.cost_of(dossier).lines
+        for line in cost.lines
     ]
 
 

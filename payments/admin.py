@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import access
+from portal.accounts.constants import Role
 from portal.admin_pages import dossier_admin_url, form_page
 from portal.admin_site import AutocompleteAdminMixin
 from portal.money import vnd
@@ -72,7 +73,7 @@ class CollectionOnDeliveryForm(forms.Form):
 class PaymentRequestAdmin(AgencyScoped):
     list_display = ["dossier", "purpose", "amount_shown", "status", "created_at", "paid_at"]  # + the counter's
     list_filter = ["status", "purpose"]
-    list_select_related = ["dossier"]
+    list_select_related = ["dossier__agency", "dossier__received_by"]  # who may take the money, read per row
     search_fields = ["dossier__code", "transactions__txn_ref"]
     readonly_fields = ["dossier", "purpose", "status", "amount_shown", "online", "created_at", "paid_at"]
     fields = readonly_fields
@@ -106,6 +107,10 @@ class PaymentRequestAdmin(AgencyScoped):
 
     def counter_view(self, request, pk):
         payment = self._request(request, pk)
+        refused = services.why_no_cashier(payment.dossier, request.user)
+        if refused:  # said before the form is filled in, not after
+            messages.error(request, refused)
+            return redirect(dossier_admin_url(payment.dossier))
         form = CounterPaymentForm(request.POST or None, initial={"method": "cash"})
         if request.method == "POST" and form.is_valid():
             try:
@@ -266,10 +271,16 @@ class PaymentRequestAdmin(AgencyScoped):
 @admin.register(Transaction)
 class TransactionAdmin(AgencyScoped):
     list_display = [
-        "txn_ref", "dossier_code", "gateway", "amount_shown", "status", "created_at", "settled_at", "refund"
-    ]  # fmt: skip
+        "txn_ref",
+        "dossier_code",
+        "gateway",
+        "amount_shown",
+        "status",
+        "created_at",
+        "settled_at",
+    ]  # fmt: skip  (+ the refund link, for those who may refund: get_list_display)
     list_filter = ["status", "gateway"]
-    list_select_related = ["request__dossier"]
+    list_select_related = ["request__dossier__agency", "request__dossier__received_by"]
     search_fields = ["txn_ref", "gateway_transaction_no", "request__dossier__code"]
     readonly_fields = [
         "request",
@@ -298,12 +309,15 @@ class TransactionAdmin(AgencyScoped):
     def dossier_code(self, obj):
         return obj.request.dossier.code
 
-    @admin.display(description=gettext_lazy("refund"))
-    def refund(self, obj):
-        if not obj.succeeded:
-            return ""
-        url = reverse("admin:payments_transaction_refund", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Refund"))
+    def get_list_display(self, request):
+        @admin.display(description=gettext_lazy("refund"))
+        def refund(obj):
+            if services.why_not_refund(obj, request.user):
+                return ""
+            url = reverse("admin:payments_transaction_refund", args=[obj.pk])
+            return format_html('<a href="{}">{}</a>', url, _("Refund"))
+
+        return [*self.list_display, refund]
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -314,6 +328,10 @@ class TransactionAdmin(AgencyScoped):
 
     def refund_view(self, request, pk):
         txn = get_object_or_404(self.get_queryset(request).select_related("request__dossier"), pk=pk)
+        refused = services.why_not_refund(txn, request.user)
+        if refused:  # said before the form is filled in, not after
+            messages.error(request, refused)
+            return redirect(dossier_admin_url(txn.request.dossier))
         form = RefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -353,6 +371,12 @@ class RefundAdmin(AgencyScoped):
 
     def has_change_permission(self, request, obj=None):
         return access.in_back_office(request.user)  # for the action below; the fields stay read-only
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not access.has_role(request.user, (Role.CASHIER,)):  # cash is paid back by a cashier
+            actions.pop("paid_back_at_counter", None)
+        return actions
 
     @admin.action(description=gettext_lazy("Paid back at the counter"))
     def paid_back_at_counter(self, request, queryset):

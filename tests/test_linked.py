@@ -573,11 +573,10 @@ def test_every_json_column_that_is_never_null_reads_an_empty_box_as_its_default(
 
 def test_the_filings_page_says_what_is_still_to_pay_and_where(client, catalogue):
     """ "Every result is ready" was all it said while 18.000 đ were owed, and a result is held until paid."""
-    from dossiers import costs
     from portal.money import vnd
 
     filing, _ = linked.submit_filing(filing=(f := ready_filing()), by=f.applicant)
-    owed = sum(costs.cost_of(part).owed for part in linked.parts_of(filing))
+    owed = sum(processing.owed_before_return(part) for part in linked.parts_of(filing))  # billed, not quoted
     assert owed > 0
     client.force_login(filing.applicant)
 

@@ -13,7 +13,7 @@ from dossiers.events import DossierAction
 from dossiers.models import Dossier
 from dossiers.selectors import due_soon_bound, queue_counts, queues
 from dossiers.workflow import InvalidTransition, available_actions
-from payments.models import Receipt
+from payments.models import Receipt, Transaction
 from payments.selectors import daily_payments
 from payments.services import PaymentError
 from portal import access
@@ -368,3 +368,44 @@ def test_the_control_slip_lists_intake_routing_and_each_hand_over(client, provin
     for who in ("centre desk", "department leader"):
         assert province[who].full_name in text
     assert province["centre"].name in text and "Đã chuyển cơ quan có thẩm quyền" in text
+
+
+def test_the_payment_lists_read_a_constant_number_of_rows_for_either_agencys_cashier(client, province):
+    """Deciding the counter's button per row read each dossier's receiving centre: one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(user, url) -> int:
+        client.force_login(user)
+        client.get(url)  # the first request also reads the signed-in user, then remembered
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    lists = [reverse("admin:payments_paymentrequest_changelist"), reverse("admin:payments_transaction_changelist")]
+    cashiers = [official(Role.CASHIER, province["department"]), official(Role.CASHIER, province["centre"])]
+    paid, awaited = file_online(province), file_online(province)
+    pay_at_counter(paid, cashiers[1])
+    assert Transaction.objects.filter(request__dossier=paid).exists() and awaited.payment_requests.exists()
+    few = {(cashier.pk, url): queries(cashier, url) for cashier in cashiers for url in lists}
+    for _ in range(3):
+        pay_at_counter(file_online(province), cashiers[1])
+        file_online(province)
+    assert {(cashier.pk, url): queries(cashier, url) for cashier in cashiers for url in lists} == few
+
+
+def test_a_payment_the_department_asks_for_and_the_centre_takes_moves_the_dossier_on(province):
+    """Paid at the centre's counter, the dossier stayed in "payment requested": the hand-marking rule (the competent
+    agency's cashier) refused the move the recorded payment makes."""
+    dossier = file_online(province)
+    pay_at_counter(dossier, official(Role.CASHIER, province["centre"]))  # the fees billed at submission
+    processing.accept(dossier=dossier, by=province["centre desk"])
+    processing.assign(dossier=dossier, by=province["department leader"], handler=province["department specialist"])
+    processing.request_payment(dossier=dossier, by=province["department specialist"], amount=50000, note="Phí")
+
+    pay_at_counter(dossier, official(Role.CASHIER, province["centre"]))
+
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    event = dossier.events.get(action=DossierAction.PAYMENT_RECEIVED)
+    assert event.actor.agency == province["centre"]  # who took it, on the timeline

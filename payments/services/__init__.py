@@ -36,7 +36,7 @@ from .counter import record_counter_payment
 from .online import handle_notification, new_txn_ref, order_info, read_return, start_online_payment
 from .receipts import issue_receipt, next_receipt_number
 from .reconciliation import reconcile, reconcile_one
-from .refunds import refund_paid_at_counter, refund_payment, resend_requested_refunds, send_refund
+from .refunds import refund_paid_at_counter, refund_payment, resend_requested_refunds, send_refund, why_not_refund
 
 __all__ = [
     "COLLECTED_ON_DELIVERY",
@@ -63,4 +63,5 @@ __all__ = [
     "send_refund",
     "start_online_payment",
     "why_no_cashier",
+    "why_not_refund",
 ]

@@ -14,13 +14,14 @@ from dossiers.costs import CostLine
 from dossiers.events import DossierChange
 from dossiers.models import Dossier, DossierEvent
 from dossiers.workflow import InvalidTransition
+from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.records import record_language, recorded
 
 from .. import fees
 from ..constants import Collection, LineKind, Purpose, RequestStatus, TransactionStatus
 from ..models import PaymentLine, PaymentRequest, ProcedurePaymentRule, Transaction
-from .base import PaymentError, check_cashier, ensure_not_with_the_postman, lock_request
+from .base import PaymentError, check_cashier, check_official, ensure_not_with_the_postman, lock_request
 from .refunds import _request_refund
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,10 @@ def exempt_line(*, line: PaymentLine, by: User, reason: str) -> PaymentRequest:
     if not reason.strip():
         raise PaymentError(_("Give the reason for the exemption."))
     dossier, request = lock_request(line.request_id)  # the dossier first, then the request
-    check_cashier(request.dossier, by)
+    try:  # the cashier who sees the citizen's proof at the desk, or the competent agency's, whose fees they are
+        check_cashier(request.dossier, by)
+    except PaymentError:
+        check_official(request.dossier, by, roles=(Role.CASHIER,))
     ensure_not_with_the_postman(dossier)
     if not request.is_open:
         raise PaymentError(_("Only a payment that is still awaited can be changed."))
@@ -141,6 +145,8 @@ def _mark_paid(request: PaymentRequest, *, by: User | None, note: str) -> None:
     if request.purpose == Purpose.REQUESTED and dossier.status == Status.PAYMENT_REQUESTED:
         try:
             with transaction.atomic():
-                processing.payment_received(dossier=dossier, by=by if by and by.is_official else None, note=note)
+                processing.payment_received(
+                    dossier=dossier, by=by if by and by.is_official else None, note=note, recorded=True
+                )
         except InvalidTransition:
             logger.warning("Dossier %s was paid but could not move on from payment requested", dossier.code)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.money import vnd
 from postal.constants import ShipmentStatus
@@ -12,7 +13,7 @@ from postal.models import Shipment
 
 from ..constants import CounterMethod, RequestStatus
 from ..models import PaymentRequest, Transaction
-from .base import PaymentError, check_cashier, lock_dossier
+from .base import PaymentError, check_official, lock_dossier
 from .counter import _take_payment
 
 # ``Transaction.counter_method`` of a payment the postman collected on delivery (a counter payment otherwise).
@@ -26,7 +27,8 @@ def record_collection_on_delivery(*, shipment: Shipment, by: User, reference: st
     request paid; the shipment keeps when it was recorded. Locks: the dossier, the shipment, the request."""
     dossier_id = Shipment.objects.values_list("dossier_id", flat=True).get(pk=shipment.pk)
     dossier = lock_dossier(dossier_id)
-    check_cashier(dossier, by)
+    # The agency that posted the result: the post office pays what it collected back to the sender.
+    check_official(dossier, by, roles=(Role.CASHIER,))
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if not shipment.cod_amount:
         raise PaymentError(_("The postman collects nothing on delivery of this shipment."))

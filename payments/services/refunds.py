@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from portal.accounts.constants import Role
 from portal.accounts.models import User
 from portal.records import recorded
 
-from ..constants import RefundStatus, TransactionStatus
+from ..constants import Gateway, RefundStatus, TransactionStatus
 from ..gateways import GatewayError, gateway_for
 from ..models import Refund, Transaction
-from .base import PaymentError, check_cashier, lock_transaction
+from .base import PaymentError, check_cashier, check_official, lock_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,31 @@ def _request_refund(txn: Transaction, *, reason: str, by: User | None, amount: i
     return refund
 
 
+def check_refunder(txn: Transaction, by: User) -> None:
+    """Who refunds a payment by hand: for cash or card taken at a desk, a cashier of that desk's agency (the receiving
+    centre); for a payment online, into the competent agency's account, its cashier, who asks the gateway."""
+    if txn.gateway == Gateway.COUNTER:
+        check_cashier(txn.request.dossier, by)
+    else:
+        check_official(txn.request.dossier, by, roles=(Role.CASHIER,))
+
+
+def why_not_refund(txn: Transaction, by: User) -> str:
+    """Why ``by`` cannot refund the payment by hand, or "" (pages offer the link to those who can)."""
+    if txn.status != TransactionStatus.SUCCEEDED:
+        return _("Only a successful payment can be refunded.")
+    try:
+        check_refunder(txn, by)
+    except PaymentError as error:
+        return str(error)
+    return ""
+
+
 @transaction.atomic
 def refund_payment(*, txn: Transaction, by: User, reason: str) -> Refund:
     """An official refunds a payment by hand (e.g. charged by mistake)."""
     _dossier, _request, txn = lock_transaction(txn.pk)
-    check_cashier(txn.request.dossier, by)
+    check_refunder(txn, by)
     if txn.status != TransactionStatus.SUCCEEDED:
         raise PaymentError(_("Only a successful payment can be refunded."))
     if not reason.strip():
