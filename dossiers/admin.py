@@ -225,8 +225,8 @@ class DossierAdmin(LargeTableAdminMixin, access.AgencyScopedAdmin):
 
     def get_list_display(self, request):
         """The queue's columns; what a centre received for other agencies also says whose it is now."""
-        if request.GET.get("turn") == "following":
-            return [*QUEUE_COLUMNS[:2], "agency_name", *QUEUE_COLUMNS[2:]]
+        if request.GET.get("turn") == "following":  # its stage is the other agency's business: whose it is instead
+            return [column if column != "stage" else "agency_name" for column in QUEUE_COLUMNS]
         return list(QUEUE_COLUMNS)
 
     # --- Columns --------------------------------------------------------------------------------------
