@@ -50,7 +50,8 @@ class Cost:
     not_charged: tuple[CostLine, ...] = ()
     paid: int = 0
     billed: bool = False
-    refunded: int = 0  # of what was paid, paid back or being paid back (the dossier ended, paid twice, ...)
+    refunded: int = 0  # of what was paid, paid back (the dossier ended, ...)
+    refunding: int = 0  # of what was paid, being paid back (asked of the gateway, or waiting at the counter)
 
     @property
     def total(self) -> int:

@@ -20,7 +20,7 @@ Dossiers and tracking read these through ``dossiers.costs``, which this module i
 """
 
 from django.conf import settings
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel as DossierChannel
@@ -157,19 +157,20 @@ def cost_of(dossier: Dossier) -> Cost:
         return quote(dossier)
     billed = [r for r in requests if r.status != RequestStatus.CANCELLED]
     paid = [r for r in billed if r.status == RequestStatus.PAID]
-    refunded = 0
-    if paid:  # what of the bill went back: a payment made twice, or more than asked, and its refund net to nothing
+    back = pending = 0
+    if paid:  # what of the bill goes back: a payment made twice, or more than asked, and its refund net to nothing
         received = Transaction.objects.filter(request__in=paid, status=TransactionStatus.SUCCEEDED)
         refunds = Refund.objects.filter(transaction__request__in=paid).exclude(status=RefundStatus.FAILED)
-        kept = (received.aggregate(total=Sum("amount"))["total"] or 0) - (
-            refunds.aggregate(total=Sum("amount"))["total"] or 0
-        )
-        refunded = max(sum(request.amount for request in paid) - kept, 0)
+        totals = refunds.aggregate(all=Sum("amount"), done=Sum("amount", filter=Q(status=RefundStatus.DONE)))
+        kept = (received.aggregate(total=Sum("amount"))["total"] or 0) - (totals["all"] or 0)
+        back = max(sum(request.amount for request in paid) - kept, 0)
+        pending = min((totals["all"] or 0) - (totals["done"] or 0), back)  # the rest of it is paid back already
     return Cost(
         lines=tuple(_billed_line(line) for request in billed for line in request.lines.all()),
         paid=sum(request.amount for request in paid),
         billed=True,
-        refunded=refunded,
+        refunded=back - pending,
+        refunding=pending,
     )
 
 

@@ -282,13 +282,20 @@ def test_a_paid_dossier_that_is_withdrawn_is_refunded(client, catalogue):
 
     refund = Refund.objects.get(transaction=txn)
     assert (refund.status, refund.amount) == (RefundStatus.REQUESTED, 30000)
-    # The citizen reads that it is paid back, not only "paid" (the page, the look-up and the API said so).
-    assert costs.cost_of(dossier).refunded == 30000
+    # The citizen reads that it is being paid back, then paid back, not only "paid" (the page, the look-up and the
+    # API said so), and not "paid back" while the refund is still under way.
     client.force_login(dossier.applicant)
-    page = client.get(dossier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="vi").text
-    assert "30.000 đ đã hoàn trả" in page.split('id="dossier-cost"')[1].split("</dd>")[0]
+
+    def said() -> str:
+        page = client.get(dossier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="vi").text
+        return page.split('id="dossier-cost"')[1].split("</dd>")[0]
+
+    assert (costs.cost_of(dossier).refunding, costs.cost_of(dossier).refunded) == (30000, 0)
+    assert "30.000 đ đang được hoàn trả" in said() and "đã hoàn trả" not in said()
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.DONE)
+    assert "30.000 đ đã hoàn trả" in said()
     api = client.get(f"/api/v1/dossiers/{dossier.code}/").json()
-    assert api["cost"]["refunded"] == 30000
+    assert (api["cost"]["refunded"], api["cost"]["refunding"]) == (30000, 0)
 
 
 def test_a_payment_paid_back_in_part_is_paid_back_in_full_when_the_dossier_ends(client, catalogue):

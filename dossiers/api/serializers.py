@@ -74,7 +74,8 @@ class CostSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="VND: the lines' amounts less exemptions")
     paid = serializers.IntegerField(help_text="VND")
     owed = serializers.IntegerField(help_text="VND: still to pay")
-    refunded = serializers.IntegerField(help_text="VND: of what was paid, paid back or being paid back")
+    refunded = serializers.IntegerField(help_text="VND: of what was paid, paid back")
+    refunding = serializers.IntegerField(help_text="VND: of what was paid, being paid back")
     billed = serializers.BooleanField(help_text="true: what the dossier was billed; false: a quote")
 
 
