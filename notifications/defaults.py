@@ -2,11 +2,12 @@
 
 Variables every template can use: ``citizen``, ``code``, ``procedure``, ``agency`` (the competent agency), ``desk``
 (the one-stop centre that received the dossier, where the citizen pays and collects the result in person; the
-competent agency when it received it), ``status``, ``link`` (the dossier's page), ``portal``, ``authority``; and,
-where they apply: ``submitted_at``, ``due_at``/``due_date``, ``missing``, ``deadline``/``deadline_date`` (of a
-supplement), ``reason``, ``note`` (the official's message to the citizen), ``amount`` (in đồng, grouped),
-``delivery`` (``office``, ``online`` or ``post``), ``delivery_address``, ``tracking`` (postal tracking number),
-``new_due_at``/``new_due_date``.
+competent agency when it received it), ``acting`` (the agency of the official whose action the message reports:
+the centre's desk for a refusal at intake; else the competent agency), ``status``, ``link`` (the dossier's page),
+``portal``, ``authority``; and, where they apply: ``submitted_at``, ``due_at``/``due_date``, ``missing``,
+``deadline``/``deadline_date`` (of a supplement), ``reason``, ``note`` (the official's message to the citizen),
+``amount`` (in đồng, grouped), ``delivery`` (``office``, ``online`` or ``post``), ``delivery_address``,
+``tracking`` (postal tracking number), ``new_due_at``/``new_due_date``.
 """
 
 _VI_HEAD = "Kính gửi ông/bà {{ citizen }},\n\n"
@@ -25,13 +26,13 @@ _TEXTS = {
     "submitted": {
         "vi": (
             "Hồ sơ {{ code }} đã được nộp",
-            "Hồ sơ {{ code }} ({{ procedure }}) đã được nộp trực tuyến lúc {{ submitted_at }} đến {{ agency }} "
+            "Hồ sơ {{ code }} ({{ procedure }}) đã được nộp trực tuyến lúc {{ submitted_at }} đến {{ desk }} "
             "và đang chờ tiếp nhận.\n\nMã hồ sơ: {{ code }}\nTheo dõi hồ sơ: {{ link }}",
             "Hồ sơ {{ code }} đã được nộp, đang chờ tiếp nhận. Dùng mã hồ sơ để tra cứu.",
         ),
         "en": (
             "Dossier {{ code }} has been submitted",
-            "Your dossier {{ code }} ({{ procedure }}) was submitted online at {{ submitted_at }} to {{ agency }} "
+            "Your dossier {{ code }} ({{ procedure }}) was submitted online at {{ submitted_at }} to {{ desk }} "
             "and is awaiting intake.\n\nDossier code: {{ code }}\nFollow your dossier: {{ link }}",
             "Dossier {{ code }} has been submitted and awaits intake. Use the code to look it up.",
         ),
@@ -55,7 +56,7 @@ _TEXTS = {
     "supplement_requested": {
         "vi": (
             "Hồ sơ {{ code }} cần bổ sung",
-            "{{ agency }} đề nghị ông/bà bổ sung, hoàn thiện hồ sơ {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
+            "{{ acting }} đề nghị ông/bà bổ sung, hoàn thiện hồ sơ {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
             "Hạn bổ sung: {{ deadline }}. Nếu quá hạn mà chưa bổ sung, hồ sơ có thể bị từ chối hoặc dừng giải "
             "quyết.\n\nBổ sung hồ sơ trực tuyến tại: {{ link }} (đăng nhập bằng tài khoản hoặc VNeID), hoặc mang giấy "
             "tờ đến Bộ phận Một cửa {{ desk }}.",
@@ -63,7 +64,7 @@ _TEXTS = {
         ),
         "en": (
             "Dossier {{ code }} needs a supplement",
-            "{{ agency }} asks you to add to or correct your dossier {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
+            "{{ acting }} asks you to add to or correct your dossier {{ code }} ({{ procedure }}):\n\n{{ missing }}\n\n"
             "Deadline: {{ deadline }}. If nothing is received by then, the dossier may be refused or stopped.\n\n"
             "Send the supplement online here: {{ link }} (sign in with your account or VNeID), or bring the papers to "
             "the one-stop desk of {{ desk }}.",
@@ -73,13 +74,13 @@ _TEXTS = {
     "refused": {
         "vi": (
             "Hồ sơ {{ code }} không được tiếp nhận",
-            "{{ agency }} không tiếp nhận hồ sơ {{ code }} ({{ procedure }}).\n\nLý do: {{ reason }}\n\n"
+            "{{ acting }} không tiếp nhận hồ sơ {{ code }} ({{ procedure }}).\n\nLý do: {{ reason }}\n\n"
             "Thông báo từ chối có trong trang hồ sơ: {{ link }}",
             "Hồ sơ {{ code }} không được tiếp nhận. Lý do: {{ reason }}",
         ),
         "en": (
             "Dossier {{ code }} was not accepted",
-            "{{ agency }} did not accept your dossier {{ code }} ({{ procedure }}).\n\nReason: {{ reason }}\n\n"
+            "{{ acting }} did not accept your dossier {{ code }} ({{ procedure }}).\n\nReason: {{ reason }}\n\n"
             "The refusal notice is on your dossier's page: {{ link }}",
             "Dossier {{ code }} was not accepted. Reason: {{ reason }}",
         ),
@@ -92,14 +93,15 @@ _TEXTS = {
             "Cách nộp: thanh toán trực tuyến trong trang hồ sơ ({{ link }}) hoặc nộp trực tiếp tại Bộ phận Một cửa "
             "{{ desk }}.",
             "Hồ sơ {{ code }}: đề nghị nộp {{ amount }} đồng. Thanh toán trực tuyến trên {{ portal }} "
-            "hoặc tại Bộ phận Một cửa.",
+            "hoặc tại Bộ phận Một cửa {{ desk }}.",
         ),
         "en": (
             "Dossier {{ code }}: payment requested",
             "To continue with your dossier {{ code }} ({{ procedure }}), please pay {{ amount }} VND."
             "{% if note %}\n\n{{ note }}{% endif %}\n\n"
             "How to pay: online on your dossier's page ({{ link }}) or at the one-stop desk of {{ desk }}.",
-            "Dossier {{ code }}: please pay {{ amount }} VND online on {{ portal }} or at the one-stop desk.",
+            "Dossier {{ code }}: please pay {{ amount }} VND online on {{ portal }} or at the one-stop desk of "
+            "{{ desk }}.",
         ),
     },
     "result_ready": {
@@ -113,7 +115,7 @@ _TEXTS = {
             "tùy thân.{% endif %}",
             "Hồ sơ {{ code }} đã có kết quả. {% if delivery == 'online' %}Tải kết quả trên {{ portal }}."
             "{% elif delivery == 'post' %}Kết quả sẽ được gửi qua bưu điện."
-            "{% else %}Mời nhận tại Bộ phận Một cửa, mang theo phiếu hẹn.{% endif %}",
+            "{% else %}Mời nhận tại Bộ phận Một cửa {{ desk }}, mang theo phiếu hẹn.{% endif %}",
         ),
         "en": (
             "The result of dossier {{ code }} is ready",
@@ -124,7 +126,7 @@ _TEXTS = {
             "identity document.{% endif %}",
             "The result of dossier {{ code }} is ready. {% if delivery == 'online' %}Download it on {{ portal }}."
             "{% elif delivery == 'post' %}It will be posted to you."
-            "{% else %}Collect it at the one-stop desk with your slip.{% endif %}",
+            "{% else %}Collect it at the one-stop desk of {{ desk }} with your slip.{% endif %}",
         ),
     },
     "result_returned": {
@@ -307,6 +309,23 @@ SUPPLEMENT_EITHER_WAY = [
         "Send the supplement online here: {{ link }} (sign in with your account or VNeID), or bring the papers to the "
         "one-stop desk of {{ desk }}.",
     ),
+]
+
+
+# Messages the desk's or the acting agency's name belongs in: the submission is filed at the desk; a refusal or a
+# supplement request comes from whoever made it (the centre's desk at intake); the SMS name the desk where the
+# citizen pays and collects (a citizen registered at a counter with a phone only never learnt which).
+NAMES_WHO_ACTS = [
+    ("đến {{ agency }} và đang chờ tiếp nhận", "đến {{ desk }} và đang chờ tiếp nhận"),
+    ("to {{ agency }} and is awaiting intake", "to {{ desk }} and is awaiting intake"),
+    ("{{ agency }} không tiếp nhận hồ sơ", "{{ acting }} không tiếp nhận hồ sơ"),
+    ("{{ agency }} did not accept your dossier", "{{ acting }} did not accept your dossier"),
+    ("{{ agency }} đề nghị ông/bà bổ sung", "{{ acting }} đề nghị ông/bà bổ sung"),
+    ("{{ agency }} asks you to add to or correct", "{{ acting }} asks you to add to or correct"),
+    ("hoặc tại Bộ phận Một cửa.", "hoặc tại Bộ phận Một cửa {{ desk }}."),
+    ("or at the one-stop desk.", "or at the one-stop desk of {{ desk }}."),
+    ("Mời nhận tại Bộ phận Một cửa, mang", "Mời nhận tại Bộ phận Một cửa {{ desk }}, mang"),
+    ("Collect it at the one-stop desk with", "Collect it at the one-stop desk of {{ desk }} with"),
 ]
 
 

@@ -16,6 +16,7 @@ SAMPLE_CONTEXT = {
     "procedure": "Đăng ký khai sinh",
     "agency": "Ủy ban nhân dân phường Hạc Thành",
     "desk": "Ủy ban nhân dân phường Hạc Thành",
+    "acting": "Ủy ban nhân dân phường Hạc Thành",
     "status": "Được tiếp nhận",
     "link": "https://dichvucong.example.vn/ho-so/",
     "submitted_at": "08:00 09/03/2026",

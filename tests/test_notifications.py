@@ -27,6 +27,7 @@ from notifications.constants import ACTION_EVENTS, Channel, Event, MessageStatus
 from notifications.forms import MessageTemplateForm
 from notifications.models import Message, MessageTemplate
 from notifications.text import sms_parts, sms_text, transliterate
+from portal.accounts.constants import Role
 from portal.accounts.validators import format_vn_phone
 
 from .factories import AgencyFactory, working_time_after
@@ -205,7 +206,7 @@ def test_english_speaking_citizens_get_the_english_templates(office):
     )
     assert sms.body == (
         f"DICHVUCONG: Dossier {dossier.code}: please pay 1,250,000 VND online on Cong Dich vu cong "
-        "or at the one-stop desk."
+        "or at the one-stop desk of Uy ban nhan dan xa Thu Nghiem."  # which desk: a counter citizen had no other word
     )
 
 
@@ -225,7 +226,7 @@ def test_each_event_has_the_details_the_citizen_needs(office):
     assert text == f"Ho so {d.code} khong duoc tiep nhan. Ly do: Sai tham quyen"
     text, d = sms_for(Status.PROCESSING, "request_payment", by=office.specialist, amount=8000)
     assert text == f"Ho so {d.code}: de nghi nop 8.000 dong. Thanh toan truc tuyen tren Cong Dich vu cong " + (
-        "hoac tai Bo phan Mot cua."
+        "hoac tai Bo phan Mot cua Uy ban nhan dan xa Thu Nghiem."
     )
     result = SimpleUploadedFile("ket-qua.pdf", PDF_BYTES, content_type="application/pdf")
     text, d = sms_for(
@@ -672,3 +673,51 @@ def test_a_supplement_request_says_the_papers_may_also_be_brought_to_the_desk(of
     body = Message.objects.get(dossier=dossier).body
     assert "(đăng nhập bằng tài khoản hoặc VNeID)" in body
     assert "hoặc mang giấy tờ đến Bộ phận Một cửa Ủy ban nhân dân phường Bến Đò." in body
+
+
+def test_the_rewordings_turn_every_earlier_default_into_todays(office):
+    """An existing database keeps its templates: the data migrations must bring the earlier defaults to today's."""
+    from notifications.defaults import (
+        DEFAULT_TEMPLATES,
+        NAMES_WHO_ACTS,
+        SUPPLEMENT_EITHER_WAY,
+        TO_THE_DESK,
+        reword,
+    )
+    from notifications.models import MessageTemplateVersion
+
+    steps = [TO_THE_DESK, SUPPLEMENT_EITHER_WAY, NAMES_WHO_ACTS]  # in the migrations' order
+    for template in MessageTemplate.objects.all():
+        earlier = template.body
+        for pairs in reversed(steps):
+            for old, new in pairs:
+                earlier = earlier.replace(new, old)
+        MessageTemplate.objects.filter(pk=template.pk).update(body=earlier)
+
+    for pairs in steps:
+        reword(MessageTemplate, MessageTemplateVersion, pairs)
+
+    for template in MessageTemplate.objects.all():
+        assert template.body == DEFAULT_TEMPLATES[(template.event, template.channel, template.language)][1], template
+
+
+def test_a_refusal_at_intake_names_the_desk_that_refused_and_a_submission_the_desk_it_went_to(office):
+    """Refused at intake by a ward's desk, the citizen read that the provincial department had refused it."""
+    from portal.accounts.services import create_official
+
+    centre = AgencyFactory(code="000.99.04.T56", name="Ủy ban nhân dân phường Cửa Tiền")
+    desk = create_official(
+        username="notify_centre_desk",
+        full_name="Cán bộ một cửa phường",
+        email="centre.desk@example.gov.vn",
+        agency=centre,
+        role=Role.DESK,
+        password="MatKhau@2026",
+    )
+    citizen = make_citizen(notify_by="email")
+    dossier = dossier_in(office, citizen, Status.SUBMITTED, received_by=centre)
+
+    processing.refuse(dossier=dossier, by=desk, reason="Hồ sơ thiếu giấy tờ")
+
+    body = Message.objects.get(dossier=dossier).body
+    assert "Ủy ban nhân dân phường Cửa Tiền không tiếp nhận hồ sơ" in body and office.agency.name not in body
