@@ -157,6 +157,8 @@ def change_context(request, model_admin, dossier: Dossier) -> dict:
         else admin_url(model_admin, "supplement_at_desk", dossier.pk),
         "supplement_at_desk_label": processing.SUPPLEMENT_AT_DESK_LABEL,
         "following": access.is_receiving_centre_only(request.user, dossier),
+        # The other apps' buttons (payments at the desk, the post): rendered here, so the page knows whether any.
+        "back_office_tools": sections.render_slot("back_office_tools", request, dossier),
         "actions_not_offered": not_offered,
         "overdue": is_overdue(dossier),
     }

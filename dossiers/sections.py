@@ -76,5 +76,19 @@ def sections_in(slot: str) -> list[Section]:
     return [section for section in _sections if section.slot == slot]
 
 
+def render_slot(slot: str, request, dossier) -> str:
+    """Every section of ``slot`` rendered on ``dossier`` for ``request`` (the page's context processors, its CSRF
+    token), as one string: "" when none has anything to show, so a page can say when there is nothing."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    html = []
+    for section in sections_in(slot):
+        values = section.context(request, dossier)
+        if values is not None:
+            html.append(render_to_string(section.template, values, request=request))
+    return mark_safe("".join(html).strip())  # noqa: S308 (rendered templates, escaped by the engine)
+
+
 def timeline_columns() -> list[TimelineColumn]:
     return list(_columns)

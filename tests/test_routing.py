@@ -295,10 +295,12 @@ def test_the_counters_money_buttons_are_offered_to_the_centres_cashier_only(clie
 
     def buttons(user) -> tuple[bool, bool]:
         client.force_login(user)
-        html = client.get(page).content.decode()
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         return 'id="record-counter-payment"' in html, 'id="exempt-line"' in html
 
     assert buttons(official(Role.CASHIER, province["centre"])) == (True, True)
+    beside = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # not "no step is yours" beside them
+    assert "No processing step is yours" not in beside
     assert buttons(official(Role.CASHIER, province["department"])) == (False, False)
     assert buttons(province["centre desk"]) == (False, False)
 
