@@ -23,12 +23,15 @@ def _when(value: str | None) -> datetime | None:
 def issuing_agency(notice: DossierNotice):
     """The agency that issues a notice, and seals it: the agency of the official whose action issued it (the
     receiving centre's desk for forms 01–03 at intake, the competent agency while processing); without one, the
-    receiving centre for form 01, the competent agency otherwise."""
+    receiving centre for what is issued at intake, the competent agency otherwise."""
     dossier = notice.dossier
     actor = notice.event.actor if notice.event_id else None
     if actor is not None and actor.agency_id and actor.agency_id in (dossier.agency_id, dossier.received_by_id):
         return actor.agency
-    if notice.kind == NoticeKind.ACCEPTANCE and dossier.received_by_id:
+    at_intake = notice.kind == NoticeKind.ACCEPTANCE or (
+        notice.kind in (NoticeKind.SUPPLEMENT, NoticeKind.REFUSAL) and dossier.accepted_at is None
+    )  # issued by no one (a supplement deadline that passed at intake): still the centre's
+    if at_intake and dossier.received_by_id:
         return dossier.received_by
     return dossier.agency
 

@@ -242,8 +242,7 @@ class PaymentRequestAdmin(AgencyScoped):
                     getattr(getattr(txn, "receipt", None), "number", ""),
                     txn.request.dossier.code,
                     txn.request.dossier.applicant.full_name,
-                    txn.get_gateway_display()
-                    + (f" ({txn.get_counter_method_display()})" if txn.counter_method else ""),
+                    txn.get_gateway_display() + (f": {txn.get_counter_method_display()}" if txn.counter_method else ""),
                     txn.counter_reference or txn.gateway_transaction_no or txn.txn_ref,
                     txn.amount,
                     txn.recorded_by.full_name if txn.recorded_by else "",

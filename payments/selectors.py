@@ -50,9 +50,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def _taken_by(agency_id: int, prefix: str = "") -> Q:
-    """Money the agency took: at its desk (its cash drawer), or online for its dossiers (its account)."""
-    return Q(**{f"{prefix}gateway": Gateway.COUNTER, f"{prefix}recorded_by__agency_id": agency_id}) | (
-        ~Q(**{f"{prefix}gateway": Gateway.COUNTER}) & Q(**{f"{prefix}request__dossier__agency_id": agency_id})
+    """Money the agency took: at its desk (its cash drawer; recorded by someone of no agency, a superuser: the
+    dossier's agency's), or online for its dossiers (its account)."""
+    counter = Q(**{f"{prefix}gateway": Gateway.COUNTER})
+    return (
+        (counter & Q(**{f"{prefix}recorded_by__agency_id": agency_id}))
+        | (
+            counter
+            & Q(**{f"{prefix}recorded_by__agency__isnull": True, f"{prefix}request__dossier__agency_id": agency_id})
+        )
+        | (~counter & Q(**{f"{prefix}request__dossier__agency_id": agency_id}))
     )
 
 
@@ -67,7 +74,7 @@ def daily_refunds(*, agency_id: int, day: date) -> QuerySet[Refund]:
             updated_at__gte=start,
             updated_at__lt=end,
         )
-        .select_related("transaction__request__dossier__applicant", "requested_by")
+        .select_related("transaction__request__dossier__applicant", "transaction__receipt", "requested_by")
         .order_by("updated_at", "pk")
     )
 
