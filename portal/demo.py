@@ -43,6 +43,7 @@ DEMO_AGENCY_OFFICIALS = [
             ("tiepnhan.tinh", "Nguyễn Thị Hồng Nhung", Role.DESK),
             ("chuyenvien.tinh", "Lê Văn Thành", Role.SPECIALIST),
             ("lanhdao.tinh", "Trịnh Quốc Hưng", Role.LEADER),
+            ("thuphi.tinh", "Vũ Thị Thu", Role.CASHIER),  # a one-stop centre takes the money at its desk
         ],
     ),
     (
@@ -88,6 +89,7 @@ DEMO_AGENCY_OFFICIALS = [
             ("tiepnhan.hamrong", "Bùi Thị Ngọc", Role.DESK),
             ("chuyenvien.hamrong", "Lê Văn Rồng", Role.SPECIALIST),
             ("lanhdao.hamrong", "Nguyễn Đức Hàm", Role.LEADER),
+            ("thuphi.hamrong", "Trần Thị Phí", Role.CASHIER),
         ],
     ),
 ]

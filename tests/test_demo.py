@@ -123,12 +123,13 @@ def test_former_district_procedures_go_by_their_district_rule(catalogue):
 def test_demo_officials_work_at_the_province_its_departments_and_two_wards(catalogue):
     expected = {
         HAC_THANH: {"tiepnhan", "chuyenvien", "lanhdao", "thuphi", "quantridonvi"},
-        PROVINCIAL_CENTRE: {"tiepnhan.tinh", "chuyenvien.tinh", "lanhdao.tinh"},
+        PROVINCIAL_CENTRE: {"tiepnhan.tinh", "chuyenvien.tinh", "lanhdao.tinh", "thuphi.tinh"},  # a cashier at each
+        # one-stop centre: it takes the money for the dossiers it receives
         JUSTICE: {"tiepnhan.sotuphap", "chuyenvien.sotuphap", "lanhdao.sotuphap"},
         PROVINCIAL_POLICE: {"tiepnhan.congan", "chuyenvien.congan", "lanhdao.congan"},
         HAC_THANH_POLICE: {"tiepnhan.conganhacthanh", "chuyenvien.conganhacthanh", "lanhdao.conganhacthanh"},
         SOCIAL_INSURANCE: {"tiepnhan.bhxh", "chuyenvien.bhxh", "lanhdao.bhxh"},
-        "000.24.30.H56": {"tiepnhan.hamrong", "chuyenvien.hamrong", "lanhdao.hamrong"},
+        "000.24.30.H56": {"tiepnhan.hamrong", "chuyenvien.hamrong", "lanhdao.hamrong", "thuphi.hamrong"},
     }
     for code, usernames in expected.items():
         officials = User.objects.filter(agency__code=code, is_staff=True)
