@@ -74,27 +74,47 @@ class RouteForm(ActionForm):
         self.fields["to"].queryset = competent_agencies(dossier.procedure).exclude(pk=dossier.agency_id)
 
 
+class _PagesInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PagesField(forms.FileField):
+    """The scanned pages of one paper: several files (PDF, JPEG or PNG, in order), combined into one PDF."""
+
+    widget = _PagesInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PagesField, self).clean(item, initial) for item in files if item]
+
+
 class DeskSupplementForm(ActionForm):
-    """The papers a citizen brought to the desk for a supplement: a scan for each (replacing the earlier one) and
-    what the desk notes of them."""
+    """The papers a citizen brought to the desk for a supplement: the scanned pages of each (combined into one PDF,
+    as at the counter; in place of the file the paper has, which is kept as replaced) and what the desk notes."""
 
     note = _text(_("What the citizen brought (internal note)"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.slots = list(self.dossier.case.documents.all()) if self.dossier.case_id else []
+        held = set(self.dossier.documents.exclude(file="").values_list("required_document_id", flat=True))
         for slot in self.slots:
-            self.fields[f"document-{slot.pk}"] = forms.FileField(
+            self.fields[f"document-{slot.pk}"] = PagesField(
                 label=slot.name,
                 required=False,
-                help_text=_("PDF, JPEG or PNG: the scan replaces the file this paper has now."),
-                widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+                help_text=_(
+                    "The scanned pages (PDF, JPEG or PNG, in order), combined into one PDF; in place of the "
+                    "file this paper has now, which is kept."
+                )
+                if slot.pk in held
+                else _("The scanned pages (PDF, JPEG or PNG, in order), combined into one PDF."),
+                widget=_PagesInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
             )
 
     def uploads(self) -> list:
-        """(required document, scan) for each paper scanned."""
-        scans = ((slot, self.cleaned_data.get(f"document-{slot.pk}")) for slot in self.slots)
-        return [(slot, scan) for slot, scan in scans if scan]
+        """(required document, [pages]) for each paper scanned."""
+        scans = ((slot, self.cleaned_data.get(f"document-{slot.pk}") or []) for slot in self.slots)
+        return [(slot, pages) for slot, pages in scans if pages]
 
     def clean(self):
         data = super().clean()

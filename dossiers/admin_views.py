@@ -189,6 +189,7 @@ def _action_page(request, model_admin, dossier: Dossier, action, form) -> Templa
         change_url=admin_url(model_admin, "change", dossier.pk),
         changelist_url=admin_url(model_admin, "changelist"),
         overdue=is_overdue(dossier),
+        is_nav_sidebar_enabled=False,  # the form takes the page's width, as the dossier's page does
     )
     return TemplateResponse(request, "admin/dossiers/dossier/action.html", context)
 
@@ -294,8 +295,8 @@ def supplement_at_desk(request, model_admin, object_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # the scans and the status change together, or neither
-                for slot, upload in form.uploads():
-                    services.scan_supplement_at_desk(dossier=dossier, required_document=slot, upload=upload)
+                for slot, pages in form.uploads():
+                    services.scan_supplement_at_desk(dossier=dossier, required_document=slot, uploads=pages)
                 changed = processing.supplement(
                     dossier=dossier,
                     by=request.user,

@@ -170,14 +170,14 @@ def desk_scan(
 
 @transaction.atomic
 def scan_supplement_at_desk(
-    *, dossier: Dossier, required_document: RequiredDocument, upload: UploadedFile
+    *, dossier: Dossier, required_document: RequiredDocument, uploads: list[UploadedFile]
 ) -> DossierDocument:
-    """A paper a citizen brought to the desk for a supplement, digitised there (``desk_scan``) into its slot; the
-    caller checked who acts (``processing.why_not_supplement_at_desk``)."""
+    """A paper a citizen brought to the desk for a supplement, digitised there (``desk_scan``: its pages in one PDF)
+    into its slot; the caller checked who acts (``processing.why_not_supplement_at_desk``)."""
     dossier = _locked_draft(dossier, supplementing=True)
     if required_document.case_id != dossier.case_id:
         raise DossierError(_("This document is not part of the chosen case."))
-    document = desk_scan(dossier=dossier, required_document=required_document, uploads=[upload], place="supplement")
+    document = desk_scan(dossier=dossier, required_document=required_document, uploads=uploads, place="supplement")
     return put_document(document, replacing=held_document(dossier, required_document))
 
 

@@ -171,7 +171,10 @@ def test_the_desk_records_the_papers_a_citizen_brings_for_a_supplement(client, w
         {
             "version": waiting.version,
             "note": "Bản sao có dấu đỏ, đã đối chiếu bản chính",
-            f"document-{slot.pk}": SimpleUploadedFile("giay-chung-sinh.pdf", PDF_BYTES),
+            f"document-{slot.pk}": [  # a paper of two pages, scanned a page at a time, as at the counter
+                SimpleUploadedFile("giay-chung-sinh.pdf", PDF_BYTES),
+                SimpleUploadedFile("trang-2.pdf", PDF_BYTES),
+            ],
         },
     )
 
@@ -179,11 +182,11 @@ def test_the_desk_records_the_papers_a_citizen_brings_for_a_supplement(client, w
     waiting.refresh_from_db()
     assert waiting.status == Status.PROCESSING  # back where it was when the supplement was asked for
     scan = waiting.documents.get(required_document=slot)
-    assert scan.original_name == "giay-chung-sinh.pdf"
-    assert (scan.scanned_at_intake, scan.pages) == (True, 1)  # digitised by the desk: counted as such
+    assert scan.original_name == "giay-chung-sinh.pdf, trang-2.pdf"
+    assert (scan.scanned_at_intake, scan.pages) == (True, 2)  # digitised by the desk, one PDF: counted as such
     event = waiting.events.last()
     assert event.action == "supplement" and event.actor == desk
-    assert f"{slot.name} (giay-chung-sinh.pdf)" in event.note and "đã đối chiếu bản chính" in event.note
+    assert f"{slot.name} (giay-chung-sinh.pdf, trang-2.pdf)" in event.note and "đã đối chiếu bản chính" in event.note
     assert event.public_note.startswith("Giấy tờ bổ sung nộp tại bộ phận một cửa")
 
 
