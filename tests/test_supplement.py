@@ -62,6 +62,9 @@ def test_the_citizen_uploads_a_new_scan_and_the_dossier_goes_back_to_processing(
     assert supplied.startswith("Giấy tờ bổ sung: ") and f"{slot.name} (chung-sinh-moi.pdf)" in supplied
     shown = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Hồ sơ bổ sung đã được gửi đến cơ quan." in shown  # said on the dossier's page it lands on
+    client.force_login(staff(Role.SPECIALIST))  # the officials read whose words these are, not a "message to" them
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[waiting.pk]), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "<em>From the citizen:</em> Đã bổ sung" in page
 
 
 def test_a_bad_file_keeps_the_dossier_waiting_and_says_why(client, waiting):
