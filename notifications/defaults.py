@@ -334,6 +334,19 @@ def point_to_the_desk(template_model, version_model) -> int:
     return reword(template_model, version_model, TO_THE_DESK)
 
 
+def rewording(pairs):
+    """A data migration's forward step: ``reword`` the stored templates with ``pairs`` (historical models)."""
+
+    def forward(apps, schema_editor):
+        reword(
+            apps.get_model("notifications", "MessageTemplate"),
+            apps.get_model("notifications", "MessageTemplateVersion"),
+            pairs,
+        )
+
+    return forward
+
+
 def reword(template_model, version_model, pairs) -> int:
     """Change phrases (``pairs`` of old, new) in the stored templates, edited or not; each changed one gets a new
     version. Returns how many changed."""

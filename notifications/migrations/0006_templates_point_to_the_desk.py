@@ -3,16 +3,10 @@ collect a result, the acceptance), not the competent agency: ``defaults.TO_THE_D
 
 from django.db import migrations
 
-from notifications.defaults import point_to_the_desk
-
-
-def forward(apps, schema_editor):
-    point_to_the_desk(
-        apps.get_model("notifications", "MessageTemplate"), apps.get_model("notifications", "MessageTemplateVersion")
-    )
+from notifications.defaults import TO_THE_DESK, rewording
 
 
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0005_fewer_indexes")]
 
-    operations = [migrations.RunPython(forward, migrations.RunPython.noop, elidable=False)]
+    operations = [migrations.RunPython(rewording(TO_THE_DESK), migrations.RunPython.noop, elidable=False)]

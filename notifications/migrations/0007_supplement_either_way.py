@@ -3,18 +3,10 @@ desk: ``defaults.SUPPLEMENT_EITHER_WAY``."""
 
 from django.db import migrations
 
-from notifications.defaults import SUPPLEMENT_EITHER_WAY, reword
-
-
-def forward(apps, schema_editor):
-    reword(
-        apps.get_model("notifications", "MessageTemplate"),
-        apps.get_model("notifications", "MessageTemplateVersion"),
-        SUPPLEMENT_EITHER_WAY,
-    )
+from notifications.defaults import SUPPLEMENT_EITHER_WAY, rewording
 
 
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0006_templates_point_to_the_desk")]
 
-    operations = [migrations.RunPython(forward, migrations.RunPython.noop, elidable=False)]
+    operations = [migrations.RunPython(rewording(SUPPLEMENT_EITHER_WAY), migrations.RunPython.noop, elidable=False)]
