@@ -6,6 +6,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -371,8 +372,8 @@ class RefundAdmin(AgencyScoped):
     def has_change_permission(self, request, obj=None):
         return access.in_back_office(request.user)  # for the action below; the fields stay read-only
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         if not access.has_role(request.user, (Role.CASHIER,)):  # cash is paid back by a cashier
             actions.pop("paid_back_at_counter", None)
         return actions

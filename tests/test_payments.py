@@ -513,3 +513,16 @@ def test_the_sandbox_refuses_a_refund_amount_that_is_no_number_in_json(client, s
 
     assert answer.status_code == 200 and answer.json()["vnp_ResponseCode"] == "03"
     assert SandboxPayment.objects.get(txn_ref="SANDBOX1").refunded == 0
+
+
+def test_only_a_cashier_is_offered_to_mark_a_refund_paid_back_at_the_counter(client, catalogue):
+    dossier = file_dossier()
+    services.record_counter_payment(request=PaymentRequest.objects.get(dossier=dossier), by=official("thuphi"))
+    processing.refuse(dossier=dossier, by=official("tiepnhan"), reason="Hồ sơ không thuộc thẩm quyền.")
+
+    offered = {}
+    for who in ("thuphi", "tiepnhan"):
+        client.force_login(official(who))
+        offered[who] = 'value="paid_back_at_counter"' in client.get(reverse("admin:payments_refund_changelist")).text
+
+    assert offered == {"thuphi": True, "tiepnhan": False}
