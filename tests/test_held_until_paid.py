@@ -385,6 +385,17 @@ def test_once_with_the_postman_the_amount_is_neither_paid_nor_exempted_a_second_
     assert PaymentRequest.objects.get(pk=request.pk).amount == shipment.cod_amount
 
 
+def test_a_letter_returned_undelivered_leaves_the_amount_to_be_paid_another_way(catalogue, tracking_range):
+    """Returned by the post office, the letter collected nothing, yet every other way to pay stayed closed."""
+    dossier = to_result_ready(file_paying_the_postman())
+    shipment = postal.post_result(dossier=dossier, by=official("tiepnhan"))
+    postal.record_status(shipment=shipment, status=ShipmentStatus.RETURNED, by=official("tiepnhan"))
+
+    txn = payments.record_counter_payment(request=open_request(dossier), by=official("thuphi"), method="cash")
+
+    assert txn.amount == shipment.cod_amount and PaymentRequest.objects.get(dossier=dossier).status == "paid"
+
+
 def test_the_result_is_not_posted_for_the_postman_to_collect_while_the_citizen_pays_online(catalogue, tracking_range):
     """Posted with the amount to collect while an online payment was under way, the citizen paid twice."""
     dossier = to_result_ready(file_paying_the_postman())

@@ -53,10 +53,13 @@ def ensure_not_with_the_postman(dossier: Dossier) -> None:
 
 
 def with_the_postman(dossier: Dossier) -> bool:
-    """Whether the result is out by post with an amount for the postman to collect, not yet recorded."""
+    """Whether the result is out by post with an amount for the postman to collect, not yet recorded. A letter the
+    post office returned undelivered collected nothing: the citizen pays at the desk or online again."""
+    from postal.constants import ShipmentStatus
     from postal.models import Shipment
 
-    return Shipment.objects.filter(dossier=dossier, cod_amount__gt=0, cod_collected_at__isnull=True).exists()
+    out = Shipment.objects.filter(dossier=dossier, cod_amount__gt=0, cod_collected_at__isnull=True)
+    return out.exclude(status=ShipmentStatus.RETURNED).exists()
 
 
 def lock_dossier(dossier_id: int) -> Dossier:
