@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import issued
+from portal import access, issued
 from portal.pdf import render_pdf
 
 from .constants import NoticeKind
@@ -25,9 +25,9 @@ def issuing_agency(notice: DossierNotice):
     receiving centre's desk for forms 01–03 at intake, the competent agency while processing); without one, the
     receiving centre for what is issued at intake, the competent agency otherwise."""
     dossier = notice.dossier
-    actor = notice.event.actor if notice.event_id else None
-    if actor is not None and actor.agency_id and actor.agency_id in (dossier.agency_id, dossier.received_by_id):
-        return actor.agency
+    acted = access.agency_that_acted(dossier, notice.event.actor if notice.event_id else None)
+    if acted is not None:
+        return acted
     at_intake = notice.kind == NoticeKind.ACCEPTANCE or (
         notice.kind in (NoticeKind.SUPPLEMENT, NoticeKind.REFUSAL) and dossier.accepted_at is None
     )  # issued by no one (a supplement deadline that passed at intake): still the centre's

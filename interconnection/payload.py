@@ -15,6 +15,7 @@ from dossiers import costs
 from dossiers.constants import DeliveryMethod, Status
 from dossiers.events import DossierAction
 from dossiers.models import Dossier, DossierEvent
+from portal import access
 
 from . import links
 from .models import StatusMapping
@@ -190,7 +191,7 @@ def progress_item(dossier: Dossier, event: DossierEvent, table: dict[int, str]) 
     if event.public_note:
         content = f"{content}: {event.public_note}"
     # The agency of the official who acted (the receiving centre for intake and hand-back), else the competent one.
-    acting = actor.agency if actor is not None and actor.agency_id else dossier.agency
+    acting = access.agency_that_acted(dossier, actor) or dossier.agency
     return {
         "MaHoSo": portal_code(dossier),
         "NguoiXuLy": _person(actor),

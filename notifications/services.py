@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 from dossiers.constants import Channel as DossierChannel
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier, DossierEvent
+from portal import access
 from portal.accounts.models import User
 
 from . import defaults
@@ -70,14 +71,6 @@ def _date(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
 
 
-def _acting_agency(dossier: Dossier, event: DossierEvent):
-    """The agency of the official whose action the message reports (one of the dossier's), else the competent one."""
-    actor = event.actor
-    if actor is not None and actor.agency_id in (dossier.agency_id, dossier.received_by_id):
-        return dossier.agency if actor.agency_id == dossier.agency_id else dossier.received_by
-    return dossier.agency
-
-
 def message_context(dossier: Dossier, event: DossierEvent, language: str) -> dict[str, str]:
     """What a template may say, as plain strings (templates never reach model objects)."""
     applicant = dossier.applicant
@@ -95,7 +88,7 @@ def message_context(dossier: Dossier, event: DossierEvent, language: str) -> dic
         "agency": dossier.agency.name,
         # Where the citizen pays and collects in person: the centre that received the dossier.
         "desk": (dossier.agency if dossier.received_by_id in (None, dossier.agency_id) else dossier.received_by).name,
-        "acting": _acting_agency(dossier, event).name,
+        "acting": (access.agency_that_acted(dossier, event.actor) or dossier.agency).name,
         "status": status,
         "link": settings.PORTAL_URL.rstrip("/") + dossier.get_absolute_url(),
         "submitted_at": _datetime(dossier.submitted_at),

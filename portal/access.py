@@ -264,6 +264,21 @@ def acting_agency_id(dossier, action: str) -> int:
     return dossier.agency_id
 
 
+def agency_that_acted(dossier, actor):
+    """The agency whose official ``actor`` took a step on the dossier: their own (the receiving centre's desk at
+    intake, the competent agency while processing, an agency it was routed away from). None for the citizen, the
+    system or a superuser of no agency: callers say what stands in then. Notices, messages and the national portal's
+    progress items all name it from here."""
+    agency_id = getattr(actor, "agency_id", None) if actor is not None else None
+    if not agency_id or not is_official(actor):
+        return None
+    if agency_id == dossier.agency_id:  # the rows the dossier already holds: no query
+        return dossier.agency
+    if agency_id == dossier.received_by_id:
+        return dossier.received_by
+    return actor.agency
+
+
 def agency_of(user) -> int | None:
     """The agency whose records a back-office page lists: the official's own; None for a superuser (all)."""
     return None if user.is_superuser else user.agency_id
